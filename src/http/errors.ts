@@ -1,0 +1,73 @@
+/**
+ * The broker's one error type. Every refusal the service makes is a BrokerError with a stable machine `code`;
+ * the error middleware (src/http/problem.ts) is the only place that turns it into RFC 9457 problem+json.
+ * `detail` is shown to the caller, so it must never carry a secret or internal state; `cause` is logged only.
+ */
+export const ERROR_TABLE = {
+  invalid_request: { status: 400, title: 'The request is malformed or has an invalid field' },
+  invalid_name: { status: 400, title: 'A value that would become part of an object key is not allowed' },
+  key_too_long: { status: 400, title: 'A rendered object key is longer than OSS allows' },
+  file_type_not_allowed: { status: 400, title: 'The file type is not allowed by the profile' },
+  file_too_large: { status: 400, title: 'The file is larger than the profile allows' },
+  too_many_files: { status: 400, title: 'The request declares more files than the profile allows' },
+  files_required: { status: 400, title: 'The profile issues exact keys, so files must be declared' },
+  unauthenticated: { status: 401, title: 'Authentication is missing or invalid' },
+  forbidden: { status: 403, title: 'The caller may not use this profile' },
+  not_found: { status: 404, title: 'No such resource' },
+  unknown_profile: { status: 404, title: 'No such profile' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  payload_too_large: { status: 413, title: 'The request body is too large' },
+  unsupported_media_type: { status: 415, title: 'The request body must be application/json' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  quota_exceeded: { status: 429, title: 'The credential quota for this profile is used up' },
+  policy_too_large: { status: 500, title: 'The session policy for this grant exceeds the STS size limit' },
+  internal: { status: 500, title: 'Internal error' },
+  upstream_rejected: { status: 502, title: 'STS refused to issue credentials' },
+  upstream_unavailable: { status: 503, title: 'STS is unavailable' },
+  upstream_throttled: { status: 503, title: 'STS is throttling this account' },
+  store_unavailable: { status: 503, title: 'The shared store is unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export interface BrokerErrorOptions {
+  /** Seconds the caller should wait before retrying; becomes the Retry-After header. */
+  retryAfterSeconds?: number;
+  /** Extra members for the problem body (must be safe to show). */
+  extensions?: Record<string, unknown>;
+  /** The underlying error, for logs only. */
+  cause?: unknown;
+}
+
+export class BrokerError extends Error {
+  readonly status: number;
+  readonly retryAfterSeconds: number | undefined;
+  readonly extensions: Record<string, unknown>;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    options: BrokerErrorOptions = {},
+  ) {
+    super(`${code}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BrokerError';
+    this.status = ERROR_TABLE[code].status;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.extensions = options.extensions ?? {};
+  }
+
+  /** Whether the detail may be shown to the caller (server-side failures get a generic text). */
+  get expose(): boolean {
+    return this.status < 500 || this.code !== 'internal';
+  }
+}
+
+/** One-line guard: `assertThat(files.length <= max, 'too_many_files', '...')`. */
+export function assertThat(
+  condition: unknown,
+  code: ErrorCode,
+  detail: string,
+  options?: BrokerErrorOptions,
+): asserts condition {
+  if (!condition) throw new BrokerError(code, detail, options);
+}

@@ -1,0 +1,31 @@
+/**
+ * The shared key-value store behind the token cache, the cross-replica lock, quotas and rate limits. Redis in
+ * production (every replica shares it), in-memory in local mode. Every method has a deadline: a call that cannot
+ * complete in time rejects with StoreUnavailableError rather than hanging the request.
+ */
+export interface KeyValueStore {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<string | null>;
+  /** Sets with a TTL. With `onlyIfAbsent`, returns false (and writes nothing) when the key exists. */
+  set(key: string, value: string, ttlMs: number, options?: { onlyIfAbsent?: boolean }): Promise<boolean>;
+  del(key: string): Promise<void>;
+  /** Deletes the key only while it still holds `value` (releasing a lock we own). */
+  deleteIfEquals(key: string, value: string): Promise<boolean>;
+  /**
+   * Atomically adds 1 to a fixed-window counter, starting the window (TTL) on the first hit.
+   * Returns the count after the increment and the milliseconds until the window resets.
+   */
+  incrementWindow(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+  /** Adds -1 (used to give back a quota unit when issuance fails after counting). */
+  decrement(key: string): Promise<void>;
+  /** Throws when the store is not usable. Used by /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -1,0 +1,24 @@
+/** The parameters of one AssumeRole call, as the broker decides them. */
+export interface AssumeRoleInput {
+  roleArn: string;
+  roleSessionName: string;
+  /** Canonical JSON of the session policy. */
+  policy: string;
+  durationSeconds: number;
+  externalId?: string | undefined;
+}
+
+/** Temporary credentials. `accessKeySecret` and `securityToken` are secrets: never log them. */
+export interface StsCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+/** What the rest of the broker needs from STS; built once in createApp's caller and injected. */
+export interface StsClient {
+  /** Throws BrokerError (upstream_rejected / upstream_unavailable / upstream_throttled) on failure. */
+  assumeRole(input: AssumeRoleInput): Promise<StsCredentials>;
+}
