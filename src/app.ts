@@ -1,0 +1,116 @@
+/**
+ * createApp: the one place the broker is assembled. Outside dependencies (store, STS client, authenticator's
+ * key sources, clock) come in as arguments, so tests pass real or fake parts without module mocking.
+ */
+import { fileURLToPath } from 'node:url';
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import cors from 'cors';
+import { pinoHttp } from 'pino-http';
+import type { BrokerConfig } from './config/schema.js';
+import type { KeyValueStore } from './store/types.js';
+import type { StsClient } from './sts/types.js';
+import type { Authenticator } from './http/guards.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { createLogAuditSink, type AuditSink } from './audit/audit.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createTokenCache } from './cache/index.js';
+import { createQuotaCounter } from './store/index.js';
+import { createCredentialService } from './credentials/index.js';
+import { requestId } from './http/request-id.js';
+import { createRoutes } from './http/routes.js';
+import { problemFor, problemHandler } from './http/problem.js';
+import { instrumentSts } from './sts/instrument.js';
+import { compileProfiles } from './rules/index.js';
+
+export interface AppDeps {
+  config: Readonly<BrokerConfig>;
+  store: KeyValueStore;
+  sts: StsClient;
+  authenticator: Authenticator;
+  /** 32-byte AES-256-GCM key for cached tokens. */
+  encryptionKey: Buffer;
+  clock?: Clock;
+  logger?: Logger;
+  audit?: AuditSink;
+  metrics?: Metrics;
+  /** Extra routes mounted before the 404 handler (local mode: /dev/token and the demo). */
+  extraRoutes?: Router;
+}
+
+export interface BrokerApp {
+  app: Express;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
+
+export function createApp(deps: AppDeps): BrokerApp {
+  const { config, store, authenticator, encryptionKey } = deps;
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const audit = deps.audit ?? createLogAuditSink(logger);
+  const metrics = deps.metrics ?? createMetrics();
+  // Fails start-up (throws) when a profile's prefix template or worst-case policy is unusable.
+  compileProfiles(config.profiles, config.sts.policyMaxChars);
+
+  const tokenCache = createTokenCache({
+    store,
+    encryptionKey,
+    clock,
+    minRemainingMs: config.cache.minRemainingSeconds * 1000,
+    l1MaxEntries: config.cache.l1MaxEntries,
+    lockTimeoutMs: config.cache.lockTimeoutMs,
+    logger,
+  });
+  const credentials = createCredentialService({
+    config,
+    sts: instrumentSts(deps.sts, metrics, clock),
+    tokenCache,
+    quota: createQuotaCounter(store),
+    audit,
+    metrics,
+    clock,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.server.trustProxy);
+  app.locals.profileNames = new Set(Object.keys(config.profiles));
+  app.use(requestId());
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => (req as express.Request).id,
+      customProps: () => ({ event: 'http.request' }),
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
+  app.use(helmet());
+  app.use(
+    cors({
+      // An allow-list only; an empty list means no cross-origin access. Never a wildcard.
+      origin: [...config.server.corsOrigins],
+      methods: ['POST', 'GET'],
+      allowedHeaders: ['Authorization', 'X-Api-Key', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    }),
+  );
+  app.use((req, res, next) => {
+    const end = metrics.httpLatency.startTimer();
+    res.on('finish', () => end({ route: req.route?.path ?? 'other', status: String(res.statusCode) }));
+    next();
+  });
+  app.use(createRoutes({ config, store, authenticator, credentials, audit, metrics, clock, openapiPath: OPENAPI_PATH }));
+  if (deps.extraRoutes) app.use(deps.extraRoutes);
+  app.use(problemFor('not_found', 'no such resource'));
+  app.use(problemHandler(logger));
+  return { app, metrics, logger };
+}

@@ -1,0 +1,40 @@
+/**
+ * Audit events: one per credential decision. They name who got what (principal, profile, prefix or keys, the
+ * policy's hash, the temporary AccessKeyId and its expiry) and never carry the AccessKeySecret or SecurityToken:
+ * the event type has no field that could hold them (invariant 2).
+ */
+import type { Logger } from '../shared/logger.js';
+
+export type AuditEventName = 'credentials.issued' | 'credentials.cached' | 'credentials.refused' | 'credentials.dry_run';
+
+export interface AuditEvent {
+  event: AuditEventName;
+  requestId: string;
+  at: string;
+  principal?: { kind: string; clientId: string; subject: string; tenant: string } | undefined;
+  profile?: string | undefined;
+  prefix?: string | undefined;
+  keys?: string[] | undefined;
+  policySha256?: string | undefined;
+  roleSessionName?: string | undefined;
+  accessKeyId?: string | undefined;
+  expiration?: string | undefined;
+  outcome: 'issued' | 'cached' | 'refused' | 'dry_run';
+  /** The problem code for refusals. */
+  code?: string | undefined;
+  sourceIp?: string | undefined;
+}
+
+export interface AuditSink {
+  record(event: AuditEvent): void;
+}
+
+/** The production sink: audit events as JSON log lines on their own channel (`channel: "audit"`). */
+export function createLogAuditSink(logger: Logger): AuditSink {
+  const audit = logger.child({ channel: 'audit' });
+  return {
+    record(event) {
+      audit.info(event, event.event);
+    },
+  };
+}

@@ -1,0 +1,2 @@
+/** Audit events for every credential decision. */
+export { createLogAuditSink, type AuditEvent, type AuditEventName, type AuditSink } from './audit.js';

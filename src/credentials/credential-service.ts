@@ -1,0 +1,129 @@
+/**
+ * Issuing credentials, as a list of named steps: profile → grant → policy → (dry run) → quota → cache/STS → audit.
+ * No HTTP here: the route hands in an authenticated principal and a validated request and gets a response body.
+ */
+import type { BrokerConfig } from '../config/schema.js';
+import type { Principal } from '../auth/principal.js';
+import type { CredentialRequest } from '../http/credential-request.js';
+import { BrokerError, assertThat } from '../http/errors.js';
+import type { AuditSink } from '../audit/audit.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Clock } from '../shared/clock.js';
+import type { StsClient, StsCredentials } from '../sts/types.js';
+import { applyProfile, type Grant } from '../rules/index.js';
+import { buildSessionPolicy, assertPolicyFits, policySha256 } from '../policy/index.js';
+import { tokenCacheKey, type TokenCache } from '../cache/index.js';
+import type { QuotaCounter } from '../store/index.js';
+import { toCredentialResponse, toDryRunResponse, type CredentialResponse, type DryRunResponse } from './responses.js';
+
+export interface CredentialServiceDeps {
+  config: Readonly<BrokerConfig>;
+  sts: StsClient;
+  tokenCache: TokenCache;
+  quota: QuotaCounter;
+  audit: AuditSink;
+  metrics: Metrics;
+  clock: Clock;
+}
+
+export interface RequestContext {
+  requestId: string;
+  sourceIp?: string | undefined;
+}
+
+export interface CredentialService {
+  handle(principal: Principal, request: CredentialRequest, context: RequestContext): Promise<CredentialResponse | DryRunResponse>;
+}
+
+export function principalKey(principal: Principal): string {
+  return `${principal.clientId}:${principal.tenant}:${principal.subject}`;
+}
+
+export function createCredentialService(deps: CredentialServiceDeps): CredentialService {
+  const { config, sts, tokenCache, quota, audit, metrics, clock } = deps;
+
+  function findProfile(name: string) {
+    const profile = Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined;
+    assertThat(profile, 'unknown_profile', `no profile named "${name}"`);
+    return profile;
+  }
+
+  async function takeQuota(principal: Principal, grant: Grant) {
+    const windows = config.profiles[grant.profile]?.quota?.perPrincipal;
+    if (!windows) return async () => {};
+    const result = await quota.consume({ principalKey: principalKey(principal), profile: grant.profile, windows });
+    if (!result.allowed) {
+      throw new BrokerError(
+        'quota_exceeded',
+        `credential quota for profile "${grant.profile}" is used up (${result.limit} per ${result.windowSeconds}s)`,
+        { retryAfterSeconds: result.retryAfterSeconds },
+      );
+    }
+    return result.release;
+  }
+
+  function assume(grant: Grant, policyJson: string): () => Promise<StsCredentials> {
+    return () =>
+      sts.assumeRole({
+        roleArn: grant.roleArn,
+        roleSessionName: grant.roleSessionName,
+        policy: policyJson,
+        durationSeconds: grant.durationSeconds,
+        externalId: grant.externalId,
+      });
+  }
+
+  return {
+    async handle(principal, request, context) {
+      const profile = findProfile(request.profile);
+      const grant = applyProfile({ profileName: request.profile, profile, principal, files: request.files ?? [] });
+      const policy = buildSessionPolicy(grant);
+      assertPolicyFits(policy.json, config.sts.policyMaxChars, grant.profile);
+      const policyHash = policySha256(policy.json);
+      const base = {
+        requestId: context.requestId,
+        at: new Date(clock.now()).toISOString(),
+        principal: { kind: principal.kind, clientId: principal.clientId, subject: principal.subject, tenant: principal.tenant },
+        profile: grant.profile,
+        prefix: grant.prefix,
+        keys: grant.keys,
+        policySha256: policyHash,
+        roleSessionName: grant.roleSessionName,
+        sourceIp: context.sourceIp,
+      };
+
+      if (request.dryRun) {
+        audit.record({ ...base, event: 'credentials.dry_run', outcome: 'dry_run' });
+        metrics.credentialRequests.inc({ profile: grant.profile, outcome: 'dry_run' });
+        return toDryRunResponse(grant, policy.document);
+      }
+
+      const release = await takeQuota(principal, grant);
+      let result: { credentials: StsCredentials; cached: boolean };
+      try {
+        const key = tokenCacheKey({
+          roleArn: grant.roleArn,
+          externalId: grant.externalId,
+          policyJson: policy.json,
+          durationSeconds: grant.durationSeconds,
+          roleSessionName: grant.roleSessionName,
+        });
+        result = await tokenCache.getOrIssue(key, assume(grant, policy.json));
+      } catch (error) {
+        await release().catch(() => undefined);
+        throw error;
+      }
+      const outcome = result.cached ? 'cached' : 'issued';
+      metrics.tokenCache.inc({ result: result.cached ? 'hit' : 'miss' });
+      metrics.credentialRequests.inc({ profile: grant.profile, outcome });
+      audit.record({
+        ...base,
+        event: result.cached ? 'credentials.cached' : 'credentials.issued',
+        outcome,
+        accessKeyId: result.credentials.accessKeyId,
+        expiration: new Date(result.credentials.expiresAt).toISOString(),
+      });
+      return toCredentialResponse(grant, result.credentials, result.cached, clock.now());
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Response bodies, built field by field from typed values (never by spreading an upstream object), so nothing
+ * that was not meant for the caller can ride along.
+ */
+import type { Grant } from '../rules/index.js';
+import type { PolicyDocument } from '../policy/index.js';
+import type { StsCredentials } from '../sts/types.js';
+import type { Operation } from '../config/schema.js';
+
+/** STS and ali-oss both use second-precision UTC timestamps (facts A2). */
+export function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export interface CredentialResponse {
+  credentials: { accessKeyId: string; accessKeySecret: string; securityToken: string; expiration: string };
+  upload: {
+    bucket: string;
+    region: string;
+    endpoint: string;
+    prefix: string;
+    keys?: string[];
+    maxSizeBytes?: number;
+    allowedContentTypes?: string[];
+    allowedExtensions?: string[];
+    operations: Operation[];
+  };
+  serverTime: string;
+  cached: boolean;
+}
+
+export interface DryRunResponse {
+  grant: {
+    roleArn: string;
+    bucket: string;
+    region: string;
+    prefix: string;
+    keys?: string[];
+    operations: Operation[];
+    durationSeconds: number;
+    roleSessionName: string;
+  };
+  policy: PolicyDocument;
+}
+
+export function toCredentialResponse(grant: Grant, credentials: StsCredentials, cached: boolean, nowMs: number): CredentialResponse {
+  const upload: CredentialResponse['upload'] = {
+    bucket: grant.bucket,
+    region: grant.region,
+    endpoint: grant.endpoint,
+    prefix: grant.prefix,
+    operations: [...grant.operations],
+  };
+  if (grant.keys) upload.keys = [...grant.keys];
+  if (grant.maxSizeBytes !== undefined) upload.maxSizeBytes = grant.maxSizeBytes;
+  if (grant.allowedContentTypes) upload.allowedContentTypes = [...grant.allowedContentTypes];
+  if (grant.allowedExtensions) upload.allowedExtensions = [...grant.allowedExtensions];
+  return {
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      accessKeySecret: credentials.accessKeySecret,
+      securityToken: credentials.securityToken,
+      expiration: isoSeconds(credentials.expiresAt),
+    },
+    upload,
+    serverTime: isoSeconds(nowMs),
+    cached,
+  };
+}
+
+export function toDryRunResponse(grant: Grant, policy: PolicyDocument): DryRunResponse {
+  const out: DryRunResponse = {
+    grant: {
+      roleArn: grant.roleArn,
+      bucket: grant.bucket,
+      region: grant.region,
+      prefix: grant.prefix,
+      operations: [...grant.operations],
+      durationSeconds: grant.durationSeconds,
+      roleSessionName: grant.roleSessionName,
+    },
+    policy,
+  };
+  if (grant.keys) out.grant.keys = [...grant.keys];
+  return out;
+}

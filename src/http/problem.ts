@@ -1,0 +1,77 @@
+/**
+ * The one place errors become responses: RFC 9457 problem+json with a stable `code` and the request id.
+ * Known errors go out with their detail; anything else is logged in full and answered with a bare 500.
+ */
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { BrokerError, ERROR_TABLE, type ErrorCode } from './errors.js';
+import { StoreUnavailableError } from '../store/types.js';
+import type { Logger } from '../shared/logger.js';
+
+export const PROBLEM_TYPE_BASE = 'urn:oss-sts-broker:problem:';
+
+export function sendProblem(res: Response, requestId: string, error: BrokerError): void {
+  if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+  if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="oss-sts-broker"');
+  res.setHeader('Cache-Control', 'no-store');
+  res
+    .status(error.status)
+    .type('application/problem+json')
+    .send(
+      JSON.stringify({
+        ...error.extensions,
+        type: PROBLEM_TYPE_BASE + error.code,
+        title: ERROR_TABLE[error.code].title,
+        status: error.status,
+        detail: error.detail,
+        code: error.code,
+        requestId,
+      }),
+    );
+}
+
+/** Errors thrown by body-parser carry `type`; map the ones a caller can cause. */
+function fromBodyParser(error: { type?: string; status?: number }): BrokerError | undefined {
+  switch (error.type) {
+    case 'entity.too.large':
+      return new BrokerError('payload_too_large', 'the request body exceeds the configured limit');
+    case 'entity.parse.failed':
+      return new BrokerError('invalid_request', 'the request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new BrokerError('unsupported_media_type', 'the request body must be UTF-8 JSON');
+    case 'request.aborted':
+      return new BrokerError('invalid_request', 'the request was aborted');
+    default:
+      return undefined;
+  }
+}
+
+export function toBrokerError(error: unknown): BrokerError {
+  if (error instanceof BrokerError) return error;
+  if (error instanceof StoreUnavailableError) {
+    return new BrokerError('store_unavailable', 'the shared store is unavailable; try again shortly', {
+      retryAfterSeconds: 1,
+      cause: error,
+    });
+  }
+  if (error && typeof error === 'object' && 'type' in error) {
+    const mapped = fromBodyParser(error as { type?: string });
+    if (mapped) return mapped;
+  }
+  return new BrokerError('internal', 'internal error', { cause: error });
+}
+
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const problem = toBrokerError(error);
+    const log = { event: 'http.request.failed', requestId: req.id, code: problem.code, status: problem.status, err: problem.cause ?? problem };
+    if (problem.status >= 500) logger.error(log, 'request failed');
+    else logger.info({ ...log, err: undefined, detail: problem.detail }, 'request refused');
+    if (res.headersSent) return;
+    sendProblem(res, req.id, problem);
+  };
+}
+
+export function problemFor(code: ErrorCode, detail: string): RequestHandler {
+  return (_req, _res, next) => next(new BrokerError(code, detail));
+}

@@ -1,0 +1,2 @@
+/** Prometheus metrics for the broker. */
+export { createMetrics, type Metrics } from './metrics.js';
