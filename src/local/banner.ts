@@ -1,0 +1,27 @@
+import type { LocalStack } from './start-local.js';
+
+/** The start-up banner: what runs where, and commands a newcomer can paste to see the whole flow. */
+export function localBanner(stack: LocalStack): string {
+  const b = stack.brokerUrl;
+  const partnerLine = stack.partnerKeyGenerated
+    ? `  partner API key (generated for this run; set LOCAL_PARTNER_API_KEY to fix it):\n    ${stack.partnerApiKey}\n`
+    : '  partner API key: from LOCAL_PARTNER_API_KEY\n';
+  return `
+oss-sts-broker — LOCAL MODE (emulators on loopback; not for production)
+  broker         ${b}
+  STS emulator   ${stack.sts.url}   (AccessKey from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET)
+  store          ${stack.store.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-memory (set REDIS_URL to share a Redis)'}
+  profiles       uploads (app users: put, multipart), partner-read (partner key: get, list)
+${partnerLine}
+Try it:
+  TOKEN=$(curl -s -X POST ${b}/dev/token -H 'content-type: application/json' \\
+    -d '{"sub":"alice","tenant":"acme"}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')
+  curl -s -X POST ${b}/v1/credentials -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+    -d '{"profile":"uploads","files":[{"name":"me.png","size":48211,"contentType":"image/png"}]}'
+  curl -s -X POST ${b}/v1/credentials -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+    -d '{"profile":"uploads","dryRun":true}'
+  curl -s -X POST ${b}/v1/credentials -H "x-api-key: $LOCAL_PARTNER_API_KEY" -H 'content-type: application/json' \\
+    -d '{"profile":"partner-read"}'
+
+`;
+}
