@@ -23,7 +23,7 @@ export const ERROR_TABLE = {
   policy_too_large: { status: 500, title: 'The session policy for this grant exceeds the STS size limit' },
   internal: { status: 500, title: 'Internal error' },
   upstream_rejected: { status: 502, title: 'STS refused to issue credentials' },
-  upstream_unavailable: { status: 503, title: 'STS is unavailable' },
+  upstream_unavailable: { status: 503, title: 'An upstream service (STS or the identity provider) is unavailable' },
   upstream_throttled: { status: 503, title: 'STS is throttling this account' },
   store_unavailable: { status: 503, title: 'The shared store is unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;

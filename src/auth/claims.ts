@@ -1,0 +1,42 @@
+/**
+ * Reduces a verified JWT payload to the Principal the rules see. Only plain strings (and numbers, which some
+ * identity providers use for ids) become claims: an array or object has no single meaning inside an object-key
+ * prefix, so it is refused here rather than stringified into "a,b" or "[object Object]" (DESIGN.md, invariant 1).
+ * Character-set and length checks of the values belong to the rules, which see every source of prefix text.
+ */
+import type { JWTPayload } from 'jose';
+import type { OidcClientConfig } from '../config/schema.js';
+import { BrokerError } from '../http/errors.js';
+import type { Principal } from './principal.js';
+
+/**
+ * Reads one claim as a non-empty string. `Object.hasOwn` so a configured claim name such as `constructor` can
+ * never resolve to something inherited from Object.prototype.
+ */
+export function readStringClaim(payload: JWTPayload, name: string): string {
+  if (!Object.hasOwn(payload, name) || payload[name] === undefined || payload[name] === null) {
+    throw new BrokerError('unauthenticated', `token lacks claim ${name}`);
+  }
+  const value = payload[name];
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value !== 'string') throw new BrokerError('unauthenticated', `token claim ${name} is not a string`);
+  if (value.length === 0) throw new BrokerError('unauthenticated', `token claim ${name} is empty`);
+  return value;
+}
+
+/** Builds the user Principal from a payload that jose has already verified for this client. */
+export function principalFromPayload(client: OidcClientConfig, payload: JWTPayload): Principal {
+  const subject = readStringClaim(payload, client.subjectClaim);
+  // Exactly one of `tenantClaim` / `tenant` is set (schema refine); the fixed tenant serves single-tenant issuers.
+  const tenant = client.tenantClaim !== undefined ? readStringClaim(payload, client.tenantClaim) : client.tenant;
+  if (tenant === undefined) throw new Error(`client ${client.id}: neither tenantClaim nor tenant is set`);
+
+  const claims: Record<string, string> = {};
+  for (const name of client.templateClaims) claims[name] = readStringClaim(payload, name);
+  // `sub` and `tenant` are written last: they are the configured subject and tenant, and a template claim that
+  // happens to be named `sub` or `tenant` must not replace them (e.g. subjectClaim: email with a raw `sub` claim).
+  claims.sub = subject;
+  claims.tenant = tenant;
+
+  return { kind: 'user', clientId: client.id, subject, tenant, claims: Object.freeze(claims) };
+}

@@ -1,0 +1,113 @@
+/**
+ * One verifier per configured OIDC client: the JWT checks of DESIGN.md security invariant 3 (pinned algorithms,
+ * issuer, audience, expiry, not-before) done by jose, then the claims reduced to a Principal (claims.ts).
+ */
+import { readFileSync } from 'node:fs';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
+import type { OidcClientConfig } from '../config/schema.js';
+import type { Clock } from '../shared/clock.js';
+import type { Principal } from './principal.js';
+import { principalFromPayload } from './claims.js';
+import { isKeySourceFailure, KeySourceUnavailable, toBrokerError } from './jose-errors.js';
+
+export interface OidcVerifierOptions {
+  clock: Clock;
+  /** Deadline for one JWKS fetch (jose `timeoutDuration`). Default 5000. */
+  fetchTimeoutMs?: number;
+  /**
+   * Minimum time between two JWKS fetches triggered by an unknown `kid` (jose `cooldownDuration`). Default 30000:
+   * a token with a made-up `kid` must not let anyone make us hammer the identity provider.
+   */
+  jwksCooldownMs?: number;
+  /** How long a fetched JWKS is used before it is fetched again (jose `cacheMaxAge`). Default 600000. */
+  jwksCacheMaxAgeMs?: number;
+  /**
+   * An in-memory key set used instead of the client's jwksUri / jwksFile. For local mode's development issuer,
+   * whose keys exist only in memory (see dev-issuer.ts); never set from the configuration file.
+   */
+  localJwks?: JSONWebKeySet;
+}
+
+export interface OidcVerifier {
+  readonly client: OidcClientConfig;
+  /** Verifies a compact JWS and returns the user Principal; throws BrokerError on every failure. */
+  verify(token: string): Promise<Principal>;
+}
+
+export function createOidcVerifier(client: OidcClientConfig, options: OidcVerifierOptions): OidcVerifier {
+  const getKey = keySourceFor(client, options);
+  const { clock } = options;
+  // Copied once so a later change to the (frozen anyway) config array cannot widen what we accept.
+  const algorithms = [...client.algorithms];
+  const audience = typeof client.audience === 'string' ? client.audience : [...client.audience];
+
+  return {
+    client,
+    async verify(token) {
+      let payload;
+      try {
+        ({ payload } = await jwtVerify(token, getKey, {
+          // Pinned: a token whose header says `none`, `HS256` (signed with our public key as the HMAC secret, the
+          // classic key-type confusion) or any alg outside this list is refused before a key is even looked up.
+          algorithms,
+          issuer: client.issuer,
+          audience,
+          // jose checks `exp` only when present; a token that never expires is not one we accept.
+          requiredClaims: ['exp'],
+          clockTolerance: client.clockToleranceSeconds,
+          currentDate: new Date(clock.now()),
+        }));
+      } catch (err) {
+        throw toBrokerError(err);
+      }
+      return principalFromPayload(client, payload);
+    },
+  };
+}
+
+function keySourceFor(client: OidcClientConfig, options: OidcVerifierOptions): JWTVerifyGetKey {
+  if (options.localJwks !== undefined) return createLocalJWKSet(requirePublicKeySet(options.localJwks, client.id));
+  if (client.jwksFile !== undefined) {
+    // Read once, at start-up: a missing or malformed file is a configuration error and stops the broker there.
+    const jwks = JSON.parse(readFileSync(client.jwksFile, 'utf8')) as JSONWebKeySet;
+    return createLocalJWKSet(requirePublicKeySet(jwks, client.id));
+  }
+  if (client.jwksUri === undefined) throw new Error(`client ${client.id}: set jwksUri or jwksFile`);
+
+  const remote = createRemoteJWKSet(new URL(client.jwksUri), {
+    timeoutDuration: options.fetchTimeoutMs ?? 5000,
+    cooldownDuration: options.jwksCooldownMs ?? 30_000,
+    cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
+  });
+  // jose refetches on an unknown `kid` (key rotation) and caches in between. Failures of the fetch itself are
+  // tagged here, the one place that can tell them apart from "this token matches no key".
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (err) {
+      throw isKeySourceFailure(err) ? new KeySourceUnavailable(err) : err;
+    }
+  };
+}
+
+/**
+ * A verification key set must hold public asymmetric keys only. jose would refuse a private or symmetric member
+ * at the first token; checking here turns that into a start-up error naming the client.
+ */
+function requirePublicKeySet(jwks: JSONWebKeySet, clientId: string): JSONWebKeySet {
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray(jwks.keys)) {
+    throw new Error(`client ${clientId}: JWKS must be an object with a "keys" array`);
+  }
+  for (const key of jwks.keys) {
+    if (key.kty === 'oct' || 'd' in key || 'k' in key) {
+      throw new Error(`client ${clientId}: JWKS must contain public keys only (kid ${String(key.kid)})`);
+    }
+  }
+  return jwks;
+}
