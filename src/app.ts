@@ -22,7 +22,7 @@ import { requestId } from './http/request-id.js';
 import { createRoutes } from './http/routes.js';
 import { problemFor, problemHandler } from './http/problem.js';
 import { instrumentSts } from './sts/instrument.js';
-import { compileProfiles } from './rules/index.js';
+import { checkProfiles } from './credentials/check-profiles.js';
 
 export interface AppDeps {
   config: Readonly<BrokerConfig>;
@@ -53,8 +53,8 @@ export function createApp(deps: AppDeps): BrokerApp {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const audit = deps.audit ?? createLogAuditSink(logger);
   const metrics = deps.metrics ?? createMetrics();
-  // Fails start-up (throws) when a profile's prefix template or worst-case policy is unusable.
-  compileProfiles(config.profiles, config.sts.policyMaxChars);
+  // Throws ConfigError (start-up stops) when a profile's prefix template or smallest policy is unusable.
+  for (const warning of checkProfiles(config)) logger.warn({ event: 'config.profile.policy_may_not_fit' }, warning);
 
   const tokenCache = createTokenCache({
     store,

@@ -11,7 +11,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../shared/clock.js';
 import type { StsClient, StsCredentials } from '../sts/types.js';
 import { applyProfile, type Grant } from '../rules/index.js';
-import { buildSessionPolicy, assertPolicyFits, policySha256 } from '../policy/index.js';
+import { buildSessionPolicy, assertPolicyFits, policyHash } from '../policy/index.js';
 import { tokenCacheKey, type TokenCache } from '../cache/index.js';
 import type { QuotaCounter } from '../store/index.js';
 import { toCredentialResponse, toDryRunResponse, type CredentialResponse, type DryRunResponse } from './responses.js';
@@ -79,7 +79,7 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       const grant = applyProfile({ profileName: request.profile, profile, principal, files: request.files ?? [] });
       const policy = buildSessionPolicy(grant);
       assertPolicyFits(policy.json, config.sts.policyMaxChars, grant.profile);
-      const policyHash = policySha256(policy.json);
+      const policySha256 = policyHash(policy.json);
       const base = {
         requestId: context.requestId,
         at: new Date(clock.now()).toISOString(),
@@ -87,7 +87,7 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
         profile: grant.profile,
         prefix: grant.prefix,
         keys: grant.keys,
-        policySha256: policyHash,
+        policySha256,
         roleSessionName: grant.roleSessionName,
         sourceIp: context.sourceIp,
       };
