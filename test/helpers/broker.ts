@@ -1,0 +1,174 @@
+/**
+ * A whole broker for integration tests, assembled from the real modules: the STS emulator (reached through the
+ * official SDK), a real store (Redis by default), the dev issuer's real JWTs, a real partner key. Nothing of the
+ * project is mocked; tests read the emulator's stats and the audit events the app recorded.
+ */
+import { randomBytes } from 'node:crypto';
+import CredentialModule, { Config as CredentialConfig } from '@alicloud/credentials';
+import { createApp } from '../../src/app.js';
+import { createAuthenticator, createDevIssuer, generateApiKey, type DevIssuer } from '../../src/auth/index.js';
+import { parseConfig } from '../../src/config/index.js';
+import type { BrokerConfig } from '../../src/config/schema.js';
+import { startStsEmulator, type StsEmulator } from '../../src/emulator/sts/index.js';
+import { createStsClient } from '../../src/sts/index.js';
+import { MemoryStore, RedisStore, type KeyValueStore } from '../../src/store/index.js';
+import type { AuditEvent } from '../../src/audit/index.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { systemClock, type Clock } from '../../src/shared/clock.js';
+import type { Express } from 'express';
+import type { Metrics } from '../../src/metrics/index.js';
+import { Writable } from 'node:stream';
+
+// CommonJS with a `default` inside (node-stack.md, ESM imports); vitest's loader may already have unwrapped it.
+type CredentialClass = typeof CredentialModule.default;
+const Credential: CredentialClass = (CredentialModule as { default?: CredentialClass }).default ?? (CredentialModule as unknown as CredentialClass);
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const ACCOUNT = '1234567890123456';
+export const UPLOAD_ROLE = `acs:ram::${ACCOUNT}:role/test-uploader`;
+export const PARTNER_ROLE = `acs:ram::${ACCOUNT}:role/test-partner`;
+export const BUCKET = 'test-bucket';
+
+export interface TestBrokerOptions {
+  store?: 'redis' | 'memory';
+  /** Share these with another broker (two replicas); otherwise created fresh. */
+  shared?: { emulator: StsEmulator; issuer: DevIssuer; keyPrefix: string; cacheKey: string; partner: ReturnType<typeof generateApiKey>; accessKey: { accessKeyId: string; accessKeySecret: string } };
+  configPatch?: (config: Record<string, any>) => void;
+  clock?: Clock;
+  stsLatencyMs?: number;
+  /** Start even when Redis cannot be reached (store-failure tests). */
+  tolerateStoreDown?: boolean;
+}
+
+export interface TestBroker {
+  app: Express;
+  metrics: Metrics;
+  emulator: StsEmulator;
+  issuer: DevIssuer;
+  store: KeyValueStore;
+  config: Readonly<BrokerConfig>;
+  audit: AuditEvent[];
+  /** Everything the app logged, as text (to prove secrets never appear). */
+  logText(): string;
+  partnerKey: string;
+  token(sub?: string, tenant?: string, extra?: Record<string, unknown>): Promise<string>;
+  shared: NonNullable<TestBrokerOptions['shared']>;
+  close(): Promise<void>;
+}
+
+export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
+  const clock = options.clock ?? systemClock;
+  const shared =
+    options.shared ??
+    (await (async () => {
+      const accessKey = { accessKeyId: `LTAItest${randomBytes(6).toString('hex')}`, accessKeySecret: randomBytes(20).toString('base64url') };
+      const emulator = await startStsEmulator({
+        accessKeys: [accessKey],
+        roles: [
+          { arn: UPLOAD_ROLE, maxSessionDurationSeconds: 3600 },
+          { arn: PARTNER_ROLE, maxSessionDurationSeconds: 3600 },
+        ],
+        sealKey: randomBytes(32),
+        latencyMs: options.stsLatencyMs,
+      });
+      return {
+        emulator,
+        accessKey,
+        issuer: await createDevIssuer({ issuer: 'https://issuer.test/', audience: 'broker-test' }),
+        keyPrefix: `osbtest:${randomBytes(4).toString('hex')}:`,
+        cacheKey: randomBytes(32).toString('base64'),
+        partner: generateApiKey('pk_test_partner'),
+      };
+    })());
+  const raw: Record<string, any> = {
+    // Production mode refuses plain-HTTP STS and a missing Redis; tests reach the emulator over loopback, so
+    // they run as local mode: the code path is the same, only those start-up checks differ.
+    mode: 'local',
+    clients: [
+      shared.issuer.clientConfig('web'),
+      { id: 'partner', type: 'apiKey', tenant: 'partner1', keys: [{ id: shared.partner.keyId, sha256: shared.partner.sha256 }] },
+    ],
+    profiles: {
+      uploads: {
+        bucket: BUCKET,
+        region: 'cn-hangzhou',
+        roleArn: UPLOAD_ROLE,
+        prefix: 'uploads/${tenant}/${sub}/',
+        operations: ['put', 'multipart'],
+        fileTypes: { extensions: ['png', 'jpg'], contentTypes: ['image/png', 'image/jpeg'] },
+        maxSizeBytes: 1024 * 1024,
+        maxFiles: 3,
+        clients: ['web'],
+      },
+      exact: {
+        bucket: BUCKET,
+        region: 'cn-hangzhou',
+        roleArn: UPLOAD_ROLE,
+        prefix: 'exact/${tenant}/${sub}/',
+        operations: ['put'],
+        scope: 'keys',
+        keyNaming: 'original',
+        maxFiles: 2,
+        clients: ['web'],
+      },
+      'partner-read': {
+        bucket: BUCKET,
+        region: 'cn-hangzhou',
+        roleArn: PARTNER_ROLE,
+        externalId: 'partner-ext-1',
+        prefix: 'partners/${tenant}/',
+        operations: ['get', 'list'],
+        durationSeconds: 1800,
+        clients: ['partner'],
+      },
+    },
+    sts: { endpoint: shared.emulator.endpoint, protocol: 'http', timeoutMs: 1500, maxAttempts: 3, maxCallsPerSecond: 1000 },
+    redis: { url: REDIS_URL, keyPrefix: shared.keyPrefix },
+    cache: { encryptionKey: shared.cacheKey },
+    logLevel: 'info',
+  };
+  options.configPatch?.(raw);
+  if (options.store === 'memory') delete raw.redis.url;
+  const config = parseConfig(raw);
+
+  let store: KeyValueStore;
+  if (options.store === 'memory') store = new MemoryStore({ clock });
+  else {
+    const redis = RedisStore.fromConfig(config.redis);
+    await redis.connect().catch((error: unknown) => {
+      if (!options.tolerateStoreDown) throw error;
+    });
+    store = redis;
+  }
+  const lines: string[] = [];
+  const logger = createLogger('debug', new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+  const audit: AuditEvent[] = [];
+  const credential = new Credential(new CredentialConfig({ type: 'access_key', ...shared.accessKey }));
+  const { app, metrics } = createApp({
+    config,
+    store,
+    sts: createStsClient({ config: config.sts, clock, credential }),
+    authenticator: createAuthenticator({ clients: config.clients, clock, localJwks: { web: shared.issuer.jwks } }),
+    encryptionKey: Buffer.from(shared.cacheKey, 'base64'),
+    clock,
+    logger,
+    audit: { record: (event) => audit.push(event) },
+  });
+  return {
+    app,
+    metrics,
+    emulator: shared.emulator,
+    issuer: shared.issuer,
+    store,
+    config,
+    audit,
+    logText: () => lines.join(''),
+    partnerKey: shared.partner.header,
+    token: (sub = 'alice', tenant = 'acme', extra) => shared.issuer.issue({ sub, tenant, ...(extra ? { extraClaims: extra } : {}) }),
+    shared,
+    async close() {
+      await store.close();
+      if (!options.shared) await shared.emulator.close();
+    },
+  };
+}
