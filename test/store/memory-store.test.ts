@@ -1,0 +1,58 @@
+/** What only MemoryStore does: time from the injected clock, and a bounded size. */
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/store/index.js';
+import { ManualClock } from './helpers.js';
+
+describe('MemoryStore', () => {
+  it('expires entries by the injected clock', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore({ clock });
+    await store.set('k', 'v', 1000);
+    clock.advance(999);
+    expect(await store.get('k')).toBe('v');
+    clock.advance(1);
+    expect(await store.get('k')).toBeNull();
+  });
+
+  it('windows reset by the injected clock and report the time left', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore({ clock });
+    await store.incrementWindow('c', 60_000);
+    clock.advance(20_000);
+    expect(await store.incrementWindow('c', 60_000)).toEqual({ count: 2, resetInMs: 40_000 });
+    clock.advance(40_000);
+    expect(await store.incrementWindow('c', 60_000)).toEqual({ count: 1, resetInMs: 60_000 });
+  });
+
+  it('when full, drops expired entries before live ones', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore({ clock, maxEntries: 3 });
+    await store.set('old-live', 'v', 60_000);
+    await store.set('expiring-1', 'v', 100);
+    await store.set('expiring-2', 'v', 100);
+    clock.advance(200);
+    await store.set('new', 'v', 60_000);
+    expect(await store.get('old-live')).toBe('v');
+    expect(await store.get('new')).toBe('v');
+    expect(store.size).toBeLessThanOrEqual(3);
+  });
+
+  it('when full of live entries, evicts the oldest', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore({ clock, maxEntries: 2 });
+    await store.set('a', '1', 60_000);
+    await store.set('b', '2', 60_000);
+    await store.set('c', '3', 60_000);
+    expect(await store.get('a')).toBeNull();
+    expect(await store.get('b')).toBe('2');
+    expect(await store.get('c')).toBe('3');
+    expect(store.size).toBe(2);
+  });
+
+  it('close empties it', async () => {
+    const store = new MemoryStore();
+    await store.set('a', '1', 60_000);
+    await store.close();
+    expect(await store.get('a')).toBeNull();
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * Quotas on the real Redis: several windows, a refused request costs nothing, release gives back, and an
+ * unreachable store fails closed with StoreUnavailableError.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  MemoryStore,
+  RedisStore,
+  StoreUnavailableError,
+  createQuotaCounter,
+  quotaKey,
+  type KeyValueStore,
+} from '../../src/store/index.js';
+import { connectedStore, deleteByPrefix, rawClient, redisConfig, uniquePrefix } from './helpers.js';
+
+const prefix = uniquePrefix('quota');
+const raw = rawClient();
+const opened: KeyValueStore[] = [];
+afterAll(async () => {
+  await deleteByPrefix(raw, prefix);
+  await Promise.all(opened.map((s) => s.close()));
+  raw.disconnect();
+});
+
+async function redis(): Promise<RedisStore> {
+  const s = await connectedStore(prefix);
+  opened.push(s);
+  return s;
+}
+
+const hourAndDay = [
+  { limit: 3, windowSeconds: 3600 },
+  { limit: 5, windowSeconds: 86_400 },
+];
+
+describe('createQuotaCounter', () => {
+  it('allows up to the smallest limit, then refuses with the window and a Retry-After', async () => {
+    const quota = createQuotaCounter(await redis());
+    const req = { principalKey: 'acme/alice', profile: 'uploads', windows: hourAndDay };
+    for (let i = 0; i < 3; i++) expect((await quota.consume(req)).allowed).toBe(true);
+    const refused = await quota.consume(req);
+    expect(refused).toMatchObject({ allowed: false, limit: 3, windowSeconds: 3600 });
+    if (refused.allowed) throw new Error('unreachable');
+    expect(refused.retryAfterSeconds).toBeGreaterThan(0);
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(3600);
+  });
+
+  it('a refused request gives back what it took in every window', async () => {
+    const quota = createQuotaCounter(await redis());
+    const req = { principalKey: 'acme/bob', profile: 'uploads', windows: hourAndDay };
+    for (let i = 0; i < 3; i++) await quota.consume(req);
+    for (let i = 0; i < 10; i++) expect((await quota.consume(req)).allowed).toBe(false);
+    expect(await raw.get(prefix + quotaKey('uploads', 'acme/bob', 3600))).toBe('3');
+    expect(await raw.get(prefix + quotaKey('uploads', 'acme/bob', 86_400))).toBe('3');
+  });
+
+  it('the longer window refuses even when the shorter one has room', async () => {
+    const store = await redis();
+    const quota = createQuotaCounter(store);
+    const windows = [
+      { limit: 10, windowSeconds: 60 },
+      { limit: 2, windowSeconds: 86_400 },
+    ];
+    const req = { principalKey: 'acme/carol', profile: 'uploads', windows };
+    await quota.consume(req);
+    await quota.consume(req);
+    expect(await quota.consume(req)).toMatchObject({ allowed: false, limit: 2, windowSeconds: 86_400 });
+    expect(await raw.get(prefix + quotaKey('uploads', 'acme/carol', 60))).toBe('2');
+  });
+
+  it('release gives the unit back once, however often it is called', async () => {
+    const quota = createQuotaCounter(await redis());
+    const req = { principalKey: 'acme/dave', profile: 'uploads', windows: [{ limit: 1, windowSeconds: 3600 }] };
+    const first = await quota.consume(req);
+    if (!first.allowed) throw new Error('expected allowed');
+    expect((await quota.consume(req)).allowed).toBe(false);
+    await first.release();
+    await first.release();
+    expect(await raw.get(prefix + quotaKey('uploads', 'acme/dave', 3600))).toBe('0');
+    expect((await quota.consume(req)).allowed).toBe(true);
+    expect((await quota.consume(req)).allowed).toBe(false);
+  });
+
+  it('concurrent requests never get more than the limit', async () => {
+    const quota = createQuotaCounter(await redis());
+    const req = { principalKey: 'acme/erin', profile: 'uploads', windows: hourAndDay };
+    const results = await Promise.all(Array.from({ length: 40 }, () => quota.consume(req)));
+    expect(results.filter((r) => r.allowed)).toHaveLength(3);
+    expect(await raw.get(prefix + quotaKey('uploads', 'acme/erin', 3600))).toBe('3');
+  });
+
+  it('keys cannot collide through separators in profile or principal', () => {
+    expect(quotaKey('a:b', 'c', 60)).not.toBe(quotaKey('a', 'b:c', 60));
+  });
+
+  it('profiles and principals are counted apart', async () => {
+    const quota = createQuotaCounter(new MemoryStore());
+    const one = [{ limit: 1, windowSeconds: 60 }];
+    expect((await quota.consume({ principalKey: 'p1', profile: 'a', windows: one })).allowed).toBe(true);
+    expect((await quota.consume({ principalKey: 'p2', profile: 'a', windows: one })).allowed).toBe(true);
+    expect((await quota.consume({ principalKey: 'p1', profile: 'b', windows: one })).allowed).toBe(true);
+    expect((await quota.consume({ principalKey: 'p1', profile: 'a', windows: one })).allowed).toBe(false);
+  });
+
+  it('store unreachable: rejects with StoreUnavailableError (fail closed)', async () => {
+    const dead = RedisStore.fromConfig(redisConfig(prefix, { url: 'redis://127.0.0.1:1' }));
+    opened.push(dead);
+    const quota = createQuotaCounter(dead);
+    await expect(
+      quota.consume({ principalKey: 'acme/frank', profile: 'uploads', windows: hourAndDay }),
+    ).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { BrokerError } from '../../src/http/errors.js';
+import { CircuitBreaker, type BreakerState } from '../../src/sts/index.js';
+import { manualClock } from './helpers/fake-sts-server.js';
+
+const outage = () => new BrokerError('upstream_unavailable', 'down');
+const rejected = () => new BrokerError('upstream_rejected', 'STS refused: NoPermission');
+
+function setup(failureThreshold = 3, openSeconds = 10) {
+  const clock = manualClock();
+  const changes: Array<[BreakerState, BreakerState]> = [];
+  let rejects = 0;
+  const breaker = new CircuitBreaker({
+    failureThreshold,
+    openSeconds,
+    clock,
+    isOutage: (e) => e instanceof BrokerError && e.code === 'upstream_unavailable',
+    onStateChange: (from, to) => changes.push([from, to]),
+    onReject: () => (rejects += 1),
+  });
+  let calls = 0;
+  const fail = (e: () => Error) => breaker.run(async () => {
+    calls += 1;
+    throw e();
+  });
+  const succeed = () => breaker.run(async () => {
+    calls += 1;
+    return 'ok';
+  });
+  return { clock, breaker, changes, fail, succeed, calls: () => calls, rejects: () => rejects };
+}
+
+describe('CircuitBreaker', () => {
+  it('opens after failureThreshold consecutive outages and fails fast with Retry-After', async () => {
+    const b = setup(3, 10);
+    for (let i = 0; i < 3; i += 1) await expect(b.fail(outage)).rejects.toThrow('down');
+    expect(b.breaker.state).toBe('open');
+    b.clock.advance(2500);
+    const err = await b.succeed().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'upstream_unavailable', status: 503, retryAfterSeconds: 8 });
+    expect(b.calls()).toBe(3);
+    expect(b.rejects()).toBe(1);
+    expect(b.changes).toEqual([['closed', 'open']]);
+  });
+
+  it('a success resets the consecutive count', async () => {
+    const b = setup(3);
+    await expect(b.fail(outage)).rejects.toThrow();
+    await expect(b.fail(outage)).rejects.toThrow();
+    await b.succeed();
+    await expect(b.fail(outage)).rejects.toThrow();
+    await expect(b.fail(outage)).rejects.toThrow();
+    expect(b.breaker.state).toBe('closed');
+  });
+
+  it('rejections do not count (STS answered)', async () => {
+    const b = setup(2);
+    for (let i = 0; i < 5; i += 1) await expect(b.fail(rejected)).rejects.toMatchObject({ code: 'upstream_rejected' });
+    expect(b.breaker.state).toBe('closed');
+    await expect(b.fail(outage)).rejects.toThrow();
+    await expect(b.fail(rejected)).rejects.toThrow();
+    await expect(b.fail(outage)).rejects.toThrow();
+    expect(b.breaker.state).toBe('closed');
+  });
+
+  it('half-open lets one trial through; success closes', async () => {
+    const b = setup(1, 10);
+    await expect(b.fail(outage)).rejects.toThrow();
+    b.clock.advance(10_000);
+    expect(b.breaker.state).toBe('half-open');
+    await expect(b.succeed()).resolves.toBe('ok');
+    expect(b.breaker.state).toBe('closed');
+    expect(b.changes).toEqual([
+      ['closed', 'open'],
+      ['open', 'half-open'],
+      ['half-open', 'closed'],
+    ]);
+  });
+
+  it('half-open trial failure re-opens for openSeconds', async () => {
+    const b = setup(5, 10);
+    for (let i = 0; i < 5; i += 1) await expect(b.fail(outage)).rejects.toThrow();
+    b.clock.advance(10_000);
+    await expect(b.fail(outage)).rejects.toThrow('down');
+    expect(b.breaker.state).toBe('open');
+    await expect(b.succeed()).rejects.toMatchObject({ retryAfterSeconds: 10 });
+    expect(b.calls()).toBe(6);
+  });
+
+  it('only one trial runs while half-open', async () => {
+    const b = setup(1, 1);
+    await expect(b.fail(outage)).rejects.toThrow();
+    b.clock.advance(1000);
+    let release: () => void = () => undefined;
+    const trial = b.breaker.run(() => new Promise<string>((resolve) => (release = () => resolve('trial'))));
+    await expect(b.succeed()).rejects.toMatchObject({ code: 'upstream_unavailable', retryAfterSeconds: 1 });
+    release();
+    await expect(trial).resolves.toBe('trial');
+    await expect(b.succeed()).resolves.toBe('ok');
+  });
+
+  it('a rejected trial closes the breaker (STS is reachable)', async () => {
+    const b = setup(1, 1);
+    await expect(b.fail(outage)).rejects.toThrow();
+    b.clock.advance(1000);
+    await expect(b.fail(rejected)).rejects.toMatchObject({ code: 'upstream_rejected' });
+    expect(b.breaker.state).toBe('closed');
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { createSdkClient, sdkRuntimeOptions, type StsConfig } from '../../src/sts/index.js';
+
+const base: StsConfig = {
+  protocol: 'https',
+  timeoutMs: 1234,
+  maxAttempts: 3,
+  policyMaxChars: 2048,
+  maxCallsPerSecond: 20,
+  breaker: { failureThreshold: 5, openSeconds: 10 },
+};
+
+/** Reads the SDK client's resolved settings (openapi-core keeps them on underscored fields). */
+function settings(config: StsConfig): Record<string, unknown> {
+  const c = createSdkClient(config) as unknown as Record<string, unknown>;
+  return { endpoint: c._endpoint, protocol: c._protocol, readTimeout: c._readTimeout, connectTimeout: c._connectTimeout, retry: c._retryOptions };
+}
+
+describe('createSdkClient', () => {
+  it('with a region only, the SDK resolves sts.<region>.aliyuncs.com (facts A6)', () => {
+    expect(settings({ ...base, region: 'cn-hangzhou' })).toEqual({
+      endpoint: 'sts.cn-hangzhou.aliyuncs.com',
+      protocol: 'https',
+      readTimeout: 1234,
+      connectTimeout: 1234,
+      retry: undefined, // no SDK-side retries: ours only
+    });
+  });
+
+  it('an explicit endpoint (the VPC endpoint) wins over the region', () => {
+    expect(settings({ ...base, region: 'cn-hangzhou', endpoint: 'sts-vpc.cn-hangzhou.aliyuncs.com' }).endpoint).toBe(
+      'sts-vpc.cn-hangzhou.aliyuncs.com',
+    );
+  });
+
+  it('keeps host:port and the protocol for a local endpoint', () => {
+    expect(settings({ ...base, protocol: 'http', endpoint: '127.0.0.1:9100' })).toMatchObject({
+      endpoint: '127.0.0.1:9100',
+      protocol: 'http',
+    });
+  });
+
+  it('runtime options carry our timeouts and no retry', () => {
+    expect(sdkRuntimeOptions(base)).toMatchObject({ readTimeout: 1234, connectTimeout: 1234, autoretry: false });
+  });
+});
