@@ -23,10 +23,10 @@ export const ERROR_TABLE = {
   policy_too_large: { status: 500, title: 'The session policy for this grant exceeds the STS size limit' },
   internal: { status: 500, title: 'Internal error' },
   upstream_rejected: { status: 502, title: 'STS refused to issue credentials' },
-  upstream_unavailable: { status: 503, title: 'An upstream service (STS or the identity provider) is unavailable' },
-  upstream_throttled: { status: 503, title: 'STS is throttling this account' },
-  store_unavailable: { status: 503, title: 'The shared store is unavailable' },
-} as const satisfies Record<string, { status: number; title: string }>;
+  upstream_unavailable: { status: 503, title: 'An upstream service (STS or the identity provider) is unavailable', retryAfterSeconds: 5 },
+  upstream_throttled: { status: 503, title: 'STS is throttling this account', retryAfterSeconds: 1 },
+  store_unavailable: { status: 503, title: 'The shared store is unavailable', retryAfterSeconds: 1 },
+} as const satisfies Record<string, { status: number; title: string; retryAfterSeconds?: number }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
 
@@ -52,7 +52,9 @@ export class BrokerError extends Error {
     super(`${code}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'BrokerError';
     this.status = ERROR_TABLE[code].status;
-    this.retryAfterSeconds = options.retryAfterSeconds;
+    // Every 503 tells the caller when to try again; the thrower may know better (STS's x-acs-retry-after).
+    const entry: { retryAfterSeconds?: number } = ERROR_TABLE[code];
+    this.retryAfterSeconds = options.retryAfterSeconds ?? entry.retryAfterSeconds;
     this.extensions = options.extensions ?? {};
   }
 
