@@ -1,0 +1,39 @@
+/**
+ * The token cache key (DESIGN invariant 5): a cached token is handed only to a request that would make the very
+ * same AssumeRole call, so the key covers every parameter of that call: role, external id, session policy,
+ * duration and session name.
+ *
+ * Encoding: each field is written as `name=<byte length>:<value>;` in a fixed order (absent as `name=~;`), and the
+ * whole is hashed with SHA-256. The length prefix makes the encoding injective: no choice of values can move a
+ * boundary (`a|b` + `c` vs `a` + `b|c`), and an absent externalId differs from an empty one.
+ * A hash (not the raw fields) goes into Redis key names and logs, so no policy text or tenant name appears there.
+ */
+import { createHash } from 'node:crypto';
+
+export interface TokenCacheKeyInput {
+  roleArn: string;
+  externalId?: string | undefined;
+  /** The canonical JSON of the session policy, exactly as sent to STS. */
+  policyJson: string;
+  durationSeconds: number;
+  roleSessionName: string;
+}
+
+/** Bump when the encoding or the meaning of a field changes, so old entries are never read with a new meaning. */
+const KEY_VERSION = 'osb-token-cache-v1';
+
+function field(name: string, value: string | undefined): string {
+  return value === undefined ? `${name}=~;` : `${name}=${Buffer.byteLength(value, 'utf8')}:${value};`;
+}
+
+export function tokenCacheKey(input: TokenCacheKeyInput): string {
+  if (!Number.isInteger(input.durationSeconds)) throw new RangeError('durationSeconds must be an integer');
+  const encoded =
+    `${KEY_VERSION};` +
+    field('roleArn', input.roleArn) +
+    field('externalId', input.externalId) +
+    field('policy', input.policyJson) +
+    field('durationSeconds', String(input.durationSeconds)) +
+    field('roleSessionName', input.roleSessionName);
+  return createHash('sha256').update(encoded, 'utf8').digest('hex');
+}

@@ -1,0 +1,75 @@
+/**
+ * AES-256-GCM for cached tokens (DESIGN invariant 2: secrets are stored in Redis only encrypted).
+ *
+ * Format: `v1.<iv>.<tag>.<ciphertext>`, each part base64url; a fresh random 12-byte IV per value (the GCM nonce
+ * size; random IVs are safe far beyond the number of tokens one key will ever seal).
+ * AAD is the cache key the value is stored under, so a value copied under another key (another user's policy)
+ * fails authentication instead of being served to the wrong caller (invariant 5 holds even against a Redis writer
+ * without the key). The `v1` tag leaves room for key rotation (`v2` = next key) without guessing.
+ *
+ * `open` returns null on every failure (unknown version, malformed, tampered, wrong key, wrong AAD): for a cache a
+ * value that does not open is simply a miss, and the reason must not leak into logs as anything but "miss".
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+const VERSION = 'v1';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+export const ENCRYPTION_KEY_BYTES = 32;
+
+export interface Sealer {
+  seal(aad: string, plaintext: string): string;
+  open(aad: string, sealed: string): string | null;
+}
+
+/** Decodes the base64 key from config (`cache.encryptionKey`) and checks its length. */
+export function parseEncryptionKey(base64: string): Buffer {
+  const key = Buffer.from(base64, 'base64');
+  if (key.length !== ENCRYPTION_KEY_BYTES) {
+    throw new Error(`cache.encryptionKey must be ${ENCRYPTION_KEY_BYTES} bytes base64, got ${key.length} bytes`);
+  }
+  return key;
+}
+
+export function createSealer(key: Buffer): Sealer {
+  if (key.length !== ENCRYPTION_KEY_BYTES) {
+    throw new Error(`encryption key must be ${ENCRYPTION_KEY_BYTES} bytes, got ${key.length}`);
+  }
+  // Keep our own copy: a caller zeroing or reusing its buffer must not change the key under us.
+  const secret = Buffer.from(key);
+
+  return {
+    seal(aad, plaintext) {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', secret, iv, { authTagLength: TAG_BYTES });
+      cipher.setAAD(Buffer.from(aad, 'utf8'));
+      const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      const tag = cipher.getAuthTag();
+      return [VERSION, iv.toString('base64url'), tag.toString('base64url'), ciphertext.toString('base64url')].join('.');
+    },
+
+    open(aad, sealed) {
+      const parts = sealed.split('.');
+      if (parts.length !== 4 || parts[0] !== VERSION) return null;
+      const iv = decode(parts[1]);
+      const tag = decode(parts[2]);
+      const ciphertext = decode(parts[3]);
+      // A short tag would weaken GCM to a guessable MAC: insist on the full 16 bytes.
+      if (iv?.length !== IV_BYTES || tag?.length !== TAG_BYTES || ciphertext === null) return null;
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', secret, iv, { authTagLength: TAG_BYTES });
+        decipher.setAAD(Buffer.from(aad, 'utf8'));
+        decipher.setAuthTag(tag);
+        return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+/** Strict base64url: Buffer.from silently skips junk characters, which would make a tampered value "decode". */
+function decode(part: string | undefined): Buffer | null {
+  if (part === undefined || !/^[A-Za-z0-9_-]*$/.test(part)) return null;
+  return Buffer.from(part, 'base64url');
+}

@@ -1,0 +1,129 @@
+/**
+ * ┌──────────────────────────────────────────────────────────────────────────────────────────────────────────────┐
+ * │ FOR ONE PROCESS ONLY: local mode and development. Nothing here is shared between replicas, so with two      │
+ * │ replicas every quota, rate limit and cache lock would count separately (N replicas = N× the configured      │
+ * │ limits). Production runs with Redis (`redis.url`, Sentinel or Cluster).                                     │
+ * └──────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
+ *
+ * A Map with per-entry expiry read from the injected clock (tests move time without fake timers). The size is
+ * bounded so a flood of distinct principals cannot grow memory without limit: when full, expired entries are swept
+ * first, then the oldest entries are evicted. Evicting a live counter would under-count it, so keep `maxEntries`
+ * well above the working set; that trade-off is one more reason this store is not for production.
+ */
+import { systemClock, type Clock } from '../shared/clock.js';
+import { assertTtl } from './ttl.js';
+import type { KeyValueStore } from './types.js';
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+export interface MemoryStoreOptions {
+  clock?: Clock;
+  /** Upper bound on live keys. Default 100,000. */
+  maxEntries?: number;
+}
+
+/** A full sweep is O(n); when the map stays full of live keys, sweep at most this often and evict otherwise. */
+const SWEEP_INTERVAL_MS = 1000;
+
+export class MemoryStore implements KeyValueStore {
+  readonly kind = 'memory' as const;
+  private readonly entries = new Map<string, Entry>();
+  private readonly clock: Clock;
+  private readonly maxEntries: number;
+  private lastSweep = Number.NEGATIVE_INFINITY;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.maxEntries = Math.max(1, options.maxEntries ?? 100_000);
+  }
+
+  /** Number of entries held, live or not yet swept (for tests and metrics). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.live(key)?.value ?? null;
+  }
+
+  async set(key: string, value: string, ttlMs: number, options?: { onlyIfAbsent?: boolean }): Promise<boolean> {
+    const ttl = assertTtl(ttlMs);
+    if (options?.onlyIfAbsent === true && this.live(key) !== undefined) return false;
+    this.put(key, { value, expiresAt: this.clock.now() + ttl });
+    return true;
+  }
+
+  async del(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
+  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    if (this.live(key)?.value !== value) return false;
+    this.entries.delete(key);
+    return true;
+  }
+
+  async incrementWindow(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
+    const window = assertTtl(windowMs);
+    const now = this.clock.now();
+    const entry = this.live(key);
+    if (entry === undefined) {
+      this.put(key, { value: '1', expiresAt: now + window });
+      return { count: 1, resetInMs: window };
+    }
+    // Same as Redis INCR: a value that is not an integer is an error, not a silent reset.
+    const count = parseCounter(entry.value) + 1;
+    entry.value = String(count);
+    return { count, resetInMs: Math.max(0, entry.expiresAt - now) };
+  }
+
+  async decrement(key: string): Promise<void> {
+    // Only inside a live window, like the Redis script: never create a counter without expiry.
+    const entry = this.live(key);
+    if (entry !== undefined) entry.value = String(parseCounter(entry.value) - 1);
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.entries.clear();
+  }
+
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.clock.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private put(key: string, entry: Entry): void {
+    // Delete first so a rewritten key moves to the young end of the insertion order.
+    this.entries.delete(key);
+    if (this.entries.size >= this.maxEntries) this.makeRoom();
+    this.entries.set(key, entry);
+  }
+
+  private makeRoom(): void {
+    const now = this.clock.now();
+    if (now - this.lastSweep >= SWEEP_INTERVAL_MS) {
+      this.lastSweep = now;
+      for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
+    }
+    // Map iteration is insertion order, so the first keys are the oldest.
+    for (const k of this.entries.keys()) {
+      if (this.entries.size < this.maxEntries) break;
+      this.entries.delete(k);
+    }
+  }
+}
+
+function parseCounter(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new TypeError('value is not an integer counter');
+  return Number(value);
+}

@@ -1,0 +1,166 @@
+/**
+ * KeyValueStore on Redis, shared by every replica. Two rules hold for every method:
+ * - keys are prefixed with `redis.keyPrefix` here (not with ioredis's `keyPrefix` option, which does not reach
+ *   script KEYS or raw `call`s consistently), so several deployments can share one Redis;
+ * - every failure (timeout, closed connection, offline, even a reply error) leaves as StoreUnavailableError, so
+ *   callers have exactly one thing to handle and no ioredis error text decides behaviour elsewhere.
+ */
+import { createRedisClient, type RedisClient, type RedisConfig } from './redis-client.js';
+import { DECREMENT_EXISTING, DELETE_IF_EQUALS, INCREMENT_WINDOW, type LuaScript } from './lua-scripts.js';
+import { errorMessage, silentLogger, type StoreLogger } from './logger.js';
+import { assertTtl } from './ttl.js';
+import { StoreUnavailableError, type KeyValueStore } from './types.js';
+
+/** Log ioredis connection errors at most this often: a down Redis emits one per reconnect attempt. */
+const ERROR_LOG_INTERVAL_MS = 10_000;
+
+export interface RedisStoreOptions {
+  logger?: StoreLogger;
+  /**
+   * Bound on the whole of `connect()` (TCP, handshake, ready check). ioredis bounds each step but not their sum:
+   * against a server that accepts and never answers, every handshake command waits its own commandTimeout.
+   */
+  connectDeadlineMs?: number;
+}
+
+export class RedisStore implements KeyValueStore {
+  readonly kind = 'redis' as const;
+  private lastErrorLog = 0;
+  private readonly logger: StoreLogger;
+  private readonly connectDeadlineMs: number;
+
+  constructor(
+    /** The raw client, for /readyz details and shutdown. Prefer the methods: they map errors and add the prefix. */
+    readonly client: RedisClient,
+    readonly keyPrefix: string,
+    options: RedisStoreOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.connectDeadlineMs = options.connectDeadlineMs ?? 5000;
+    // Without a listener ioredis prints every connection error to stderr; route them to the log, rate-limited.
+    client.on('error', (error: unknown) => {
+      const now = Date.now();
+      if (now - this.lastErrorLog < ERROR_LOG_INTERVAL_MS) return;
+      this.lastErrorLog = now;
+      this.logger.warn({ event: 'store.redis.error', err: errorMessage(error) }, 'redis connection error');
+    });
+  }
+
+  static fromConfig(config: RedisConfig, logger?: StoreLogger): RedisStore {
+    return new RedisStore(createRedisClient(config), config.keyPrefix, {
+      logger,
+      connectDeadlineMs: config.connectTimeoutMs,
+    });
+  }
+
+  /**
+   * Opens the connection and waits until it is ready (start-up). On failure the client keeps reconnecting in the
+   * background, so the caller may choose to start anyway and let /readyz report not-ready.
+   */
+  async connect(): Promise<void> {
+    const client = this.client;
+    if (client.status === 'ready') return;
+    let timer: NodeJS.Timeout | undefined;
+    let onReady: (() => void) | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`not ready within ${this.connectDeadlineMs} ms`)), this.connectDeadlineMs);
+    });
+    // Idle client: open it. Already (re)connecting after an earlier failed attempt: wait for it to become ready.
+    const becomingReady =
+      client.status === 'wait' || client.status === 'end'
+        ? client.connect()
+        : new Promise<void>((resolve) => client.once('ready', (onReady = resolve)));
+    becomingReady.catch(() => {}); // After the deadline wins, a late rejection must not be unhandled.
+    try {
+      await this.wrap('connect', () => Promise.race([becomingReady, deadline]));
+    } finally {
+      clearTimeout(timer);
+      if (onReady !== undefined) client.off('ready', onReady);
+    }
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.wrap('get', () => this.client.get(this.keyPrefix + key));
+  }
+
+  async set(key: string, value: string, ttlMs: number, options?: { onlyIfAbsent?: boolean }): Promise<boolean> {
+    const px = assertTtl(ttlMs);
+    const k = this.keyPrefix + key;
+    const reply = await this.wrap('set', () =>
+      options?.onlyIfAbsent === true
+        ? this.client.call('SET', k, value, 'PX', px, 'NX')
+        : this.client.call('SET', k, value, 'PX', px),
+    );
+    return reply === 'OK';
+  }
+
+  async del(key: string): Promise<void> {
+    await this.wrap('del', () => this.client.del(this.keyPrefix + key));
+  }
+
+  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    const reply = await this.script('deleteIfEquals', DELETE_IF_EQUALS, key, [value]);
+    return reply === 1;
+  }
+
+  async incrementWindow(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
+    const reply = await this.script('incrementWindow', INCREMENT_WINDOW, key, [String(assertTtl(windowMs))]);
+    if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
+      throw new StoreUnavailableError('redis incrementWindow: unexpected reply');
+    }
+    return { count: reply[0], resetInMs: Math.max(0, reply[1]) };
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.script('decrement', DECREMENT_EXISTING, key, []);
+  }
+
+  async ping(): Promise<void> {
+    await this.wrap('ping', () => this.client.ping());
+  }
+
+  /**
+   * Raw command for code that speaks Redis itself (e.g. rate-limit-redis's `sendCommand`). Keys are NOT prefixed
+   * here; errors are still mapped to StoreUnavailableError.
+   */
+  async sendCommand(command: string, ...args: Array<string | number>): Promise<unknown> {
+    return this.wrap(command, () => this.client.call(command, ...args));
+  }
+
+  async close(): Promise<void> {
+    if (this.client.status === 'end' || this.client.status === 'wait') {
+      this.client.disconnect();
+      return;
+    }
+    try {
+      await this.client.quit();
+    } catch {
+      // quit fails when the link is already down; disconnect stops the reconnect loop either way.
+      this.client.disconnect();
+    }
+  }
+
+  private async script(op: string, lua: LuaScript, key: string, args: string[]): Promise<unknown> {
+    const k = this.keyPrefix + key;
+    return this.wrap(op, async () => {
+      try {
+        return await this.client.evalsha(lua.sha1, 1, k, ...args);
+      } catch (error) {
+        // The script cache is empty after a restart, failover or SCRIPT FLUSH: send the source once.
+        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+          return this.client.eval(lua.source, 1, k, ...args);
+        }
+        throw error;
+      }
+    });
+  }
+
+  private async wrap<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
+      throw new StoreUnavailableError(`redis ${op} failed: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+}
