@@ -53,8 +53,8 @@ export class BrokerError extends Error {
     this.name = 'BrokerError';
     this.status = ERROR_TABLE[code].status;
     // Every 503 tells the caller when to try again; the thrower may know better (STS's x-acs-retry-after).
-    const entry: { retryAfterSeconds?: number } = ERROR_TABLE[code];
-    this.retryAfterSeconds = options.retryAfterSeconds ?? entry.retryAfterSeconds;
+    const entry = ERROR_TABLE[code];
+    this.retryAfterSeconds = options.retryAfterSeconds ?? ('retryAfterSeconds' in entry ? entry.retryAfterSeconds : undefined);
     this.extensions = options.extensions ?? {};
   }
 

@@ -1,6 +1,7 @@
 /** The RAM policy grammar check behind InvalidParameter.PolicyGrammar (facts C). */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkPolicyDocument, checkPolicyText } from '../../../src/emulator/sts/index.js';
+import { CONDITION_OPERATORS, checkPolicyDocument, checkPolicyText } from '../../../src/emulator/sts/index.js';
 
 const allow = { Effect: 'Allow', Action: 'oss:PutObject', Resource: 'acs:oss:*:*:b/u/*' };
 
@@ -71,5 +72,24 @@ describe('checkPolicyText', () => {
   it('checks already-parsed documents too', () => {
     expect(checkPolicyDocument({ Version: '1', Statement: allow }).ok).toBe(true);
     expect(checkPolicyDocument(null).ok).toBe(false);
+  });
+
+  it('never throws on arbitrary text or JSON values (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json()), (text) => {
+        const result = checkPolicyText(text);
+        return typeof result.ok === 'boolean';
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('accepts exactly the documented operators (property over operator names)', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 30 }), (operator) => {
+        const doc = { Version: '1', Statement: [{ ...allow, Condition: { [operator]: { k: 'v' } } }] };
+        return checkPolicyDocument(doc).ok === CONDITION_OPERATORS.has(operator);
+      }),
+    );
   });
 });

@@ -140,6 +140,21 @@ describe('AssumeRole validation', () => {
     expect(put.headers.get('content-type')).toBe('application/json;charset=utf-8');
   });
 
+  it('refuses a body over 1 MiB with 413 and closes the connection', async () => {
+    const res = await fetch(`${emulator.url}/?Action=AssumeRole`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Policy=' + 'x'.repeat(1024 * 1024 + 1),
+    }).catch((err: unknown) => err as Error);
+    // Either the status arrives, or the socket is closed before the client finished sending.
+    if (res instanceof Response) {
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as Record<string, string>).Code).toBe('RequestEntityTooLarge');
+    } else {
+      expect(res).toBeInstanceOf(Error);
+    }
+  });
+
   it('honours a custom policyMaxChars', async () => {
     const small = await startTestEmulator(keys, { policyMaxChars: 1024 });
     try {

@@ -1,0 +1,151 @@
+/**
+ * The STS emulator's HTTP server: routing (POST/GET `/`, Version, Action), fault injection, authentication,
+ * validation and issuance, in the order real STS applies them (facts B5). It logs nothing, so no secret can leak.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { validateAssumeRoleParams } from './assume-role-params.js';
+import { authenticate, type AuthContext } from './authenticate.js';
+import { FaultQueue } from './fault-queue.js';
+import { issueCredentials, type AssumeRoleResponseBody, type IssueContext } from './issue-credentials.js';
+import { NonceCache } from './nonce-cache.js';
+import { header, parseRequest, type ParsedRequest } from './request-parser.js';
+import { applyFault, sendError, sendJson } from './respond.js';
+import { RoleRegistry } from './role-registry.js';
+import { StsError, errors } from './sts-error.js';
+import type { StsEmulator, StsEmulatorOptions, StsEmulatorStats } from './types.js';
+
+export const STS_API_VERSION = '2015-04-01';
+
+export async function startStsEmulator(options: StsEmulatorOptions): Promise<StsEmulator> {
+  if (!Buffer.isBuffer(options.sealKey) || options.sealKey.length !== 32) {
+    throw new Error('STS emulator: sealKey must be a 32-byte Buffer');
+  }
+  const clock = options.clock ?? { now: () => Date.now() };
+  const maxSkewSeconds = options.maxSkewSeconds ?? 900;
+  const policyMaxChars = options.policyMaxChars ?? 2048;
+  const latencyMs = options.latencyMs ?? 0;
+  if (!(maxSkewSeconds > 0) || !(policyMaxChars >= 1) || !(latencyMs >= 0)) {
+    throw new Error('STS emulator: maxSkewSeconds, policyMaxChars must be positive and latencyMs not negative');
+  }
+  const secrets = new Map<string, string>();
+  for (const key of options.accessKeys) {
+    if (!key.accessKeyId || !key.accessKeySecret) throw new Error('STS emulator: empty access key id or secret');
+    secrets.set(key.accessKeyId, key.accessKeySecret);
+  }
+
+  const auth: AuthContext = {
+    secrets,
+    clock,
+    maxSkewMs: maxSkewSeconds * 1000,
+    nonces: new NonceCache(clock, maxSkewSeconds * 1000),
+  };
+  const issue: IssueContext = { roles: new RoleRegistry(options.roles), clock, sealKey: options.sealKey };
+  const stats: StsEmulatorStats = { assumeRoleCalls: 0, byCode: {} };
+  const faults = new FaultQueue();
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  const count = (code: string) => {
+    stats.byCode[code] = (stats.byCode[code] ?? 0) + 1;
+  };
+  /** Realistic latency before every answer; timers are dropped at close so nothing fires afterwards. */
+  const delay = () =>
+    latencyMs === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const t = setTimeout(() => {
+            timers.delete(t);
+            resolve();
+          }, latencyMs);
+          timers.add(t);
+        });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let parsed: ParsedRequest;
+    try {
+      parsed = await parseRequest(req);
+    } catch (err) {
+      // The rest of an oversized body is unread, so the connection cannot be reused.
+      res.setHeader('connection', 'close');
+      count(sendError(res, err instanceof StsError ? err : errors.internal()));
+      return;
+    }
+    // ACS3 names the action in a header, RPC in a parameter (facts B3/B4).
+    const action = header(parsed, 'x-acs-action') ?? parsed.params.Action;
+    const routed = parsed.path === '/' && (parsed.method === 'POST' || parsed.method === 'GET');
+    const isAssumeRole = routed && action === 'AssumeRole';
+    if (isAssumeRole) {
+      stats.assumeRoleCalls++;
+      const fault = faults.shift();
+      if (fault) {
+        await delay();
+        if (!closed) count(applyFault(res, fault));
+        return;
+      }
+    }
+    let outcome: AssumeRoleResponseBody | StsError;
+    try {
+      outcome = assumeRole(parsed, routed, action);
+    } catch (err) {
+      outcome = err instanceof StsError ? err : errors.internal();
+    }
+    await delay();
+    if (closed) return;
+    if (outcome instanceof StsError) {
+      count(sendError(res, outcome));
+    } else {
+      sendJson(res, 200, JSON.stringify(outcome), { 'x-acs-request-id': outcome.RequestId });
+      count('Success');
+    }
+  }
+
+  function assumeRole(req: ParsedRequest, routed: boolean, action: string | undefined): AssumeRoleResponseBody {
+    if (!routed) throw errors.apiNotFound(`${req.method} ${req.path}`);
+    if (!action) throw errors.missingAction();
+    const version = header(req, 'x-acs-version') ?? req.params.Version;
+    if (!version) throw errors.missing('Version');
+    if (version !== STS_API_VERSION) throw errors.invalidVersion(version);
+    if (action !== 'AssumeRole') throw errors.apiNotFound(action);
+    const caller = authenticate(req, auth);
+    const input = validateAssumeRoleParams(req.params, policyMaxChars);
+    return issueCredentials(input, caller.accessKeyId, issue);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.destroy();
+    });
+  });
+  // A client aborting mid-request must not crash the process.
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    url: `http://${hostForUrl}:${port}`,
+    host,
+    port,
+    endpoint: `${hostForUrl}:${port}`,
+    stats,
+    faults,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        closed = true;
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Ends hanging (`hang` fault) and idle keep-alive connections so close() does not wait on clients.
+        server.closeAllConnections();
+      }),
+  };
+}

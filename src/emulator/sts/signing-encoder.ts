@@ -1,0 +1,13 @@
+/**
+ * The percent-encoder both STS signature schemes use (facts B3 step 1): encodeURIComponent plus `! ' ( ) *`.
+ * Tilde stays literal and space becomes %20. Node's querystring leaves `! ' ( ) *` raw on the wire, which is why the
+ * server must decode received values and re-encode them with this function rather than reuse the wire text (B2).
+ */
+export function percentEncode(value: string): string {
+  return encodeURIComponent(value)
+    .replace(/!/g, '%21')
+    .replace(/'/g, '%27')
+    .replace(/\(/g, '%28')
+    .replace(/\)/g, '%29')
+    .replace(/\*/g, '%2A');
+}

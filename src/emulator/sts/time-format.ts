@@ -1,0 +1,21 @@
+/**
+ * The two timestamp forms STS speaks: `yyyy-MM-ddTHH:mm:ssZ` (SDK Timestamp / x-acs-date, and the only Expiration
+ * form we emit, facts A2) and the same with milliseconds (ali-oss's bundled STS client uses toISOString, facts B4).
+ */
+const SECONDS_FORM = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+const MILLIS_FORM = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Parses either accepted form; returns null for anything else, including impossible dates like month 13. */
+export function parseStsTimestamp(value: string): number | null {
+  if (!SECONDS_FORM.test(value) && !MILLIS_FORM.test(value)) return null;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return null;
+  // Date.parse rolls some invalid days over (e.g. 02-30); round-tripping the date part rejects them.
+  if (new Date(ms).toISOString().slice(0, 19) !== value.slice(0, 19)) return null;
+  return ms;
+}
+
+/** Exactly the 20-character `yyyy-MM-ddTHH:mm:ssZ` form; @alicloud/credentials rejects anything else (facts A2). */
+export function formatExpiration(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19) + 'Z';
+}

@@ -1,0 +1,86 @@
+/**
+ * Public shapes of the STS emulator: its options, the roles it knows, the faults tests can inject, and the running
+ * server handle. Kept apart from the implementation so callers (local mode, tests, the OSS emulator) import types only.
+ */
+import type { FaultQueue } from './fault-queue.js';
+
+export interface StsEmulatorClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** An AccessKey pair the emulator trusts as a caller (the broker's own RAM identity). */
+export interface EmulatorAccessKey {
+  accessKeyId: string;
+  accessKeySecret: string;
+}
+
+export interface EmulatorRole {
+  /** `acs:ram::<accountId>:role/<roleName>` (facts A1). */
+  arn: string;
+  /** The role's MaxSessionDuration, 3600..43200, default 3600 (facts A1). */
+  maxSessionDurationSeconds?: number;
+  /** The role's own permission policy; sealed into tokens so the OSS emulator can intersect it (facts C, Evaluation). */
+  policy?: object;
+  /** AccessKey ids the role's trust policy trusts. Default: every configured access key. */
+  trustedAccessKeyIds?: string[];
+}
+
+export interface StsEmulatorOptions {
+  host?: string;
+  /** 0 (the default) picks an ephemeral port. */
+  port?: number;
+  accessKeys: EmulatorAccessKey[];
+  roles: EmulatorRole[];
+  /** 32-byte AES-256-GCM key that seals SecurityTokens; the OSS emulator needs only this key to open them. */
+  sealKey: Buffer;
+  /** Added to every response, for realistic benchmark latency. */
+  latencyMs?: number;
+  clock?: StsEmulatorClock;
+  /** Session policy limit in characters. Current docs say 2048, older ones 1024 (facts A1, G). */
+  policyMaxChars?: number;
+  /** Accepted clock skew for Timestamp / x-acs-date, and the nonce replay window. Default 900 s (facts B3, G). */
+  maxSkewSeconds?: number;
+}
+
+export interface StsEmulatorStats {
+  /** Requests routed to AssumeRole, whatever their outcome (faulted ones included). */
+  assumeRoleCalls: number;
+  /** Count per response code: STS error codes, `Success`, or `Fault.<kind>` for html/hang/reset faults. */
+  byCode: Record<string, number>;
+}
+
+export interface StsEmulator {
+  /** `http://host:port` */
+  url: string;
+  host: string;
+  port: number;
+  /** `host:port`, the form the Alibaba SDK's `endpoint` option wants (facts B2). */
+  endpoint: string;
+  stats: StsEmulatorStats;
+  faults: FaultQueue;
+  close(): Promise<void>;
+}
+
+/** Faults applied, one per request, to the next AssumeRole requests (in push order). */
+export type StsFault =
+  | { kind: 'error'; status: 400 | 403 | 404 | 500 | 503; code: string; message: string }
+  | { kind: 'throttle'; status?: number; retryAfterMs?: number }
+  | { kind: 'html'; status?: number }
+  | { kind: 'hang' }
+  | { kind: 'reset' };
+
+/** The plaintext sealed inside a SecurityToken. Times are milliseconds since the epoch. */
+export interface SealedTokenPayload {
+  v: 1;
+  accessKeyId: string;
+  accessKeySecret: string;
+  roleArn: string;
+  roleSessionName: string;
+  /** The parsed session policy sent with AssumeRole, or null when none was sent. */
+  sessionPolicy: object | null;
+  /** The role's own policy at issue time, or null when the role has none configured. */
+  rolePolicy: object | null;
+  expiresAt: number;
+  issuedAt: number;
+}
