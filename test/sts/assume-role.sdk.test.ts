@@ -229,6 +229,26 @@ describe('AssumeRole through the real SDK', () => {
     expect(outcomes.map((o) => o.code)).toEqual(['InternalError', 'network', 'ok']);
   });
 
+  it('log lines name the STS code and request id but carry no secret or raw message', async () => {
+    sts.script(
+      { kind: 'error', status: 500, code: 'InternalError', message: `leak ${sts.secrets.accessKeySecret}` },
+      { kind: 'reset' },
+      { kind: 'error', status: 403, code: 'NoPermission', message: `leak ${sts.secrets.securityToken}` },
+    );
+    const lines: Array<[object, string | undefined]> = [];
+    const logger = { warn: (o: object, m?: string) => lines.push([o, m]), debug: (o: object, m?: string) => lines.push([o, m]) };
+    const c = createStsClient({ config: config(), logger, sleep: async () => undefined });
+    await failure(c.assumeRole(input));
+    const failed = lines.map(([o]) => o as Record<string, unknown>).filter((o) => o.event === 'sts.assume_role.failed');
+    expect(failed.map((o) => o.stsCode)).toEqual(['InternalError', 'network', 'NoPermission']);
+    expect(failed[0]?.upstream).toMatchObject({ name: 'ServerError', code: 'InternalError', statusCode: 500 });
+    expect(failed[0]?.upstream).toHaveProperty('requestId');
+    const text = JSON.stringify(lines);
+    for (const secret of [sts.secrets.accessKeySecret, sts.secrets.securityToken, brokerAk.secret, 'leak']) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
   const malformed: Array<[string, FakeAnswer]> = [
     ['missing Expiration', { kind: 'ok', credentials: { AccessKeyId: 'STS.x', AccessKeySecret: 'SECRET-IN-BAD-ANSWER', SecurityToken: 'TOKEN-IN-BAD-ANSWER' } }],
     ['bad Expiration', { kind: 'ok', expiration: 'next tuesday' }],

@@ -1,0 +1,100 @@
+/**
+ * Consecutive-failure circuit breaker in front of STS.
+ *
+ * When STS (or the path to it) is down, every credential request would otherwise wait out timeouts and retries, and
+ * pile load on the account's shared AssumeRole quota (facts A5) as soon as STS comes back. After `failureThreshold`
+ * consecutive outage failures the breaker opens: calls fail at once with `upstream_unavailable` and a Retry-After of
+ * the remaining open time. After `openSeconds` one trial call is let through (half-open); its result closes or
+ * re-opens the breaker.
+ *
+ * Only outages count (`isOutage`); a refusal (`upstream_rejected`) or throttling means STS answered, so it closes
+ * the breaker like a success.
+ */
+import { BrokerError } from '../http/errors.js';
+import type { Clock } from '../shared/clock.js';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface CircuitBreakerOptions {
+  failureThreshold: number;
+  openSeconds: number;
+  clock: Clock;
+  /** Which errors count as a failure; anything else resets the count. */
+  isOutage: (err: unknown) => boolean;
+  /** Called on every state change (logs: `sts.breaker.opened` ...). */
+  onStateChange?: (from: BreakerState, to: BreakerState) => void;
+  /** Called when a call is refused without running (metrics: `breaker_open`). */
+  onReject?: () => void;
+}
+
+export class CircuitBreaker {
+  private failures = 0;
+  private openedAt = 0;
+  private current: BreakerState = 'closed';
+  private trialInFlight = false;
+
+  constructor(private readonly options: CircuitBreakerOptions) {}
+
+  /** The state as of now (an open breaker whose time is up reads as half-open). */
+  get state(): BreakerState {
+    if (this.current === 'open' && this.remainingOpenMs() <= 0) return 'half-open';
+    return this.current;
+  }
+
+  /** Runs `fn` through the breaker, or fails fast with `upstream_unavailable` while open. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    this.admit();
+    try {
+      const result = await fn();
+      this.onSuccess();
+      return result;
+    } catch (err) {
+      if (this.options.isOutage(err)) this.onFailure();
+      else this.onSuccess();
+      throw err;
+    }
+  }
+
+  private admit(): void {
+    const state = this.state;
+    if (state === 'closed') return;
+    if (state === 'half-open' && !this.trialInFlight) {
+      this.transition('half-open');
+      this.trialInFlight = true;
+      return;
+    }
+    // Open, or half-open with the one trial call still running.
+    const seconds = Math.max(1, Math.ceil(this.remainingOpenMs() / 1000));
+    this.options.onReject?.();
+    throw new BrokerError('upstream_unavailable', 'STS is unavailable; not calling it for a short while', {
+      retryAfterSeconds: seconds,
+      cause: new Error(`circuit breaker ${state}`),
+    });
+  }
+
+  private onSuccess(): void {
+    this.failures = 0;
+    this.trialInFlight = false;
+    if (this.current !== 'closed') this.transition('closed');
+  }
+
+  private onFailure(): void {
+    this.failures += 1;
+    const trialFailed = this.current === 'half-open';
+    this.trialInFlight = false;
+    if (trialFailed || this.failures >= this.options.failureThreshold) {
+      this.openedAt = this.options.clock.now();
+      this.transition('open');
+    }
+  }
+
+  private remainingOpenMs(): number {
+    return this.openedAt + this.options.openSeconds * 1000 - this.options.clock.now();
+  }
+
+  private transition(to: BreakerState): void {
+    const from = this.current;
+    this.current = to;
+    if (from !== to || to === 'open') this.options.onStateChange?.(from, to);
+  }
+}
