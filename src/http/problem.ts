@@ -6,6 +6,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { BrokerError, ERROR_TABLE, type ErrorCode } from './errors.js';
 import { StoreUnavailableError } from '../store/types.js';
 import type { Logger } from '../shared/logger.js';
+import { describeCause } from '../sts/error-map.js';
 
 export const PROBLEM_TYPE_BASE = 'urn:oss-sts-broker:problem:';
 
@@ -64,9 +65,17 @@ export function toBrokerError(error: unknown): BrokerError {
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const problem = toBrokerError(error);
-    const log = { event: 'http.request.failed', requestId: req.id, code: problem.code, status: problem.status, err: problem.cause ?? problem };
-    if (problem.status >= 500) logger.error(log, 'request failed');
-    else logger.info({ ...log, err: undefined, detail: problem.detail }, 'request refused');
+    const log = { event: 'http.request.failed', requestId: req.id, code: problem.code, status: problem.status, detail: problem.detail };
+    if (problem.code === 'internal') {
+      // A bug of ours: the full error and stack are needed, and our own errors carry no secrets.
+      logger.error({ ...log, err: problem.cause ?? problem }, 'request failed');
+    } else if (problem.status >= 500) {
+      // An upstream or store failure: its raw error may quote a request URL that carries the broker's own
+      // SecurityToken (SDK socket errors in RPC mode), so only its name, code, status and request id are logged.
+      logger.warn({ ...log, cause: describeCause(problem.cause) }, 'request failed upstream');
+    } else {
+      logger.info(log, 'request refused');
+    }
     if (res.headersSent) return;
     sendProblem(res, req.id, problem);
   };
