@@ -7,7 +7,7 @@ import { createApp } from './app.js';
 import { buildRuntimeDeps } from './runtime/build-deps.js';
 import { createLogger } from './shared/logger.js';
 import { startLocalMode } from './local/start-local.js';
-import { listen, onShutdown } from './runtime/server.js';
+import { closeServer, listen, onShutdown } from './runtime/server.js';
 
 async function startProduction(path: string): Promise<void> {
   const config = loadConfigFile(path);
@@ -16,7 +16,7 @@ async function startProduction(path: string): Promise<void> {
   const { app } = createApp({ ...deps, config, logger });
   const server = await listen(app, config.server.port, config.server.host);
   logger.info({ event: 'broker.started', port: config.server.port, host: config.server.host }, 'oss-sts-broker listening');
-  onShutdown(logger, [() => server.close(), () => deps.store.close()]);
+  onShutdown(logger, [() => closeServer(server), () => deps.store.close()]);
 }
 
 async function main(): Promise<void> {

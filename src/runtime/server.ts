@@ -2,6 +2,14 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from '../shared/logger.js';
 
+/** Stops accepting connections and waits for in-flight requests (idle keep-alive sockets are closed). */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
 export function listen(app: Express, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
