@@ -9,7 +9,7 @@ import { createApp } from '../../src/app.js';
 import { createAuthenticator, createDevIssuer, generateApiKey, type DevIssuer } from '../../src/auth/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import type { BrokerConfig } from '../../src/config/schema.js';
-import { startStsEmulator, type StsEmulator } from '../../src/emulator/sts/index.js';
+import { startStsEmulator, type EmulatorRole, type StsEmulator } from '../../src/emulator/sts/index.js';
 import { createStsClient } from '../../src/sts/index.js';
 import { MemoryStore, RedisStore, type KeyValueStore } from '../../src/store/index.js';
 import type { AuditEvent } from '../../src/audit/index.js';
@@ -32,12 +32,27 @@ export const BUCKET = 'test-bucket';
 export interface TestBrokerOptions {
   store?: 'redis' | 'memory';
   /** Share these with another broker (two replicas); otherwise created fresh. */
-  shared?: { emulator: StsEmulator; issuer: DevIssuer; keyPrefix: string; cacheKey: string; partner: ReturnType<typeof generateApiKey>; accessKey: { accessKeyId: string; accessKeySecret: string } };
+  shared?: {
+    emulator: StsEmulator;
+    /** The STS emulator's seal key: an OSS emulator needs it to open the SecurityTokens. */
+    sealKey: Buffer;
+    issuer: DevIssuer;
+    keyPrefix: string;
+    cacheKey: string;
+    partner: ReturnType<typeof generateApiKey>;
+    accessKey: { accessKeyId: string; accessKeySecret: string };
+  };
   configPatch?: (config: Record<string, any>) => void;
   clock?: Clock;
   stsLatencyMs?: number;
   /** Start even when Redis cannot be reached (store-failure tests). */
   tolerateStoreDown?: boolean;
+  /** Seal key for a fresh STS emulator (so an OSS emulator can be started first); random otherwise. */
+  sealKey?: Buffer;
+  /** More roles for a fresh STS emulator, e.g. one with its own role policy (intersection tests). */
+  extraRoles?: EmulatorRole[];
+  /** OSS endpoint returned to clients by every profile that does not set one (an OSS emulator's URL). */
+  ossEndpoint?: string;
 }
 
 export interface TestBroker {
@@ -62,17 +77,20 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     options.shared ??
     (await (async () => {
       const accessKey = { accessKeyId: `LTAItest${randomBytes(6).toString('hex')}`, accessKeySecret: randomBytes(20).toString('base64url') };
+      const sealKey = options.sealKey ?? randomBytes(32);
       const emulator = await startStsEmulator({
         accessKeys: [accessKey],
         roles: [
           { arn: UPLOAD_ROLE, maxSessionDurationSeconds: 3600 },
           { arn: PARTNER_ROLE, maxSessionDurationSeconds: 3600 },
+          ...(options.extraRoles ?? []),
         ],
-        sealKey: randomBytes(32),
+        sealKey,
         latencyMs: options.stsLatencyMs,
       });
       return {
         emulator,
+        sealKey,
         accessKey,
         issuer: await createDevIssuer({ issuer: 'https://issuer.test/', audience: 'broker-test' }),
         keyPrefix: `osbtest:${randomBytes(4).toString('hex')}:`,
@@ -127,6 +145,9 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     cache: { encryptionKey: shared.cacheKey },
     logLevel: 'info',
   };
+  if (options.ossEndpoint !== undefined) {
+    for (const profile of Object.values<Record<string, unknown>>(raw.profiles)) profile.endpoint ??= options.ossEndpoint;
+  }
   options.configPatch?.(raw);
   if (options.store === 'memory') delete raw.redis.url;
   const config = parseConfig(raw);
