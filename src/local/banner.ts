@@ -1,15 +1,21 @@
 import type { LocalStack } from './start-local.js';
+import { LOCAL_BUCKET } from './local-config.js';
 
 /** The start-up banner: what runs where, and commands a newcomer can paste to see the whole flow. */
 export function localBanner(stack: LocalStack): string {
   const b = stack.brokerUrl;
+  const oss = `http://localhost:${stack.oss.port}`;
+  const bucket = LOCAL_BUCKET;
   const partnerLine = stack.partnerKeyGenerated
     ? `  partner API key (generated for this run; set LOCAL_PARTNER_API_KEY to fix it):\n    ${stack.partnerApiKey}\n`
     : '  partner API key: from LOCAL_PARTNER_API_KEY\n';
   return `
 oss-sts-broker — LOCAL MODE (emulators on loopback; not for production)
   broker         ${b}
-  STS emulator   ${stack.sts.url}   (AccessKey from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET)
+  demo page      ${stack.demoUrl}   (sign in, upload from the browser straight to the emulated bucket)
+  STS emulator   ${stack.sts.url}   AssumeRole, both signature schemes; AccessKey from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET
+  OSS emulator   ${oss}   bucket ${bucket}: checks signatures and STS tokens, enforces each token's session policy
+                 (path-style: with ali-oss use { endpoint: '${oss}', sldEnable: true, bucket: '${bucket}' })
   store          ${stack.store.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-memory (set REDIS_URL to share a Redis)'}
   profiles       uploads (app users: put, multipart), partner-read (partner key: get, list)
 ${partnerLine}

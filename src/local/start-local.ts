@@ -1,27 +1,34 @@
 /**
- * Local mode, the embedded default: the broker, the STS emulator and the development token issuer on loopback,
- * with no cloud account. The broker reaches the emulator through the same @alicloud/credentials chain and SDK as
- * in production; only the endpoint and the AccessKey pair (from the environment) differ.
+ * Local mode, the embedded default: the broker, the STS emulator, the OSS emulator, the development token issuer
+ * and the demo page on loopback, with no cloud account. The broker reaches the STS emulator through the same
+ * @alicloud/credentials chain and SDK as in production; only the endpoint and the AccessKey pair (from the
+ * environment) differ. The OSS emulator shares the STS emulator's seal key, so it can open the tokens the STS
+ * emulator issues and enforce their session policies.
  */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApp } from '../app.js';
 import { createDevIssuer, generateApiKey, hashApiKeySecret, type DevIssuer } from '../auth/index.js';
 import { startStsEmulator, type StsEmulator } from '../emulator/sts/index.js';
 import { buildRuntimeDeps } from '../runtime/build-deps.js';
-import { listen, onShutdown } from '../runtime/server.js';
+import { startOssEmulator, type OssEmulator } from '../emulator/oss/index.js';
+import { createDemoRoutes } from '../demo/index.js';
+import { onShutdown } from '../runtime/server.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type { BrokerConfig } from '../config/schema.js';
 import type { KeyValueStore } from '../store/types.js';
 import { ConfigError } from '../config/config-error.js';
 import {
   buildLocalConfig,
+  LOCAL_BUCKET,
   LOCAL_DEV_CLIENT_ID,
   LOCAL_PARTNER_ROLE,
   LOCAL_ROLE_POLICIES,
   LOCAL_UPLOAD_ROLE,
   type LocalPorts,
 } from './local-config.js';
+import { Router } from 'express';
 import { createDevRoutes } from './dev-routes.js';
 import { localBanner } from './banner.js';
 
@@ -29,6 +36,10 @@ export interface LocalStack {
   brokerUrl: string;
   config: Readonly<BrokerConfig>;
   sts: StsEmulator;
+  /** The OSS emulator: bucket `local-bucket`, path-style at `http://localhost:<port>`. */
+  oss: OssEmulator;
+  /** The demo page, `${brokerUrl}/demo/`. */
+  demoUrl: string;
   issuer: DevIssuer;
   store: KeyValueStore;
   /** The partner's full `X-Api-Key` value. A secret: shown once in the banner, never logged. */
@@ -71,6 +82,47 @@ function partnerKey(env: NodeJS.ProcessEnv): { keyId: string; sha256: string; he
   return { keyId: match[1]!, sha256: hashApiKeySecret(match[2]!), header: given, generated: false };
 }
 
+/** Listens before the app exists, so that port 0 works: the real port goes into the issuer, CORS and the config. */
+function listenEarly(port: number, host: string): Promise<{ server: Server; port: number; attach(app: (req: IncomingMessage, res: ServerResponse) => void): void }> {
+  let handler = (_req: IncomingMessage, res: ServerResponse) => {
+    res.statusCode = 503;
+    res.setHeader('retry-after', '1');
+    res.end('starting\n');
+  };
+  const server = createServer((req, res) => handler(req, res));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve({
+        server,
+        port: (server.address() as AddressInfo).port,
+        attach(app) {
+          handler = app;
+        },
+      });
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** The bucket's CORS: the broker's page (both loopback spellings) may use every method the demo needs. */
+export function localBucketCors(brokerPort: number) {
+  return [
+    {
+      allowedOrigins: [`http://127.0.0.1:${brokerPort}`, `http://localhost:${brokerPort}`],
+      allowedMethods: ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'],
+      allowedHeaders: ['*'],
+      exposeHeaders: ['ETag', 'x-oss-request-id'],
+      maxAgeSeconds: 600,
+    },
+  ];
+}
+
 export async function startLocalStack(
   options: { env?: NodeJS.ProcessEnv; ports?: Partial<LocalPorts>; logger?: Logger; stsLatencyMs?: number } = {},
 ): Promise<LocalStack> {
@@ -82,55 +134,80 @@ export async function startLocalStack(
   };
   const accessKey = localAccessKey(env);
   const partner = partnerKey(env);
-  const sts = await startStsEmulator({
-    host: '127.0.0.1',
-    port: ports.sts,
-    accessKeys: [accessKey],
-    roles: [
-      { arn: LOCAL_UPLOAD_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_UPLOAD_ROLE] },
-      { arn: LOCAL_PARTNER_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_PARTNER_ROLE] },
-    ],
-    sealKey: randomBytes(32),
-    latencyMs: options.stsLatencyMs,
-  });
-  const issuer = await createDevIssuer({ issuer: `http://127.0.0.1:${ports.broker}/dev`, audience: 'oss-sts-broker-local' });
-  const config = buildLocalConfig({
-    ports: { ...ports, sts: sts.port },
-    devClient: issuer.clientConfig(LOCAL_DEV_CLIENT_ID),
-    partnerKey: partner,
-    // Local mode only: a per-run key. Production refuses to start without one (config/load.ts).
-    cacheKeyBase64: randomBytes(32).toString('base64'),
-    redisUrl: env.REDIS_URL,
-    logLevel: env.LOG_LEVEL,
-  });
-  const logger = options.logger ?? createLogger(config.logLevel);
-  const deps = await buildRuntimeDeps(config, logger, { localJwks: { [LOCAL_DEV_CLIENT_ID]: issuer.jwks } });
-  const { app } = createApp({ ...deps, config, logger, extraRoutes: createDevRoutes(issuer) });
-  let server: Server;
+  // Shared by both emulators: the STS emulator seals its tokens with it, the OSS emulator opens them.
+  const sealKey = randomBytes(32);
+  const cleanup: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const step of cleanup.splice(0).reverse()) {
+      try {
+        await step();
+      } catch {
+        // keep closing the rest
+      }
+    }
+  };
+
   try {
-    server = await listen(app, ports.broker, '127.0.0.1');
+    const broker = await listenEarly(ports.broker, '127.0.0.1');
+    cleanup.push(() => closeServer(broker.server));
+    const sts = await startStsEmulator({
+      host: '127.0.0.1',
+      port: ports.sts,
+      accessKeys: [accessKey],
+      roles: [
+        { arn: LOCAL_UPLOAD_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_UPLOAD_ROLE] },
+        { arn: LOCAL_PARTNER_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_PARTNER_ROLE] },
+      ],
+      sealKey,
+      latencyMs: options.stsLatencyMs,
+    });
+    cleanup.push(() => sts.close());
+    const oss = await startOssEmulator({
+      host: '127.0.0.1',
+      port: ports.oss,
+      sealKey,
+      buckets: [{ name: LOCAL_BUCKET, cors: localBucketCors(broker.port) }],
+    });
+    cleanup.push(() => oss.close());
+
+    const actualPorts: LocalPorts = { broker: broker.port, sts: sts.port, oss: oss.port };
+    const issuer = await createDevIssuer({ issuer: `http://127.0.0.1:${broker.port}/dev`, audience: 'oss-sts-broker-local' });
+    const config = buildLocalConfig({
+      ports: actualPorts,
+      devClient: issuer.clientConfig(LOCAL_DEV_CLIENT_ID),
+      partnerKey: partner,
+      // Local mode only: a per-run key. Production refuses to start without one (config/load.ts).
+      cacheKeyBase64: randomBytes(32).toString('base64'),
+      redisUrl: env.REDIS_URL,
+      logLevel: env.LOG_LEVEL,
+    });
+    const logger = options.logger ?? createLogger(config.logLevel);
+    const deps = await buildRuntimeDeps(config, logger, { localJwks: { [LOCAL_DEV_CLIENT_ID]: issuer.jwks } });
+    cleanup.push(() => deps.store.close());
+    const extraRoutes = Router();
+    extraRoutes.use(createDevRoutes(issuer));
+    extraRoutes.use(createDemoRoutes({ ossOrigins: [`http://localhost:${oss.port}`, `http://127.0.0.1:${oss.port}`] }));
+    const { app } = createApp({ ...deps, config, logger, extraRoutes });
+    broker.attach(app);
+    const brokerUrl = `http://127.0.0.1:${broker.port}`;
+    // close() runs the steps in reverse: move the broker's to the end so it stops accepting requests first.
+    cleanup.push(cleanup.shift()!);
+    return {
+      brokerUrl,
+      demoUrl: `${brokerUrl}/demo/`,
+      config,
+      sts,
+      oss,
+      issuer,
+      store: deps.store,
+      partnerApiKey: partner.header,
+      partnerKeyGenerated: partner.generated,
+      close: closeAll,
+    };
   } catch (error) {
-    await sts.close();
-    await deps.store.close();
+    await closeAll();
     throw error;
   }
-  const address = server.address();
-  const brokerPort = typeof address === 'object' && address ? address.port : ports.broker;
-  return {
-    brokerUrl: `http://127.0.0.1:${brokerPort}`,
-    config,
-    sts,
-    issuer,
-    store: deps.store,
-    partnerApiKey: partner.header,
-    partnerKeyGenerated: partner.generated,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await sts.close();
-      await deps.store.close();
-    },
-  };
 }
 
 /** `npm start` without BROKER_CONFIG. */

@@ -1,0 +1,1 @@
+export { createDemoRoutes, demoContentSecurityPolicy, type DemoRoutesOptions } from './demo-routes.js';

@@ -1,0 +1,359 @@
+// The demo page's code (a file, not inline: the page's CSP is `script-src 'self'`).
+// Flow: POST /dev/token → POST /v1/credentials (profile `uploads`, declaring each file) → ali-oss straight to the
+// emulated bucket. Secrets (the JWT, the AccessKey secret, the security token) are never written to the page.
+/* global OSS */
+'use strict';
+
+(function demo() {
+  var MULTIPART_THRESHOLD = 1024 * 1024; // files over 1 MiB use multipartUpload
+  var PART_SIZE = 512 * 1024; // OSS wants parts of at least 100 KB (all but the last)
+  var PROFILE = 'uploads';
+  // ali-oss calls refreshSTSToken on a timer, not from `expiration` (node-stack.md). The broker hands back its cached
+  // token while it has more than 5 minutes left, so every 5 minutes always gets a usable one. `?refreshMs=` shortens
+  // it to watch the refresh happen (the browser test uses it).
+  var REFRESH_MS = (function () {
+    var asked = Number(new URLSearchParams(window.location.search).get('refreshMs'));
+    return Number.isInteger(asked) && asked >= 1 && asked <= 3600000 ? asked : 5 * 60 * 1000;
+  })();
+
+  var state = { token: null, sub: null, tenant: null, client: null, upload: null };
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function humanSize(bytes) {
+    if (bytes < 1024) return bytes + ' B';
+    if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + ' KiB';
+    return (bytes / 1024 / 1024).toFixed(2) + ' MiB';
+  }
+
+  function log(text, kind) {
+    var item = el('li', kind || '');
+    var time = el('time', '', new Date().toLocaleTimeString());
+    item.appendChild(time);
+    item.appendChild(document.createTextNode(' ' + text));
+    $('log').prepend(item);
+  }
+
+  /** A refusal from the broker: its RFC 9457 problem (code, title, detail). */
+  function BrokerRefusal(status, problem) {
+    this.name = 'BrokerRefusal';
+    this.status = status;
+    this.problem = problem || {};
+    this.message = (this.problem.code || 'HTTP ' + status) + ': ' + (this.problem.detail || this.problem.title || '');
+  }
+  BrokerRefusal.prototype = Object.create(Error.prototype);
+
+  var BROKER_HINTS = {
+    file_type_not_allowed: 'This file type is not allowed by the profile.',
+    file_too_large: 'This file is larger than the profile allows.',
+    invalid_name: 'This file name cannot be used in an object key.',
+    too_many_files: 'Too many files in one request.',
+    unauthenticated: 'The sign-in token was refused; sign in again.',
+    rate_limited: 'Too many requests; wait a moment.',
+    quota_exceeded: 'The credential quota for this profile is used up for now.',
+  };
+
+  var OSS_HINTS = {
+    AccessDenied: "The token's session policy does not cover this key, so the storage itself refused the request.",
+    InvalidAccessKeyId: 'OSS does not know this AccessKeyId (an expired or foreign token?).',
+    SecurityTokenExpired: 'The STS token has expired.',
+    SignatureDoesNotMatch: 'OSS computed a different signature.',
+  };
+
+  /** One readable sentence for anything that went wrong. */
+  function describe(error) {
+    if (error instanceof BrokerRefusal) {
+      var hint = BROKER_HINTS[error.problem.code] || error.problem.title || 'The broker refused the request.';
+      return {
+        source: 'broker',
+        code: error.problem.code || 'HTTP ' + error.status,
+        text: hint + ' ' + (error.problem.detail || ''),
+      };
+    }
+    if (error && error.code && error.status > 0) {
+      return {
+        source: 'OSS',
+        code: error.code + ' (HTTP ' + error.status + ')',
+        text: (OSS_HINTS[error.code] || 'OSS refused the request.') + ' ' + (error.message || ''),
+      };
+    }
+    var message = String((error && error.message) || error).split('\n')[0];
+    return { source: 'network', code: (error && error.name) || 'Error', text: 'Is the emulator running? ' + message };
+  }
+
+  function refusalNode(error) {
+    var d = describe(error);
+    var box = el('div', 'refusal');
+    var heading = d.source === 'network' ? 'Could not reach OSS — ' : 'Refused by ' + d.source + ' — ';
+    box.appendChild(el('strong', '', heading + d.code));
+    box.appendChild(el('span', '', ' ' + d.text.trim()));
+    return box;
+  }
+
+  async function postJson(path, body, token) {
+    var headers = { 'content-type': 'application/json' };
+    if (token) headers.authorization = 'Bearer ' + token;
+    var res = await fetch(path, { method: 'POST', headers: headers, body: JSON.stringify(body) });
+    var data = null;
+    try {
+      data = await res.json();
+    } catch (_e) {
+      data = null;
+    }
+    if (!res.ok) throw new BrokerRefusal(res.status, data);
+    return data;
+  }
+
+  /** POST /v1/credentials for the `uploads` profile, declaring `files` when given (the broker checks them). */
+  async function fetchCredentials(files) {
+    var body = { profile: PROFILE };
+    if (files) {
+      body.files = files.map(function (f) {
+        var spec = { name: f.name, size: f.size };
+        if (f.type) spec.contentType = f.type;
+        return spec;
+      });
+    }
+    var answer = await postJson('/v1/credentials', body, state.token);
+    log(
+      'credentials ' + answer.credentials.accessKeyId.slice(0, 12) + '… for ' + answer.upload.prefix +
+        ', expire ' + answer.credentials.expiration + (answer.cached ? ' (cached by the broker)' : ' (new AssumeRole)'),
+    );
+    return answer;
+  }
+
+  /** ali-oss against the emulator: path-style (`sldEnable`) because the endpoint is http://localhost:<port>. */
+  function clientFor(answer) {
+    var c = answer.credentials;
+    var u = answer.upload;
+    return new OSS({
+      endpoint: u.endpoint,
+      sldEnable: true,
+      bucket: u.bucket,
+      region: 'oss-' + u.region,
+      accessKeyId: c.accessKeyId,
+      accessKeySecret: c.accessKeySecret,
+      stsToken: c.securityToken,
+      refreshSTSToken: async function () {
+        var fresh = await fetchCredentials();
+        log('refreshSTSToken: ali-oss asked the broker for fresh credentials');
+        state.upload = fresh.upload;
+        return {
+          accessKeyId: fresh.credentials.accessKeyId,
+          accessKeySecret: fresh.credentials.accessKeySecret,
+          stsToken: fresh.credentials.securityToken,
+        };
+      },
+      refreshSTSTokenInterval: REFRESH_MS,
+    });
+  }
+
+  function setSignedIn(on) {
+    $('files').disabled = !on;
+    $('upload').disabled = !on;
+    $('other-prefix').disabled = !on;
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    var sub = $('sub').value.trim();
+    var tenant = $('tenant').value.trim();
+    var status = $('signin-status');
+    status.className = 'status';
+    status.textContent = 'Signing in…';
+    state.client = null;
+    state.upload = null;
+    try {
+      var answer = await postJson('/dev/token', { sub: sub, tenant: tenant });
+      state.token = answer.token;
+      state.sub = sub;
+      state.tenant = tenant;
+      status.className = 'status ok';
+      status.textContent = 'Signed in as ' + sub + ' (tenant ' + tenant + '). Your prefix: uploads/' + tenant + '/' + sub + '/';
+      $('other-key').textContent = otherUsersKey('uploads/' + tenant + '/' + sub + '/');
+      setSignedIn(true);
+      log('signed in as ' + sub + ' / ' + tenant + ' (a JWT from the local issuer)');
+    } catch (error) {
+      state.token = null;
+      setSignedIn(false);
+      status.className = 'status bad';
+      status.textContent = '';
+      status.appendChild(refusalNode(error));
+    }
+  }
+
+  function transferRow(file) {
+    var row = el('li', 'transfer');
+    var head = el('div', 'transfer-head');
+    head.appendChild(el('span', 'name', file.name));
+    head.appendChild(el('span', 'size', humanSize(file.size)));
+    var bar = el('progress');
+    bar.max = 1;
+    var pct = el('span', 'pct', '');
+    var line = el('div', 'transfer-bar');
+    line.appendChild(bar);
+    line.appendChild(pct);
+    var status = el('div', 'transfer-status', 'asking the broker for credentials…');
+    row.appendChild(head);
+    row.appendChild(line);
+    row.appendChild(status);
+    row.dataset.file = file.name;
+    $('transfers').appendChild(row);
+    return {
+      row: row,
+      progress: function (p) {
+        bar.value = p;
+        pct.textContent = Math.round(p * 100) + '%';
+      },
+      status: function (text, kind) {
+        row.className = 'transfer ' + (kind || '');
+        status.textContent = text;
+      },
+      refuse: function (error) {
+        row.className = 'transfer refused';
+        row.dataset.state = 'refused';
+        line.hidden = true;
+        status.textContent = '';
+        status.appendChild(refusalNode(error));
+      },
+    };
+  }
+
+  function addUploaded(key, size, method, etag) {
+    $('uploaded-empty').hidden = true;
+    var tr = el('tr');
+    tr.appendChild(el('td', 'key', key));
+    tr.appendChild(el('td', '', humanSize(size)));
+    tr.appendChild(el('td', '', method));
+    tr.appendChild(el('td', 'etag', etag || '—'));
+    tr.dataset.key = key;
+    $('uploaded').querySelector('tbody').appendChild(tr);
+  }
+
+  /** The object's ETag from a CompleteMultipartUploadResult body (when the response carries no ETag header). */
+  function etagFromXml(data) {
+    if (!data) return undefined;
+    try {
+      var text = typeof data === 'string' ? data : new TextDecoder().decode(data);
+      var match = /<ETag>([^<]*)<\/ETag>/.exec(text);
+      return match ? match[1].replace(/&quot;/g, '"') : undefined;
+    } catch (_e) {
+      return undefined;
+    }
+  }
+
+  async function uploadOne(file) {
+    var t = transferRow(file);
+    var answer;
+    try {
+      answer = await fetchCredentials([file]);
+    } catch (error) {
+      t.refuse(error);
+      log(file.name + ': ' + describe(error).code, 'bad');
+      return;
+    }
+    state.upload = answer.upload;
+    state.client = clientFor(answer);
+    var key = answer.upload.prefix + file.name;
+    var multipart = file.size > MULTIPART_THRESHOLD;
+    t.status((multipart ? 'multipartUpload' : 'put') + ' to ' + answer.upload.endpoint + '/' + answer.upload.bucket + '/' + key);
+    try {
+      var etag;
+      if (multipart) {
+        t.progress(0);
+        var result = await state.client.multipartUpload(key, file, {
+          partSize: PART_SIZE,
+          parallel: 3,
+          progress: function (p) {
+            t.progress(p);
+          },
+        });
+        etag = result.etag || etagFromXml(result.res && result.res.data);
+      } else {
+        var put = await state.client.put(key, file);
+        etag = put.res && put.res.headers && put.res.headers.etag;
+      }
+      t.progress(1);
+      t.status('uploaded: ' + key, 'done');
+      t.row.dataset.state = 'done';
+      addUploaded(key, file.size, multipart ? 'multipart' : 'put', etag);
+      log('uploaded ' + key + ' (' + humanSize(file.size) + ', ' + (multipart ? 'multipart' : 'put') + ')', 'ok');
+    } catch (error) {
+      t.refuse(error);
+      log(file.name + ': ' + describe(error).code, 'bad');
+    }
+  }
+
+  async function uploadSelected() {
+    var files = Array.prototype.slice.call($('files').files || []);
+    if (files.length === 0) {
+      log('choose one or more files first');
+      return;
+    }
+    $('upload').disabled = true;
+    try {
+      for (var i = 0; i < files.length; i++) await uploadOne(files[i]);
+    } finally {
+      $('upload').disabled = false;
+      $('files').value = '';
+    }
+  }
+
+  /** uploads/<tenant>/<sub>/ → uploads/<tenant>/someone-else/x.txt */
+  function otherUsersKey(prefix) {
+    var parts = prefix.split('/');
+    var other = parts[parts.length - 2] === 'someone-else' ? 'someone-else-2' : 'someone-else';
+    parts[parts.length - 2] = other;
+    return parts.join('/') + 'x.txt';
+  }
+
+  async function tryOtherPrefix() {
+    var box = $('other-result');
+    box.hidden = false;
+    box.className = 'result';
+    box.textContent = 'trying…';
+    try {
+      if (!state.client) {
+        var answer = await fetchCredentials();
+        state.upload = answer.upload;
+        state.client = clientFor(answer);
+      }
+      var key = otherUsersKey(state.upload.prefix);
+      $('other-key').textContent = key;
+      await state.client.put(key, new Blob(['not yours\n'], { type: 'text/plain' }));
+      box.className = 'result bad';
+      box.textContent = 'OSS accepted a put to ' + key + ': the token reaches outside its prefix. This is a bug.';
+      log('another user\'s prefix: accepted (unexpected!)', 'bad');
+    } catch (error) {
+      box.className = 'result refused';
+      box.textContent = '';
+      box.appendChild(refusalNode(error));
+      var d = describe(error);
+      log('another user\'s prefix: ' + d.code, d.source === 'OSS' && error.code === 'AccessDenied' ? 'ok' : 'bad');
+    }
+  }
+
+  function start() {
+    if (typeof OSS !== 'function') {
+      $('signin-status').className = 'status bad';
+      $('signin-status').textContent =
+        'The ali-oss browser bundle did not load (/demo/vendor/aliyun-oss-sdk.min.js): run npm install in the checkout.';
+      return;
+    }
+    $('signin-form').addEventListener('submit', signIn);
+    $('upload').addEventListener('click', uploadSelected);
+    $('other-prefix').addEventListener('click', tryOtherPrefix);
+    document.body.dataset.ready = 'true';
+  }
+
+  start();
+})();

@@ -1,0 +1,85 @@
+/**
+ * PutObject, GetObject, HeadObject, DeleteObject (facts D3). ETag = quoted upper-case hex MD5 of the body;
+ * a `Content-MD5` header, when sent, must match the body (InvalidDigest).
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { md5Etag, type ObjectMeta, type ObjectStore } from './object-store.js';
+import { ERRORS, ossError } from './oss-error.js';
+import type { Reply } from './respond.js';
+import { headerText } from './signature-v1.js';
+
+/** Request headers kept with the object and returned on GET/HEAD. */
+const KEPT = ['cache-control', 'content-disposition', 'content-encoding', 'expires'];
+
+export function storedHeaders(headers: IncomingHttpHeaders | Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') continue;
+    const lower = name.toLowerCase();
+    if (lower.startsWith('x-oss-meta-') || KEPT.includes(lower)) out[lower] = headerText(value);
+  }
+  return out;
+}
+
+export function checkContentMd5(header: string | string[] | undefined, body: Buffer): void {
+  if (header === undefined) return;
+  const actual = createHash('md5').update(body).digest('base64');
+  if (String(header).trim() !== actual) throw ossError(ERRORS.badDigest);
+}
+
+export function putObject(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  nowMs: number,
+): Reply {
+  checkContentMd5(headers['content-md5'], body);
+  const etag = md5Etag(body);
+  store.put(bucket, {
+    key,
+    body,
+    size: body.length,
+    etag,
+    contentType: headers['content-type'] ?? 'application/octet-stream',
+    lastModified: nowMs,
+    type: 'Normal',
+    headers: storedHeaders(headers),
+  });
+  return {
+    status: 200,
+    headers: { etag, 'content-md5': createHash('md5').update(body).digest('base64') },
+  };
+}
+
+function objectHeaders(meta: ObjectMeta): Record<string, string> {
+  return {
+    'content-type': meta.contentType,
+    etag: meta.etag,
+    'last-modified': new Date(meta.lastModified).toUTCString(),
+    'accept-ranges': 'bytes',
+    'x-oss-object-type': meta.type,
+    'x-oss-storage-class': 'Standard',
+    ...meta.headers,
+  };
+}
+
+export function getObject(store: ObjectStore, bucket: string, key: string): Reply {
+  const object = store.get(bucket, key);
+  if (!object) throw ossError(ERRORS.noSuchKey, { Key: key });
+  return { status: 200, headers: objectHeaders(object), body: object.body };
+}
+
+export function headObject(store: ObjectStore, bucket: string, key: string): Reply {
+  const meta = store.head(bucket, key);
+  if (!meta) throw ossError(ERRORS.noSuchKey, { Key: key });
+  return { status: 200, headers: objectHeaders(meta), contentLength: meta.size };
+}
+
+/** 204 whether or not the object existed, as OSS answers. */
+export function deleteObject(store: ObjectStore, bucket: string, key: string): Reply {
+  store.delete(bucket, key);
+  return { status: 204 };
+}

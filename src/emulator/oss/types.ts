@@ -1,0 +1,79 @@
+/**
+ * Public shapes of the OSS emulator: options, bucket CORS rules, the running handle and its statistics.
+ * Kept apart from the implementation so local mode and tests import types only.
+ */
+
+export interface OssEmulatorClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** One bucket CORS rule, in the shape of OSS PutBucketCors `CORSRule`. */
+export interface CorsRule {
+  /** Origins; each may contain one `*` wildcard (`*` alone allows every origin). */
+  allowedOrigins: string[];
+  /** `GET`, `PUT`, `POST`, `DELETE`, `HEAD`. */
+  allowedMethods: string[];
+  /** Request headers a preflight may ask for; `*` wildcards allowed. Default: none. */
+  allowedHeaders?: string[];
+  /**
+   * Response headers the browser may read. Default when omitted: `ETag` and `x-oss-request-id` (ali-oss's multipart
+   * upload in a browser needs `ETag`, node-stack.md). Pass `[]` to expose nothing.
+   */
+  exposeHeaders?: string[];
+  maxAgeSeconds?: number;
+}
+
+export interface OssBucketConfig {
+  /** 3..63 characters, `[a-z0-9-]` (ali-oss refuses other names client-side, facts D4). */
+  name: string;
+  cors?: CorsRule[];
+}
+
+export interface OssEmulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 (the default) picks an ephemeral port. */
+  port?: number;
+  /** The STS emulator's 32-byte seal key: tokens are opened with `openToken` (no shared state). */
+  sealKey: Buffer;
+  buckets: OssBucketConfig[];
+  clock?: OssEmulatorClock;
+  /** Accepted request-time skew. Default 900 s (facts D1: 15 minutes). */
+  maxSkewSeconds?: number;
+  /** Keep objects in this directory instead of memory (created when missing; existing objects are loaded). */
+  dataDir?: string;
+  /** Largest single PutObject / PostObject / part body. Default 5 GiB (facts D5). */
+  maxObjectBytes?: number;
+}
+
+export interface StoredObjectView {
+  body: Buffer;
+  contentType?: string;
+  /** Quoted, as OSS returns it: `"…"`. */
+  etag: string;
+}
+
+export interface OssEmulatorStats {
+  /** Every request the server answered. */
+  requests: number;
+  /** Count per outcome: an OSS error code, or `OK`. */
+  byCode: Record<string, number>;
+  /** Count per operation name (`PutObject`, `ListObjectsV2`, `PostObject`, `Preflight`, …). */
+  byOperation: Record<string, number>;
+}
+
+export interface OssEmulator {
+  /** `http://host:port` */
+  url: string;
+  host: string;
+  port: number;
+  /** `http://localhost:PORT`: use with ali-oss `sldEnable: true` for path-style requests (node-stack.md). */
+  endpointPathStyle: string;
+  objects: {
+    get(bucket: string, key: string): StoredObjectView | undefined;
+    list(bucket: string, prefix?: string): string[];
+  };
+  stats: OssEmulatorStats;
+  close(): Promise<void>;
+}
