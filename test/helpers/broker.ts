@@ -49,6 +49,8 @@ export interface TestBrokerOptions {
   tolerateStoreDown?: boolean;
   /** Seal key for a fresh STS emulator (so an OSS emulator can be started first); random otherwise. */
   sealKey?: Buffer;
+  /** Role policies for a fresh STS emulator's two standard roles (by ARN); none by default, which grants nothing. */
+  rolePolicies?: Record<string, object>;
   /** More roles for a fresh STS emulator, e.g. one with its own role policy (intersection tests). */
   extraRoles?: EmulatorRole[];
   /** OSS endpoint returned to clients by every profile that does not set one (an OSS emulator's URL). */
@@ -81,8 +83,10 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
       const emulator = await startStsEmulator({
         accessKeys: [accessKey],
         roles: [
-          { arn: UPLOAD_ROLE, maxSessionDurationSeconds: 3600 },
-          { arn: PARTNER_ROLE, maxSessionDurationSeconds: 3600 },
+          ...[UPLOAD_ROLE, PARTNER_ROLE].map((arn) => {
+            const policy = options.rolePolicies?.[arn];
+            return { arn, maxSessionDurationSeconds: 3600, ...(policy ? { policy } : {}) };
+          }),
           ...(options.extraRoles ?? []),
         ],
         sealKey,
@@ -145,10 +149,10 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     cache: { encryptionKey: shared.cacheKey },
     logLevel: 'info',
   };
+  options.configPatch?.(raw);
   if (options.ossEndpoint !== undefined) {
     for (const profile of Object.values<Record<string, unknown>>(raw.profiles)) profile.endpoint ??= options.ossEndpoint;
   }
-  options.configPatch?.(raw);
   if (options.store === 'memory') delete raw.redis.url;
   const config = parseConfig(raw);
 
