@@ -81,7 +81,8 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
     if (req.headers['x-oss-copy-source'] !== undefined) throw ossError(ERRORS.notImplemented, {}, 'CopyObject is not modelled.');
     const key = operation.level === 'object' ? checkObjectKey(target.key) : undefined;
     const limit = operation.name === 'PostObject' ? maxObjectBytes + FORM_OVERHEAD_BYTES : maxObjectBytes;
-    const body = await readBody(req, limit);
+    // Refuse a declared over-size body before reading a byte of it.
+    if (Number(req.headers['content-length'] ?? 0) > limit) throw ossError(ERRORS.entityTooLarge);
     const facts: RequestFacts = {
       sourceIp: clientIp(req.socket.remoteAddress),
       secureTransport: false,
@@ -89,6 +90,8 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
       userAgent: req.headers['user-agent'],
     };
     if (operation.name === 'PostObject') {
+      // PostObject carries its signature inside the form, so the body must be read before anything is checked.
+      const body = await readBody(req, limit);
       return postObject(target.bucket, req.headers['content-type'], body, { store, sealKey: options.sealKey, maxObjectBytes, maxSkewMs, facts });
     }
     const signed: SignedRequest = { method, headers: flatHeaders(req), bucket: target.bucket, key: target.key, query: target.query };
@@ -99,6 +102,9 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
       resource: key === undefined ? bucketArn(target.bucket) : objectArn(target.bucket, key),
       context: buildContext(facts, extra),
     });
+    // Header signatures do not cover the body (ali-oss sends UNSIGNED-PAYLOAD), so the body is read only after
+    // the caller is authenticated and authorized: an anonymous request cannot make the emulator buffer anything.
+    const body = await readBody(req, limit);
     const b = target.bucket;
     const k = key as string;
     switch (operation.name) {
@@ -159,6 +165,9 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
       res.end();
     });
   });
+  // Longer than ali-oss's keep-alive agent keeps idle sockets (agentkeepalive: 15 s), so a client never reuses a
+  // socket this server already closed (read ECONNRESET under load).
+  server.keepAliveTimeout = 65_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

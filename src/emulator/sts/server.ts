@@ -117,6 +117,8 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
       if (!res.headersSent) res.destroy();
     });
   });
+  // Longer than SDK keep-alive agents keep idle sockets, so a client never reuses a socket already closed here.
+  server.keepAliveTimeout = 65_000;
   // A client aborting mid-request must not crash the process.
   server.on('clientError', (_err, socket) => socket.destroy());
 
