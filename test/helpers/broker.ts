@@ -144,8 +144,10 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
         clients: ['partner'],
       },
     },
-    sts: { endpoint: shared.emulator.endpoint, protocol: 'http', timeoutMs: 1500, maxAttempts: 3, maxCallsPerSecond: 1000 },
-    redis: { url: REDIS_URL, keyPrefix: shared.keyPrefix },
+    // Generous deadlines: CI runs on two shared cores with Chromium and several servers busy at once. The deadline
+    // behaviour itself is tested in test/store and test/sts with servers that never answer.
+    sts: { endpoint: shared.emulator.endpoint, protocol: 'http', timeoutMs: 4000, maxAttempts: 3, maxCallsPerSecond: 1000 },
+    redis: { url: REDIS_URL, keyPrefix: shared.keyPrefix, commandTimeoutMs: 2000 },
     cache: { encryptionKey: shared.cacheKey },
     logLevel: 'info',
   };
