@@ -1,0 +1,65 @@
+/**
+ * The messages between the benchmark's parent (bench/run.ts, the load generator) and its child servers
+ * (bench/server.ts), sent over the Node IPC channel of child_process.fork. One child runs one server kind.
+ */
+import type { JSONWebKeySet } from 'jose';
+import type { StsEmulatorStats } from '../src/emulator/sts/index.js';
+
+export interface AccessKeyPair {
+  accessKeyId: string;
+  accessKeySecret: string;
+}
+
+/** The STS emulator with added latency per response (the realistic round trip to STS). */
+export interface StsSpec {
+  kind: 'sts';
+  latencyMs: number;
+  accessKey: AccessKeyPair;
+  roles: string[];
+  /** 32 bytes, base64. */
+  sealKey: string;
+}
+
+/** The whole broker, assembled with createApp as test/helpers/broker.ts does (real Redis, real SDK to the emulator). */
+export interface BrokerSpec {
+  kind: 'broker';
+  /** The raw configuration (parsed by parseConfig in the child). */
+  config: Record<string, unknown>;
+  devClientId: string;
+  devJwks: JSONWebKeySet;
+  accessKey: AccessKeyPair;
+  /** 32 bytes, base64 (also `cache.encryptionKey`). */
+  cacheKey: string;
+  /** pino level of the broker's request and audit logs; written to /dev/null (serialization cost kept, no I/O). */
+  logLevel: string;
+}
+
+/** The baseline: a bare Express 5 app, `express.json()` + `res.json(payload)`. */
+export interface BaselineSpec {
+  kind: 'baseline';
+  /** What the endpoint answers: an object shaped and sized like the broker's credential response. */
+  payload: unknown;
+}
+
+export type ServerSpec = StsSpec | BrokerSpec | BaselineSpec;
+
+export type ParentMessage = { cmd: 'start'; spec: ServerSpec } | { cmd: 'stats'; /** Restart the peak-RSS and event-loop-delay windows after answering. */ resetPeak?: boolean } | { cmd: 'stop' };
+
+export interface ChildStats {
+  /** process.memoryUsage().rss now, bytes. */
+  rss: number;
+  /** Highest rss sampled every 100 ms since start (or the last resetPeak), bytes. */
+  peakRss: number;
+  heapUsed: number;
+  /** CPU time used by the process so far (user + system, all threads), microseconds. */
+  cpuMicros: number;
+  /** How late a 10 ms timer fired (event-loop delay), since start or the last resetPeak, ms. */
+  loopDelayMs: { p50: number; p99: number; max: number };
+  /** The emulator's counters (sts kind only). */
+  sts?: StsEmulatorStats;
+}
+
+export type ChildMessage =
+  | { type: 'ready'; port: number; pid: number }
+  | { type: 'stats'; stats: ChildStats }
+  | { type: 'error'; message: string };
