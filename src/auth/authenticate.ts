@@ -13,6 +13,7 @@ import { createApiKeyAuthenticator } from './api-key.js';
 import { createOidcRouter } from './oidc-router.js';
 import { createOidcVerifier } from './oidc-verifier.js';
 import type { Principal } from './principal.js';
+import { createVerifiedTokenCache } from './verified-token-cache.js';
 
 export interface AuthenticatorOptions {
   clients: readonly ClientConfig[];
@@ -29,6 +30,8 @@ export interface AuthenticatorOptions {
    * non-OIDC client id is a programming error and throws.
    */
   localJwks?: Readonly<Record<string, JSONWebKeySet>>;
+  /** How many verified JWTs to remember (verified-token-cache.ts); 0 verifies every request. Default 10000. */
+  verifiedTokenCacheEntries?: number;
 }
 
 /** Request headers as Node lower-cases them. Repeated headers should already be refused by the HTTP layer. */
@@ -66,6 +69,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     ),
   );
   const apiKeys = createApiKeyAuthenticator(apiKeyClients);
+  const verified = createVerifiedTokenCache({ clock: options.clock, maxEntries: options.verifiedTokenCacheEntries });
 
   return {
     async authenticate(headers) {
@@ -84,7 +88,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           throw new BrokerError('unauthenticated', 'Authorization must be "Bearer <token>"');
         }
         if (!oidc.enabled) throw new BrokerError('unauthenticated', 'bearer tokens are not accepted');
-        return oidc.verify(token);
+        const known = verified.get(token);
+        if (known !== undefined) return known;
+        const principal = await oidc.verify(token);
+        verified.remember(token, principal);
+        return principal;
       }
       throw new BrokerError('unauthenticated', 'authentication required');
     },

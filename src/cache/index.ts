@@ -10,5 +10,4 @@ export {
 } from './token-cache.js';
 export { tokenCacheKey, type TokenCacheKeyInput } from './cache-key.js';
 export { createSealer, parseEncryptionKey, ENCRYPTION_KEY_BYTES, type Sealer } from './encryption.js';
-export { L1Cache } from './l1-cache.js';
 export { parseCredentials } from './credentials-codec.js';

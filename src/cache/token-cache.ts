@@ -21,7 +21,7 @@ import type { Clock } from '../shared/clock.js';
 import type { StsCredentials } from '../sts/types.js';
 import { errorMessage, silentLogger, type KeyValueStore, type StoreLogger } from '../store/index.js';
 import { createSealer } from './encryption.js';
-import { L1Cache } from './l1-cache.js';
+import { ExpiringLru } from '../shared/expiring-lru.js';
 import { createThrottledWarn } from './throttled-warn.js';
 import { parseCredentials } from './credentials-codec.js';
 
@@ -66,7 +66,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
   const pollIntervalMs = options.pollIntervalMs ?? 25;
   const logger = options.logger ?? silentLogger;
   const sealer = createSealer(options.encryptionKey);
-  const l1 = new L1Cache<StsCredentials>(options.l1MaxEntries, clock);
+  const l1 = new ExpiringLru<StsCredentials>(options.l1MaxEntries, clock);
   const warn = createThrottledWarn(logger, clock, STORE_WARN_INTERVAL_MS);
   const flights = new Map<string, Promise<Flight>>();
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { L1Cache } from '../../src/cache/index.js';
+import { ExpiringLru } from '../../src/shared/expiring-lru.js';
 import { ManualClock } from '../store/helpers.js';
 
-describe('L1Cache', () => {
+describe('ExpiringLru', () => {
   it('expires entries by the injected clock', () => {
     const clock = new ManualClock();
-    const l1 = new L1Cache<string>(10, clock);
+    const l1 = new ExpiringLru<string>(10, clock);
     l1.set('a', 'A', clock.now() + 1000);
     clock.advance(999);
     expect(l1.get('a')).toBe('A');
@@ -15,7 +15,7 @@ describe('L1Cache', () => {
 
   it('evicts the least recently used entry when full', () => {
     const clock = new ManualClock();
-    const l1 = new L1Cache<string>(2, clock);
+    const l1 = new ExpiringLru<string>(2, clock);
     const later = clock.now() + 60_000;
     l1.set('a', 'A', later);
     l1.set('b', 'B', later);
@@ -29,10 +29,10 @@ describe('L1Cache', () => {
 
   it('maxEntries 0 disables it, and an already expired entry is not stored', () => {
     const clock = new ManualClock();
-    const off = new L1Cache<string>(0, clock);
+    const off = new ExpiringLru<string>(0, clock);
     off.set('a', 'A', clock.now() + 60_000);
     expect(off.get('a')).toBeUndefined();
-    const on = new L1Cache<string>(5, clock);
+    const on = new ExpiringLru<string>(5, clock);
     on.set('old', 'X', clock.now());
     expect(on.size).toBe(0);
   });

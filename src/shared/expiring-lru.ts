@@ -1,5 +1,6 @@
 /**
- * A small in-process LRU in front of Redis: the hottest tokens are served without a network round trip.
+ * A small in-process LRU whose entries expire (token cache L1, verified JWTs): the hottest values are served
+ * without a network round trip or a signature check.
  * Each entry carries its own expiry (read from the injected clock); `maxEntries: 0` turns it off (every read goes
  * to Redis, e.g. to keep secrets out of process memory longer than a request needs them).
  * A Map keeps insertion order, so "move to the young end on read" plus "evict the first key" is an LRU.
@@ -11,7 +12,7 @@ interface Entry<V> {
   expiresAt: number;
 }
 
-export class L1Cache<V> {
+export class ExpiringLru<V> {
   private readonly entries = new Map<string, Entry<V>>();
 
   constructor(
