@@ -14,7 +14,7 @@ import { startStsEmulator, type StsEmulator } from '../emulator/sts/index.js';
 import { buildRuntimeDeps } from '../runtime/build-deps.js';
 import { startOssEmulator, type OssEmulator } from '../emulator/oss/index.js';
 import { createDemoRoutes } from '../demo/index.js';
-import { onShutdown } from '../runtime/server.js';
+import { closeServer, onShutdown } from '../runtime/server.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type { BrokerConfig } from '../config/schema.js';
 import type { KeyValueStore } from '../store/types.js';
@@ -105,10 +105,6 @@ function listenEarly(port: number, host: string): Promise<{ server: Server; port
   });
 }
 
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise<void>((resolve) => server.close(() => resolve()));
-}
 
 /** The bucket's CORS: the broker's page (both loopback spellings) may use every method the demo needs. */
 export function localBucketCors(brokerPort: number) {

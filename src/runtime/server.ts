@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from '../shared/logger.js';
 
-/** Stops accepting connections and waits for in-flight requests (idle keep-alive sockets are closed). */
+/** Stops accepting connections, closes idle keep-alive sockets, and resolves once in-flight requests are done. */
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
