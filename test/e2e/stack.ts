@@ -11,6 +11,7 @@ import { expect } from 'vitest';
 import { startOssEmulator, type OssEmulator } from '../../src/emulator/oss/index.js';
 import type { EmulatorRole } from '../../src/emulator/sts/index.js';
 import { startTestBroker, BUCKET, PARTNER_ROLE, UPLOAD_ROLE, type TestBroker, type TestBrokerOptions } from '../helpers/broker.js';
+import type { CredentialResponse } from '../../src/credentials/index.js';
 
 export { BUCKET };
 /** A second bucket in the same emulator, which no profile names. */
@@ -23,17 +24,8 @@ export const OTHER_BUCKET = 'other-bucket';
  */
 export const FULL_OSS_ACCESS = { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: ['acs:oss:*:*:*'] }] };
 
-export interface Vended {
-  credentials: { accessKeyId: string; accessKeySecret: string; securityToken: string; expiration: string };
-  upload: {
-    bucket: string;
-    region: string;
-    endpoint: string;
-    prefix: string;
-    keys?: string[];
-    operations: string[];
-  };
-}
+/** The broker's credential response, as the contract types it. */
+export type Vended = CredentialResponse;
 
 /** A controllable clock for the OSS emulator: starts at real time, moved forward by tests. */
 export class MovableClock {
