@@ -1,5 +1,6 @@
 /**
- * Issuing credentials, as a list of named steps: profile → grant → policy → (dry run) → quota → cache/STS → audit.
+ * Issuing credentials, as a list of named steps: profile → grant + policy (prepare-grant.ts) → (dry run) → quota →
+ * cache/STS → audit.
  * No HTTP here: the route hands in an authenticated principal and a validated request and gets a response body.
  */
 import type { BrokerConfig } from '../config/schema.js';
@@ -10,9 +11,9 @@ import type { AuditSink } from '../audit/audit.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../shared/clock.js';
 import type { StsClient, StsCredentials } from '../sts/types.js';
-import { applyProfile, type Grant } from '../rules/index.js';
-import { buildSessionPolicy, assertPolicyFits, policyHash } from '../policy/index.js';
-import { tokenCacheKey, type TokenCache } from '../cache/index.js';
+import type { Grant } from '../rules/index.js';
+import type { TokenCache } from '../cache/index.js';
+import { createGrantPreparer } from './prepare-grant.js';
 import type { QuotaCounter } from '../store/index.js';
 import { toCredentialResponse, toDryRunResponse, type CredentialResponse, type DryRunResponse } from './responses.js';
 
@@ -41,6 +42,7 @@ export function principalKey(principal: Principal): string {
 
 export function createCredentialService(deps: CredentialServiceDeps): CredentialService {
   const { config, sts, tokenCache, quota, audit, metrics, clock } = deps;
+  const prepare = createGrantPreparer(config, clock);
 
   function findProfile(name: string) {
     const profile = Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined;
@@ -76,10 +78,7 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
   return {
     async handle(principal, request, context) {
       const profile = findProfile(request.profile);
-      const grant = applyProfile({ profileName: request.profile, profile, principal, files: request.files ?? [] });
-      const policy = buildSessionPolicy(grant);
-      assertPolicyFits(policy.json, config.sts.policyMaxChars, grant.profile);
-      const policySha256 = policyHash(policy.json);
+      const { grant, policy, policySha256, cacheKey } = prepare(request.profile, profile, principal, request.files ?? []);
       const base = {
         requestId: context.requestId,
         at: new Date(clock.now()).toISOString(),
@@ -101,14 +100,7 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       const release = await takeQuota(principal, grant);
       let result: { credentials: StsCredentials; cached: boolean };
       try {
-        const key = tokenCacheKey({
-          roleArn: grant.roleArn,
-          externalId: grant.externalId,
-          policyJson: policy.json,
-          durationSeconds: grant.durationSeconds,
-          roleSessionName: grant.roleSessionName,
-        });
-        result = await tokenCache.getOrIssue(key, assume(grant, policy.json));
+        result = await tokenCache.getOrIssue(cacheKey, assume(grant, policy.json));
       } catch (error) {
         await release().catch(() => undefined);
         throw error;

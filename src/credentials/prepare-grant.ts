@@ -1,0 +1,54 @@
+/**
+ * Profile + principal + declared files → grant, session policy, its hash and the token-cache key. All of it is a
+ * pure function of those inputs, so the result is remembered briefly: a client asking again with the same token
+ * and body (the common cache-hit case) skips the rules, the policy builder and the hashing.
+ *
+ * Not remembered: refusals (they are thrown and recomputed every time) and grants with random key names (every
+ * request must get fresh keys). The memo key is the exact input, so a different claim or file name never shares
+ * an entry; the rules themselves still ran, in full, on the request that filled it.
+ */
+import type { BrokerConfig, ProfileConfig } from '../config/schema.js';
+import type { Principal } from '../auth/principal.js';
+import type { FileSpec } from '../rules/grant.js';
+import { applyProfile, type Grant } from '../rules/index.js';
+import { assertPolicyFits, buildSessionPolicy, policyHash, type PolicyDocument } from '../policy/index.js';
+import { tokenCacheKey } from '../cache/index.js';
+import { ExpiringLru } from '../shared/expiring-lru.js';
+import type { Clock } from '../shared/clock.js';
+
+export interface PreparedGrant {
+  grant: Grant;
+  policy: { document: PolicyDocument; json: string };
+  policySha256: string;
+  cacheKey: string;
+}
+
+const MEMO_TTL_MS = 60_000;
+
+export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock, maxEntries = 10_000) {
+  const memo = new ExpiringLru<PreparedGrant>(maxEntries, clock);
+
+  function compute(profileName: string, profile: ProfileConfig, principal: Principal, files: FileSpec[]): PreparedGrant {
+    const grant = applyProfile({ profileName, profile, principal, files });
+    const policy = buildSessionPolicy(grant);
+    assertPolicyFits(policy.json, config.sts.policyMaxChars, profileName);
+    const cacheKey = tokenCacheKey({
+      roleArn: grant.roleArn,
+      externalId: grant.externalId,
+      policyJson: policy.json,
+      durationSeconds: grant.durationSeconds,
+      roleSessionName: grant.roleSessionName,
+    });
+    return Object.freeze({ grant, policy, policySha256: policyHash(policy.json), cacheKey });
+  }
+
+  return function prepare(profileName: string, profile: ProfileConfig, principal: Principal, files: FileSpec[]): PreparedGrant {
+    if (profile.keyNaming === 'random' && profile.scope === 'keys') return compute(profileName, profile, principal, files);
+    const key = JSON.stringify([profileName, principal.kind, principal.clientId, principal.subject, principal.tenant, principal.claims, files]);
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const prepared = compute(profileName, profile, principal, files);
+    memo.set(key, prepared, clock.now() + MEMO_TTL_MS);
+    return prepared;
+  };
+}
