@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../test/helpers/broker-error.js';
 import type { Principal } from '../auth/principal.js';
 import type { ProfileConfig } from '../config/schema.js';
-import { BrokerError, type ErrorCode } from '../http/errors.js';
+import type { ErrorCode } from '../http/errors.js';
 import { applyProfile, type ApplyProfileInput } from './apply-profile.js';
 import type { FileSpec } from './grant.js';
 
@@ -31,16 +32,6 @@ const alice: Principal = {
 
 function apply(overrides: Partial<ApplyProfileInput> = {}) {
   return applyProfile({ profileName: 'uploads', profile: uploads, principal: alice, ...overrides });
-}
-
-function codeOf(fn: () => unknown): ErrorCode | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    if (error instanceof BrokerError) return error.code;
-    throw error;
-  }
 }
 
 describe('applyProfile', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BrokerError, type ErrorCode } from '../http/errors.js';
+import { codeOf } from '../../test/helpers/broker-error.js';
+import type { ErrorCode } from '../http/errors.js';
 import { checkFiles, fileExtension, normalizeContentType } from './file-rules.js';
 import type { FileSpec } from './grant.js';
 
@@ -11,16 +12,6 @@ const restricted = {
 };
 const open = { scope: 'prefix' as const, maxFiles: 3, maxSizeBytes: undefined, fileTypes: undefined };
 const keysScope = { ...restricted, scope: 'keys' as const };
-
-function codeOf(fn: () => void): ErrorCode | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    if (error instanceof BrokerError) return error.code;
-    throw error;
-  }
-}
 
 describe('fileExtension / normalizeContentType', () => {
   it.each([

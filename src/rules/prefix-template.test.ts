@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../test/helpers/broker-error.js';
 import { BrokerError } from '../http/errors.js';
 import { compilePrefixTemplate } from './prefix-template.js';
-
-function brokerCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    if (error instanceof BrokerError) return error.code;
-    throw error;
-  }
-}
 
 describe('compilePrefixTemplate: parsing', () => {
   it.each([
@@ -73,26 +64,26 @@ describe('compilePrefixTemplate: render', () => {
 
   it('refuses a missing claim with invalid_name naming it', () => {
     expect(() => t.render({ tenant: 'acme' })).toThrow(/claim "sub"/);
-    expect(brokerCode(() => t.render({ tenant: 'acme' }))).toBe('invalid_name');
+    expect(codeOf(() => t.render({ tenant: 'acme' }))).toBe('invalid_name');
   });
 
   it('never resolves a placeholder through Object.prototype', () => {
     const proto = compilePrefixTemplate('x/${constructor}/${toString}/');
-    expect(brokerCode(() => proto.render({}))).toBe('invalid_name');
-    expect(brokerCode(() => proto.render(Object.create({ constructor: 'a', toString: 'b' }) as Record<string, string>))).toBe(
+    expect(codeOf(() => proto.render({}))).toBe('invalid_name');
+    expect(codeOf(() => proto.render(Object.create({ constructor: 'a', toString: 'b' }) as Record<string, string>))).toBe(
       'invalid_name',
     );
   });
 
   it.each(['*', 'a/b', '..', '', '${x}', 'a b', 'a\u0000', 'x'.repeat(129)])('refuses claim value %j', (sub) => {
-    expect(brokerCode(() => t.render({ tenant: 'acme', sub }))).toBe('invalid_name');
+    expect(codeOf(() => t.render({ tenant: 'acme', sub }))).toBe('invalid_name');
     expect(() => t.render({ tenant: 'acme', sub })).toThrow(/claim "sub"/);
   });
 
   it('refuses a rendered prefix over the OSS key limit with key_too_long', () => {
     const many = compilePrefixTemplate(`${Array.from({ length: 9 }, (_, i) => `\${c${i}}`).join('/')}/`);
     const values = Object.fromEntries(many.placeholders.map((name) => [name, 'x'.repeat(128)]));
-    expect(brokerCode(() => many.render(values))).toBe('key_too_long');
+    expect(codeOf(() => many.render(values))).toBe('key_too_long');
   });
 
   it('returns a frozen object', () => {
