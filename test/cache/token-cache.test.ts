@@ -9,32 +9,15 @@ import { createTokenCache, tokenCacheKey, type TokenCacheOptions } from '../../s
 import { RedisStore, type KeyValueStore } from '../../src/store/index.js';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
 import type { StsCredentials } from '../../src/sts/types.js';
-import {
-  ManualClock,
-  collectingLogger,
-  connectedStore,
-  deleteByPrefix,
-  rawClient,
-  redisConfig,
-  uniquePrefix,
-} from '../store/helpers.js';
+import { ManualClock, collectingLogger, redisConfig, redisScope } from '../store/helpers.js';
 
-const prefix = uniquePrefix('token-cache');
-const raw = rawClient();
-const opened: KeyValueStore[] = [];
+const scope = redisScope('token-cache');
+const { prefix, raw, opened } = scope;
+afterAll(() => scope.cleanup());
 const encryptionKey = randomBytes(32);
 
-afterAll(async () => {
-  await deleteByPrefix(raw, prefix);
-  await Promise.all(opened.map((s) => s.close()));
-  raw.disconnect();
-});
 
-async function redis(): Promise<RedisStore> {
-  const s = await connectedStore(prefix);
-  opened.push(s);
-  return s;
-}
+const redis = (): Promise<RedisStore> => scope.store();
 
 let keySeq = 0;
 function freshKey(): string {

@@ -57,3 +57,29 @@ export function collectingLogger(): StoreLogger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   return { lines, warn: (obj, msg) => void lines.push({ obj, msg }) };
 }
+
+/**
+ * One test file's share of the real Redis: its own key prefix, a raw client for inspection, the stores it opens,
+ * and the clean-up that removes all of it (register `scope.cleanup` with afterAll).
+ */
+export function redisScope(name: string) {
+  const prefix = uniquePrefix(name);
+  const raw = rawClient();
+  const opened: Array<{ close(): Promise<void> }> = [];
+  return {
+    prefix,
+    raw,
+    opened,
+    /** A connected RedisStore under the prefix, closed by cleanup. */
+    async store(logger?: StoreLogger): Promise<RedisStore> {
+      const store = await connectedStore(prefix, logger);
+      opened.push(store);
+      return store;
+    },
+    async cleanup(): Promise<void> {
+      await deleteByPrefix(raw, prefix);
+      await Promise.all(opened.map((s) => s.close()));
+      raw.disconnect();
+    },
+  };
+}

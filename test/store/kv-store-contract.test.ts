@@ -5,17 +5,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryStore, type KeyValueStore } from '../../src/store/index.js';
-import { connectedStore, deleteByPrefix, rawClient, uniquePrefix } from './helpers.js';
+import { connectedStore, redisScope } from './helpers.js';
 
-const prefix = uniquePrefix('kv-contract');
-const raw = rawClient();
-const opened: KeyValueStore[] = [];
+const scope = redisScope('kv-contract');
+const { prefix, raw, opened } = scope;
+afterAll(() => scope.cleanup());
 
-afterAll(async () => {
-  await deleteByPrefix(raw, prefix);
-  await Promise.all(opened.map((s) => s.close()));
-  raw.disconnect();
-});
 
 const implementations: Array<[string, () => Promise<KeyValueStore>]> = [
   ['RedisStore', async () => connectedStore(prefix)],

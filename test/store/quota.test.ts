@@ -3,30 +3,14 @@
  * unreachable store fails closed with StoreUnavailableError.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  MemoryStore,
-  RedisStore,
-  StoreUnavailableError,
-  createQuotaCounter,
-  quotaKey,
-  type KeyValueStore,
-} from '../../src/store/index.js';
-import { connectedStore, deleteByPrefix, rawClient, redisConfig, uniquePrefix } from './helpers.js';
+import { MemoryStore, RedisStore, StoreUnavailableError, createQuotaCounter, quotaKey } from '../../src/store/index.js';
+import { redisConfig, redisScope } from './helpers.js';
 
-const prefix = uniquePrefix('quota');
-const raw = rawClient();
-const opened: KeyValueStore[] = [];
-afterAll(async () => {
-  await deleteByPrefix(raw, prefix);
-  await Promise.all(opened.map((s) => s.close()));
-  raw.disconnect();
-});
+const scope = redisScope('quota');
+const { prefix, raw, opened } = scope;
+afterAll(() => scope.cleanup());
 
-async function redis(): Promise<RedisStore> {
-  const s = await connectedStore(prefix);
-  opened.push(s);
-  return s;
-}
+const redis = (): Promise<RedisStore> => scope.store();
 
 const hourAndDay = [
   { limit: 3, windowSeconds: 3600 },

@@ -6,23 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import express, { type ErrorRequestHandler } from 'express';
 import request from 'supertest';
 import { rateLimit } from 'express-rate-limit';
-import {
-  MemoryStore,
-  RedisStore,
-  StoreUnavailableError,
-  createRateLimitStore,
-  type KeyValueStore,
-} from '../../src/store/index.js';
-import { connectedStore, deleteByPrefix, rawClient, redisConfig, uniquePrefix } from './helpers.js';
+import { MemoryStore, RedisStore, StoreUnavailableError, createRateLimitStore, type KeyValueStore } from '../../src/store/index.js';
+import { connectedStore, redisConfig, redisScope } from './helpers.js';
 
-const prefix = uniquePrefix('rate-limit');
-const raw = rawClient();
-const opened: KeyValueStore[] = [];
-afterAll(async () => {
-  await deleteByPrefix(raw, prefix);
-  await Promise.all(opened.map((s) => s.close()));
-  raw.disconnect();
-});
+const scope = redisScope('rate-limit');
+const { prefix, raw, opened } = scope;
+afterAll(() => scope.cleanup());
 
 function app(store: KeyValueStore, limiterPrefix: string, limit: number) {
   const seen: unknown[] = [];
