@@ -18,6 +18,7 @@ import { systemClock, type Clock } from '../../src/shared/clock.js';
 import type { Express } from 'express';
 import type { Metrics } from '../../src/metrics/index.js';
 import { Writable } from 'node:stream';
+import { deleteByPrefix, rawClient } from '../store/helpers.js';
 
 // CommonJS with a `default` inside (node-stack.md, ESM imports); vitest's loader may already have unwrapped it.
 type CredentialClass = typeof CredentialModule.default;
@@ -195,7 +196,17 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     shared,
     async close() {
       await store.close();
-      if (!options.shared) await shared.emulator.close();
+      if (options.shared) return;
+      await shared.emulator.close();
+      // The replica that created the shared state removes its keys (tokens, locks, counters) from Redis.
+      const raw = rawClient();
+      try {
+        await deleteByPrefix(raw, shared.keyPrefix);
+      } catch {
+        // Redis may be the thing a test took away; its keys all carry TTLs anyway.
+      } finally {
+        raw.disconnect();
+      }
     },
   };
 }
