@@ -3,7 +3,7 @@
  * (bench/server.ts), sent over the Node IPC channel of child_process.fork. One child runs one server kind.
  */
 import type { JSONWebKeySet } from 'jose';
-import type { StsEmulatorStats } from '../src/emulator/sts/index.js';
+import type { StsEmulatorStats } from '../dev/emulator/sts/index.js';
 
 export interface AccessKeyPair {
   accessKeyId: string;

@@ -18,8 +18,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { createDevIssuer } from '../src/auth/index.js';
-import type { StsEmulatorStats } from '../src/emulator/sts/index.js';
+import { createDevIssuer } from '../dev/issuer/dev-issuer.js';
+import type { StsEmulatorStats } from '../dev/emulator/sts/index.js';
 import { cannon, pacedRun, type CannonResult, type PacedOutcome } from './load.js';
 import type { ChildMessage, ChildStats, ParentMessage, ServerSpec } from './protocol.js';
 import { seededRandom, zipfSampler } from './zipf.js';
@@ -348,8 +348,6 @@ async function main(): Promise<void> {
   log(`STS emulator on :${sts.port} (latency ${STS_LATENCY_MS} ms)`);
 
   const brokerConfig = (keyPrefix: string): Record<string, unknown> => ({
-    // Local mode only relaxes start-up checks (plain-HTTP STS to the emulator); request handling is production's.
-    mode: 'local',
     server: { host: '127.0.0.1', port: 0 },
     clients: [issuer.clientConfig(DEV_CLIENT_ID)],
     profiles: {

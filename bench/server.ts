@@ -9,7 +9,7 @@
 import { Buffer } from 'node:buffer';
 import type { Server } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { StsEmulator } from '../src/emulator/sts/index.js';
+import type { StsEmulator } from '../dev/emulator/sts/index.js';
 import type { BaselineSpec, BrokerSpec, ChildMessage, ParentMessage, ServerSpec, StsSpec } from './protocol.js';
 
 // Each kind imports only what it runs (dynamic imports below), so the baseline process is a bare Express app.
@@ -45,7 +45,7 @@ let emulator: StsEmulator | undefined;
 let closeServer: (() => Promise<void>) | undefined;
 
 async function startSts(spec: StsSpec): Promise<number> {
-  const { startStsEmulator } = await import('../src/emulator/sts/index.js');
+  const { startStsEmulator } = await import('../dev/emulator/sts/index.js');
   emulator = await startStsEmulator({
     host: '127.0.0.1',
     port: 0,
@@ -71,7 +71,8 @@ async function startBroker(spec: BrokerSpec): Promise<number> {
       import('../src/shared/clock.js'),
       import('../src/runtime/server.js'),
     ]);
-  const config = parseConfig(spec.config);
+  // Plain-HTTP STS to the emulator is the one relaxation; request handling is production's.
+  const config = parseConfig(spec.config, { plainHttpSts: true });
   // The broker's logs at their configured level, serialized as in production, but written to /dev/null so that
   // piping them to the parent costs neither process CPU.
   const logger = createLogger(spec.logLevel as 'info', pino.destination({ dest: '/dev/null', sync: false }));

@@ -1,15 +1,19 @@
 /**
- * Start-up only. With BROKER_CONFIG: production mode from that file. Without it: local mode, the whole stack on
- * loopback with emulators (see src/local/).
+ * Production start-up only: the configuration file named by BROKER_CONFIG, nothing else. Without it the process
+ * stops with one line; it never falls back to local mode (that is `npm start`, from the development tree).
  */
 import { loadConfigFile, ConfigError } from './config/index.js';
 import { createApp } from './app.js';
 import { buildRuntimeDeps } from './runtime/build-deps.js';
 import { createLogger } from './shared/logger.js';
-import { startLocalMode } from './local/start-local.js';
 import { closeServer, listen, onShutdown } from './runtime/server.js';
 
-async function startProduction(path: string): Promise<void> {
+async function main(): Promise<void> {
+  const path = process.env.BROKER_CONFIG;
+  if (path === undefined || path === '') {
+    process.stderr.write('oss-sts-broker: BROKER_CONFIG is not set; point it at the configuration file (local mode is `npm start` from a checkout)\n');
+    process.exit(1);
+  }
   const config = loadConfigFile(path);
   const logger = createLogger(config.logLevel);
   const deps = await buildRuntimeDeps(config, logger);
@@ -17,12 +21,6 @@ async function startProduction(path: string): Promise<void> {
   const server = await listen(app, config.server.port, config.server.host);
   logger.info({ event: 'broker.started', port: config.server.port, host: config.server.host }, 'oss-sts-broker listening');
   onShutdown(logger, [() => closeServer(server), () => deps.store.close()]);
-}
-
-async function main(): Promise<void> {
-  const path = process.env.BROKER_CONFIG;
-  if (path !== undefined && path !== '') await startProduction(path);
-  else await startLocalMode();
 }
 
 main().catch((error: unknown) => {

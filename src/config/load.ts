@@ -19,8 +19,19 @@ function zodProblems(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
 }
 
+/**
+ * What a development entry point (local mode, tests) may relax, passed in code and never read from a file: a
+ * configuration file always gets the production rules, so no YAML setting can switch them off.
+ */
+export interface DevelopmentRelaxations {
+  /** Run on the in-memory store when no Redis is configured (one process only). */
+  memoryStore?: boolean;
+  /** Reach STS over plain HTTP (the local emulator). */
+  plainHttpSts?: boolean;
+}
+
 /** Rules that need more than one field at a time. */
-function crossCheck(config: BrokerConfig): string[] {
+function crossCheck(config: BrokerConfig, relax: DevelopmentRelaxations): string[] {
   const problems: string[] = [];
   const clientIds = new Set<string>();
   config.clients.forEach((client, i) => {
@@ -43,14 +54,14 @@ function crossCheck(config: BrokerConfig): string[] {
       problems.push(`profiles.${name}.scope: "keys" scope needs a write operation (put or multipart)`);
     }
   }
-  if (config.mode === 'production') {
-    const hasRedis = config.redis.url !== undefined || config.redis.sentinels !== undefined || config.redis.cluster !== undefined;
-    if (!hasRedis) problems.push('redis.url: required in production (set it or BROKER_REDIS_URL); replicas must share one cache');
-    if (config.cache.encryptionKey === undefined) {
-      problems.push('cache.encryptionKey: required in production (BROKER_CACHE_KEY or BROKER_CACHE_KEY_FILE); never generated');
-    }
-    if (config.sts.protocol === 'http') problems.push('sts.protocol: "http" is only for the local emulator');
+  const hasRedis = config.redis.url !== undefined || config.redis.sentinels !== undefined || config.redis.cluster !== undefined;
+  if (!hasRedis && !relax.memoryStore) {
+    problems.push('redis.url: required (set it or BROKER_REDIS_URL); replicas must share one cache');
   }
+  if (config.cache.encryptionKey === undefined) {
+    problems.push('cache.encryptionKey: required (BROKER_CACHE_KEY or BROKER_CACHE_KEY_FILE); never generated');
+  }
+  if (config.sts.protocol === 'http' && !relax.plainHttpSts) problems.push('sts.protocol: "http" is only for the local emulator');
   if (config.cache.encryptionKey !== undefined && Buffer.from(config.cache.encryptionKey, 'base64').length !== 32) {
     problems.push('cache.encryptionKey: must be 32 bytes, base64-encoded');
   }
@@ -79,11 +90,14 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv)
   return out;
 }
 
-/** Validates an already-parsed configuration object (used by local mode and tests). */
-export function parseConfig(input: BrokerConfigInput | Record<string, unknown>): Readonly<BrokerConfig> {
+/** Validates an already-parsed configuration object (used by local mode and tests, which may pass relaxations). */
+export function parseConfig(
+  input: BrokerConfigInput | Record<string, unknown>,
+  relax: DevelopmentRelaxations = {},
+): Readonly<BrokerConfig> {
   const result = configSchema.safeParse(input);
   if (!result.success) throw new ConfigError(zodProblems(result.error));
-  const problems = crossCheck(result.data);
+  const problems = crossCheck(result.data, relax);
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(result.data);
 }

@@ -122,7 +122,6 @@ const profileSchema = z
 
 export const configSchema = z
   .object({
-    mode: z.enum(['production', 'local']).default('production'),
     server: z
       .object({
         host: z.string().default('0.0.0.0'),

@@ -5,7 +5,7 @@
  * to Redis, e.g. to keep secrets out of process memory longer than a request needs them).
  * A Map keeps insertion order, so "move to the young end on read" plus "evict the first key" is an LRU.
  */
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from './clock.js';
 
 interface Entry<V> {
   value: V;

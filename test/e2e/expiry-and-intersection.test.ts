@@ -20,7 +20,7 @@ const NARROW_ROLE_POLICY = {
 };
 
 /**
- * The OSS emulator's code for an expired STS token (src/emulator/oss/oss-error.ts `securityTokenExpired`): the real
+ * The OSS emulator's code for an expired STS token (dev/emulator/oss/oss-error.ts `securityTokenExpired`): the real
  * code name is unconfirmed (facts D1, EC 0002-00000007); `SecurityTokenExpired` is what ali-oss's own code uses.
  */
 const EXPIRED_TOKEN_CODE = 'SecurityTokenExpired';

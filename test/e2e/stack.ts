@@ -8,8 +8,8 @@ import { Agent } from 'node:http';
 import OSS from 'ali-oss';
 import request from 'supertest';
 import { expect } from 'vitest';
-import { startOssEmulator, type OssEmulator } from '../../src/emulator/oss/index.js';
-import type { EmulatorRole } from '../../src/emulator/sts/index.js';
+import { startOssEmulator, type OssEmulator } from '../../dev/emulator/oss/index.js';
+import type { EmulatorRole } from '../../dev/emulator/sts/index.js';
 import { startTestBroker, BUCKET, PARTNER_ROLE, UPLOAD_ROLE, type TestBroker, type TestBrokerOptions } from '../helpers/broker.js';
 import type { CredentialResponse } from '../../src/credentials/index.js';
 

@@ -6,10 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import CredentialModule, { Config as CredentialConfig } from '@alicloud/credentials';
 import { createApp } from '../../src/app.js';
-import { createAuthenticator, createDevIssuer, generateApiKey, type DevIssuer } from '../../src/auth/index.js';
+import { createAuthenticator, generateApiKey } from '../../src/auth/index.js';
+import { createDevIssuer, type DevIssuer } from '../../dev/issuer/dev-issuer.js';
 import { parseConfig } from '../../src/config/index.js';
 import type { BrokerConfig } from '../../src/config/schema.js';
-import { startStsEmulator, type EmulatorRole, type StsEmulator } from '../../src/emulator/sts/index.js';
+import { startStsEmulator, type EmulatorRole, type StsEmulator } from '../../dev/emulator/sts/index.js';
 import { createStsClient } from '../../src/sts/index.js';
 import { MemoryStore, RedisStore, type KeyValueStore } from '../../src/store/index.js';
 import type { AuditEvent } from '../../src/audit/index.js';
@@ -104,9 +105,6 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
       };
     })());
   const raw: Record<string, any> = {
-    // Production mode refuses plain-HTTP STS and a missing Redis; tests reach the emulator over loopback, so
-    // they run as local mode: the code path is the same, only those start-up checks differ.
-    mode: 'local',
     clients: [
       shared.issuer.clientConfig('web'),
       { id: 'partner', type: 'apiKey', tenant: 'partner1', keys: [{ id: shared.partner.keyId, sha256: shared.partner.sha256 }] },
@@ -157,7 +155,9 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     for (const profile of Object.values<Record<string, unknown>>(raw.profiles)) profile.endpoint ??= options.ossEndpoint;
   }
   if (options.store === 'memory') delete raw.redis.url;
-  const config = parseConfig(raw);
+  // Production rules refuse plain-HTTP STS and a missing Redis; tests reach the emulator over loopback and some
+  // run on the memory store, so they pass local mode's relaxations: the code path is the same.
+  const config = parseConfig(raw, { memoryStore: true, plainHttpSts: true });
 
   let store: KeyValueStore;
   if (options.store === 'memory') store = new MemoryStore({ clock });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { expectMatchesSpec } from '../helpers/openapi.js';
-import type { StsFault } from '../../src/emulator/sts/index.js';
+import type { StsFault } from '../../dev/emulator/sts/index.js';
 
 let broker: TestBroker;
 let n = 0;

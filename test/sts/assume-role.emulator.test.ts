@@ -1,10 +1,10 @@
 /**
- * The StsClient against the project's STS emulator (src/emulator/sts): the real SDK, the real wire protocol, the
+ * The StsClient against the project's STS emulator (dev/emulator/sts): the real SDK, the real wire protocol, the
  * emulator's signature checks and documented validations, signed with the env AccessKey via the default chain.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openToken, startStsEmulator, type StsEmulator } from '../../src/emulator/sts/index.js';
+import { openToken, startStsEmulator, type StsEmulator } from '../../dev/emulator/sts/index.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
 import { fakeValue } from './helpers/fake-sts-server.js';
 

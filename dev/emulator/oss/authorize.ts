@@ -1,0 +1,64 @@
+/**
+ * RAM authorization of an authenticated request (facts C "Evaluation"): the token's session policy intersected with
+ * the role's policy, through the shared evaluator. Only `allow` lets a request through; an unparsable policy denies.
+ */
+import {
+  evaluateSession,
+  parsePolicy,
+  type AccessRequest,
+  type ContextValue,
+  type ParsedPolicy,
+} from '../policy/index.js';
+import type { SealedTokenPayload } from '../sts/index.js';
+import { ERRORS, ossError } from './oss-error.js';
+
+export interface RequestFacts {
+  sourceIp: string;
+  secureTransport: boolean;
+  nowMs: number;
+  userAgent?: string;
+}
+
+/** Object ARN `acs:oss:*:*:<bucket>/<key>`; bucket ARN `acs:oss:*:*:<bucket>` (facts C "OSS resources and actions"). */
+export function objectArn(bucket: string, key: string): string {
+  return `acs:oss:*:*:${bucket}/${key}`;
+}
+
+export function bucketArn(bucket: string): string {
+  return `acs:oss:*:*:${bucket}`;
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`, so IPv4 CIDRs in `acs:SourceIp` conditions match. */
+export function clientIp(remoteAddress: string | undefined): string {
+  const ip = remoteAddress ?? '';
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+export function buildContext(facts: RequestFacts, extra: Record<string, ContextValue> = {}): Record<string, ContextValue> {
+  return {
+    'acs:SourceIp': facts.sourceIp,
+    // Facts C: "true"/"false" with Bool is the usual form; the emulator serves plain HTTP.
+    'acs:SecureTransport': facts.secureTransport ? 'true' : 'false',
+    'acs:CurrentTime': new Date(facts.nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'acs:UserAgent': facts.userAgent,
+    ...extra,
+  };
+}
+
+function parseOrNull(document: object | null): ParsedPolicy | null {
+  return document === null ? null : parsePolicy(document);
+}
+
+/** Throws AccessDenied ("Access denied by authorizer's policy.") unless the evaluator answers `allow`. */
+export function authorize(session: SealedTokenPayload, request: AccessRequest): void {
+  let decision: string;
+  try {
+    decision = evaluateSession(
+      { sessionPolicy: parseOrNull(session.sessionPolicy), rolePolicy: parseOrNull(session.rolePolicy) },
+      request,
+    );
+  } catch {
+    decision = 'implicit_deny';
+  }
+  if (decision !== 'allow') throw ossError(ERRORS.accessDeniedPolicy);
+}

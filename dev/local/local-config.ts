@@ -1,0 +1,113 @@
+/**
+ * The local-mode configuration (DESIGN.md, "Local mode": the contract scripts and tests rely on). Built as a plain
+ * object and validated by the same schema as a production file, so local mode cannot drift from what production
+ * accepts.
+ */
+import type { BrokerConfig, OidcClientConfig } from '../../src/config/schema.js';
+import { parseConfig, type DevelopmentRelaxations } from '../../src/config/load.js';
+
+export const LOCAL_ACCOUNT_ID = '1000000000000000';
+export const LOCAL_BUCKET = 'local-bucket';
+export const LOCAL_REGION = 'cn-hangzhou';
+export const LOCAL_UPLOAD_ROLE = `acs:ram::${LOCAL_ACCOUNT_ID}:role/local-uploader`;
+export const LOCAL_PARTNER_ROLE = `acs:ram::${LOCAL_ACCOUNT_ID}:role/local-partner-reader`;
+export const LOCAL_PARTNER_TENANT = 'partner1';
+export const LOCAL_DEV_CLIENT_ID = 'local-dev';
+export const LOCAL_PARTNER_CLIENT_ID = 'local-partner';
+
+/** Local mode's relaxations of the production rules, given in code: an in-memory store, plain HTTP to the STS emulator. */
+export const LOCAL_RELAXATIONS: DevelopmentRelaxations = { memoryStore: true, plainHttpSts: true };
+
+export interface LocalPorts {
+  broker: number;
+  sts: number;
+  oss: number;
+}
+
+export interface LocalConfigInput {
+  ports: LocalPorts;
+  devClient: OidcClientConfig;
+  partnerKey: { keyId: string; sha256: string };
+  cacheKeyBase64: string;
+  redisUrl?: string | undefined;
+  logLevel?: string | undefined;
+}
+
+/** The roles' own permission policies: the upper bound any session policy is intersected with. */
+export const LOCAL_ROLE_POLICIES = {
+  [LOCAL_UPLOAD_ROLE]: {
+    Version: '1',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['oss:PutObject', 'oss:GetObject', 'oss:AbortMultipartUpload', 'oss:ListParts', 'oss:ListObjects'],
+        Resource: [`acs:oss:*:*:${LOCAL_BUCKET}`, `acs:oss:*:*:${LOCAL_BUCKET}/uploads/*`],
+      },
+    ],
+  },
+  [LOCAL_PARTNER_ROLE]: {
+    Version: '1',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['oss:GetObject', 'oss:ListObjects'],
+        Resource: [`acs:oss:*:*:${LOCAL_BUCKET}`, `acs:oss:*:*:${LOCAL_BUCKET}/partners/*`],
+      },
+    ],
+  },
+};
+
+export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig> {
+  const { ports } = input;
+  const ossEndpoint = `http://localhost:${ports.oss}`;
+  return parseConfig({
+    server: {
+      host: '127.0.0.1',
+      port: ports.broker,
+      corsOrigins: [`http://127.0.0.1:${ports.broker}`, `http://localhost:${ports.broker}`],
+    },
+    clients: [
+      input.devClient,
+      {
+        id: LOCAL_PARTNER_CLIENT_ID,
+        type: 'apiKey',
+        tenant: LOCAL_PARTNER_TENANT,
+        keys: [{ id: input.partnerKey.keyId, sha256: input.partnerKey.sha256 }],
+      },
+    ],
+    profiles: {
+      uploads: {
+        bucket: LOCAL_BUCKET,
+        region: LOCAL_REGION,
+        endpoint: ossEndpoint,
+        roleArn: LOCAL_UPLOAD_ROLE,
+        prefix: 'uploads/${tenant}/${sub}/',
+        operations: ['put', 'multipart'],
+        fileTypes: {
+          extensions: ['png', 'jpg', 'jpeg', 'gif', 'webp', 'pdf', 'txt'],
+          contentTypes: ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'],
+        },
+        maxSizeBytes: 20 * 1024 * 1024,
+        maxFiles: 10,
+        keyNaming: 'original',
+        scope: 'prefix',
+        durationSeconds: 900,
+        clients: [LOCAL_DEV_CLIENT_ID],
+      },
+      'partner-read': {
+        bucket: LOCAL_BUCKET,
+        region: LOCAL_REGION,
+        endpoint: ossEndpoint,
+        roleArn: LOCAL_PARTNER_ROLE,
+        prefix: 'partners/${tenant}/',
+        operations: ['get', 'list'],
+        durationSeconds: 900,
+        clients: [LOCAL_PARTNER_CLIENT_ID],
+      },
+    },
+    sts: { endpoint: `127.0.0.1:${ports.sts}`, protocol: 'http', timeoutMs: 3000 },
+    redis: input.redisUrl ? { url: input.redisUrl, keyPrefix: 'osb:local:' } : { keyPrefix: 'osb:local:' },
+    cache: { encryptionKey: input.cacheKeyBase64 },
+    ...(input.logLevel ? { logLevel: input.logLevel } : {}),
+  }, LOCAL_RELAXATIONS);
+}

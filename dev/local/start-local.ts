@@ -1,0 +1,215 @@
+/**
+ * Local mode, the embedded default: the broker, the STS emulator, the OSS emulator, the development token issuer
+ * and the demo page on loopback, with no cloud account. The broker reaches the STS emulator through the same
+ * @alicloud/credentials chain and SDK as in production; only the endpoint and the AccessKey pair (from the
+ * environment) differ. The OSS emulator shares the STS emulator's seal key, so it can open the tokens the STS
+ * emulator issues and enforce their session policies.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../src/app.js';
+import { generateApiKey, hashApiKeySecret } from '../../src/auth/index.js';
+import { createDevIssuer, type DevIssuer } from '../issuer/dev-issuer.js';
+import { startStsEmulator, type StsEmulator } from '../emulator/sts/index.js';
+import { buildRuntimeDeps } from '../../src/runtime/build-deps.js';
+import { startOssEmulator, type OssEmulator } from '../emulator/oss/index.js';
+import { createDemoRoutes } from '../demo/index.js';
+import { closeServer, onShutdown } from '../../src/runtime/server.js';
+import { createLogger, type Logger } from '../../src/shared/logger.js';
+import type { BrokerConfig } from '../../src/config/schema.js';
+import type { KeyValueStore } from '../../src/store/types.js';
+import { ConfigError } from '../../src/config/config-error.js';
+import {
+  buildLocalConfig,
+  LOCAL_BUCKET,
+  LOCAL_DEV_CLIENT_ID,
+  LOCAL_PARTNER_ROLE,
+  LOCAL_ROLE_POLICIES,
+  LOCAL_UPLOAD_ROLE,
+  type LocalPorts,
+} from './local-config.js';
+import { Router } from 'express';
+import { createDevRoutes } from './dev-routes.js';
+import { localBanner } from './banner.js';
+
+export interface LocalStack {
+  brokerUrl: string;
+  config: Readonly<BrokerConfig>;
+  sts: StsEmulator;
+  /** The OSS emulator: bucket `local-bucket`, path-style at `http://localhost:<port>`. */
+  oss: OssEmulator;
+  /** The demo page, `${brokerUrl}/demo/`. */
+  demoUrl: string;
+  issuer: DevIssuer;
+  store: KeyValueStore;
+  /** The partner's full `X-Api-Key` value. A secret: shown once in the banner, never logged. */
+  partnerApiKey: string;
+  /** True when the partner key was generated for this run (not taken from LOCAL_PARTNER_API_KEY). */
+  partnerKeyGenerated: boolean;
+  close(): Promise<void>;
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError([`${name}: not a port number: ${raw}`]);
+  return value;
+}
+
+/** The broker's own AccessKey pair for the emulator: from the environment, or generated and put there. */
+function localAccessKey(env: NodeJS.ProcessEnv): { accessKeyId: string; accessKeySecret: string } {
+  const id = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+  const secret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+  if (id && secret) return { accessKeyId: id, accessKeySecret: secret };
+  const generated = { accessKeyId: `LTAIlocal${randomBytes(8).toString('hex')}`, accessKeySecret: randomBytes(24).toString('base64url') };
+  // The credentials default chain reads these variables (facts F, step 1): the same path as production.
+  env.ALIBABA_CLOUD_ACCESS_KEY_ID = generated.accessKeyId;
+  env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = generated.accessKeySecret;
+  return generated;
+}
+
+function partnerKey(env: NodeJS.ProcessEnv): { keyId: string; sha256: string; header: string; generated: boolean } {
+  const given = env.LOCAL_PARTNER_API_KEY;
+  if (given === undefined || given === '') {
+    const key = generateApiKey('partner1-local');
+    return { keyId: key.keyId, sha256: key.sha256, header: key.header, generated: true };
+  }
+  const match = /^([A-Za-z0-9_-]{4,64})\.([\x21-\x7e]{8,512})$/.exec(given);
+  if (!match) {
+    throw new ConfigError(['LOCAL_PARTNER_API_KEY: must be <keyId>.<secret>: keyId 4-64 of A-Z a-z 0-9 _ -, secret 8-512 visible ASCII characters']);
+  }
+  return { keyId: match[1]!, sha256: hashApiKeySecret(match[2]!), header: given, generated: false };
+}
+
+/** Listens before the app exists, so that port 0 works: the real port goes into the issuer, CORS and the config. */
+function listenEarly(port: number, host: string): Promise<{ server: Server; port: number; attach(app: (req: IncomingMessage, res: ServerResponse) => void): void }> {
+  let handler = (_req: IncomingMessage, res: ServerResponse) => {
+    res.statusCode = 503;
+    res.setHeader('retry-after', '1');
+    res.end('starting\n');
+  };
+  const server = createServer((req, res) => handler(req, res));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve({
+        server,
+        port: (server.address() as AddressInfo).port,
+        attach(app) {
+          handler = app;
+        },
+      });
+    });
+  });
+}
+
+
+/** The bucket's CORS: the broker's page (both loopback spellings) may use every method the demo needs. */
+export function localBucketCors(brokerPort: number) {
+  return [
+    {
+      allowedOrigins: [`http://127.0.0.1:${brokerPort}`, `http://localhost:${brokerPort}`],
+      allowedMethods: ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'],
+      allowedHeaders: ['*'],
+      exposeHeaders: ['ETag', 'x-oss-request-id'],
+      maxAgeSeconds: 600,
+    },
+  ];
+}
+
+export async function startLocalStack(
+  options: { env?: NodeJS.ProcessEnv; ports?: Partial<LocalPorts>; logger?: Logger; stsLatencyMs?: number } = {},
+): Promise<LocalStack> {
+  const env = options.env ?? process.env;
+  const ports: LocalPorts = {
+    broker: options.ports?.broker ?? port(env, 'PORT', 8080),
+    sts: options.ports?.sts ?? port(env, 'LOCAL_STS_PORT', 9100),
+    oss: options.ports?.oss ?? port(env, 'LOCAL_OSS_PORT', 9200),
+  };
+  const accessKey = localAccessKey(env);
+  const partner = partnerKey(env);
+  // Shared by both emulators: the STS emulator seals its tokens with it, the OSS emulator opens them.
+  const sealKey = randomBytes(32);
+  const cleanup: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const step of cleanup.splice(0).reverse()) {
+      try {
+        await step();
+      } catch {
+        // keep closing the rest
+      }
+    }
+  };
+
+  try {
+    const broker = await listenEarly(ports.broker, '127.0.0.1');
+    cleanup.push(() => closeServer(broker.server));
+    const sts = await startStsEmulator({
+      host: '127.0.0.1',
+      port: ports.sts,
+      accessKeys: [accessKey],
+      roles: [
+        { arn: LOCAL_UPLOAD_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_UPLOAD_ROLE] },
+        { arn: LOCAL_PARTNER_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_PARTNER_ROLE] },
+      ],
+      sealKey,
+      latencyMs: options.stsLatencyMs,
+    });
+    cleanup.push(() => sts.close());
+    const oss = await startOssEmulator({
+      host: '127.0.0.1',
+      port: ports.oss,
+      sealKey,
+      buckets: [{ name: LOCAL_BUCKET, cors: localBucketCors(broker.port) }],
+    });
+    cleanup.push(() => oss.close());
+
+    const actualPorts: LocalPorts = { broker: broker.port, sts: sts.port, oss: oss.port };
+    const issuer = await createDevIssuer({ issuer: `http://127.0.0.1:${broker.port}/dev`, audience: 'oss-sts-broker-local' });
+    const config = buildLocalConfig({
+      ports: actualPorts,
+      devClient: issuer.clientConfig(LOCAL_DEV_CLIENT_ID),
+      partnerKey: partner,
+      // Local mode only: a per-run key. Production refuses to start without one (config/load.ts).
+      cacheKeyBase64: randomBytes(32).toString('base64'),
+      redisUrl: env.REDIS_URL,
+      logLevel: env.LOG_LEVEL,
+    });
+    const logger = options.logger ?? createLogger(config.logLevel);
+    const deps = await buildRuntimeDeps(config, logger, { localJwks: { [LOCAL_DEV_CLIENT_ID]: issuer.jwks } });
+    cleanup.push(() => deps.store.close());
+    const extraRoutes = Router();
+    extraRoutes.use(createDevRoutes(issuer));
+    extraRoutes.use(createDemoRoutes({ ossOrigins: [`http://localhost:${oss.port}`, `http://127.0.0.1:${oss.port}`] }));
+    const { app } = createApp({ ...deps, config, logger, extraRoutes });
+    broker.attach(app);
+    const brokerUrl = `http://127.0.0.1:${broker.port}`;
+    // close() runs the steps in reverse: move the broker's to the end so it stops accepting requests first.
+    cleanup.push(cleanup.shift()!);
+    return {
+      brokerUrl,
+      demoUrl: `${brokerUrl}/demo/`,
+      config,
+      sts,
+      oss,
+      issuer,
+      store: deps.store,
+      partnerApiKey: partner.header,
+      partnerKeyGenerated: partner.generated,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** `npm start` without BROKER_CONFIG. */
+export async function startLocalMode(): Promise<void> {
+  const stack = await startLocalStack();
+  process.stdout.write(localBanner(stack));
+  onShutdown(createLogger('info'), [() => stack.close()]);
+}

@@ -1,0 +1,159 @@
+/**
+ * The demo page end to end in headless Chromium (Debian's `chromium` + playwright-core; `npx playwright install`
+ * cannot work on these machines): the whole local stack in-process on ephemeral ports, a development sign-in,
+ * uploads from the browser with ali-oss straight to the OSS emulator (put and multipart), and the refusals the page
+ * must show in words: a disallowed type, a file too large (both from the broker) and another user's prefix (from
+ * the storage itself).
+ *
+ * Skipped only where Chromium is missing outside CI; under CI (`.ci/run` installs it) it must run.
+ */
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startLocalStack, type LocalStack } from '../../../dev/local/start-local.js';
+import { LOCAL_BUCKET } from '../../../dev/local/local-config.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = !existsSync(CHROMIUM) && !process.env.CI;
+const SCREENSHOT = '/tmp/oss-sts-broker-demo.png';
+
+// The broker reaches the STS emulator through the @alicloud/credentials chain, which reads process.env: the
+// emulator's AccessKey pair must be there too (what `npm start` does when it generates one).
+const ACCESS_KEY = { id: `LTAItest${randomBytes(6).toString('hex')}`, secret: randomBytes(24).toString('base64url') };
+
+describe.skipIf(skip)('demo page in headless Chromium', { timeout: 60_000 }, () => {
+  let stack: LocalStack;
+  let browser: Browser;
+  let page: Page;
+  const saved = { id: process.env.ALIBABA_CLOUD_ACCESS_KEY_ID, secret: process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET };
+  const pageProblems: string[] = [];
+
+  beforeAll(async () => {
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = ACCESS_KEY.id;
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = ACCESS_KEY.secret;
+    stack = await startLocalStack({
+      ports: { broker: 0, sts: 0, oss: 0 },
+      env: { ALIBABA_CLOUD_ACCESS_KEY_ID: ACCESS_KEY.id, ALIBABA_CLOUD_ACCESS_KEY_SECRET: ACCESS_KEY.secret, LOG_LEVEL: 'silent' },
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') pageProblems.push(msg.text());
+    });
+    page.on('pageerror', (error) => pageProblems.push(`pageerror: ${error.message}`));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    if (saved.id === undefined) delete process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+    else process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = saved.id;
+    if (saved.secret === undefined) delete process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+    else process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = saved.secret;
+  });
+
+  const small = Buffer.from('hello from the demo page\n'.repeat(20));
+  const big = randomBytes(1536 * 1024 - 4096); // over 1 MiB: multipart, 3 parts (512 KiB, 512 KiB, the rest)
+
+  it('signs in, uploads a small file with put and a large one with multipart, straight to the OSS emulator', async () => {
+    await page.goto(stack.demoUrl);
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 10_000 });
+    await page.fill('#sub', 'alice');
+    await page.fill('#tenant', 'acme');
+    await page.click('#signin');
+    await expect.poll(() => page.textContent('[data-testid="signin-status"]')).toContain('Signed in as alice (tenant acme)');
+
+    await page.setInputFiles('#files', [
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: small },
+      { name: 'photo.png', mimeType: 'image/png', buffer: big },
+    ]);
+    await page.click('#upload');
+    await page.locator('li[data-file="notes.txt"][data-state="done"]').waitFor({ timeout: 20_000 });
+    await page.locator('li[data-file="photo.png"][data-state="done"]').waitFor({ timeout: 30_000 });
+
+    const smallKey = 'uploads/acme/alice/notes.txt';
+    const bigKey = 'uploads/acme/alice/photo.png';
+    const storedSmall = stack.oss.objects.get(LOCAL_BUCKET, smallKey);
+    const storedBig = stack.oss.objects.get(LOCAL_BUCKET, bigKey);
+    expect(storedSmall?.body.equals(small)).toBe(true);
+    expect(storedBig?.body.equals(big)).toBe(true);
+    expect(storedBig?.etag).toMatch(/-3"$/); // three parts of 512 KiB: it really went up as a multipart upload
+
+    // The session's list shows what OSS acknowledged, with the ETag OSS stored.
+    const rows = await page.locator('[data-testid="uploaded"] tbody tr').allTextContents();
+    expect(rows.some((r) => r.includes(smallKey) && r.includes('put') && r.includes(storedSmall!.etag))).toBe(true);
+    expect(rows.some((r) => r.includes(bigKey) && r.includes('multipart') && r.includes(storedBig!.etag))).toBe(true);
+    expect(await page.locator('li[data-file="photo.png"] progress').evaluate((p) => (p as HTMLProgressElement).value)).toBe(1);
+  });
+
+  it('shows the broker refusing a disallowed type and a file too large, and uploads neither', async () => {
+    // Built inside the page: sending 20 MiB through the DevTools protocol would cost seconds for nothing.
+    await page.evaluate((hugeSize) => {
+      const files = new DataTransfer();
+      files.items.add(new File(['MZ not really'], 'tool.exe', { type: 'application/octet-stream' }));
+      files.items.add(new File([new Uint8Array(hugeSize)], 'huge.pdf', { type: 'application/pdf' }));
+      (document.getElementById('files') as HTMLInputElement).files = files.files;
+    }, 20 * 1024 * 1024 + 1);
+    await page.click('#upload');
+    const exe = page.locator('li[data-file="tool.exe"][data-state="refused"]');
+    const huge = page.locator('li[data-file="huge.pdf"][data-state="refused"]');
+    await exe.waitFor({ timeout: 20_000 });
+    await huge.waitFor({ timeout: 20_000 });
+    const exeText = await exe.textContent();
+    expect(exeText).toContain('Refused by broker — file_type_not_allowed');
+    expect(exeText).toContain('This file type is not allowed by the profile.');
+    const hugeText = await huge.textContent();
+    expect(hugeText).toContain('Refused by broker — file_too_large');
+    expect(hugeText).toContain('This file is larger than the profile allows.');
+    expect(stack.oss.objects.get(LOCAL_BUCKET, 'uploads/acme/alice/tool.exe')).toBeFalsy();
+    expect(stack.oss.objects.get(LOCAL_BUCKET, 'uploads/acme/alice/huge.pdf')).toBeFalsy();
+  });
+
+  it("shows OSS refusing a put into another user's prefix with the same token", async () => {
+    await page.click('#other-prefix');
+    const result = page.locator('[data-testid="other-result"].refused');
+    await result.waitFor({ timeout: 20_000 });
+    const text = await result.textContent();
+    expect(text).toContain('Refused by OSS — AccessDenied (HTTP 403)');
+    expect(text).toContain("The token's session policy does not cover this key");
+    expect(stack.oss.objects.get(LOCAL_BUCKET, 'uploads/acme/someone-else/x.txt')).toBeFalsy();
+
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    // No CSP violation, no script error: the page works under its own CSP with no inline script.
+    expect(pageProblems.filter((p) => !p.includes('403') && !p.includes('400'))).toEqual([]);
+  });
+
+  it('wires refreshSTSToken to the broker: with a 1 ms interval every OSS request refreshes, and the upload still lands', async () => {
+    const other = await browser.newPage();
+    try {
+      await other.goto(`${stack.demoUrl}?refreshMs=1`);
+      await other.locator('body[data-ready="true"]').waitFor({ timeout: 10_000 });
+      await other.fill('#sub', 'bob');
+      await other.click('#signin');
+      await expect.poll(() => other.textContent('[data-testid="signin-status"]')).toContain('Signed in as bob');
+      const body = randomBytes(1200 * 1024);
+      await other.setInputFiles('#files', [{ name: 'scan.pdf', mimeType: 'application/pdf', buffer: body }]);
+      await other.click('#upload');
+      await other.locator('li[data-file="scan.pdf"][data-state="done"]').waitFor({ timeout: 30_000 });
+      expect(stack.oss.objects.get(LOCAL_BUCKET, 'uploads/acme/bob/scan.pdf')?.body.equals(body)).toBe(true);
+      const log = await other.locator('[data-testid="log"] li').allTextContents();
+      // initiate, 3 parts, complete: each request after the first refreshes (ali-oss checks before every request)
+      expect(log.filter((line) => line.includes('refreshSTSToken')).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -1,0 +1,248 @@
+/**
+ * Shared set-up for the STS emulator tests: keys generated at test time, an emulator on an ephemeral port, and the
+ * official SDK client pointed at it (node-stack.md: endpoint 'host:port', protocol 'http').
+ */
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import Sts, { AssumeRoleRequest } from '@alicloud/sts20150401';
+import { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
+import { startStsEmulator, type StsEmulator, type StsEmulatorOptions } from '../../../../dev/emulator/sts/index.js';
+
+export const ACCOUNT_ID = '1234567890123456';
+export const ROLE_ARN = `acs:ram::${ACCOUNT_ID}:role/uploader`;
+export const LONG_ROLE_ARN = `acs:ram::${ACCOUNT_ID}:role/long-sessions`;
+export const UNTRUSTING_ROLE_ARN = `acs:ram::${ACCOUNT_ID}:role/trusts-nobody`;
+
+export const ROLE_POLICY = {
+  Version: '1',
+  Statement: [{ Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: 'acs:oss:*:*:bucket/*' }],
+};
+
+export const SESSION_POLICY = {
+  Version: '1',
+  Statement: [{ Effect: 'Allow', Action: 'oss:PutObject', Resource: 'acs:oss:*:*:bucket/uploads/alice/*' }],
+};
+
+export interface TestKeys {
+  accessKeyId: string;
+  accessKeySecret: string;
+  sealKey: Buffer;
+}
+
+export function generateKeys(): TestKeys {
+  return {
+    accessKeyId: `LTAI${randomBytes(10).toString('hex')}`,
+    accessKeySecret: randomBytes(20).toString('base64url'),
+    sealKey: randomBytes(32),
+  };
+}
+
+export async function startTestEmulator(
+  keys: TestKeys,
+  extra: Partial<StsEmulatorOptions> = {},
+): Promise<StsEmulator> {
+  return startStsEmulator({
+    accessKeys: [{ accessKeyId: keys.accessKeyId, accessKeySecret: keys.accessKeySecret }],
+    roles: [
+      { arn: ROLE_ARN, policy: ROLE_POLICY },
+      { arn: LONG_ROLE_ARN, maxSessionDurationSeconds: 43200 },
+      { arn: UNTRUSTING_ROLE_ARN, trustedAccessKeyIds: [] },
+    ],
+    sealKey: keys.sealKey,
+    ...extra,
+  });
+}
+
+/**
+ * The client class. Under plain Node ESM the default import is the CommonJS `module.exports` and the class is its
+ * `.default` (node-stack.md); vitest's interop already unwraps it to the class. Accept both.
+ */
+const StsClass: typeof Sts.default =
+  typeof (Sts as unknown) === 'function' ? (Sts as unknown as typeof Sts.default) : Sts.default;
+
+export type StsClient = InstanceType<typeof Sts.default>;
+
+export function sdkClient(
+  emulator: StsEmulator,
+  creds: { accessKeyId: string; accessKeySecret: string },
+  extra: Record<string, unknown> = {},
+): StsClient {
+  const config = new $OpenApiUtil.Config({
+    accessKeyId: creds.accessKeyId,
+    accessKeySecret: creds.accessKeySecret,
+    endpoint: emulator.endpoint,
+    protocol: 'http',
+    ...extra,
+  });
+  return new StsClass(config);
+}
+
+export function assumeRoleRequest(fields: Record<string, unknown>): AssumeRoleRequest {
+  return new AssumeRoleRequest({ roleArn: ROLE_ARN, roleSessionName: 'alice', ...fields });
+}
+
+/** Runs `fn` and returns what it threw (fails the test when it does not throw). */
+export async function thrown(fn: () => Promise<unknown>): Promise<Record<string, unknown> & Error> {
+  try {
+    await fn();
+  } catch (err) {
+    return err as Record<string, unknown> & Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** `yyyy-MM-ddTHH:mm:ssZ` for a given time (what the SDK sends). */
+export function stsTimestamp(ms: number = Date.now()): string {
+  return new Date(ms).toISOString().slice(0, 19) + 'Z';
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  json: Record<string, unknown>;
+}
+
+async function toRaw(res: Response): Promise<RawResponse> {
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: JSON.parse(text) as Record<string, unknown> };
+}
+
+export interface RpcRequestOptions {
+  method?: 'GET' | 'POST';
+  /** Parameter names sent in the x-www-form-urlencoded body instead of the query (POST only). */
+  bodyParams?: string[];
+  /** Overrides of the common parameters (Timestamp, SignatureNonce, …); undefined removes one. */
+  common?: Record<string, string | undefined>;
+  /** Replace the computed signature. */
+  signature?: string;
+}
+
+/**
+ * Builds an RPC v1 request by hand, signed per facts B4 with the RFC 3986 encoder written here independently of the
+ * emulator's code, and returns the fetch arguments so a test can send it more than once (replay).
+ */
+export function buildRpcRequest(
+  url: string,
+  params: Record<string, string>,
+  creds: { accessKeyId: string; accessKeySecret: string },
+  options: RpcRequestOptions = {},
+): { url: string; init: RequestInit } {
+  const method = options.method ?? 'POST';
+  const all: Record<string, string> = {
+    Action: 'AssumeRole',
+    Format: 'JSON',
+    Version: '2015-04-01',
+    AccessKeyId: creds.accessKeyId,
+    SignatureMethod: 'HMAC-SHA1',
+    SignatureVersion: '1.0',
+    SignatureNonce: randomBytes(16).toString('hex'),
+    Timestamp: stsTimestamp(),
+    ...params,
+  };
+  for (const [k, v] of Object.entries(options.common ?? {})) {
+    if (v === undefined) delete all[k];
+    else all[k] = v;
+  }
+  const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const canonical = Object.keys(all).sort().map((k) => `${enc(k)}=${enc(all[k] as string)}`).join('&');
+  const stringToSign = `${method}&%2F&${enc(canonical)}`;
+  all.Signature = options.signature ?? createHmac('sha1', `${creds.accessKeySecret}&`).update(stringToSign).digest('base64');
+
+  const bodyNames = new Set(options.bodyParams ?? []);
+  const query = new URLSearchParams();
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(all)) (bodyNames.has(k) ? body : query).append(k, v);
+  const init: RequestInit = { method };
+  if (bodyNames.size > 0) {
+    init.body = body.toString();
+    init.headers = { 'content-type': 'application/x-www-form-urlencoded' };
+  }
+  return { url: `${url}/?${query.toString()}`, init };
+}
+
+export async function sendRaw(req: { url: string; init: RequestInit }): Promise<RawResponse> {
+  return toRaw(await fetch(req.url, req.init));
+}
+
+export interface Acs3RequestOptions {
+  method?: string;
+  query?: Record<string, string>;
+  body?: string;
+  contentType?: string;
+  /** Header overrides applied AFTER signing (to test tampering); undefined removes one. */
+  afterSign?: Record<string, string | undefined>;
+  /** Header overrides applied BEFORE signing. */
+  beforeSign?: Record<string, string>;
+  /** Names to leave out of SignedHeaders (the Authorization is rebuilt by hand). */
+  unsigned?: string[];
+  date?: string;
+  nonce?: string;
+  action?: string;
+}
+
+/**
+ * Builds an ACS3-HMAC-SHA256 request signed by the SDK's own `OpenApiUtil.getAuthorization` (openapi-core), so the
+ * emulator is checked against the official signer rather than against itself.
+ */
+export function buildAcs3Request(
+  emulator: StsEmulator,
+  creds: { accessKeyId: string; accessKeySecret: string },
+  options: Acs3RequestOptions = {},
+): { method: string; path: string; headers: Record<string, string>; body: string } {
+  const method = options.method ?? 'POST';
+  const body = options.body ?? '';
+  const query = options.query ?? { RoleArn: ROLE_ARN, RoleSessionName: 'alice' };
+  const headers: Record<string, string> = {
+    host: emulator.endpoint,
+    'x-acs-version': '2015-04-01',
+    'x-acs-action': options.action ?? 'AssumeRole',
+    'x-acs-date': options.date ?? stsTimestamp(),
+    'x-acs-signature-nonce': options.nonce ?? randomBytes(32).toString('hex'),
+    'x-acs-content-sha256': createHash('sha256').update(body).digest('hex'),
+    accept: 'application/json',
+    ...(options.contentType ? { 'content-type': options.contentType } : {}),
+    ...options.beforeSign,
+  };
+  const signable: Record<string, string> = { ...headers };
+  for (const name of options.unsigned ?? []) delete signable[name];
+  headers.authorization = OpenApiUtil.getAuthorization(
+    { pathname: '/', method, query, headers: signable } as never,
+    'ACS3-HMAC-SHA256',
+    headers['x-acs-content-sha256'] as string,
+    creds.accessKeyId,
+    creds.accessKeySecret,
+  );
+  for (const [k, v] of Object.entries(options.afterSign ?? {})) {
+    if (v === undefined) delete headers[k];
+    else headers[k] = v;
+  }
+  const qs = Object.entries(query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  return { method, path: qs ? `/?${qs}` : '/', headers, body };
+}
+
+/** Sends a request with exactly these headers (fetch would not let us set Host). */
+export function sendHttp(
+  emulator: StsEmulator,
+  req: { method: string; path: string; headers: Record<string, string>; body: string },
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const r = httpRequest(
+      { host: emulator.host, port: emulator.port, method: req.method, path: req.path, headers: req.headers, setHost: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+          try {
+            resolve({ status: res.statusCode ?? 0, headers, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+      },
+    );
+    r.on('error', reject);
+    r.end(req.body);
+  });
+}
