@@ -10,7 +10,7 @@ import { pinoHttp } from 'pino-http';
 import type { BrokerConfig } from './config/schema.js';
 import type { KeyValueStore } from './store/types.js';
 import type { StsClient } from './sts/types.js';
-import type { Authenticator } from './http/guards.js';
+import type { Authenticator } from './auth/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createLogAuditSink, type AuditSink } from './audit/audit.js';

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { clientSchema, type OidcClientConfig } from '../../src/config/schema.js';
-import { BrokerError } from '../../src/http/errors.js';
+import { BrokerError } from '../../src/errors.js';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
 
 const ALG = 'ES256';

@@ -5,7 +5,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { DevIssuer } from '../issuer/dev-issuer.js';
-import { BrokerError } from '../../src/http/errors.js';
+import { BrokerError } from '../../src/errors.js';
 import { noStore, requireJson } from '../../src/http/guards.js';
 
 const devTokenRequest = z

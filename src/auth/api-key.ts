@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiKeyClientConfig } from '../config/schema.js';
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import { constantTimeEqual } from './constant-time.js';
 import type { Principal } from './principal.js';
 

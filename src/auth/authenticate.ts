@@ -7,7 +7,7 @@
  */
 import type { JSONWebKeySet } from 'jose';
 import type { ApiKeyClientConfig, ClientConfig, OidcClientConfig } from '../config/schema.js';
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 import { createApiKeyAuthenticator } from './api-key.js';
 import { createOidcRouter } from './oidc-router.js';

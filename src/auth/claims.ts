@@ -6,7 +6,7 @@
  */
 import type { JWTPayload } from 'jose';
 import type { OidcClientConfig } from '../config/schema.js';
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import type { Principal } from './principal.js';
 
 /**

@@ -4,7 +4,7 @@
  * into `cause`, which is logged only.
  */
 import { errors } from 'jose';
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 
 /**
  * Thrown by our key resolver when the JWKS could not be obtained (timeout, connection refused, non-200, not JSON,
@@ -59,7 +59,7 @@ function detailFor(err: unknown): string {
 }
 
 /** Maps any error out of `jwtVerify` (with our resolver) to a BrokerError. */
-export function toBrokerError(err: unknown): BrokerError {
+export function fromJoseError(err: unknown): BrokerError {
   if (err instanceof BrokerError) return err;
   if (err instanceof KeySourceUnavailable) {
     return new BrokerError('upstream_unavailable', 'identity provider keys unavailable', {

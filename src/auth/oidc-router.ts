@@ -5,7 +5,7 @@
  * the outcome, so a forged `iss` can only select a verifier that will then refuse the token.
  */
 import { decodeJwt, type JWTPayload } from 'jose';
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import type { Principal } from './principal.js';
 import type { OidcVerifier } from './oidc-verifier.js';
 

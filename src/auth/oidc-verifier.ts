@@ -14,7 +14,7 @@ import type { OidcClientConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { Principal } from './principal.js';
 import { principalFromPayload } from './claims.js';
-import { isKeySourceFailure, KeySourceUnavailable, toBrokerError } from './jose-errors.js';
+import { isKeySourceFailure, KeySourceUnavailable, fromJoseError } from './jose-errors.js';
 
 export interface OidcVerifierOptions {
   clock: Clock;
@@ -64,7 +64,7 @@ export function createOidcVerifier(client: OidcClientConfig, options: OidcVerifi
           currentDate: new Date(clock.now()),
         }));
       } catch (err) {
-        throw toBrokerError(err);
+        throw fromJoseError(err);
       }
       return principalFromPayload(client, payload);
     },

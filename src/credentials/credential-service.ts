@@ -6,7 +6,7 @@
 import type { BrokerConfig } from '../config/schema.js';
 import type { Principal } from '../auth/principal.js';
 import type { CredentialRequest } from '../http/credential-request.js';
-import { BrokerError, assertThat } from '../http/errors.js';
+import { BrokerError, assertThat } from '../errors.js';
 import type { AuditSink } from '../audit/audit.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../shared/clock.js';

@@ -4,7 +4,7 @@
  * profile's own limits are applied later by the rules.
  */
 import { z } from 'zod';
-import { BrokerError } from './errors.js';
+import { BrokerError } from '../errors.js';
 
 const fileSchema = z
   .object({

@@ -2,8 +2,8 @@
  * Small named middleware, one check each, so a stack trace or a route declaration says what protects an endpoint.
  */
 import type { RequestHandler } from 'express';
-import { BrokerError } from './errors.js';
-import type { Principal } from '../auth/principal.js';
+import { BrokerError } from '../errors.js';
+import type { Authenticator, Principal } from '../auth/index.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -27,9 +27,6 @@ export const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export interface Authenticator {
-  authenticate(headers: { authorization?: string | undefined; 'x-api-key'?: string | undefined }): Promise<Principal>;
-}
 
 export function authenticate(authenticator: Authenticator): RequestHandler {
   return async function authenticateCaller(req, _res, next) {

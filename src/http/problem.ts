@@ -3,7 +3,7 @@
  * Known errors go out with their detail; anything else is logged in full and answered with a bare 500.
  */
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { BrokerError, ERROR_TABLE, type ErrorCode } from './errors.js';
+import { BrokerError, ERROR_TABLE, type ErrorCode } from '../errors.js';
 import { StoreUnavailableError } from '../store/types.js';
 import type { Logger } from '../shared/logger.js';
 import { describeCause } from '../sts/error-map.js';
@@ -11,6 +11,7 @@ import { describeCause } from '../sts/error-map.js';
 export const PROBLEM_TYPE_BASE = 'urn:oss-sts-broker:problem:';
 
 export function sendProblem(res: Response, requestId: string, error: BrokerError): void {
+  const title = ERROR_TABLE[error.code].title;
   if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="oss-sts-broker"');
   res.setHeader('Cache-Control', 'no-store');
@@ -19,11 +20,11 @@ export function sendProblem(res: Response, requestId: string, error: BrokerError
     .type('application/problem+json')
     .send(
       JSON.stringify({
-        ...error.extensions,
+        ...(error.expose ? error.extensions : {}),
         type: PROBLEM_TYPE_BASE + error.code,
-        title: ERROR_TABLE[error.code].title,
+        title,
         status: error.status,
-        detail: error.detail,
+        detail: error.expose ? error.detail : title,
         code: error.code,
         requestId,
       }),
@@ -47,7 +48,7 @@ function fromBodyParser(error: { type?: string; status?: number }): BrokerError 
   }
 }
 
-export function toBrokerError(error: unknown): BrokerError {
+export function asBrokerError(error: unknown): BrokerError {
   if (error instanceof BrokerError) return error;
   if (error instanceof StoreUnavailableError) {
     return new BrokerError('store_unavailable', 'the shared store is unavailable; try again shortly', {
@@ -64,7 +65,7 @@ export function toBrokerError(error: unknown): BrokerError {
 
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const problem = toBrokerError(error);
+    const problem = asBrokerError(error);
     const log = { event: 'http.request.failed', requestId: req.id, code: problem.code, status: problem.status, detail: problem.detail };
     if (problem.code === 'internal') {
       // A bug of ours: the full error and stack are needed, and our own errors carry no secrets.

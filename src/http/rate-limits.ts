@@ -4,7 +4,7 @@
  * (invariant 6: an unreachable store never means "allow more than configured").
  */
 import { rateLimit, ipKeyGenerator, type RateLimitRequestHandler } from 'express-rate-limit';
-import { BrokerError } from './errors.js';
+import { BrokerError } from '../errors.js';
 import type { KeyValueStore } from '../store/types.js';
 import { createRateLimitStore } from '../store/index.js';
 import type { BrokerConfig } from '../config/schema.js';

@@ -3,17 +3,18 @@
  */
 import { readFileSync } from 'node:fs';
 import express, { Router, type RequestHandler } from 'express';
-import { noStore, requireJson, authenticate, type Authenticator } from './guards.js';
+import type { Authenticator } from '../auth/index.js';
+import { noStore, requireJson, authenticate } from './guards.js';
 import { perIpLimit, perPrincipalLimit } from './rate-limits.js';
 import { parseCredentialRequest } from './credential-request.js';
-import { BrokerError } from './errors.js';
+import { BrokerError } from '../errors.js';
 import type { CredentialService } from '../credentials/index.js';
 import type { AuditSink } from '../audit/audit.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { KeyValueStore } from '../store/types.js';
 import type { BrokerConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
-import { toBrokerError } from './problem.js';
+import { asBrokerError } from './problem.js';
 
 export interface RouteDeps {
   config: Readonly<BrokerConfig>;
@@ -41,7 +42,7 @@ function issueCredentials(service: CredentialService): RequestHandler {
 /** Every refusal on the credential route is a decision too, and gets its audit event (before the problem handler). */
 function auditRefusal(audit: AuditSink, metrics: Metrics, clock: Clock) {
   return function recordRefusal(error: unknown, req: express.Request, _res: express.Response, next: express.NextFunction) {
-    const problem = toBrokerError(error);
+    const problem = asBrokerError(error);
     const profile = typeof req.body?.profile === 'string' && req.body.profile.length <= 64 ? req.body.profile : undefined;
     const p = req.principal;
     audit.record({

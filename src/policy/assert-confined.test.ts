@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import type { Grant } from '../rules/grant.js';
 import { assertPolicyConfined } from './assert-confined.js';
 import { buildSessionPolicy } from './build-session-policy.js';

@@ -9,7 +9,7 @@
  *  - `acs:oss:*:*:<bucket>/<key>`                 a granted exact key, with no wildcard at all (keys scope);
  *  - `acs:oss:*:*:<bucket>`                       only for oss:ListObjects, with StringLike oss:Prefix `<prefix>*`.
  */
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import type { Grant } from '../rules/grant.js';
 import { bucketArn, extensionVariants, objectArn } from './arn.js';
 import type { PolicyDocument, Statement } from './types.js';

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../auth/principal.js';
 import type { Operation, ProfileConfig } from '../config/schema.js';
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import { applyProfile } from '../rules/apply-profile.js';
 import type { Grant } from '../rules/grant.js';
 import { buildSessionPolicy } from './build-session-policy.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProfileConfig } from '../config/schema.js';
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import { assertPolicyFits, checkProfileFits, policyLength } from './policy-size.js';
 
 const profile: ProfileConfig = {

@@ -4,7 +4,7 @@
  * a policy that passes here passes under either reading - keys scope can carry non-ASCII file names.
  */
 import type { ProfileConfig } from '../config/schema.js';
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import type { Grant } from '../rules/grant.js';
 import { profileEndpoint } from '../rules/apply-profile.js';
 import { MAX_KEY_BYTES } from '../rules/key-naming.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { codeOf } from '../../test/helpers/broker-error.js';
 import type { Principal } from '../auth/principal.js';
 import type { ProfileConfig } from '../config/schema.js';
-import type { ErrorCode } from '../http/errors.js';
+import type { ErrorCode } from '../errors.js';
 import { applyProfile, type ApplyProfileInput } from './apply-profile.js';
 import type { FileSpec } from './grant.js';
 

@@ -7,7 +7,7 @@
  */
 import type { Principal } from '../auth/principal.js';
 import type { ProfileConfig } from '../config/schema.js';
-import { assertThat } from '../http/errors.js';
+import { assertThat } from '../errors.js';
 import { checkFileNames, checkFileSizes, checkFilesStructure, checkFileTypes } from './file-rules.js';
 import type { FileSpec, Grant } from './grant.js';
 import { assertKeyLength, nameKeys, type RandomId } from './key-naming.js';

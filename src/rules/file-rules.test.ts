@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../../test/helpers/broker-error.js';
-import type { ErrorCode } from '../http/errors.js';
+import type { ErrorCode } from '../errors.js';
 import { checkFiles, fileExtension, normalizeContentType } from './file-rules.js';
 import type { FileSpec } from './grant.js';
 

@@ -8,7 +8,7 @@
  * writes into the resources.
  */
 import type { ProfileConfig } from '../config/schema.js';
-import { assertThat, BrokerError } from '../http/errors.js';
+import { assertThat, BrokerError } from '../errors.js';
 import type { FileSpec } from './grant.js';
 import { assertSafeValue } from './safe-segment.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import { assertKeyLength, defaultRandomId, MAX_KEY_BYTES, nameKeys } from './key-naming.js';
 
 const counter = () => {

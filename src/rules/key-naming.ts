@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ProfileConfig } from '../config/schema.js';
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import type { FileSpec } from './grant.js';
 import { fileExtension } from './file-rules.js';
 

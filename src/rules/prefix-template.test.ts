@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../../test/helpers/broker-error.js';
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import { compilePrefixTemplate } from './prefix-template.js';
 
 describe('compilePrefixTemplate: parsing', () => {

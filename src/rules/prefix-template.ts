@@ -11,7 +11,7 @@
  * Whole-segment placeholders mean a claim value can only ever fill its own "folder": with the value checks of
  * safe-segment.ts it cannot merge with a neighbouring literal, and each rendered segment equals one claim verbatim.
  */
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import { assertSafeValue } from './safe-segment.js';
 import { assertKeyLength } from './key-naming.js';
 

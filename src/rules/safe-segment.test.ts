@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import { assertSafeValue, isSafeValue, type SafeValueKind } from './safe-segment.js';
 
 function refusal(value: string, kind: SafeValueKind): string | undefined {

@@ -5,7 +5,7 @@
  * could be mistaken for a template placeholder. We never escape such values: we refuse them with a clear 4xx, so
  * what the caller sent is exactly what ends up in the key.
  */
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 
 /** `claim` values go into the prefix (ASCII only); `fileName` values become the last part of a key. */
 export type SafeValueKind = 'claim' | 'fileName';

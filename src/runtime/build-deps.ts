@@ -9,7 +9,7 @@ import { MemoryStore, RedisStore, type KeyValueStore } from '../store/index.js';
 import { createStsClient } from '../sts/index.js';
 import type { StsClient } from '../sts/types.js';
 import { createAuthenticator } from '../auth/index.js';
-import type { Authenticator } from '../http/guards.js';
+import type { Authenticator } from '../auth/index.js';
 import type { Logger } from '../shared/logger.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 

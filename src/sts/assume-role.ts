@@ -6,7 +6,7 @@
  * is safe to show; the raw SDK error stays in `cause` for logs. `onCall` reports every outcome with a bounded code
  * so the metrics layer can count STS calls and errors without this module knowing prom-client.
  */
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
 import { describeCause, mapStsError, type MappedStsError } from './error-map.js';

@@ -10,7 +10,7 @@
  * Only outages count (`isOutage`); a refusal (`upstream_rejected`) or throttling means STS answered, so it closes
  * the breaker like a success.
  */
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';

@@ -13,7 +13,7 @@
  * a bare SyntaxError for a non-JSON error body, RequestTimeoutError (no code) for a read timeout, and Node's
  * errno errors (ECONNREFUSED, ECONNRESET "socket hang up", ...) for the socket.
  */
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import { REJECTED, ruleForCode, THROTTLED, UNAVAILABLE, type StsErrorRule } from './error-table.js';
 
 /** Socket-level failures: the request may never have reached STS, so a retry is safe (AssumeRole has no effect). */

@@ -1,7 +1,7 @@
 import type { StsClient } from './types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../shared/clock.js';
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 
 /** Counts AssumeRole calls and their outcome codes; latency per logical call (retries included). */
 export function instrumentSts(sts: StsClient, metrics: Metrics, clock: Clock): StsClient {

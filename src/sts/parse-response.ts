@@ -7,7 +7,7 @@
  * other than STS answered (or STS changed): it is `upstream_unavailable` "malformed STS response", and the detail
  * never echoes the values, which may be secrets.
  */
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import type { RawAssumeRoleBody } from './sdk-client.js';
 import type { StsCredentials } from './types.js';
 

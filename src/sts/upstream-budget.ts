@@ -10,7 +10,7 @@
  * are served in order), else fails at once with `upstream_throttled` and Retry-After 1: queueing longer would only
  * hold HTTP requests open while the backlog grows.
  */
-import { BrokerError } from '../http/errors.js';
+import { BrokerError } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 import { realSleep, type Sleep } from './retry.js';
 

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/api-key.js';
 import { createAuthenticator, type Authenticator, type AuthHeaders } from '../../src/auth/authenticate.js';
 import { clientSchema, type ClientConfig } from '../../src/config/schema.js';
-import { BrokerError } from '../../src/http/errors.js';
+import { BrokerError } from '../../src/errors.js';
 import { b64url, claims, fixedClock, makeKey, oidcClient, sign, type TestKey } from './helpers.js';
 
 const partner = generateApiKey('partner-key');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { exportSPKI, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOidcVerifier, type OidcVerifier } from '../../src/auth/oidc-verifier.js';
-import { BrokerError } from '../../src/http/errors.js';
+import { BrokerError } from '../../src/errors.js';
 import { AUDIENCE, NOW, b64url, claims, fixedClock, makeKey, oidcClient, sign, type TestKey } from './helpers.js';
 
 let rsa: TestKey;

@@ -1,7 +1,7 @@
 /** Remote JWKS against a real HTTP server on loopback: caching, key rotation, and an unreachable identity provider. */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createOidcVerifier, type OidcVerifierOptions } from '../../src/auth/oidc-verifier.js';
-import { BrokerError } from '../../src/http/errors.js';
+import { BrokerError } from '../../src/errors.js';
 import { claims, fixedClock, makeKey, oidcClient, sign, startJwksServer, type JwksServer, type TestKey } from './helpers.js';
 
 let keyA: TestKey;

@@ -1,4 +1,4 @@
-import { BrokerError, type ErrorCode } from '../../src/http/errors.js';
+import { BrokerError, type ErrorCode } from '../../src/errors.js';
 
 /** The BrokerError code `fn` throws, or undefined when it does not throw; any other error is rethrown. */
 export function codeOf(fn: () => unknown): ErrorCode | undefined {

@@ -66,6 +66,16 @@ describe('STS failures', () => {
     expect(broker.emulator.stats.assumeRoleCalls - before).toBe(2);
   });
 
+  it('answers a 5xx with its code, title and request id, never the internal reason', async () => {
+    broker.emulator.faults.push({ kind: 'error', status: 403, code: 'NoPermission', message: 'role trust policy says no' });
+    const res = await attempt();
+    expect(res.status).toBe(502);
+    expect(Object.keys(res.body).sort()).toEqual(['code', 'detail', 'requestId', 'status', 'title', 'type']);
+    expect(res.body.requestId).toBe(res.headers['x-request-id']);
+    expect(res.body.detail).toBe(res.body.title);
+    expect(res.text).not.toMatch(/NoPermission|trust policy/);
+  });
+
   it('does not retry a request STS rejected', async () => {
     broker.emulator.faults.push({ kind: 'error', status: 403, code: 'NoPermission', message: 'no' });
     const before = broker.emulator.stats.assumeRoleCalls;

@@ -4,7 +4,7 @@
  * (requests counted on the server), and that no secret from the answer leaks into what a caller sees.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BrokerError } from '../../src/http/errors.js';
+import { BrokerError } from '../../src/errors.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
 import type { AssumeRoleInput } from '../../src/sts/types.js';
 import { closedPort, fakeValue, manualClock, startFakeSts, type FakeAnswer, type FakeSts } from './helpers/fake-sts-server.js';

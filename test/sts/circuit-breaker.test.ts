@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../../src/http/errors.js';
+import { BrokerError } from '../../src/errors.js';
 import { CircuitBreaker, type BreakerState } from '../../src/sts/index.js';
 import { manualClock } from './helpers/fake-sts-server.js';
 

@@ -1,6 +1,6 @@
 import { ClientError, ServerError, ThrottlingError } from '@alicloud/openapi-core';
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../../src/http/errors.js';
+import { BrokerError } from '../../src/errors.js';
 import { DEFAULT_THROTTLE_RETRY_AFTER_SECONDS, mapStsError, ruleForCode, STS_ERROR_TABLE } from '../../src/sts/index.js';
 
 /** Builds the error openapi-core 1.0.8 throws for an STS JSON error body (facts A3). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../../src/http/errors.js';
+import { BrokerError } from '../../src/errors.js';
 import { parseAssumeRoleBody, parseExpiration } from '../../src/sts/index.js';
 
 const good = {

@@ -1,6 +1,6 @@
 import { ClientError, ServerError } from '@alicloud/openapi-core';
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../../src/http/errors.js';
+import { BrokerError } from '../../src/errors.js';
 import { backoffDelay, mapStsError, withRetry } from '../../src/sts/index.js';
 import { manualClock } from './helpers/fake-sts-server.js';
 

@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator, type Authenticator } from '../../../src/auth/authenticate.js';
 import { createDevIssuer, type DevIssuer } from '../../../dev/issuer/dev-issuer.js';
-import { BrokerError } from '../../../src/http/errors.js';
+import { BrokerError } from '../../../src/errors.js';
 import { fixedClock, NOW, NOW_MS } from '../../auth/helpers.js';
 
 let dev: DevIssuer;

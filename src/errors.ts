@@ -1,7 +1,9 @@
 /**
  * The broker's one error type. Every refusal the service makes is a BrokerError with a stable machine `code`;
- * the error middleware (src/http/problem.ts) is the only place that turns it into RFC 9457 problem+json.
- * `detail` is shown to the caller, so it must never carry a secret or internal state; `cause` is logged only.
+ * the error middleware (src/http/problem.ts) is the only place that turns it into RFC 9457 problem+json. It lives
+ * here, outside http/, because auth/, rules/, policy/, sts/ and credentials/ throw it and must not know about HTTP.
+ * `detail` is shown to the caller only when `expose` (status < 500), and must never carry a secret; `cause` is
+ * logged only.
  */
 export const ERROR_TABLE = {
   invalid_request: { status: 400, title: 'The request is malformed or has an invalid field' },
@@ -58,9 +60,13 @@ export class BrokerError extends Error {
     this.extensions = options.extensions ?? {};
   }
 
-  /** Whether the detail may be shown to the caller (server-side failures get a generic text). */
+  /**
+   * Whether `detail` and `extensions` may be shown to the caller. A 5xx is about our side or an upstream, and
+   * its reason (an STS code, a profile's policy size, a store error) is for the operator's log: the caller gets
+   * the code, the title and the request id to quote.
+   */
   get expose(): boolean {
-    return this.status < 500 || this.code !== 'internal';
+    return this.status < 500;
   }
 }
 
