@@ -109,7 +109,15 @@ export async function pacedRun(options: PacedOptions): Promise<{ outcomes: Paced
     }
     const t0 = performance.now();
     const done = send(agent, options.port, spec, options.timeoutMs).then((r) => {
-      outcomes.push({ tag: spec.tag, status: r.status, code: r.code, latencyMs: performance.now() - t0, dueMs: t0 - started, newConnection: r.newConnection, ...(r.connectMs !== undefined ? { connectMs: r.connectMs } : {}) });
+      outcomes.push({
+        tag: spec.tag,
+        status: r.status,
+        code: r.code,
+        latencyMs: performance.now() - t0,
+        dueMs: t0 - started,
+        newConnection: r.newConnection,
+        ...(r.connectMs !== undefined ? { connectMs: r.connectMs } : {}),
+      });
     });
     pending.add(done);
     void done.finally(() => pending.delete(done));
@@ -119,7 +127,10 @@ export async function pacedRun(options: PacedOptions): Promise<{ outcomes: Paced
     const tick = (): void => {
       const now = performance.now() - started;
       while (next < total && (next * 1000) / options.ratePerSecond <= now) fire(next++);
-      if (next >= total) return resolve();
+      if (next >= total) {
+        resolve();
+        return;
+      }
       const due = (next * 1000) / options.ratePerSecond;
       setTimeout(tick, Math.max(0, due - (performance.now() - started)));
     };
@@ -153,7 +164,13 @@ function send(agent: http.Agent, port: number, spec: PacedRequest, timeoutMs: nu
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, code: codeOf(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')), newConnection: !req.reusedSocket }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            code: codeOf(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')),
+            newConnection: !req.reusedSocket,
+          }),
+        );
         res.on('error', (error) => resolve({ status: 0, code: `transport:${error.message}`, newConnection: !req.reusedSocket }));
       },
     );

@@ -43,7 +43,10 @@ export interface BaselineSpec {
 
 export type ServerSpec = StsSpec | BrokerSpec | BaselineSpec;
 
-export type ParentMessage = { cmd: 'start'; spec: ServerSpec } | { cmd: 'stats'; /** Restart the peak-RSS and event-loop-delay windows after answering. */ resetPeak?: boolean } | { cmd: 'stop' };
+export type ParentMessage =
+  | { cmd: 'start'; spec: ServerSpec }
+  | { cmd: 'stats' /** Restart the peak-RSS and event-loop-delay windows after answering. */; resetPeak?: boolean }
+  | { cmd: 'stop' };
 
 export interface ChildStats {
   /** process.memoryUsage().rss now, bytes. */

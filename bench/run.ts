@@ -109,10 +109,13 @@ function spawnServer(name: string, spec: ServerSpec): Promise<ChildServer> {
   // Diagnosis: BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the broker processes (when they stop);
   // BENCH_BROKER_NODE_FLAGS adds node flags to the broker processes (e.g. `--trace-gc`).
   const profDir = process.env.BENCH_CPU_PROF;
-  const extra = spec.kind !== 'broker' ? [] : [
-    ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
-    ...(process.env.BENCH_BROKER_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== ''),
-  ];
+  const extra =
+    spec.kind !== 'broker'
+      ? []
+      : [
+          ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+          ...(process.env.BENCH_BROKER_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== ''),
+        ];
   const execArgv = [...serverEntry.execArgv, ...extra];
   const child = fork(serverEntry.file, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
@@ -207,7 +210,12 @@ function sameShape(value: unknown): unknown {
 }
 
 async function post(port: number, headers: Record<string, string>): Promise<{ status: number; text: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}/v1/credentials`, { method: 'POST', headers, body: REQUEST_BODY, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`http://127.0.0.1:${port}/v1/credentials`, {
+    method: 'POST',
+    headers,
+    body: REQUEST_BODY,
+    signal: AbortSignal.timeout(10_000),
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -271,8 +279,10 @@ async function brokerMetrics(port: number): Promise<string> {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
     const sts = histogram(text, 'osb_sts_call_duration_seconds');
     const http = histogram(text, 'osb_http_request_duration_seconds');
-    return `The broker's metrics: ${sts.count} AssumeRole calls, mean ${fmtMs(sts.meanMs)}, ${sts.over1s} over 1 s; ` +
-      `${http.count} HTTP requests, mean ${fmtMs(http.meanMs)}, ${http.over1s} over 1 s`;
+    return (
+      `The broker's metrics: ${sts.count} AssumeRole calls, mean ${fmtMs(sts.meanMs)}, ${sts.over1s} over 1 s; ` +
+      `${http.count} HTTP requests, mean ${fmtMs(http.meanMs)}, ${http.over1s} over 1 s`
+    );
   } catch (error) {
     return `broker metrics unavailable (${error instanceof Error ? error.message : String(error)})`;
   }
@@ -363,7 +373,13 @@ async function main(): Promise<void> {
         clients: [DEV_CLIENT_ID],
       },
     },
-    sts: { endpoint: `127.0.0.1:${sts.port}`, protocol: 'http', timeoutMs: 5000, maxAttempts: 3, maxCallsPerSecond: STS_MAX_CALLS_PER_SECOND },
+    sts: {
+      endpoint: `127.0.0.1:${sts.port}`,
+      protocol: 'http',
+      timeoutMs: 5000,
+      maxAttempts: 3,
+      maxCallsPerSecond: STS_MAX_CALLS_PER_SECOND,
+    },
     redis: { url: REDIS_URL, keyPrefix },
     cache: { encryptionKey: cacheKey },
     rateLimits: { perIp: BENCH_RATE_LIMIT, perPrincipal: BENCH_RATE_LIMIT },
@@ -372,7 +388,15 @@ async function main(): Promise<void> {
   const startBroker = (name: string): Promise<ChildServer> => {
     const keyPrefix = `osbbench:${runId}:${name}:`;
     prefixes.push(keyPrefix);
-    return spawnServer(name, { kind: 'broker', config: brokerConfig(keyPrefix), devClientId: DEV_CLIENT_ID, devJwks: issuer.jwks, accessKey, cacheKey, logLevel: LOG_LEVEL });
+    return spawnServer(name, {
+      kind: 'broker',
+      config: brokerConfig(keyPrefix),
+      devClientId: DEV_CLIENT_ID,
+      devJwks: issuer.jwks,
+      accessKey,
+      cacheKey,
+      logLevel: LOG_LEVEL,
+    });
   };
 
   try {
@@ -383,7 +407,9 @@ async function main(): Promise<void> {
     const first = await post(broker.port, hotHeaders);
     const second = await post(broker.port, hotHeaders);
     if (first.status !== 200 || second.status !== 200) {
-      throw new Error(`broker answered ${first.status} / ${second.status} to the first requests: ${first.text.slice(0, 300)} | ${second.text.slice(0, 300)}`);
+      throw new Error(
+        `broker answered ${first.status} / ${second.status} to the first requests: ${first.text.slice(0, 300)} | ${second.text.slice(0, 300)}`,
+      );
     }
     const firstBody = JSON.parse(first.text) as { cached?: boolean };
     const secondBody = JSON.parse(second.text) as { cached?: boolean };
@@ -401,14 +427,21 @@ async function main(): Promise<void> {
     }
     const runOne = async (target: 'baseline' | 'broker'): Promise<Round> => {
       const server = target === 'baseline' ? baseline : broker;
-      const common = { url: `http://127.0.0.1:${server.port}/v1/credentials`, headers: hotHeaders, body: REQUEST_BODY, connections: CONNECTIONS };
+      const common = {
+        url: `http://127.0.0.1:${server.port}/v1/credentials`,
+        headers: hotHeaders,
+        body: REQUEST_BODY,
+        connections: CONNECTIONS,
+      };
       await cannon({ ...common, durationSeconds: WARMUP_SECONDS });
       const before = await server.stats();
       const result = await cannon({ ...common, durationSeconds: MEASURE_SECONDS });
       const after = await server.stats();
       const cpuPerRequestUs = (after.cpuMicros - before.cpuMicros) / Math.max(1, result.ok2xx);
-      log(`${target.padEnd(8)} ${fmtInt(result.rps)} req/s (2xx ${result.ok2xx}, non-2xx ${result.non2xx}, errors ${result.errors}), p99 ${fmtMs(result.latency.p99)}, ` +
-        `${fmtInt(cpuPerRequestUs)} µs CPU/request; rss ${fmtMb(after.rss)}, heap used ${fmtMb(after.heapUsed)}`);
+      log(
+        `${target.padEnd(8)} ${fmtInt(result.rps)} req/s (2xx ${result.ok2xx}, non-2xx ${result.non2xx}, errors ${result.errors}), p99 ${fmtMs(result.latency.p99)}, ` +
+          `${fmtInt(cpuPerRequestUs)} µs CPU/request; rss ${fmtMb(after.rss)}, heap used ${fmtMb(after.heapUsed)}`,
+      );
       return { target, result, cpuPerRequestUs };
     };
     const rounds: Round[] = [];
@@ -448,7 +481,9 @@ async function main(): Promise<void> {
     const halfPaced = await evenly(broker);
     const halfLoop = (await broker.stats()).loopDelayMs;
     log(`broker during the evenly spaced run: event-loop delay p99 ${fmtMs(halfLoop.p99)}, max ${fmtMs(halfLoop.max)}`);
-    log(`half rate ${fmtInt(halfRate)} req/s, evenly spaced, broker: p50 ${fmtMs(halfPaced.p50)}, p99 ${fmtMs(halfPaced.p99)}, non-200 ${halfPaced.non200} ${JSON.stringify(halfPaced.byCode)}`);
+    log(
+      `half rate ${fmtInt(halfRate)} req/s, evenly spaced, broker: p50 ${fmtMs(halfPaced.p50)}, p99 ${fmtMs(halfPaced.p99)}, non-200 ${halfPaced.non200} ${JSON.stringify(halfPaced.byCode)}`,
+    );
     log(`  slowest: ${halfPaced.slowest.map((o) => `${o.latencyMs}ms@${o.dueMs}`).join(' ')}`);
     const halfBaseline = await evenly(baseline);
     log(`half rate ${fmtInt(halfRate)} req/s, evenly spaced, baseline: p50 ${fmtMs(halfBaseline.p50)}, p99 ${fmtMs(halfBaseline.p99)}`);
@@ -461,7 +496,9 @@ async function main(): Promise<void> {
       durationSeconds: MEASURE_SECONDS,
       overallRate: halfRate,
     });
-    log(`half rate ${fmtInt(halfRate)} req/s, autocannon overallRate, broker: ${fmtInt(half.rps)} req/s, p50 ${fmtMs(half.latency.p50)}, p99 ${fmtMs(half.latency.p99)}`);
+    log(
+      `half rate ${fmtInt(halfRate)} req/s, autocannon overallRate, broker: ${fmtInt(half.rps)} req/s, p50 ${fmtMs(half.latency.p50)}, p99 ${fmtMs(half.latency.p99)}`,
+    );
     const hotRss = broker.vmHwm();
     await broker.stop();
 
@@ -470,7 +507,13 @@ async function main(): Promise<void> {
     log(`broker (Zipf run) on :${zipfBroker.port}`);
     // JIT warm-up on a principal outside the Zipf set (one miss, then hits): the Zipf run then measures a running
     // replica meeting 1,000 principals it has no token for, not the first second of a process.
-    await cannon({ url: `http://127.0.0.1:${zipfBroker.port}/v1/credentials`, headers: hotHeaders, body: REQUEST_BODY, connections: CONNECTIONS, durationSeconds: WARMUP_SECONDS });
+    await cannon({
+      url: `http://127.0.0.1:${zipfBroker.port}/v1/credentials`,
+      headers: hotHeaders,
+      body: REQUEST_BODY,
+      connections: CONNECTIONS,
+      durationSeconds: WARMUP_SECONDS,
+    });
     const stsBefore = (await sts.stats()).sts!;
     const rssAtStart = await zipfBroker.stats(true);
     const sample = zipfSampler(ZIPF_PRINCIPALS, ZIPF_EXPONENT, seededRandom(ZIPF_SEED));
@@ -495,8 +538,10 @@ async function main(): Promise<void> {
     const zipfHwm = zipfBroker.vmHwm();
     const stsDelta = statsDelta(stsBefore, (await sts.stats()).sts!);
     await zipfBroker.stop();
-    log(`Zipf: ${zipf.outcomes.length} requests in ${(zipf.elapsedMs / 1000).toFixed(1)} s, ${stsDelta.assumeRoleCalls} AssumeRole calls; ` +
-      `broker event-loop delay p99 ${fmtMs(zipfStats.loopDelayMs.p99)}, max ${fmtMs(zipfStats.loopDelayMs.max)}; ${stsSeen}`);
+    log(
+      `Zipf: ${zipf.outcomes.length} requests in ${(zipf.elapsedMs / 1000).toFixed(1)} s, ${stsDelta.assumeRoleCalls} AssumeRole calls; ` +
+        `broker event-loop delay p99 ${fmtMs(zipfStats.loopDelayMs.p99)}, max ${fmtMs(zipfStats.loopDelayMs.max)}; ${stsSeen}`,
+    );
 
     const sent = zipf.outcomes.filter((o) => o.status !== -1);
     const distinct = new Set(sent.map((o) => o.tag)).size;
@@ -504,8 +549,14 @@ async function main(): Promise<void> {
     const byCode = countBy(zipf.outcomes, (o) => `${o.status <= 0 ? '-' : o.status} ${o.code}`);
     const throttled = zipf.outcomes.filter((o) => o.status === 429 || o.status === 503).length;
     const zipfLatency = sent.map((o) => o.latencyMs).sort((a, b) => a - b);
-    const hitLatency = sent.filter((o) => o.code === 'cached').map((o) => o.latencyMs).sort((a, b) => a - b);
-    const fresh = sent.filter((o) => o.newConnection === true).map((o) => o.latencyMs).sort((a, b) => a - b);
+    const hitLatency = sent
+      .filter((o) => o.code === 'cached')
+      .map((o) => o.latencyMs)
+      .sort((a, b) => a - b);
+    const fresh = sent
+      .filter((o) => o.newConnection === true)
+      .map((o) => o.latencyMs)
+      .sort((a, b) => a - b);
     const connectTimes = sent.flatMap((o) => (o.connectMs === undefined ? [] : [o.connectMs])).sort((a, b) => a - b);
     const connections = `${fresh.length} requests opened a new connection (p99 ${fmtMs(percentile(fresh, 99))}; TCP connect p50 ${fmtMs(percentile(connectTimes, 50))}, max ${fmtMs(connectTimes[connectTimes.length - 1] ?? 0)})`;
     const zipfBySecond: Array<{ second: number; newPrincipals: number; p99: number }> = [];
@@ -516,7 +567,14 @@ async function main(): Promise<void> {
         const inSecond = ordered.filter((o) => o.dueMs >= second * 1000 && o.dueMs < (second + 1) * 1000);
         let fresh = 0;
         for (const o of inSecond) if (!seen.has(o.tag) && seen.add(o.tag)) fresh++;
-        zipfBySecond.push({ second: second + 1, newPrincipals: fresh, p99: percentile(inSecond.map((o) => o.latencyMs).sort((a, b) => a - b), 99) });
+        zipfBySecond.push({
+          second: second + 1,
+          newPrincipals: fresh,
+          p99: percentile(
+            inSecond.map((o) => o.latencyMs).sort((a, b) => a - b),
+            99,
+          ),
+        });
       }
     }
     const assumeRatio = distinct === 0 ? 0 : stsDelta.assumeRoleCalls / distinct;
@@ -527,23 +585,39 @@ async function main(): Promise<void> {
     const lines: string[] = [];
     lines.push(`# oss-sts-broker benchmark`);
     lines.push('');
-    lines.push(`${new Date().toISOString()} · node ${process.version} · ${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'} · load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')} · Redis ${REDIS_URL.replace(/\/\/[^@]*@/, '//***@')}`);
+    lines.push(
+      `${new Date().toISOString()} · node ${process.version} · ${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'} · load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')} · Redis ${REDIS_URL.replace(/\/\/[^@]*@/, '//***@')}`,
+    );
     lines.push('');
     lines.push('| # | measurement | value | target | |');
     lines.push('|---|---|---:|---:|---|');
     lines.push(`| 1a | bare Express 5 JSON endpoint (baseline), 2xx req/s | ${fmtInt(baselineRps)} | | |`);
     lines.push(`| 1b | broker \`POST /v1/credentials\`, JWT, token-cache hit, 2xx req/s | ${fmtInt(brokerRps)} | | |`);
-    lines.push(`| 1c | broker / baseline (mean of 2 rounds each; best round vs best round: ${(bestRatio * 100).toFixed(1)} %) | ${(ratio * 100).toFixed(1)} % | ≥ ${TARGETS.ratio * 100} % | ${verdict(ratio >= TARGETS.ratio)} |`);
-    lines.push(`| 1c′ | … as CPU cost: baseline ${fmtInt(baselineCpuUs)} µs / broker ${fmtInt(brokerCpuUs)} µs of server CPU per request (less sensitive to noise) | ${(cpuRatio * 100).toFixed(1)} % | | |`);
-    lines.push(`| 1d | broker p99 latency at half its throughput: ${fmtInt(halfRate)} req/s evenly spaced (p50 ${fmtMs(halfPaced.p50)}; broker event-loop delay p99 ${fmtMs(halfLoop.p99)}, max ${fmtMs(halfLoop.max)}) | ${fmtMs(halfPaced.p99)} | ≤ ${TARGETS.p99Ms} ms | ${verdict(halfPaced.p99 <= TARGETS.p99Ms && halfPaced.non200 === 0)} |`);
+    lines.push(
+      `| 1c | broker / baseline (mean of 2 rounds each; best round vs best round: ${(bestRatio * 100).toFixed(1)} %) | ${(ratio * 100).toFixed(1)} % | ≥ ${TARGETS.ratio * 100} % | ${verdict(ratio >= TARGETS.ratio)} |`,
+    );
+    lines.push(
+      `| 1c′ | … as CPU cost: baseline ${fmtInt(baselineCpuUs)} µs / broker ${fmtInt(brokerCpuUs)} µs of server CPU per request (less sensitive to noise) | ${(cpuRatio * 100).toFixed(1)} % | | |`,
+    );
+    lines.push(
+      `| 1d | broker p99 latency at half its throughput: ${fmtInt(halfRate)} req/s evenly spaced (p50 ${fmtMs(halfPaced.p50)}; broker event-loop delay p99 ${fmtMs(halfLoop.p99)}, max ${fmtMs(halfLoop.max)}) | ${fmtMs(halfPaced.p99)} | ≤ ${TARGETS.p99Ms} ms | ${verdict(halfPaced.p99 <= TARGETS.p99Ms && halfPaced.non200 === 0)} |`,
+    );
     lines.push(`| 1e | … same rate to the baseline, for reference (p50 ${fmtMs(halfBaseline.p50)}) | ${fmtMs(halfBaseline.p99)} | | |`);
-    lines.push(`| 1f | … same rate as autocannon \`overallRate\` (per-second bursts; p50 ${fmtMs(half.latency.p50)}) | ${fmtMs(half.latency.p99)} | | |`);
-    lines.push(`| 2a | Zipf requests offered (${fmtInt(ZIPF_RATE)} req/s × ${ZIPF_SECONDS} s, s = ${ZIPF_EXPONENT}, ${fmtInt(ZIPF_PRINCIPALS)} principals) | ${fmtInt(zipf.outcomes.length)} | | |`);
+    lines.push(
+      `| 1f | … same rate as autocannon \`overallRate\` (per-second bursts; p50 ${fmtMs(half.latency.p50)}) | ${fmtMs(half.latency.p99)} | | |`,
+    );
+    lines.push(
+      `| 2a | Zipf requests offered (${fmtInt(ZIPF_RATE)} req/s × ${ZIPF_SECONDS} s, s = ${ZIPF_EXPONENT}, ${fmtInt(ZIPF_PRINCIPALS)} principals) | ${fmtInt(zipf.outcomes.length)} | | |`,
+    );
     lines.push(`| 2b | distinct principals requested (= distinct cache keys) | ${fmtInt(distinct)} | | |`);
     lines.push(`| 2c | AssumeRole calls seen by the STS emulator | ${fmtInt(stsDelta.assumeRoleCalls)} | | |`);
-    lines.push(`| 2d | AssumeRole calls / distinct principals | ${assumeRatio.toFixed(3)} | = ${TARGETS.assumeRatio.toFixed(1)} | ${verdict(stsDelta.assumeRoleCalls === distinct)} |`);
+    lines.push(
+      `| 2d | AssumeRole calls / distinct principals | ${assumeRatio.toFixed(3)} | = ${TARGETS.assumeRatio.toFixed(1)} | ${verdict(stsDelta.assumeRoleCalls === distinct)} |`,
+    );
     lines.push(`| 2e | responses 429 / 503 seen by clients | ${fmtInt(throttled)} | 0 | ${verdict(throttled === 0)} |`);
-    lines.push(`| 3 | broker peak RSS under the Zipf load | ${fmtMb(peakRss)} | ≤ ${TARGETS.peakRssMb} MB | ${verdict(peakRss <= TARGETS.peakRssMb * MB)} |`);
+    lines.push(
+      `| 3 | broker peak RSS under the Zipf load | ${fmtMb(peakRss)} | ≤ ${TARGETS.peakRssMb} MB | ${verdict(peakRss <= TARGETS.peakRssMb * MB)} |`,
+    );
     lines.push('');
     lines.push('**Zipf responses** (status and problem code; `issued` = 200 after an AssumeRole, `cached` = 200 from the token cache):');
     lines.push('');
@@ -554,32 +628,60 @@ async function main(): Promise<void> {
       lines.push(`| ${status} | ${code.join(' ')} | ${fmtInt(n)} |`);
     }
     lines.push('');
-    lines.push(`By status: ${Object.entries(byStatus).map(([s, n]) => `${s}: ${fmtInt(n)}`).join(', ')}. ` +
-      `STS emulator by code: ${Object.entries(stsDelta.byCode).map(([c, n]) => `${c}: ${fmtInt(n)}`).join(', ') || 'none'}. ` +
-      `Zipf latency p50 ${fmtMs(percentile(zipfLatency, 50))}, p99 ${fmtMs(percentile(zipfLatency, 99))} (cache hits only: p50 ${fmtMs(percentile(hitLatency, 50))}, p99 ${fmtMs(percentile(hitLatency, 99))}); ` +
-      `run took ${(zipf.elapsedMs / 1000).toFixed(1)} s. ` +
-      `Broker event-loop delay during the run: p99 ${fmtMs(zipfStats.loopDelayMs.p99)}, max ${fmtMs(zipfStats.loopDelayMs.max)}. ${stsSeen}. ${connections}.`);
+    lines.push(
+      `By status: ${Object.entries(byStatus)
+        .map(([s, n]) => `${s}: ${fmtInt(n)}`)
+        .join(', ')}. ` +
+        `STS emulator by code: ${
+          Object.entries(stsDelta.byCode)
+            .map(([c, n]) => `${c}: ${fmtInt(n)}`)
+            .join(', ') || 'none'
+        }. ` +
+        `Zipf latency p50 ${fmtMs(percentile(zipfLatency, 50))}, p99 ${fmtMs(percentile(zipfLatency, 99))} (cache hits only: p50 ${fmtMs(percentile(hitLatency, 50))}, p99 ${fmtMs(percentile(hitLatency, 99))}); ` +
+        `run took ${(zipf.elapsedMs / 1000).toFixed(1)} s. ` +
+        `Broker event-loop delay during the run: p99 ${fmtMs(zipfStats.loopDelayMs.p99)}, max ${fmtMs(zipfStats.loopDelayMs.max)}. ${stsSeen}. ${connections}.`,
+    );
     lines.push('');
-    lines.push(`Zipf by second (new principals = misses due; p99 of all responses): ${zipfBySecond.map((b) => `${b.second}s: ${b.newPrincipals} new, p99 ${fmtMs(b.p99)}`).join(' · ')}`);
+    lines.push(
+      `Zipf by second (new principals = misses due; p99 of all responses): ${zipfBySecond.map((b) => `${b.second}s: ${b.newPrincipals} new, p99 ${fmtMs(b.p99)}`).join(' · ')}`,
+    );
     lines.push('');
     lines.push('**Throughput rounds** (A-B-B-A, each after its own warm-up):');
     lines.push('');
     lines.push('| round | target | 2xx req/s | non-2xx | errors | p50 | p99 | server CPU / request |');
     lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
     rounds.forEach((r, i) => {
-      lines.push(`| ${i + 1} | ${r.target} | ${fmtInt(r.result.rps)} | ${r.result.non2xx} | ${r.result.errors} | ${fmtMs(r.result.latency.p50)} | ${fmtMs(r.result.latency.p99)} | ${fmtInt(r.cpuPerRequestUs)} µs |`);
+      lines.push(
+        `| ${i + 1} | ${r.target} | ${fmtInt(r.result.rps)} | ${r.result.non2xx} | ${r.result.errors} | ${fmtMs(r.result.latency.p50)} | ${fmtMs(r.result.latency.p99)} | ${fmtInt(r.cpuPerRequestUs)} µs |`,
+      );
     });
     lines.push('');
     lines.push('**Settings**');
     lines.push('');
-    lines.push(`- autocannon: ${CONNECTIONS} connections, pipelining 1, ${WARMUP_SECONDS} s warm-up then ${MEASURE_SECONDS} s measured, same settings for broker and baseline; half rate = ${fmtInt(halfRate)} req/s: evenly spaced open-loop requests (node:http, keep-alive) for 1d/1e, autocannon \`overallRate\` for 1f (it lets each connection spend its per-second allowance back to back, so the server is saturated for part of every second).`);
-    lines.push(`- Body \`${REQUEST_BODY}\` (${Buffer.byteLength(REQUEST_BODY)} B) with \`Authorization: Bearer <ES256 JWT>\` to both; the baseline (\`express.json()\` + \`res.json()\`) answers an object of the broker's response shape and size (${Buffer.byteLength(second.text)} B).`);
-    lines.push(`- Rate limits raised for the bench so they never refuse: \`rateLimits.perIp\` and \`rateLimits.perPrincipal\` = ${fmtInt(BENCH_RATE_LIMIT.limit)} per ${BENCH_RATE_LIMIT.windowSeconds} s (the limiters still run, against Redis, on every request).`);
-    lines.push(`- \`sts.maxCallsPerSecond\` = ${STS_MAX_CALLS_PER_SECOND}: one replica; STS allows ~100 AssumeRole/s per account, so one replica may take most of it (the default 20/s would refuse the cold-start misses with \`upstream_throttled\`).`);
-    lines.push(`- STS emulator in its own process, ${STS_LATENCY_MS} ms added per response; the broker reaches it through the official SDK. Zipf load is open-loop (requests start on schedule, at most ${ZIPF_MAX_IN_FLIGHT} in flight), seed ${ZIPF_SEED}, on a fresh broker process warmed up for ${WARMUP_SECONDS} s on one other principal, so the token cache is cold for all 1,000.`);
-    lines.push(`- The broker logs at \`${LOG_LEVEL}\` (request log + audit events, serialized as in production) to /dev/null; token cache L1 + Redis at defaults; Redis keys of the run deleted afterwards.`);
-    lines.push(`- Peak RSS = max(rss sampled every 100 ms in the broker process, VmHWM from /proc) of a fresh broker process that served only the Zipf run (sampled ${fmtMb(zipfStats.peakRss)}, VmHWM ${fmtMb(zipfHwm)}, rss at start ${fmtMb(rssAtStart.rss)}); the cache-hit broker's VmHWM was ${fmtMb(hotRss)}.`);
-    lines.push(`- Load generator (autocannon / node:http) in the parent process, each server in its own child process (${process.env.BENCH_TSX === '1' ? 'TypeScript under tsx' : 'plain `node` on a transpiled build, as production runs'}); ${cpu.length} cores shared with Redis. Total run ${((Date.now() - runStarted) / 1000).toFixed(0)} s.`);
+    lines.push(
+      `- autocannon: ${CONNECTIONS} connections, pipelining 1, ${WARMUP_SECONDS} s warm-up then ${MEASURE_SECONDS} s measured, same settings for broker and baseline; half rate = ${fmtInt(halfRate)} req/s: evenly spaced open-loop requests (node:http, keep-alive) for 1d/1e, autocannon \`overallRate\` for 1f (it lets each connection spend its per-second allowance back to back, so the server is saturated for part of every second).`,
+    );
+    lines.push(
+      `- Body \`${REQUEST_BODY}\` (${Buffer.byteLength(REQUEST_BODY)} B) with \`Authorization: Bearer <ES256 JWT>\` to both; the baseline (\`express.json()\` + \`res.json()\`) answers an object of the broker's response shape and size (${Buffer.byteLength(second.text)} B).`,
+    );
+    lines.push(
+      `- Rate limits raised for the bench so they never refuse: \`rateLimits.perIp\` and \`rateLimits.perPrincipal\` = ${fmtInt(BENCH_RATE_LIMIT.limit)} per ${BENCH_RATE_LIMIT.windowSeconds} s (the limiters still run, against Redis, on every request).`,
+    );
+    lines.push(
+      `- \`sts.maxCallsPerSecond\` = ${STS_MAX_CALLS_PER_SECOND}: one replica; STS allows ~100 AssumeRole/s per account, so one replica may take most of it (the default 20/s would refuse the cold-start misses with \`upstream_throttled\`).`,
+    );
+    lines.push(
+      `- STS emulator in its own process, ${STS_LATENCY_MS} ms added per response; the broker reaches it through the official SDK. Zipf load is open-loop (requests start on schedule, at most ${ZIPF_MAX_IN_FLIGHT} in flight), seed ${ZIPF_SEED}, on a fresh broker process warmed up for ${WARMUP_SECONDS} s on one other principal, so the token cache is cold for all 1,000.`,
+    );
+    lines.push(
+      `- The broker logs at \`${LOG_LEVEL}\` (request log + audit events, serialized as in production) to /dev/null; token cache L1 + Redis at defaults; Redis keys of the run deleted afterwards.`,
+    );
+    lines.push(
+      `- Peak RSS = max(rss sampled every 100 ms in the broker process, VmHWM from /proc) of a fresh broker process that served only the Zipf run (sampled ${fmtMb(zipfStats.peakRss)}, VmHWM ${fmtMb(zipfHwm)}, rss at start ${fmtMb(rssAtStart.rss)}); the cache-hit broker's VmHWM was ${fmtMb(hotRss)}.`,
+    );
+    lines.push(
+      `- Load generator (autocannon / node:http) in the parent process, each server in its own child process (${process.env.BENCH_TSX === '1' ? 'TypeScript under tsx' : 'plain `node` on a transpiled build, as production runs'}); ${cpu.length} cores shared with Redis. Total run ${((Date.now() - runStarted) / 1000).toFixed(0)} s.`,
+    );
     lines.push('');
     lines.push('Targets are reported, not asserted: the machine is shared and noisy, and only the ratios are comparable between machines.');
     const markdown = lines.join('\n') + '\n';
@@ -589,14 +691,40 @@ async function main(): Promise<void> {
     writeFileSync(new URL('./results/latest.md', import.meta.url), markdown);
     writeFileSync(
       new URL('./results/latest.json', import.meta.url),
-      JSON.stringify({ baselineRps, brokerRps, ratio, bestRatio, baselineCpuUs, brokerCpuUs, cpuRatio, halfRate, halfPaced, halfBaseline, halfAutocannon: half, rounds, zipf: { requests: zipf.outcomes.length, distinct, assumeRoleCalls: stsDelta.assumeRoleCalls, byStatus, byCode, throttled, peakRss } }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          baselineRps,
+          brokerRps,
+          ratio,
+          bestRatio,
+          baselineCpuUs,
+          brokerCpuUs,
+          cpuRatio,
+          halfRate,
+          halfPaced,
+          halfBaseline,
+          halfAutocannon: half,
+          rounds,
+          zipf: {
+            requests: zipf.outcomes.length,
+            distinct,
+            assumeRoleCalls: stsDelta.assumeRoleCalls,
+            byStatus,
+            byCode,
+            throttled,
+            peakRss,
+          },
+        },
+        null,
+        2,
+      ) + '\n',
     );
     log(`written ${RESULTS_DIR}latest.md`);
     if (brokerNon2xx > 0) log(`note: the broker answered ${brokerNon2xx} non-2xx or errors during the throughput rounds`);
   } finally {
     await sts.stop();
     const deleted = await deleteKeys(prefixes).catch(() => -1);
-    if (deleted < 0) log('could not delete the run\'s Redis keys (they expire by themselves)');
+    if (deleted < 0) log("could not delete the run's Redis keys (they expire by themselves)");
   }
 }
 

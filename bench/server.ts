@@ -59,18 +59,27 @@ async function startSts(spec: StsSpec): Promise<number> {
 }
 
 async function startBroker(spec: BrokerSpec): Promise<number> {
-  const [{ pino }, { createApp }, { createAuthenticator }, { parseConfig }, { accessKeyCredential, createStsClient }, { RedisStore }, { createLogger }, { systemClock }, { listen }] =
-    await Promise.all([
-      import('pino'),
-      import('../src/app.js'),
-      import('../src/auth/index.js'),
-      import('../src/config/index.js'),
-      import('../src/sts/index.js'),
-      import('../src/store/index.js'),
-      import('../src/shared/logger.js'),
-      import('../src/shared/clock.js'),
-      import('../src/runtime/server.js'),
-    ]);
+  const [
+    { pino },
+    { createApp },
+    { createAuthenticator },
+    { parseConfig },
+    { accessKeyCredential, createStsClient },
+    { RedisStore },
+    { createLogger },
+    { systemClock },
+    { listen },
+  ] = await Promise.all([
+    import('pino'),
+    import('../src/app.js'),
+    import('../src/auth/index.js'),
+    import('../src/config/index.js'),
+    import('../src/sts/index.js'),
+    import('../src/store/index.js'),
+    import('../src/shared/logger.js'),
+    import('../src/shared/clock.js'),
+    import('../src/runtime/server.js'),
+  ]);
   // Plain-HTTP STS to the emulator is the one relaxation; request handling is production's.
   const config = parseConfig(spec.config, { plainHttpSts: true });
   // The broker's logs at their configured level, serialized as in production, but written to /dev/null so that
@@ -81,7 +90,12 @@ async function startBroker(spec: BrokerSpec): Promise<number> {
   const { app } = createApp({
     config,
     store,
-    sts: createStsClient({ config: config.sts, clock: systemClock, credential: accessKeyCredential(spec.accessKey.accessKeyId, spec.accessKey.accessKeySecret), logger }),
+    sts: createStsClient({
+      config: config.sts,
+      clock: systemClock,
+      credential: accessKeyCredential(spec.accessKey.accessKeyId, spec.accessKey.accessKeySecret),
+      logger,
+    }),
     authenticator: createAuthenticator({ clients: config.clients, clock: systemClock, localJwks: { [spec.devClientId]: spec.devJwks } }),
     encryptionKey: Buffer.from(spec.cacheKey, 'base64'),
     logger,

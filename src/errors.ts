@@ -71,11 +71,6 @@ export class BrokerError extends Error {
 }
 
 /** One-line guard: `assertThat(files.length <= max, 'too_many_files', '...')`. */
-export function assertThat(
-  condition: unknown,
-  code: ErrorCode,
-  detail: string,
-  options?: BrokerErrorOptions,
-): asserts condition {
+export function assertThat(condition: unknown, code: ErrorCode, detail: string, options?: BrokerErrorOptions): asserts condition {
   if (!condition) throw new BrokerError(code, detail, options);
 }

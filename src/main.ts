@@ -11,7 +11,9 @@ import { closeServer, listen, onShutdown } from './runtime/server.js';
 async function main(): Promise<void> {
   const path = process.env.BROKER_CONFIG;
   if (path === undefined || path === '') {
-    process.stderr.write('oss-sts-broker: BROKER_CONFIG is not set; point it at the configuration file (local mode is `npm start` from a checkout)\n');
+    process.stderr.write(
+      'oss-sts-broker: BROKER_CONFIG is not set; point it at the configuration file (local mode is `npm start` from a checkout)\n',
+    );
     process.exit(1);
   }
   const config = loadConfigFile(path);

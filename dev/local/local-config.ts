@@ -60,54 +60,57 @@ export const LOCAL_ROLE_POLICIES = {
 export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig> {
   const { ports } = input;
   const ossEndpoint = `http://localhost:${ports.oss}`;
-  return parseConfig({
-    server: {
-      host: '127.0.0.1',
-      port: ports.broker,
-      corsOrigins: [`http://127.0.0.1:${ports.broker}`, `http://localhost:${ports.broker}`],
-    },
-    clients: [
-      input.devClient,
-      {
-        id: LOCAL_PARTNER_CLIENT_ID,
-        type: 'apiKey',
-        tenant: LOCAL_PARTNER_TENANT,
-        keys: [{ id: input.partnerKey.keyId, sha256: input.partnerKey.sha256 }],
+  return parseConfig(
+    {
+      server: {
+        host: '127.0.0.1',
+        port: ports.broker,
+        corsOrigins: [`http://127.0.0.1:${ports.broker}`, `http://localhost:${ports.broker}`],
       },
-    ],
-    profiles: {
-      uploads: {
-        bucket: LOCAL_BUCKET,
-        region: LOCAL_REGION,
-        endpoint: ossEndpoint,
-        roleArn: LOCAL_UPLOAD_ROLE,
-        prefix: 'uploads/${tenant}/${sub}/',
-        operations: ['put', 'multipart'],
-        fileTypes: {
-          extensions: ['png', 'jpg', 'jpeg', 'gif', 'webp', 'pdf', 'txt'],
-          contentTypes: ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'],
+      clients: [
+        input.devClient,
+        {
+          id: LOCAL_PARTNER_CLIENT_ID,
+          type: 'apiKey',
+          tenant: LOCAL_PARTNER_TENANT,
+          keys: [{ id: input.partnerKey.keyId, sha256: input.partnerKey.sha256 }],
         },
-        maxSizeBytes: 20 * 1024 * 1024,
-        maxFiles: 10,
-        keyNaming: 'original',
-        scope: 'prefix',
-        durationSeconds: 900,
-        clients: [LOCAL_DEV_CLIENT_ID],
+      ],
+      profiles: {
+        uploads: {
+          bucket: LOCAL_BUCKET,
+          region: LOCAL_REGION,
+          endpoint: ossEndpoint,
+          roleArn: LOCAL_UPLOAD_ROLE,
+          prefix: 'uploads/${tenant}/${sub}/',
+          operations: ['put', 'multipart'],
+          fileTypes: {
+            extensions: ['png', 'jpg', 'jpeg', 'gif', 'webp', 'pdf', 'txt'],
+            contentTypes: ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'],
+          },
+          maxSizeBytes: 20 * 1024 * 1024,
+          maxFiles: 10,
+          keyNaming: 'original',
+          scope: 'prefix',
+          durationSeconds: 900,
+          clients: [LOCAL_DEV_CLIENT_ID],
+        },
+        'partner-read': {
+          bucket: LOCAL_BUCKET,
+          region: LOCAL_REGION,
+          endpoint: ossEndpoint,
+          roleArn: LOCAL_PARTNER_ROLE,
+          prefix: 'partners/${tenant}/',
+          operations: ['get', 'list'],
+          durationSeconds: 900,
+          clients: [LOCAL_PARTNER_CLIENT_ID],
+        },
       },
-      'partner-read': {
-        bucket: LOCAL_BUCKET,
-        region: LOCAL_REGION,
-        endpoint: ossEndpoint,
-        roleArn: LOCAL_PARTNER_ROLE,
-        prefix: 'partners/${tenant}/',
-        operations: ['get', 'list'],
-        durationSeconds: 900,
-        clients: [LOCAL_PARTNER_CLIENT_ID],
-      },
+      sts: { endpoint: `127.0.0.1:${ports.sts}`, protocol: 'http', timeoutMs: 3000 },
+      redis: input.redisUrl ? { url: input.redisUrl, keyPrefix: 'osb:local:' } : { keyPrefix: 'osb:local:' },
+      cache: { encryptionKey: input.cacheKeyBase64 },
+      ...(input.logLevel ? { logLevel: input.logLevel } : {}),
     },
-    sts: { endpoint: `127.0.0.1:${ports.sts}`, protocol: 'http', timeoutMs: 3000 },
-    redis: input.redisUrl ? { url: input.redisUrl, keyPrefix: 'osb:local:' } : { keyPrefix: 'osb:local:' },
-    cache: { encryptionKey: input.cacheKeyBase64 },
-    ...(input.logLevel ? { logLevel: input.logLevel } : {}),
-  }, LOCAL_RELAXATIONS);
+    LOCAL_RELAXATIONS,
+  );
 }

@@ -78,13 +78,18 @@ function partnerKey(env: NodeJS.ProcessEnv): { keyId: string; sha256: string; he
   }
   const match = /^([A-Za-z0-9_-]{4,64})\.([\x21-\x7e]{8,512})$/.exec(given);
   if (!match) {
-    throw new ConfigError(['LOCAL_PARTNER_API_KEY: must be <keyId>.<secret>: keyId 4-64 of A-Z a-z 0-9 _ -, secret 8-512 visible ASCII characters']);
+    throw new ConfigError([
+      'LOCAL_PARTNER_API_KEY: must be <keyId>.<secret>: keyId 4-64 of A-Z a-z 0-9 _ -, secret 8-512 visible ASCII characters',
+    ]);
   }
   return { keyId: match[1]!, sha256: hashApiKeySecret(match[2]!), header: given, generated: false };
 }
 
 /** Listens before the app exists, so that port 0 works: the real port goes into the issuer, CORS and the config. */
-function listenEarly(port: number, host: string): Promise<{ server: Server; port: number; attach(app: (req: IncomingMessage, res: ServerResponse) => void): void }> {
+function listenEarly(
+  port: number,
+  host: string,
+): Promise<{ server: Server; port: number; attach(app: (req: IncomingMessage, res: ServerResponse) => void): void }> {
   let handler = (_req: IncomingMessage, res: ServerResponse) => {
     res.statusCode = 503;
     res.setHeader('retry-after', '1');
@@ -105,7 +110,6 @@ function listenEarly(port: number, host: string): Promise<{ server: Server; port
     });
   });
 }
-
 
 /** The bucket's CORS: the broker's page (both loopback spellings) may use every method the demo needs. */
 export function localBucketCors(brokerPort: number) {

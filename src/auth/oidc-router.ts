@@ -50,8 +50,7 @@ export function createOidcRouter(verifiers: readonly OidcVerifier[]): OidcRouter
       if (candidates === undefined) throw new BrokerError('unauthenticated', 'issuer not accepted');
       const tokenAudiences = audiences(unverified.aud);
       // With one candidate, or none matching the audience, the first verifier runs and reports what is wrong.
-      const chosen =
-        candidates.find((v) => audiences(v.client.audience).some((a) => tokenAudiences.includes(a))) ?? candidates[0];
+      const chosen = candidates.find((v) => audiences(v.client.audience).some((a) => tokenAudiences.includes(a))) ?? candidates[0];
       if (chosen === undefined) throw new BrokerError('unauthenticated', 'issuer not accepted');
       return chosen.verify(token);
     },

@@ -3,13 +3,7 @@
  * issuer, audience, expiry, not-before) done by jose, then the claims reduced to a Principal (claims.ts).
  */
 import { readFileSync } from 'node:fs';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  jwtVerify,
-  type JSONWebKeySet,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { OidcClientConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { Principal } from './principal.js';
@@ -50,7 +44,7 @@ export function createOidcVerifier(client: OidcClientConfig, options: OidcVerifi
   return {
     client,
     async verify(token) {
-      let payload;
+      let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, getKey, {
           // Pinned: a token whose header says `none`, `HS256` (signed with our public key as the HMAC secret, the

@@ -10,9 +10,13 @@ import { configSchema, type BrokerConfig, type BrokerConfigInput } from './schem
 import { ConfigError } from './config-error.js';
 import { readSecretEnv } from './secret-env.js';
 
-
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return path.length === 0
+    ? '(root)'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .replace(/^\./, '');
 }
 
 function zodProblems(error: z.ZodError): string[] {

@@ -5,9 +5,7 @@
  */
 import { z } from 'zod';
 
-const ident = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1-63 of a-z 0-9 . _ - and start with a letter or digit');
+const ident = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1-63 of a-z 0-9 . _ - and start with a letter or digit');
 
 export const OPERATIONS = ['put', 'multipart', 'get', 'list', 'delete'] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -19,7 +17,11 @@ export const STS_MAX_DURATION = 43200;
 const windowLimit = z
   .object({
     limit: z.number().int().positive(),
-    windowSeconds: z.number().int().positive().max(31 * 24 * 3600),
+    windowSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(31 * 24 * 3600),
   })
   .strict();
 
@@ -99,7 +101,12 @@ const profileSchema = z
       })
       .strict()
       .optional(),
-    maxSizeBytes: z.number().int().positive().max(48.8 * 1024 ** 4).optional(),
+    maxSizeBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(48.8 * 1024 ** 4)
+      .optional(),
     maxFiles: z.number().int().min(1).max(100).default(10),
     keyNaming: z.enum(['original', 'random']).default('original'),
     scope: z.enum(['prefix', 'keys']).default('prefix'),
@@ -128,7 +135,12 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         /** Express `trust proxy`: hops or CIDRs of the load balancers whose X-Forwarded-For is believed. */
         trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string(), z.array(z.string())]).default(false),
-        bodyLimitBytes: z.number().int().positive().max(1024 * 1024).default(16 * 1024),
+        bodyLimitBytes: z
+          .number()
+          .int()
+          .positive()
+          .max(1024 * 1024)
+          .default(16 * 1024),
         corsOrigins: z.array(z.url()).default([]),
       })
       .strict()
@@ -138,7 +150,10 @@ export const configSchema = z
     sts: z
       .object({
         /** host[:port] of STS (e.g. sts-vpc.cn-hangzhou.aliyuncs.com); or give `region` and let the SDK resolve it. */
-        endpoint: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'host[:port], no scheme').optional(),
+        endpoint: z
+          .string()
+          .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'host[:port], no scheme')
+          .optional(),
         region: z.string().optional(),
         protocol: z.enum(['https', 'http']).default('https'),
         /** http only makes sense against the local emulator. */

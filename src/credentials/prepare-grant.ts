@@ -44,7 +44,15 @@ export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock
 
   return function prepare(profileName: string, profile: ProfileConfig, principal: Principal, files: FileSpec[]): PreparedGrant {
     if (profile.keyNaming === 'random' && profile.scope === 'keys') return compute(profileName, profile, principal, files);
-    const key = JSON.stringify([profileName, principal.kind, principal.clientId, principal.subject, principal.tenant, principal.claims, files]);
+    const key = JSON.stringify([
+      profileName,
+      principal.kind,
+      principal.clientId,
+      principal.subject,
+      principal.tenant,
+      principal.claims,
+      files,
+    ]);
     const known = memo.get(key);
     if (known !== undefined) return known;
     const prepared = compute(profileName, profile, principal, files);

@@ -27,7 +27,6 @@ export const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
-
 export function authenticate(authenticator: Authenticator): RequestHandler {
   return async function authenticateCaller(req, _res, next) {
     try {

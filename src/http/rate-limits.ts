@@ -28,10 +28,12 @@ function limiter(
     handler: (req, _res, next, options) => {
       const resetTime = (req as unknown as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfterSeconds = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : options.windowMs / 1000;
-      next(new BrokerError('rate_limited', `too many requests ${describe}; limit ${window.limit} per ${window.windowSeconds}s`, {
-        retryAfterSeconds,
-        extensions: { limit: name },
-      }));
+      next(
+        new BrokerError('rate_limited', `too many requests ${describe}; limit ${window.limit} per ${window.windowSeconds}s`, {
+          retryAfterSeconds,
+          extensions: { limit: name },
+        }),
+      );
     },
   });
 }
@@ -41,5 +43,11 @@ export function perIpLimit(store: KeyValueStore, config: Readonly<BrokerConfig>)
 }
 
 export function perPrincipalLimit(store: KeyValueStore, config: Readonly<BrokerConfig>): RateLimitRequestHandler {
-  return limiter(store, 'principal', config.rateLimits.perPrincipal, (req) => (req.principal ? principalKey(req.principal) : 'anonymous'), 'for this caller');
+  return limiter(
+    store,
+    'principal',
+    config.rateLimits.perPrincipal,
+    (req) => (req.principal ? principalKey(req.principal) : 'anonymous'),
+    'for this caller',
+  );
 }

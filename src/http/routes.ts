@@ -55,7 +55,10 @@ function auditRefusal(audit: AuditSink, metrics: Metrics, clock: Clock) {
       profile: p ? profile : undefined,
       sourceIp: req.ip,
     });
-    metrics.credentialRequests.inc({ profile: p && profile && req.app.locals.profileNames?.has(profile) ? profile : 'none', outcome: problem.code });
+    metrics.credentialRequests.inc({
+      profile: p && profile && req.app.locals.profileNames?.has(profile) ? profile : 'none',
+      outcome: problem.code,
+    });
     next(problem);
   };
 }

@@ -26,7 +26,13 @@ function assertGrantShape(grant: Grant): void {
   const p = grant.prefix;
   if (!p.endsWith('/') || p.startsWith('/')) fail('prefix must end, and not start, with "/"');
   if (WILDCARD.test(p) || CONTROL.test(p) || p.includes('${') || p.includes('\\')) fail('unsafe prefix');
-  if (p.slice(0, -1).split('/').some((s) => s === '' || s === '.' || s === '..')) fail('prefix has an empty or dot segment');
+  if (
+    p
+      .slice(0, -1)
+      .split('/')
+      .some((s) => s === '' || s === '.' || s === '..')
+  )
+    fail('prefix has an empty or dot segment');
   for (const key of grant.keys ?? []) {
     if (!key.startsWith(p) || key.length === p.length) fail('a key is outside the prefix');
     const name = key.slice(p.length);

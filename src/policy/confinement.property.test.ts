@@ -29,7 +29,29 @@ const base: ProfileConfig = {
 };
 const types = { extensions: ['png', 'jpg'], contentTypes: ['image/png', 'image/jpeg'] };
 
-const dangerous = fc.constantFrom('*', '?', '..', '.', '/', '\\', '${', '}', '$', ' ', '\u0000', '\u001f', '\u007f', '\u0085', '\u200b', '\u202e', 'é', 'e\u0301', '😀', '%2F', '|');
+const dangerous = fc.constantFrom(
+  '*',
+  '?',
+  '..',
+  '.',
+  '/',
+  '\\',
+  '${',
+  '}',
+  '$',
+  ' ',
+  '\u0000',
+  '\u001f',
+  '\u007f',
+  '\u0085',
+  '\u200b',
+  '\u202e',
+  'é',
+  'e\u0301',
+  '😀',
+  '%2F',
+  '|',
+);
 const nasty = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 30 }),
   fc.string({ unit: 'binary', maxLength: 30 }),
@@ -37,8 +59,7 @@ const nasty = fc.oneof(
 );
 const safeClaim = fc.stringMatching(/^[A-Za-z0-9._@+=-]{0,20}$/);
 /** A valid value with one dangerous piece spliced in: the case most likely to slip through a weak check. */
-const almost = (safe: fc.Arbitrary<string>) =>
-  fc.tuple(safe, dangerous, safe).map(([a, d, b]) => `${a}${d}${b}`);
+const almost = (safe: fc.Arbitrary<string>) => fc.tuple(safe, dangerous, safe).map(([a, d, b]) => `${a}${d}${b}`);
 const claim = fc.oneof(
   nasty,
   { arbitrary: safeClaim, weight: 6 },
@@ -82,57 +103,51 @@ describe('confinement properties', () => {
     let accepted = 0;
     let n = 0;
     fc.assert(
-      fc.property(
-        claim,
-        claim,
-        fc.uniqueArray(fileName, { minLength: 1, maxLength: 3 }),
-        profileVariant,
-        (tenant, sub, names, variant) => {
-          const literal = variant.longLiteral ? 'l'.repeat(700) : 'uploads';
-          const profile: ProfileConfig = {
-            ...base,
-            prefix: `${literal}/\${tenant}/\${sub}/`,
-            scope: variant.scope,
-            keyNaming: variant.keyNaming,
-            operations: variant.operations,
-            fileTypes: variant.typed ? types : undefined,
-          };
-          const principal: Principal = { kind: 'user', clientId: 'web', subject: sub, tenant, claims: { tenant, sub } };
+      fc.property(claim, claim, fc.uniqueArray(fileName, { minLength: 1, maxLength: 3 }), profileVariant, (tenant, sub, names, variant) => {
+        const literal = variant.longLiteral ? 'l'.repeat(700) : 'uploads';
+        const profile: ProfileConfig = {
+          ...base,
+          prefix: `${literal}/\${tenant}/\${sub}/`,
+          scope: variant.scope,
+          keyNaming: variant.keyNaming,
+          operations: variant.operations,
+          fileTypes: variant.typed ? types : undefined,
+        };
+        const principal: Principal = { kind: 'user', clientId: 'web', subject: sub, tenant, claims: { tenant, sub } };
 
-          let grant: Grant;
-          let resources: string[];
-          try {
-            grant = applyProfile({
-              profileName: 'p',
-              profile,
-              principal,
-              files: names.map((name) => ({ name })),
-              random: () => `r${String(++n).padStart(10, '0')}`,
-            });
-            resources = buildSessionPolicy(grant).document.Statement.flatMap((s) => s.Resource);
-          } catch (error) {
-            expect(error).toBeInstanceOf(BrokerError);
-            expect(EXPECTED_REFUSALS).toContain((error as BrokerError).code);
-            return;
-          }
-          accepted += 1;
+        let grant: Grant;
+        let resources: string[];
+        try {
+          grant = applyProfile({
+            profileName: 'p',
+            profile,
+            principal,
+            files: names.map((name) => ({ name })),
+            random: () => `r${String(++n).padStart(10, '0')}`,
+          });
+          resources = buildSessionPolicy(grant).document.Statement.flatMap((s) => s.Resource);
+        } catch (error) {
+          expect(error).toBeInstanceOf(BrokerError);
+          expect(EXPECTED_REFUSALS).toContain((error as BrokerError).code);
+          return;
+        }
+        accepted += 1;
 
-          expect(grant.prefix.split('/')).toEqual([literal, tenant, sub, '']);
-          const objectBase = `acs:oss:*:*:${profile.bucket}/${grant.prefix}`;
-          const suffixes = allowedSuffixes(grant);
-          for (const resource of resources) {
-            if (resource === `acs:oss:*:*:${profile.bucket}`) continue; // ListObjects, confined by oss:Prefix
-            expect(resource.startsWith(objectBase)).toBe(true);
-            // The only wildcards allowed: the ARN's own region/account `*:*` and the builder's suffix.
-            expect(`${profile.bucket}/${grant.prefix}`).not.toMatch(/[*?]/);
-            const rest = resource.slice(objectBase.length);
-            if (suffixes.has(rest)) continue;
-            expect(rest).not.toMatch(/[*?]/);
-            expect(rest).not.toContain('/');
-            expect(rest.length).toBeGreaterThan(0);
-          }
-        },
-      ),
+        expect(grant.prefix.split('/')).toEqual([literal, tenant, sub, '']);
+        const objectBase = `acs:oss:*:*:${profile.bucket}/${grant.prefix}`;
+        const suffixes = allowedSuffixes(grant);
+        for (const resource of resources) {
+          if (resource === `acs:oss:*:*:${profile.bucket}`) continue; // ListObjects, confined by oss:Prefix
+          expect(resource.startsWith(objectBase)).toBe(true);
+          // The only wildcards allowed: the ARN's own region/account `*:*` and the builder's suffix.
+          expect(`${profile.bucket}/${grant.prefix}`).not.toMatch(/[*?]/);
+          const rest = resource.slice(objectBase.length);
+          if (suffixes.has(rest)) continue;
+          expect(rest).not.toMatch(/[*?]/);
+          expect(rest).not.toContain('/');
+          expect(rest.length).toBeGreaterThan(0);
+        }
+      }),
       { numRuns: 3000 },
     );
     // The generators must reach the accepting branch too, or the property proves nothing.

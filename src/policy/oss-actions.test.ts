@@ -20,7 +20,9 @@ describe('OSS actions per operation (facts C)', () => {
   });
 
   it('only creating actions are restricted by file type', () => {
-    const scoped = actionsFor([...OPERATIONS]).filter((s) => s.fileTypeScoped).map((s) => s.action);
+    const scoped = actionsFor([...OPERATIONS])
+      .filter((s) => s.fileTypeScoped)
+      .map((s) => s.action);
     expect(scoped).toEqual(['oss:AbortMultipartUpload', 'oss:ListParts', 'oss:PutObject']);
   });
 

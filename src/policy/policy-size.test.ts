@@ -66,8 +66,8 @@ describe('checkProfileFits', () => {
 
   it('throws when even the smallest request could not fit', () => {
     const extensions = Array.from({ length: 40 }, (_, i) => `ext${i}`);
-    expect(() =>
-      checkProfileFits('huge', { ...profile, fileTypes: { extensions, contentTypes: ['a/b'] } }, 2048),
-    ).toThrow(/profile "huge": even the smallest session policy/);
+    expect(() => checkProfileFits('huge', { ...profile, fileTypes: { extensions, contentTypes: ['a/b'] } }, 2048)).toThrow(
+      /profile "huge": even the smallest session policy/,
+    );
   });
 });

@@ -72,18 +72,14 @@ export function checkProfileFits(profileName: string, profile: ProfileConfig, ma
   const shortName = `.${profile.fileTypes?.extensions[0] ?? 'x'}`;
   const smallest = policyLength(buildSessionPolicy(syntheticGrant(profileName, profile, 1, [shortName])).json);
   if (smallest > maxChars) {
-    throw new Error(
-      `profile "${profileName}": even the smallest session policy is ${smallest} bytes, over the STS limit of ${maxChars}`,
-    );
+    throw new Error(`profile "${profileName}": even the smallest session policy is ${smallest} bytes, over the STS limit of ${maxChars}`);
   }
   const worstName =
     profile.keyNaming === 'random' && profile.fileTypes !== undefined
       ? `${'x'.repeat(32)}.${'x'.repeat(longestExt)}`
       : 'x'.repeat(MAX_FILE_NAME_BYTES);
   const names = Array.from({ length: profile.maxFiles }, () => worstName);
-  const worstCaseLength = policyLength(
-    buildSessionPolicy(syntheticGrant(profileName, profile, MAX_CLAIM_CHARS, names)).json,
-  );
+  const worstCaseLength = policyLength(buildSessionPolicy(syntheticGrant(profileName, profile, MAX_CLAIM_CHARS, names)).json);
   if (worstCaseLength <= maxChars) return { worstCaseLength, fits: true };
   return {
     worstCaseLength,

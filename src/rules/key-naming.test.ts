@@ -31,9 +31,7 @@ describe('nameKeys', () => {
   });
 
   it.each(['a/b', '*', '', '..', 'short'])('refuses an unsafe generator output %j', (id) => {
-    expect(() => nameKeys({ prefix: 'p/', files: [{ name: 'a.png' }], keyNaming: 'random', random: () => id })).toThrow(
-      /unsafe/,
-    );
+    expect(() => nameKeys({ prefix: 'p/', files: [{ name: 'a.png' }], keyNaming: 'random', random: () => id })).toThrow(/unsafe/);
   });
 
   it('refuses a generator that repeats itself', () => {

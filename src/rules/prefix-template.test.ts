@@ -70,9 +70,7 @@ describe('compilePrefixTemplate: render', () => {
   it('never resolves a placeholder through Object.prototype', () => {
     const proto = compilePrefixTemplate('x/${constructor}/${toString}/');
     expect(codeOf(() => proto.render({}))).toBe('invalid_name');
-    expect(codeOf(() => proto.render(Object.create({ constructor: 'a', toString: 'b' }) as Record<string, string>))).toBe(
-      'invalid_name',
-    );
+    expect(codeOf(() => proto.render(Object.create({ constructor: 'a', toString: 'b' }) as Record<string, string>))).toBe('invalid_name');
   });
 
   it.each(['*', 'a/b', '..', '', '${x}', 'a b', 'a\u0000', 'x'.repeat(129)])('refuses claim value %j', (sub) => {

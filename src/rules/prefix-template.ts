@@ -43,9 +43,7 @@ function parseSegment(template: string, segment: string, index: number): Part {
     if (opens !== closes || (opens === 0 && segment.includes('$'))) {
       throw new Error(`${where}: unbalanced or unknown placeholder syntax in "${segment}"`);
     }
-    throw new Error(
-      `${where}: "${segment}" - a placeholder must be a whole segment of the form \${name}, e.g. "uploads/\${sub}/"`,
-    );
+    throw new Error(`${where}: "${segment}" - a placeholder must be a whole segment of the form \${name}, e.g. "uploads/\${sub}/"`);
   }
   if (segment === '.' || segment.includes('..')) throw new Error(`${where}: "." segments and ".." are not allowed`);
   if (!LITERAL.test(segment)) {

@@ -37,7 +37,10 @@ export function roleSessionName(principal: Pick<Principal, 'subject' | 'tenant'>
   if (PLAIN_PART.test(subject) && PLAIN_PART.test(tenant) && plain.length <= ROLE_SESSION_NAME_MAX) return plain;
 
   // JSON of the pair, so ("a@b", "c") and ("a", "b@c") hash differently.
-  const hash = createHash('sha256').update(JSON.stringify([subject, tenant])).digest('hex').slice(0, HASH_CHARS);
+  const hash = createHash('sha256')
+    .update(JSON.stringify([subject, tenant]))
+    .digest('hex')
+    .slice(0, HASH_CHARS);
   const tenantPart = sanitize(tenant).slice(0, HASHED_TENANT_MAX);
   const subjectPart = sanitize(subject).slice(0, HASHED_BUDGET - tenantPart.length);
   // Always at least 18 characters (`@@` + hash), so the minimum length of 2 needs no padding here.

@@ -69,7 +69,10 @@ export class RedisStore implements KeyValueStore {
     const becomingReady =
       client.status === 'wait' || client.status === 'end'
         ? client.connect()
-        : new Promise<void>((resolve) => client.once('ready', (onReady = resolve)));
+        : new Promise<void>((resolve) => {
+            onReady = resolve;
+            client.once('ready', resolve);
+          });
     becomingReady.catch(() => {}); // After the deadline wins, a late rejection must not be unhandled.
     try {
       await this.wrap('connect', () => Promise.race([becomingReady, deadline]));
@@ -87,9 +90,7 @@ export class RedisStore implements KeyValueStore {
     const px = assertTtl(ttlMs);
     const k = this.keyPrefix + key;
     const reply = await this.wrap('set', () =>
-      options?.onlyIfAbsent === true
-        ? this.client.call('SET', k, value, 'PX', px, 'NX')
-        : this.client.call('SET', k, value, 'PX', px),
+      options?.onlyIfAbsent === true ? this.client.call('SET', k, value, 'PX', px, 'NX') : this.client.call('SET', k, value, 'PX', px),
     );
     return reply === 'OK';
   }

@@ -65,8 +65,7 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
   const logger = options.logger ?? NULL_LOGGER;
   const onCall = options.onCall ?? (() => undefined);
   const transport =
-    options.transport ??
-    createSdkTransport(config, options.credential === undefined ? {} : { credential: options.credential });
+    options.transport ?? createSdkTransport(config, options.credential === undefined ? {} : { credential: options.credential });
   const budget = new UpstreamBudget({
     maxCallsPerSecond: config.maxCallsPerSecond,
     clock,

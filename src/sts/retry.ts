@@ -70,13 +70,7 @@ export async function withRetry<T>(
   }
 }
 
-function nextDelay(
-  failure: MappedStsError,
-  attempt: number,
-  baseMs: number,
-  maxMs: number,
-  random: () => number,
-): number {
+function nextDelay(failure: MappedStsError, attempt: number, baseMs: number, maxMs: number, random: () => number): number {
   const jittered = backoffDelay(attempt, baseMs, maxMs, random);
   return failure.retryAfterMs === undefined ? jittered : Math.max(jittered, failure.retryAfterMs);
 }

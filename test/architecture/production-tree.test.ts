@@ -24,7 +24,11 @@ function specifiers(file: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       found.push(node.moduleSpecifier.text);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const [arg] = node.arguments;
@@ -57,7 +61,6 @@ function walkProductionGraph(): { visited: Set<string>; problems: string[] } {
       if (spec.startsWith('.')) {
         queue.push(path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts'));
       } else if (spec.startsWith('node:') || builtinModules.includes(spec)) {
-        continue;
       } else if (!(packageName(spec) in pkg.dependencies)) {
         problems.push(`${rel}: imports ${spec}, which is not a production dependency`);
       }

@@ -158,14 +158,14 @@ describe('authenticate: routing between OIDC clients', () => {
   });
 
   it('refuses at construction two clients accepting the same issuer and audience', () => {
-    expect(() =>
-      createAuthenticator({ clients: [oidcClient({ id: 'one' }), oidcClient({ id: 'two' })], clock: fixedClock() }),
-    ).toThrow(/both accept issuer/);
+    expect(() => createAuthenticator({ clients: [oidcClient({ id: 'one' }), oidcClient({ id: 'two' })], clock: fixedClock() })).toThrow(
+      /both accept issuer/,
+    );
   });
 
   it('refuses at construction a localJwks entry for a client that is not oidc', () => {
-    expect(() =>
-      createAuthenticator({ clients: [partnerClient], clock: fixedClock(), localJwks: { partner1: { keys: [] } } }),
-    ).toThrow(/not an oidc client/);
+    expect(() => createAuthenticator({ clients: [partnerClient], clock: fixedClock(), localJwks: { partner1: { keys: [] } } })).toThrow(
+      /not an oidc client/,
+    );
   });
 });

@@ -50,7 +50,13 @@ async function expectUnauthenticated(v: OidcVerifier, token: string, detail: str
 describe('oidc verifier: valid tokens', () => {
   it('accepts an RS256 token and builds the user principal', async () => {
     const principal = await verifier().verify(await sign(rsa, claims()));
-    expect(principal).toEqual({ kind: 'user', clientId: 'app', subject: 'alice', tenant: 'acme', claims: { sub: 'alice', tenant: 'acme' } });
+    expect(principal).toEqual({
+      kind: 'user',
+      clientId: 'app',
+      subject: 'alice',
+      tenant: 'acme',
+      claims: { sub: 'alice', tenant: 'acme' },
+    });
   });
 
   it('accepts an ES256 token', async () => {
@@ -103,11 +109,7 @@ describe('oidc verifier: time', () => {
   });
 
   it('honours a tolerance of 0', async () => {
-    await expectUnauthenticated(
-      verifier({ clockToleranceSeconds: 0 }),
-      await sign(rsa, claims({ exp: NOW })),
-      'token expired',
-    );
+    await expectUnauthenticated(verifier({ clockToleranceSeconds: 0 }), await sign(rsa, claims({ exp: NOW })), 'token expired');
   });
 
   it('takes "now" from the injected clock', async () => {

@@ -32,6 +32,9 @@ describe('verified-token cache', () => {
     const token = await issuer.issue({ sub: 'alice', tenant: 'acme', ttlSeconds: 120 });
     await auth.authenticate({ authorization: `Bearer ${token}` });
     clock.t += 120_000 + 31_000; // past exp and the 30 s tolerance
-    await expect(auth.authenticate({ authorization: `Bearer ${token}` })).rejects.toMatchObject({ code: 'unauthenticated', detail: 'token expired' });
+    await expect(auth.authenticate({ authorization: `Bearer ${token}` })).rejects.toMatchObject({
+      code: 'unauthenticated',
+      detail: 'token expired',
+    });
   });
 });

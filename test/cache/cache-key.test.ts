@@ -32,9 +32,7 @@ describe('tokenCacheKey', () => {
     const a = tokenCacheKey({ ...base, roleSessionName: 'x', policyJson: 'policy;roleSessionName=1:y' });
     const b = tokenCacheKey({ ...base, roleSessionName: 'y', policyJson: 'policy' });
     expect(a).not.toBe(b);
-    expect(tokenCacheKey({ ...base, externalId: 'ab', roleArn: 'c' })).not.toBe(
-      tokenCacheKey({ ...base, externalId: 'b', roleArn: 'ca' }),
-    );
+    expect(tokenCacheKey({ ...base, externalId: 'ab', roleArn: 'c' })).not.toBe(tokenCacheKey({ ...base, externalId: 'b', roleArn: 'ca' }));
   });
 
   it('distinct inputs give distinct keys (property)', () => {

@@ -16,7 +16,6 @@ const { prefix, raw, opened } = scope;
 afterAll(() => scope.cleanup());
 const encryptionKey = randomBytes(32);
 
-
 const redis = (): Promise<RedisStore> => scope.store();
 
 let keySeq = 0;

@@ -27,7 +27,7 @@ function writeYaml(text: string): string {
 }
 
 const minimal = {
-  clients: [{ id: 'web', type: 'oidc', issuer: 'https://idp.test/', audience: 'b', jwksUri: 'https://idp.test/jwks' , tenant: 'acme' }],
+  clients: [{ id: 'web', type: 'oidc', issuer: 'https://idp.test/', audience: 'b', jwksUri: 'https://idp.test/jwks', tenant: 'acme' }],
   profiles: {
     uploads: {
       bucket: 'my-bucket',
@@ -98,7 +98,11 @@ describe('configuration', () => {
     const problems = problemsOf(() =>
       parseConfig({
         ...minimal,
-        clients: [...minimal.clients, { id: 'p1', type: 'apiKey', tenant: 't', keys: [key] }, { id: 'p2', type: 'apiKey', tenant: 't', keys: [key] }],
+        clients: [
+          ...minimal.clients,
+          { id: 'p1', type: 'apiKey', tenant: 't', keys: [key] },
+          { id: 'p2', type: 'apiKey', tenant: 't', keys: [key] },
+        ],
       }),
     );
     expect(problems.join()).toMatch(/duplicate API key id/);

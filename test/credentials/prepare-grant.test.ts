@@ -3,18 +3,36 @@ import { createGrantPreparer } from '../../src/credentials/prepare-grant.js';
 import { parseConfig } from '../../src/config/index.js';
 import type { Principal } from '../../src/auth/principal.js';
 
-const config = parseConfig({
-  clients: [{ id: 'web', type: 'oidc', issuer: 'https://idp.test/', audience: 'a', jwksUri: 'https://idp.test/jwks', tenantClaim: 'tenant' }],
-  profiles: {
-    p: { bucket: 'bkt', region: 'cn-hangzhou', roleArn: 'acs:ram::1:role/r', prefix: 'u/${tenant}/${sub}/', operations: ['put'], clients: ['web'] },
-    r: {
-      bucket: 'bkt', region: 'cn-hangzhou', roleArn: 'acs:ram::1:role/r', prefix: 'u/${tenant}/${sub}/', operations: ['put'],
-      scope: 'keys', keyNaming: 'random', clients: ['web'],
+const config = parseConfig(
+  {
+    clients: [
+      { id: 'web', type: 'oidc', issuer: 'https://idp.test/', audience: 'a', jwksUri: 'https://idp.test/jwks', tenantClaim: 'tenant' },
+    ],
+    profiles: {
+      p: {
+        bucket: 'bkt',
+        region: 'cn-hangzhou',
+        roleArn: 'acs:ram::1:role/r',
+        prefix: 'u/${tenant}/${sub}/',
+        operations: ['put'],
+        clients: ['web'],
+      },
+      r: {
+        bucket: 'bkt',
+        region: 'cn-hangzhou',
+        roleArn: 'acs:ram::1:role/r',
+        prefix: 'u/${tenant}/${sub}/',
+        operations: ['put'],
+        scope: 'keys',
+        keyNaming: 'random',
+        clients: ['web'],
+      },
     },
+    sts: { endpoint: '127.0.0.1:1', protocol: 'http' },
+    cache: { encryptionKey: Buffer.alloc(32).toString('base64') },
   },
-  sts: { endpoint: '127.0.0.1:1', protocol: 'http' },
-  cache: { encryptionKey: Buffer.alloc(32).toString('base64') },
-}, { memoryStore: true, plainHttpSts: true });
+  { memoryStore: true, plainHttpSts: true },
+);
 const user = (sub: string): Principal => ({ kind: 'user', clientId: 'web', subject: sub, tenant: 'acme', claims: { sub, tenant: 'acme' } });
 const clock = { now: () => 1_000_000 };
 

@@ -82,7 +82,9 @@ describe('a session policy that asks for more than the role allows', () => {
     for (const client of [ossClient(globex), ossClient(globex, { v4: true }), ossClient(globex, { hostStyle: true })]) {
       await expectAccessDenied(client.put('uploads/globex/gina/x.png', randomBuffer(64)));
     }
-    await expectAccessDenied(ossClient(globex).multipartUpload('uploads/globex/gina/big.png', randomBuffer(150 * 1024), { partSize: 100 * 1024 }));
+    await expectAccessDenied(
+      ossClient(globex).multipartUpload('uploads/globex/gina/big.png', randomBuffer(150 * 1024), { partSize: 100 * 1024 }),
+    );
     expect(storedObject(stack.oss, BUCKET, 'uploads/globex/gina/x.png')).toBeUndefined();
   });
 
@@ -93,4 +95,3 @@ describe('a session policy that asks for more than the role allows', () => {
     await expectAccessDenied(ossClient(acme).put('uploads/acme/alice/tool.exe', randomBuffer(64)));
   });
 });
-

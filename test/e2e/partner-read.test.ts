@@ -58,7 +58,10 @@ describe('a read-only partner token', () => {
     expect((v1.objects ?? []).map((o) => o.name).sort()).toEqual(['partners/partner1/2026/11/nested.json', 'partners/partner1/report.csv']);
     const v2 = await ossClient(partner).listV2({ prefix: 'partners/partner1/2026/', 'max-keys': '100' }, {});
     expect((v2.objects ?? []).map((o) => o.name)).toEqual(['partners/partner1/2026/11/nested.json']);
-    const withDelimiter = await ossClient(partner, { v4: true }).list({ prefix: 'partners/partner1/', delimiter: '/', 'max-keys': 100 }, {});
+    const withDelimiter = await ossClient(partner, { v4: true }).list(
+      { prefix: 'partners/partner1/', delimiter: '/', 'max-keys': 100 },
+      {},
+    );
     expect((withDelimiter.objects ?? []).map((o) => o.name)).toEqual(['partners/partner1/report.csv']);
     expect(withDelimiter.prefixes).toEqual(['partners/partner1/2026/']);
   });

@@ -4,7 +4,18 @@
  * the *storage* refuses what the token was not meant to reach (invariant 1), not only the broker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUCKET, OTHER_BUCKET, expectAccessDenied, ossClient, ossFailure, randomBuffer, startStack, storedObject, type Stack, type Vended } from './stack.js';
+import {
+  BUCKET,
+  OTHER_BUCKET,
+  expectAccessDenied,
+  ossClient,
+  ossFailure,
+  randomBuffer,
+  startStack,
+  storedObject,
+  type Stack,
+  type Vended,
+} from './stack.js';
 
 let stack: Stack;
 let alice: Vended;
@@ -104,7 +115,9 @@ describe('the same token is refused by the storage outside its grant', () => {
   it('a disallowed file type under the user own prefix → AccessDenied (put and multipart)', async () => {
     const exe = `${alice.upload.prefix}tool.exe`;
     await expectAccessDenied(ossClient(alice).put(exe, randomBuffer(100)));
-    await expectAccessDenied(ossClient(alice).multipartUpload(`${alice.upload.prefix}tool2.exe`, randomBuffer(150 * 1024), { partSize: 100 * 1024 }));
+    await expectAccessDenied(
+      ossClient(alice).multipartUpload(`${alice.upload.prefix}tool2.exe`, randomBuffer(150 * 1024), { partSize: 100 * 1024 }),
+    );
     // A name that merely contains an allowed extension is not an allowed file type.
     await expectAccessDenied(ossClient(alice).put(`${alice.upload.prefix}photo.png.exe`, randomBuffer(100)));
     expect(storedObject(stack.oss, BUCKET, exe)).toBeUndefined();
@@ -113,7 +126,9 @@ describe('the same token is refused by the storage outside its grant', () => {
   it('refusals hold with signature V4 and with host-style addressing too', async () => {
     await expectAccessDenied(ossClient(alice, { v4: true }).put('uploads/acme/bob/v4.png', randomBuffer(100)));
     await expectAccessDenied(ossClient(alice, { hostStyle: true }).put('uploads/acme/bob/host.png', randomBuffer(100)));
-    await expectAccessDenied(ossClient(alice, { hostStyle: true, bucket: OTHER_BUCKET }).put(`${alice.upload.prefix}h.png`, randomBuffer(100)));
+    await expectAccessDenied(
+      ossClient(alice, { hostStyle: true, bucket: OTHER_BUCKET }).put(`${alice.upload.prefix}h.png`, randomBuffer(100)),
+    );
   });
 
   it('operations the profile does not grant (get, list, delete) → AccessDenied even inside the prefix', async () => {

@@ -23,7 +23,8 @@ import { deleteByPrefix, rawClient } from '../store/helpers.js';
 
 // CommonJS with a `default` inside (node-stack.md, ESM imports); vitest's loader may already have unwrapped it.
 type CredentialClass = typeof CredentialModule.default;
-const Credential: CredentialClass = (CredentialModule as { default?: CredentialClass }).default ?? (CredentialModule as unknown as CredentialClass);
+const Credential: CredentialClass =
+  (CredentialModule as { default?: CredentialClass }).default ?? (CredentialModule as unknown as CredentialClass);
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const ACCOUNT = '1234567890123456';
@@ -80,7 +81,10 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const shared =
     options.shared ??
     (await (async () => {
-      const accessKey = { accessKeyId: `LTAItest${randomBytes(6).toString('hex')}`, accessKeySecret: randomBytes(20).toString('base64url') };
+      const accessKey = {
+        accessKeyId: `LTAItest${randomBytes(6).toString('hex')}`,
+        accessKeySecret: randomBytes(20).toString('base64url'),
+      };
       const sealKey = options.sealKey ?? randomBytes(32);
       const emulator = await startStsEmulator({
         accessKeys: [accessKey],
@@ -169,7 +173,15 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     store = redis;
   }
   const lines: string[] = [];
-  const logger = createLogger('debug', new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+  const logger = createLogger(
+    'debug',
+    new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    }),
+  );
   const audit: AuditEvent[] = [];
   const credential = new Credential(new CredentialConfig({ type: 'access_key', ...shared.accessKey }));
   const { app, metrics } = createApp({

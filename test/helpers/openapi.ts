@@ -38,7 +38,9 @@ export function expectMatchesSpec(method: string, path: string, res: Response): 
   const response = operation.responses?.[String(res.status)];
   if (!response) throw new Error(`openapi.yaml has no ${res.status} response for ${method} ${path}`);
   const resolved = resolve(response);
-  const contentType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+  const contentType = String(res.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim();
   const media = resolved.content?.[contentType];
   if (!media) throw new Error(`openapi.yaml has no ${contentType} body for ${res.status} ${method} ${path}`);
   const validate = ajv.compile(rewriteRefs(media.schema) as object);

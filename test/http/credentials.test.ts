@@ -12,7 +12,10 @@ afterAll(async () => broker.close());
 const png = { name: 'me.png', size: 48211, contentType: 'image/png' };
 
 function post(body: unknown, auth: Record<string, string>) {
-  return request(broker.app).post('/v1/credentials').set(auth).send(body as object);
+  return request(broker.app)
+    .post('/v1/credentials')
+    .set(auth)
+    .send(body as object);
 }
 
 describe('POST /v1/credentials', () => {
@@ -74,10 +77,18 @@ describe('POST /v1/credentials', () => {
 
   it('answers a dry run with the grant and the exact policy, without calling STS or counting quota', async () => {
     const before = broker.emulator.stats.assumeRoleCalls;
-    const res = await post({ profile: 'uploads', files: [png], dryRun: true }, { authorization: `Bearer ${await broker.token('erin', 'acme')}` });
+    const res = await post(
+      { profile: 'uploads', files: [png], dryRun: true },
+      { authorization: `Bearer ${await broker.token('erin', 'acme')}` },
+    );
     expect(res.status).toBe(200);
     expectMatchesSpec('POST', '/v1/credentials', res);
-    expect(res.body.grant).toMatchObject({ bucket: BUCKET, prefix: 'uploads/acme/erin/', durationSeconds: 900, roleSessionName: 'erin@acme' });
+    expect(res.body.grant).toMatchObject({
+      bucket: BUCKET,
+      prefix: 'uploads/acme/erin/',
+      durationSeconds: 900,
+      roleSessionName: 'erin@acme',
+    });
     const resources: string[] = res.body.policy.Statement.flatMap((s: { Resource: string[] }) => s.Resource);
     expect(resources.length).toBeGreaterThan(0);
     for (const r of resources) expect(r.startsWith(`acs:oss:*:*:${BUCKET}/uploads/acme/erin/`)).toBe(true);
@@ -120,7 +131,10 @@ describe('operational endpoints', () => {
   });
 
   it('answers CORS only for configured origins', async () => {
-    const res = await request(broker.app).options('/v1/credentials').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    const res = await request(broker.app)
+      .options('/v1/credentials')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 });

@@ -24,7 +24,10 @@ async function expectProblem(res: request.Response, status: number, code: string
 }
 
 const post = (body: unknown, auth: Record<string, string> = bearer) =>
-  request(broker.app).post('/v1/credentials').set(auth).send(body as object);
+  request(broker.app)
+    .post('/v1/credentials')
+    .set(auth)
+    .send(body as object);
 
 describe('authentication refusals', () => {
   it('refuses a missing credential with 401 and WWW-Authenticate', async () => {
@@ -44,7 +47,11 @@ describe('authentication refusals', () => {
 
   it('refuses a wrong partner secret and a token and a key together', async () => {
     const [keyId] = broker.partnerKey.split('.');
-    await expectProblem(await post({ profile: 'partner-read' }, { 'x-api-key': `${keyId}.d3Jvbmctc2VjcmV0LXZhbHVl` }), 401, 'unauthenticated');
+    await expectProblem(
+      await post({ profile: 'partner-read' }, { 'x-api-key': `${keyId}.d3Jvbmctc2VjcmV0LXZhbHVl` }),
+      401,
+      'unauthenticated',
+    );
     await expectProblem(await post({ profile: 'partner-read' }, { ...bearer, 'x-api-key': broker.partnerKey }), 401, 'unauthenticated');
   });
 
@@ -81,8 +88,16 @@ describe('authentication refusals', () => {
 
 describe('request refusals', () => {
   it('refuses malformed JSON, non-JSON and oversized bodies', async () => {
-    await expectProblem(await request(broker.app).post('/v1/credentials').set(bearer).set('content-type', 'application/json').send('{"profile":'), 400, 'invalid_request');
-    await expectProblem(await request(broker.app).post('/v1/credentials').set(bearer).set('content-type', 'text/plain').send('profile=uploads'), 415, 'unsupported_media_type');
+    await expectProblem(
+      await request(broker.app).post('/v1/credentials').set(bearer).set('content-type', 'application/json').send('{"profile":'),
+      400,
+      'invalid_request',
+    );
+    await expectProblem(
+      await request(broker.app).post('/v1/credentials').set(bearer).set('content-type', 'text/plain').send('profile=uploads'),
+      415,
+      'unsupported_media_type',
+    );
     const huge = { profile: 'uploads', files: Array.from({ length: 900 }, (_, i) => ({ name: `file-${i}-${'x'.repeat(20)}.png` })) };
     await expectProblem(await post(huge), 413, 'payload_too_large');
   });
@@ -94,9 +109,19 @@ describe('request refusals', () => {
     ['an unknown profile', { profile: 'nope' }, 404, 'unknown_profile'],
     ['a profile of another client', { profile: 'partner-read' }, 403, 'forbidden'],
     ['a disallowed extension', { profile: 'uploads', files: [{ name: 'run.exe' }] }, 400, 'file_type_not_allowed'],
-    ['a disallowed content type', { profile: 'uploads', files: [{ name: 'a.png', contentType: 'text/html' }] }, 400, 'file_type_not_allowed'],
+    [
+      'a disallowed content type',
+      { profile: 'uploads', files: [{ name: 'a.png', contentType: 'text/html' }] },
+      400,
+      'file_type_not_allowed',
+    ],
     ['a file over the size limit', { profile: 'uploads', files: [{ name: 'a.png', size: 1024 * 1024 + 1 }] }, 400, 'file_too_large'],
-    ['too many files', { profile: 'uploads', files: ['a.png', 'b.png', 'c.png', 'd.png'].map((name) => ({ name })) }, 400, 'too_many_files'],
+    [
+      'too many files',
+      { profile: 'uploads', files: ['a.png', 'b.png', 'c.png', 'd.png'].map((name) => ({ name })) },
+      400,
+      'too_many_files',
+    ],
     ['a keys profile without files', { profile: 'exact' }, 400, 'files_required'],
     ['a path traversal name', { profile: 'exact', files: [{ name: '../bob/x.txt' }] }, 400, 'invalid_name'],
     ['a slash in a name', { profile: 'exact', files: [{ name: 'dir/x.txt' }] }, 400, 'invalid_name'],

@@ -48,7 +48,10 @@ describe('two replicas, one Redis', () => {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
           body: JSON.stringify({ profile: 'uploads', files: [{ name: 'me.png', size: 10, contentType: 'image/png' }] }),
-        }).then(async (res) => ({ status: res.status, body: (await res.json()) as { cached: boolean; credentials: { accessKeyId: string } } })),
+        }).then(async (res) => ({
+          status: res.status,
+          body: (await res.json()) as { cached: boolean; credentials: { accessKeyId: string } },
+        })),
       ),
     );
     expect(responses.every((r) => r.status === 200)).toBe(true);

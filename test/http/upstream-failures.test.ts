@@ -34,10 +34,30 @@ const twice = (f: StsFault): StsFault[] => [f, f];
 
 describe('STS failures', () => {
   it.each<[string, StsFault[], number, string]>([
-    ['NoPermission', [{ kind: 'error', status: 403, code: 'NoPermission', message: 'You are not authorized to do this action.' }], 502, 'upstream_rejected'],
-    ['EntityNotExist.Role', [{ kind: 'error', status: 404, code: 'EntityNotExist.Role', message: 'The specified Role not exists.' }], 502, 'upstream_rejected'],
-    ['InvalidParameter.PolicyGrammar', [{ kind: 'error', status: 400, code: 'InvalidParameter.PolicyGrammar', message: 'grammar' }], 502, 'upstream_rejected'],
-    ['InternalError twice', twice({ kind: 'error', status: 500, code: 'InternalError', message: 'STS Server Internal Error happened.' }), 503, 'upstream_unavailable'],
+    [
+      'NoPermission',
+      [{ kind: 'error', status: 403, code: 'NoPermission', message: 'You are not authorized to do this action.' }],
+      502,
+      'upstream_rejected',
+    ],
+    [
+      'EntityNotExist.Role',
+      [{ kind: 'error', status: 404, code: 'EntityNotExist.Role', message: 'The specified Role not exists.' }],
+      502,
+      'upstream_rejected',
+    ],
+    [
+      'InvalidParameter.PolicyGrammar',
+      [{ kind: 'error', status: 400, code: 'InvalidParameter.PolicyGrammar', message: 'grammar' }],
+      502,
+      'upstream_rejected',
+    ],
+    [
+      'InternalError twice',
+      twice({ kind: 'error', status: 500, code: 'InternalError', message: 'STS Server Internal Error happened.' }),
+      503,
+      'upstream_unavailable',
+    ],
     ['throttling twice', twice({ kind: 'throttle', retryAfterMs: 2000 }), 503, 'upstream_throttled'],
     ['an HTML error page twice', twice({ kind: 'html', status: 502 }), 503, 'upstream_unavailable'],
     ['a connection reset twice', twice({ kind: 'reset' }), 503, 'upstream_unavailable'],
@@ -86,7 +106,12 @@ describe('STS failures', () => {
 
 describe('STS unreachable', () => {
   it('answers 503 upstream_unavailable when nothing listens at the STS endpoint', async () => {
-    const isolated = await startTestBroker({ store: 'memory', configPatch: (c) => { c.sts.maxAttempts = 1; } });
+    const isolated = await startTestBroker({
+      store: 'memory',
+      configPatch: (c) => {
+        c.sts.maxAttempts = 1;
+      },
+    });
     await isolated.emulator.close();
     try {
       const token = await isolated.token('zed', 'acme');

@@ -11,7 +11,6 @@ const scope = redisScope('kv-contract');
 const { prefix, raw, opened } = scope;
 afterAll(() => scope.cleanup());
 
-
 const implementations: Array<[string, () => Promise<KeyValueStore>]> = [
   ['RedisStore', async () => connectedStore(prefix)],
   ['MemoryStore', async () => new MemoryStore()],

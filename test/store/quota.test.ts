@@ -90,8 +90,8 @@ describe('createQuotaCounter', () => {
     const dead = RedisStore.fromConfig(redisConfig(prefix, { url: 'redis://127.0.0.1:1' }));
     opened.push(dead);
     const quota = createQuotaCounter(dead);
-    await expect(
-      quota.consume({ principalKey: 'acme/frank', profile: 'uploads', windows: hourAndDay }),
-    ).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(quota.consume({ principalKey: 'acme/frank', profile: 'uploads', windows: hourAndDay })).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
   });
 });

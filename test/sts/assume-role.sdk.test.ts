@@ -12,7 +12,10 @@ import { closedPort, fakeValue, manualClock, startFakeSts, type FakeAnswer, type
 const input: AssumeRoleInput = {
   roleArn: 'acs:ram::1234567890123456:role/uploader',
   roleSessionName: 'acme.alice',
-  policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:b/uploads/acme/alice/*'] }] }),
+  policy: JSON.stringify({
+    Version: '1',
+    Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:b/uploads/acme/alice/*'] }],
+  }),
   durationSeconds: 900,
 };
 
@@ -157,7 +160,13 @@ describe('AssumeRole through the real SDK', () => {
   });
 
   it('Throttling.User with x-acs-retry-after -> upstream_throttled with Retry-After, retried', async () => {
-    sts.script({ kind: 'error', status: 400, code: 'Throttling.User', message: 'Request was denied due to user flow control.', headers: { 'x-acs-retry-after': '1500' } });
+    sts.script({
+      kind: 'error',
+      status: 400,
+      code: 'Throttling.User',
+      message: 'Request was denied due to user flow control.',
+      headers: { 'x-acs-retry-after': '1500' },
+    });
     const { client: c, outcomes } = client({ timeoutMs: 5000 });
     const err = await failure(c.assumeRole(input));
     expect(err).toMatchObject({ code: 'upstream_throttled', status: 503, retryAfterSeconds: 2 });
@@ -250,7 +259,10 @@ describe('AssumeRole through the real SDK', () => {
   });
 
   const malformed: Array<[string, FakeAnswer]> = [
-    ['missing Expiration', { kind: 'ok', credentials: { AccessKeyId: 'STS.x', AccessKeySecret: 'SECRET-IN-BAD-ANSWER', SecurityToken: 'TOKEN-IN-BAD-ANSWER' } }],
+    [
+      'missing Expiration',
+      { kind: 'ok', credentials: { AccessKeyId: 'STS.x', AccessKeySecret: 'SECRET-IN-BAD-ANSWER', SecurityToken: 'TOKEN-IN-BAD-ANSWER' } },
+    ],
     ['bad Expiration', { kind: 'ok', expiration: 'next tuesday' }],
     ['no Credentials', { kind: 'raw', status: 200, contentType: 'application/json', body: '{"RequestId":"r"}' }],
     ['expired already', { kind: 'ok', expiration: '2001-01-01T00:00:00Z' }],

@@ -19,14 +19,16 @@ function setup(failureThreshold = 3, openSeconds = 10) {
     onReject: () => (rejects += 1),
   });
   let calls = 0;
-  const fail = (e: () => Error) => breaker.run(async () => {
-    calls += 1;
-    throw e();
-  });
-  const succeed = () => breaker.run(async () => {
-    calls += 1;
-    return 'ok';
-  });
+  const fail = (e: () => Error) =>
+    breaker.run(async () => {
+      calls += 1;
+      throw e();
+    });
+  const succeed = () =>
+    breaker.run(async () => {
+      calls += 1;
+      return 'ok';
+    });
   return { clock, breaker, changes, fail, succeed, calls: () => calls, rejects: () => rejects };
 }
 

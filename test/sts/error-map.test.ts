@@ -125,7 +125,12 @@ describe('mapStsError: throttling Retry-After', () => {
 describe('mapStsError: transport failures', () => {
   const cases: Array<[string, unknown, string, boolean]> = [
     ['HTML page from a proxy (SyntaxError)', new SyntaxError('Unexpected token < in JSON'), 'bad_response', true],
-    ['read timeout', Object.assign(new Error('ReadTimeout(300). POST http://x/?Policy=... failed.'), { name: 'RequestTimeoutError' }), 'timeout', true],
+    [
+      'read timeout',
+      Object.assign(new Error('ReadTimeout(300). POST http://x/?Policy=... failed.'), { name: 'RequestTimeoutError' }),
+      'timeout',
+      true,
+    ],
     ['refused', errnoError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1'), 'network', true],
     ['reset', errnoError('ECONNRESET', 'socket hang up'), 'network', true],
     ['connect timeout', errnoError('ETIMEDOUT', 'connect ETIMEDOUT'), 'timeout', true],

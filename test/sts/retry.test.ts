@@ -22,8 +22,7 @@ function harness(opts: { maxAttempts?: number; deadlineMs?: number; beforeRetry?
       clock.advance(ms);
     },
     ...(opts.beforeRetry === undefined ? {} : { beforeRetry: opts.beforeRetry }),
-    onAttemptFailed: (f: ReturnType<typeof mapStsError>, n: number, willRetry: boolean) =>
-      failures.push([f.outcomeCode, n, willRetry]),
+    onAttemptFailed: (f: ReturnType<typeof mapStsError>, n: number, willRetry: boolean) => failures.push([f.outcomeCode, n, willRetry]),
   };
   return { clock, sleeps, failures, options };
 }

@@ -13,7 +13,13 @@ const base: StsConfig = {
 /** Reads the SDK client's resolved settings (openapi-core keeps them on underscored fields). */
 function settings(config: StsConfig): Record<string, unknown> {
   const c = createSdkClient(config) as unknown as Record<string, unknown>;
-  return { endpoint: c._endpoint, protocol: c._protocol, readTimeout: c._readTimeout, connectTimeout: c._connectTimeout, retry: c._retryOptions };
+  return {
+    endpoint: c._endpoint,
+    protocol: c._protocol,
+    readTimeout: c._readTimeout,
+    connectTimeout: c._connectTimeout,
+    retry: c._retryOptions,
+  };
 }
 
 describe('createSdkClient', () => {

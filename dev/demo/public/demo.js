@@ -2,7 +2,6 @@
 // Flow: POST /dev/token → POST /v1/credentials (profile `uploads`, declaring each file) → ali-oss straight to the
 // emulated bucket. Secrets (the JWT, the AccessKey secret, the security token) are never written to the page.
 /* global OSS */
-'use strict';
 
 (function demo() {
   var MULTIPART_THRESHOLD = 1024 * 1024; // files over 1 MiB use multipartUpload
@@ -11,7 +10,7 @@
   // ali-oss calls refreshSTSToken on a timer, not from `expiration` (node-stack.md). The broker hands back its cached
   // token while it has more than 5 minutes left, so every 5 minutes always gets a usable one. `?refreshMs=` shortens
   // it to watch the refresh happen (the browser test uses it).
-  var REFRESH_MS = (function () {
+  var REFRESH_MS = (() => {
     var asked = Number(new URLSearchParams(window.location.search).get('refreshMs'));
     return Number.isInteger(asked) && asked >= 1 && asked <= 3600000 ? asked : 5 * 60 * 1000;
   })();
@@ -117,7 +116,7 @@
   async function fetchCredentials(files) {
     var body = { profile: PROFILE };
     if (files) {
-      body.files = files.map(function (f) {
+      body.files = files.map((f) => {
         var spec = { name: f.name, size: f.size };
         if (f.type) spec.contentType = f.type;
         return spec;
@@ -125,8 +124,13 @@
     }
     var answer = await postJson('/v1/credentials', body, state.token);
     log(
-      'credentials ' + answer.credentials.accessKeyId.slice(0, 12) + '… for ' + answer.upload.prefix +
-        ', expire ' + answer.credentials.expiration + (answer.cached ? ' (cached by the broker)' : ' (new AssumeRole)'),
+      'credentials ' +
+        answer.credentials.accessKeyId.slice(0, 12) +
+        '… for ' +
+        answer.upload.prefix +
+        ', expire ' +
+        answer.credentials.expiration +
+        (answer.cached ? ' (cached by the broker)' : ' (new AssumeRole)'),
     );
     return answer;
   }
@@ -143,7 +147,7 @@
       accessKeyId: c.accessKeyId,
       accessKeySecret: c.accessKeySecret,
       stsToken: c.securityToken,
-      refreshSTSToken: async function () {
+      refreshSTSToken: async () => {
         var fresh = await fetchCredentials();
         log('refreshSTSToken: ali-oss asked the broker for fresh credentials');
         state.upload = fresh.upload;
@@ -210,15 +214,15 @@
     $('transfers').appendChild(row);
     return {
       row: row,
-      progress: function (p) {
+      progress: (p) => {
         bar.value = p;
         pct.textContent = Math.round(p * 100) + '%';
       },
-      status: function (text, kind) {
+      status: (text, kind) => {
         row.className = 'transfer ' + (kind || '');
         status.textContent = text;
       },
-      refuse: function (error) {
+      refuse: (error) => {
         row.className = 'transfer refused';
         row.dataset.state = 'refused';
         line.hidden = true;
@@ -273,7 +277,7 @@
         var result = await state.client.multipartUpload(key, file, {
           partSize: PART_SIZE,
           parallel: 3,
-          progress: function (p) {
+          progress: (p) => {
             t.progress(p);
           },
         });
@@ -332,13 +336,13 @@
       await state.client.put(key, new Blob(['not yours\n'], { type: 'text/plain' }));
       box.className = 'result bad';
       box.textContent = 'OSS accepted a put to ' + key + ': the token reaches outside its prefix. This is a bug.';
-      log('another user\'s prefix: accepted (unexpected!)', 'bad');
+      log("another user's prefix: accepted (unexpected!)", 'bad');
     } catch (error) {
       box.className = 'result refused';
       box.textContent = '';
       box.appendChild(refusalNode(error));
       var d = describe(error);
-      log('another user\'s prefix: ' + d.code, d.source === 'OSS' && error.code === 'AccessDenied' ? 'ok' : 'bad');
+      log("another user's prefix: " + d.code, d.source === 'OSS' && error.code === 'AccessDenied' ? 'ok' : 'bad');
     }
   }
 

@@ -50,7 +50,10 @@ function authenticateSignedUrl(req: SignedRequest, q: Map<string, string>, setti
   const signature = q.get('Signature') ?? '';
   if (!/^\d{1,12}$/.test(expires)) throw ossError(ERRORS.invalidArgument, {}, 'Expires must be epoch seconds.');
   if (Number(expires) * 1000 < settings.nowMs) {
-    throw ossError(ERRORS.accessDeniedExpired, { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(settings.nowMs).toISOString() });
+    throw ossError(ERRORS.accessDeniedExpired, {
+      Expires: new Date(Number(expires) * 1000).toISOString(),
+      ServerTime: new Date(settings.nowMs).toISOString(),
+    });
   }
   const session = openSession(q.get('security-token'), accessKeyId, settings.sealKey, settings.nowMs);
   const stringToSign = v1StringToSign(req, expires);

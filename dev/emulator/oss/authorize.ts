@@ -2,13 +2,7 @@
  * RAM authorization of an authenticated request (facts C "Evaluation"): the token's session policy intersected with
  * the role's policy, through the shared evaluator. Only `allow` lets a request through; an unparsable policy denies.
  */
-import {
-  evaluateSession,
-  parsePolicy,
-  type AccessRequest,
-  type ContextValue,
-  type ParsedPolicy,
-} from '../policy/index.js';
+import { evaluateSession, parsePolicy, type AccessRequest, type ContextValue, type ParsedPolicy } from '../policy/index.js';
 import type { SealedTokenPayload } from '../sts/index.js';
 import { ERRORS, ossError } from './oss-error.js';
 
@@ -53,10 +47,7 @@ function parseOrNull(document: object | null): ParsedPolicy | null {
 export function authorize(session: SealedTokenPayload, request: AccessRequest): void {
   let decision: string;
   try {
-    decision = evaluateSession(
-      { sessionPolicy: parseOrNull(session.sessionPolicy), rolePolicy: parseOrNull(session.rolePolicy) },
-      request,
-    );
+    decision = evaluateSession({ sessionPolicy: parseOrNull(session.sessionPolicy), rolePolicy: parseOrNull(session.rolePolicy) }, request);
   } catch {
     decision = 'implicit_deny';
   }

@@ -17,8 +17,7 @@ function wildcard(pattern: string, value: string, caseInsensitive: boolean): boo
 function findRule(rules: readonly CorsRule[], origin: string, method: string): CorsRule | undefined {
   return rules.find(
     (r) =>
-      r.allowedOrigins.some((o) => wildcard(o, origin, false)) &&
-      r.allowedMethods.some((m) => m.toUpperCase() === method.toUpperCase()),
+      r.allowedOrigins.some((o) => wildcard(o, origin, false)) && r.allowedMethods.some((m) => m.toUpperCase() === method.toUpperCase()),
   );
 }
 
@@ -45,8 +44,7 @@ export function preflight(rules: readonly CorsRule[], headers: IncomingHttpHeade
     .filter(Boolean);
   const rule = rules.find(
     (r) =>
-      findRule([r], origin, method) !== undefined &&
-      requested.every((h) => (r.allowedHeaders ?? []).some((a) => wildcard(a, h, true))),
+      findRule([r], origin, method) !== undefined && requested.every((h) => (r.allowedHeaders ?? []).some((a) => wildcard(a, h, true))),
   );
   if (!rule) throw ossError(ERRORS.corsForbidden);
   const out = baseHeaders(rule, origin);

@@ -21,7 +21,11 @@ export interface ListParams {
 function maxKeys(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 100;
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000) {
-    throw ossError(ERRORS.invalidArgument, { ArgumentName: 'max-keys', ArgumentValue: raw }, 'Argument max-keys must be an integer between 1 and 1000.');
+    throw ossError(
+      ERRORS.invalidArgument,
+      { ArgumentName: 'max-keys', ArgumentValue: raw },
+      'Argument max-keys must be an integer between 1 and 1000.',
+    );
   }
   return Number(raw);
 }

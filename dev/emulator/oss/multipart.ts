@@ -59,7 +59,11 @@ export class MultipartUploads {
     const raw = q.get('partNumber') ?? '';
     const partNumber = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
     if (!(partNumber >= 1 && partNumber <= MAX_PART_NUMBER)) {
-      throw ossError(ERRORS.invalidArgument, { ArgumentName: 'partNumber', ArgumentValue: raw }, 'Part number must be an integer between 1 and 10000, inclusive.');
+      throw ossError(
+        ERRORS.invalidArgument,
+        { ArgumentName: 'partNumber', ArgumentValue: raw },
+        'Part number must be an integer between 1 and 10000, inclusive.',
+      );
     }
     checkContentMd5(headers['content-md5'], body);
     const etag = md5Etag(body);

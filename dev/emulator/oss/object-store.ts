@@ -72,9 +72,7 @@ export class ObjectStore {
   get(bucket: string, key: string): StoredObject | undefined {
     const meta = this.head(bucket, key);
     if (!meta) return undefined;
-    const body = this.dataDir
-      ? readFileSync(this.file(bucket, key, 'bin'))
-      : this.bodies.get(`${bucket}\u0000${key}`);
+    const body = this.dataDir ? readFileSync(this.file(bucket, key, 'bin')) : this.bodies.get(`${bucket}\u0000${key}`);
     return body ? { ...meta, body } : undefined;
   }
 

@@ -67,11 +67,7 @@ export const ERRORS = {
   invalidPolicyDocument: e('InvalidPolicyDocument', 400, 'Invalid Policy: Invalid JSON.'),
   invalidSecurityToken: e('InvalidSecurityToken', 403, 'The security token you provided is invalid.'),
   malformedPost: e('MalformedPOSTRequest', 400, 'The body of your POST request is not well-formed multipart/form-data.'),
-  malformedXml: e(
-    'MalformedXML',
-    400,
-    'The XML you provided was not well-formed or did not validate against our published schema.',
-  ),
+  malformedXml: e('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.'),
   methodNotAllowed: e('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.'),
   noSuchBucket: e('NoSuchBucket', 404, 'The specified bucket does not exist.'),
   noSuchKey: e('NoSuchKey', 404, 'The specified key does not exist.'),
@@ -82,11 +78,7 @@ export const ERRORS = {
   ),
   notImplemented: e('NotImplemented', 501, 'A header you provided implies functionality that is not implemented.'),
   notMultipart: e('RequestIsNotMultiPartContent', 400, 'Bucket POST must be of the enclosure-type multipart/form-data.'),
-  requestTimeTooSkewed: e(
-    'RequestTimeTooSkewed',
-    403,
-    'The difference between the request time and the current time is too large.',
-  ),
+  requestTimeTooSkewed: e('RequestTimeTooSkewed', 403, 'The difference between the request time and the current time is too large.'),
   /** Facts D1/G: the code for an expired token is unconfirmed; `SecurityTokenExpired` is what ali-oss documents. */
   securityTokenExpired: e('SecurityTokenExpired', 403, 'The security token you provided has expired.'),
   signatureDoesNotMatch: e(

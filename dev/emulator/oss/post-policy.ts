@@ -71,8 +71,10 @@ export function checkPostPolicy(policyBase64: string, input: PostPolicyInput): v
       if (condition.length !== 3 || !Number.isInteger(Number(a)) || !Number.isInteger(Number(b))) {
         invalid('Invalid content-length-range.');
       }
-      if (input.fileSize > Number(b)) throw ossError(ERRORS.entityTooLarge, { MaxSizeAllowed: String(b), ProposedSize: String(input.fileSize) });
-      if (input.fileSize < Number(a)) throw ossError(ERRORS.entityTooSmall, { MinSizeAllowed: String(a), ProposedSize: String(input.fileSize) });
+      if (input.fileSize > Number(b))
+        throw ossError(ERRORS.entityTooLarge, { MaxSizeAllowed: String(b), ProposedSize: String(input.fileSize) });
+      if (input.fileSize < Number(a))
+        throw ossError(ERRORS.entityTooSmall, { MinSizeAllowed: String(a), ProposedSize: String(input.fileSize) });
       continue;
     }
     if (condition.length !== 3) invalid(`Invalid Condition: ${show(condition)}`);

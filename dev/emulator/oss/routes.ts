@@ -42,12 +42,39 @@ const ACTIONS: Record<OperationName, string> = {
 };
 
 /** Bucket sub-resources this emulator does not model (ACL, CORS configuration, lifecycle, …). */
-const UNMODELLED = ['acl', 'cors', 'lifecycle', 'logging', 'website', 'referer', 'tagging', 'policy', 'uploads',
-  'versioning', 'versions', 'delete', 'append', 'symlink', 'restore', 'objectMeta', 'location', 'bucketInfo',
-  'encryption', 'x-oss-process', 'stat', 'worm', 'inventory', 'replication'];
+const UNMODELLED = [
+  'acl',
+  'cors',
+  'lifecycle',
+  'logging',
+  'website',
+  'referer',
+  'tagging',
+  'policy',
+  'uploads',
+  'versioning',
+  'versions',
+  'delete',
+  'append',
+  'symlink',
+  'restore',
+  'objectMeta',
+  'location',
+  'bucketInfo',
+  'encryption',
+  'x-oss-process',
+  'stat',
+  'worm',
+  'inventory',
+  'replication',
+];
 
 function op(name: OperationName): Operation {
-  return { name, action: ACTIONS[name], level: name === 'ListObjects' || name === 'ListObjectsV2' || name === 'PostObject' ? 'bucket' : 'object' };
+  return {
+    name,
+    action: ACTIONS[name],
+    level: name === 'ListObjects' || name === 'ListObjectsV2' || name === 'PostObject' ? 'bucket' : 'object',
+  };
 }
 
 export function route(method: string, hasKey: boolean, q: ReadonlyMap<string, string>): Operation {

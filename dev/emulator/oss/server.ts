@@ -92,7 +92,13 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
     if (operation.name === 'PostObject') {
       // PostObject carries its signature inside the form, so the body must be read before anything is checked.
       const body = await readBody(req, limit);
-      return postObject(target.bucket, req.headers['content-type'], body, { store, sealKey: options.sealKey, maxObjectBytes, maxSkewMs, facts });
+      return postObject(target.bucket, req.headers['content-type'], body, {
+        store,
+        sealKey: options.sealKey,
+        maxObjectBytes,
+        maxSkewMs,
+        facts,
+      });
     }
     const signed: SignedRequest = { method, headers: flatHeaders(req), bucket: target.bucket, key: target.key, query: target.query };
     const session = authenticate(signed, { sealKey: options.sealKey, nowMs, maxSkewMs });
@@ -153,8 +159,7 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
       if (!req.complete) res.setHeader('connection', 'close');
     }
     const isPreflight = req.method === 'OPTIONS';
-    const extraHeaders =
-      state.bucket && !isPreflight ? corsHeaders(cors.get(state.bucket) ?? [], req.headers, req.method ?? 'GET') : {};
+    const extraHeaders = state.bucket && !isPreflight ? corsHeaders(cors.get(state.bucket) ?? [], req.headers, req.method ?? 'GET') : {};
     send(res, reply, { requestId, nowMs, isHead, extraHeaders });
     if (!req.complete) req.resume();
   }

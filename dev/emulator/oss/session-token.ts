@@ -10,12 +10,7 @@ import { openToken } from '../sts/index.js';
 import type { SealedTokenPayload } from '../sts/index.js';
 import { ERRORS, ossError } from './oss-error.js';
 
-export function openSession(
-  token: string | undefined,
-  accessKeyId: string,
-  sealKey: Buffer,
-  nowMs: number,
-): SealedTokenPayload {
+export function openSession(token: string | undefined, accessKeyId: string, sealKey: Buffer, nowMs: number): SealedTokenPayload {
   if (token === undefined || token === '') throw ossError(ERRORS.invalidAccessKeyId, { OSSAccessKeyId: accessKeyId });
   const payload = openToken(token, sealKey);
   if (!payload) throw ossError(ERRORS.invalidSecurityToken);

@@ -43,7 +43,12 @@ export function parseV4Authorization(value: string): V4Authorization | null {
     date,
     region,
     product,
-    additionalHeaders: extra ? extra.split(';').map((h) => h.trim().toLowerCase()).filter(Boolean) : [],
+    additionalHeaders: extra
+      ? extra
+          .split(';')
+          .map((h) => h.trim().toLowerCase())
+          .filter(Boolean)
+      : [],
     signature,
   };
 }
@@ -54,8 +59,10 @@ export function parseV4Authorization(value: string): V4Authorization | null {
  * The first candidate follows the documented rule; the others cover clients that differ only in those two points.
  */
 export function canonicalQueryCandidates(query: SignedRequest['query']): string[] {
-  const item = (bareEmpty: (k: string) => boolean) => ([k, v]: readonly [string, string]) =>
-    v === '' && bareEmpty(k) ? pe(k) : `${pe(k)}=${pe(v)}`;
+  const item =
+    (bareEmpty: (k: string) => boolean) =>
+    ([k, v]: readonly [string, string]) =>
+      v === '' && bareEmpty(k) ? pe(k) : `${pe(k)}=${pe(v)}`;
   const bySub = query.map(item((k) => SUB_RESOURCES.has(k)));
   const allBare = query.map(item(() => true));
   const out = new Set<string>();

@@ -56,7 +56,10 @@ const numericOp = (negated: boolean, cmp: Compare) => typedOp(negated, NUMBER, p
 const DATE = 'an ISO-8601 date-time or epoch seconds';
 const dateOp = (negated: boolean, cmp: Compare) => typedOp(negated, DATE, parseDate, cmp);
 
-const equals = (v: string): ValueTest => (c) => c === v;
+const equals =
+  (v: string): ValueTest =>
+  (c) =>
+    c === v;
 const equalsIgnoreCase = (v: string): ValueTest => {
   const lower = v.toLowerCase();
   return (c) => c.toLowerCase() === lower;

@@ -19,14 +19,7 @@ export interface ParsedStatement {
   readonly conditions: readonly ParsedCondition[];
 }
 
-const STATEMENT_KEYS: ReadonlySet<string> = new Set([
-  'Effect',
-  'Action',
-  'NotAction',
-  'Resource',
-  'NotResource',
-  'Condition',
-]);
+const STATEMENT_KEYS: ReadonlySet<string> = new Set(['Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
 
 export function parseStatement(raw: unknown): ParsedStatement {
   if (!isPlainObject(raw)) throw new PolicyGrammarError('a statement must be an object.');
@@ -43,12 +36,7 @@ export function parseStatement(raw: unknown): ParsedStatement {
 }
 
 /** Whether the statement covers the request: its action, its resource and every condition. */
-export function statementApplies(
-  statement: ParsedStatement,
-  action: string,
-  resource: string,
-  context: NormalizedContext,
-): boolean {
+export function statementApplies(statement: ParsedStatement, action: string, resource: string, context: NormalizedContext): boolean {
   return (
     patternSetMatches(statement.actions, action) &&
     patternSetMatches(statement.resources, resource) &&

@@ -18,8 +18,7 @@ export function parseNumber(raw: unknown): number | null {
  * (facts C `acs:CurrentTime`). A date-time without a zone is read as UTC, not as the host's local time, so the
  * verdict does not depend on where the emulator runs.
  */
-const ISO_8601 =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 const EPOCH_SECONDS = /^\d{1,12}$/;
 
 /** Milliseconds since the epoch, from ISO-8601 text or epoch seconds (a JSON number or a string of digits). */

@@ -32,9 +32,7 @@ export async function parseRequest(req: IncomingMessage): Promise<ParsedRequest>
   const url = new URL(req.url ?? '/', 'http://emulator.invalid');
   const query = toRecord(url.searchParams);
   const contentType = (req.headers['content-type'] ?? '').toLowerCase();
-  const form = contentType.startsWith('application/x-www-form-urlencoded')
-    ? toRecord(new URLSearchParams(body.toString('utf8')))
-    : {};
+  const form = contentType.startsWith('application/x-www-form-urlencoded') ? toRecord(new URLSearchParams(body.toString('utf8'))) : {};
   const headers: Record<string, string[]> = {};
   for (const [name, values] of Object.entries(req.headersDistinct)) {
     if (values) headers[name.toLowerCase()] = values;

@@ -45,10 +45,7 @@ export function applyFault(res: ServerResponse, fault: StsFault): string {
       // Throttling.User status is UNCONFIRMED (facts A3, G); 400 by default. openapi-core maps any code containing
       // "Throttling" to ThrottlingError whatever the status.
       const retryAfter = String(fault.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
-      return sendError(
-        res,
-        new StsError(fault.status ?? 400, 'Throttling.User', THROTTLING_MESSAGE, { 'x-acs-retry-after': retryAfter }),
-      );
+      return sendError(res, new StsError(fault.status ?? 400, 'Throttling.User', THROTTLING_MESSAGE, { 'x-acs-retry-after': retryAfter }));
     }
     case 'html': {
       // What a proxy in front of STS returns; the SDK fails with a bare SyntaxError parsing it (node-stack.md).

@@ -19,8 +19,7 @@ export class StsError extends Error {
 }
 
 /** Documented prefix the credentials library parses (facts A3). */
-export const SIGNATURE_MISMATCH_PREFIX =
-  'Specified signature is not matched with our calculation. server string to sign is:';
+export const SIGNATURE_MISMATCH_PREFIX = 'Specified signature is not matched with our calculation. server string to sign is:';
 
 export const THROTTLING_MESSAGE = 'Request was denied due to user flow control.';
 
@@ -31,10 +30,10 @@ export const errors = {
   apiNotFound: (action: string) =>
     new StsError(404, 'InvalidApi.NotFound', `Specified api is not found, please check your url and method. (${action})`),
   // UNCONFIRMED code and status: a wrong Version is a routing miss like an unknown action.
-  invalidVersion: (version: string) =>
-    new StsError(400, 'InvalidVersion', `Specified parameter Version is not valid. (${version})`),
+  invalidVersion: (version: string) => new StsError(400, 'InvalidVersion', `Specified parameter Version is not valid. (${version})`),
   // No action at all: the generic code from the facts' gateway list.
-  missingAction: () => new StsError(400, 'MissingParameter', 'The input parameter "Action" that is mandatory for processing this request is not supplied.'),
+  missingAction: () =>
+    new StsError(400, 'MissingParameter', 'The input parameter "Action" that is mandatory for processing this request is not supplied.'),
   // Named parameters follow the documented `Missing<Name>` / "<Name> is mandatory for this action." pattern
   // (facts A3, MissingSecurityToken).
   missing: (name: string) => new StsError(400, `Missing${name}`, `${name} is mandatory for this action.`),
@@ -44,8 +43,7 @@ export const errors = {
     new StsError(400, 'IncompleteSignature', `The request signature does not conform to Aliyun standards. ${detail}`),
   // 404 chosen because the code says NotFound; real STS status UNCONFIRMED.
   accessKeyNotFound: () => new StsError(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.'),
-  signatureMismatch: (stringToSign: string) =>
-    new StsError(400, 'SignatureDoesNotMatch', SIGNATURE_MISMATCH_PREFIX + stringToSign),
+  signatureMismatch: (stringToSign: string) => new StsError(400, 'SignatureDoesNotMatch', SIGNATURE_MISMATCH_PREFIX + stringToSign),
   timestampFormat: (value: string) =>
     new StsError(400, 'InvalidTimeStamp.Format', `Specified time stamp or date value is not well formatted. (${value})`),
   timestampExpired: (value: string) =>
@@ -59,8 +57,7 @@ export const errors = {
 
   // --- AssumeRole validation (facts A3 table) ---
   roleArn: () => new StsError(400, 'InvalidParameter.RoleArn', 'The parameter RoleArn is wrongly formed.'),
-  roleSessionName: () =>
-    new StsError(400, 'InvalidParameter.RoleSessionName', 'The parameter RoleSessionName is wrongly formed.'),
+  roleSessionName: () => new StsError(400, 'InvalidParameter.RoleSessionName', 'The parameter RoleSessionName is wrongly formed.'),
   durationSeconds: (maxSeconds: number) =>
     new StsError(400, 'InvalidParameter.DurationSeconds', `The Min/Max value of DurationSeconds is 15min/${formatHours(maxSeconds)}.`),
   policySize: (maxChars: number) =>
@@ -70,10 +67,8 @@ export const errors = {
   // Not in the AssumeRole table; code from the SDK model's ExternalId constraint, status 400 like its siblings.
   externalId: () => new StsError(400, 'InvalidParameter.ExternalId', 'The parameter ExternalId is wrongly formed.'),
   // Generic form for parameters without a documented code of their own (e.g. SourceIdentity, UNCONFIRMED).
-  invalidParameter: (name: string) =>
-    new StsError(400, `InvalidParameter.${name}`, `The parameter ${name} is wrongly formed.`),
-  noPermission: () =>
-    new StsError(403, 'NoPermission', 'You are not authorized to do this action. You should be authorized by RAM.'),
+  invalidParameter: (name: string) => new StsError(400, `InvalidParameter.${name}`, `The parameter ${name} is wrongly formed.`),
+  noPermission: () => new StsError(403, 'NoPermission', 'You are not authorized to do this action. You should be authorized by RAM.'),
   roleNotFound: () => new StsError(404, 'EntityNotExist.Role', 'The specified Role not exists.'),
   internal: () => new StsError(500, 'InternalError', 'STS Server Internal Error happened.'),
 };

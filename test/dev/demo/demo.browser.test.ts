@@ -101,12 +101,15 @@ describe.skipIf(skip)('demo page in headless Chromium', { timeout: 60_000 }, () 
 
   it('shows the broker refusing a disallowed type and a file too large, and uploads neither', async () => {
     // Built inside the page: sending 20 MiB through the DevTools protocol would cost seconds for nothing.
-    await page.evaluate((hugeSize) => {
-      const files = new DataTransfer();
-      files.items.add(new File(['MZ not really'], 'tool.exe', { type: 'application/octet-stream' }));
-      files.items.add(new File([new Uint8Array(hugeSize)], 'huge.pdf', { type: 'application/pdf' }));
-      (document.getElementById('files') as HTMLInputElement).files = files.files;
-    }, 20 * 1024 * 1024 + 1);
+    await page.evaluate(
+      (hugeSize) => {
+        const files = new DataTransfer();
+        files.items.add(new File(['MZ not really'], 'tool.exe', { type: 'application/octet-stream' }));
+        files.items.add(new File([new Uint8Array(hugeSize)], 'huge.pdf', { type: 'application/pdf' }));
+        (document.getElementById('files') as HTMLInputElement).files = files.files;
+      },
+      20 * 1024 * 1024 + 1,
+    );
     await page.click('#upload');
     const exe = page.locator('li[data-file="tool.exe"][data-state="refused"]');
     const huge = page.locator('li[data-file="huge.pdf"][data-state="refused"]');

@@ -77,7 +77,10 @@ describe('local mode', () => {
 
   it('refuses a malformed LOCAL_PARTNER_API_KEY at start-up, naming the variable', async () => {
     await expect(
-      startLocalStack({ ports: { broker: 0, sts: 0, oss: 0 }, env: { ...process.env, LOCAL_PARTNER_API_KEY: 'no dot', LOG_LEVEL: 'silent' } }),
+      startLocalStack({
+        ports: { broker: 0, sts: 0, oss: 0 },
+        env: { ...process.env, LOCAL_PARTNER_API_KEY: 'no dot', LOG_LEVEL: 'silent' },
+      }),
     ).rejects.toSatisfy((e: unknown) => e instanceof ConfigError && e.problems[0]!.startsWith('LOCAL_PARTNER_API_KEY:'));
   });
 

@@ -154,5 +154,10 @@ export async function closedPort(): Promise<number> {
 /** A clock the test moves by hand. */
 export function manualClock(start = Date.UTC(2026, 10, 22, 10, 0, 0)): { now(): number; advance(ms: number): void } {
   let t = start;
-  return { now: () => t, advance: (ms) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }

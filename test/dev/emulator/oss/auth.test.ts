@@ -46,7 +46,9 @@ describe.each(MODES)('$name', (mode) => {
   it('tampered token → InvalidSecurityToken', async () => {
     const t = creds.securityToken;
     const flipped = t.slice(0, 20) + (t[20] === 'A' ? 'B' : 'A') + t.slice(21);
-    const err = await thrown(() => ossClient(env.oss, { ...creds, securityToken: flipped }, mode).put('users/alice/x.txt', Buffer.from('x')));
+    const err = await thrown(() =>
+      ossClient(env.oss, { ...creds, securityToken: flipped }, mode).put('users/alice/x.txt', Buffer.from('x')),
+    );
     expect(err.code).toBe('InvalidSecurityToken');
   });
 
@@ -93,7 +95,11 @@ describe('request shape', () => {
     const res = await raw(env.oss, {
       method: 'PUT',
       path: `/${BUCKET}/users/alice/date.txt`,
-      headers: { date, 'x-oss-security-token': creds.securityToken, authorization: `OSS ${creds.accessKeyId}:${signV1(creds.accessKeySecret, sts)}` },
+      headers: {
+        date,
+        'x-oss-security-token': creds.securityToken,
+        authorization: `OSS ${creds.accessKeyId}:${signV1(creds.accessKeySecret, sts)}`,
+      },
       body: 'd',
     });
     expect(res.status).toBe(200);
@@ -105,7 +111,11 @@ describe('request shape', () => {
     const res = await raw(env.oss, {
       method: 'GET',
       path: `/${BUCKET}/?prefix=users%2Falice%2F&max-keys=5`,
-      headers: { 'x-oss-date': date, 'x-oss-security-token': creds.securityToken, authorization: `OSS ${creds.accessKeyId}:${signV1(creds.accessKeySecret, sts)}` },
+      headers: {
+        'x-oss-date': date,
+        'x-oss-security-token': creds.securityToken,
+        authorization: `OSS ${creds.accessKeyId}:${signV1(creds.accessKeySecret, sts)}`,
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body).toContain('<ListBucketResult>');

@@ -75,7 +75,12 @@ describe('actual requests', () => {
   });
 
   it('errors carry the CORS headers too, so a page can read the refusal', async () => {
-    const res = await raw(env.oss, { method: 'PUT', path: `/${BUCKET}/users/alice/x`, headers: { origin: 'http://app.example' }, body: 'x' });
+    const res = await raw(env.oss, {
+      method: 'PUT',
+      path: `/${BUCKET}/users/alice/x`,
+      headers: { origin: 'http://app.example' },
+      body: 'x',
+    });
     expect(res.status).toBe(403);
     expect(res.headers['access-control-allow-origin']).toBe('http://app.example');
   });

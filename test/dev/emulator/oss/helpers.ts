@@ -71,8 +71,7 @@ export interface Env {
   close(): Promise<void>;
 }
 
-const StsClass: typeof Sts.default =
-  typeof (Sts as unknown) === 'function' ? (Sts as unknown as typeof Sts.default) : Sts.default;
+const StsClass: typeof Sts.default = typeof (Sts as unknown) === 'function' ? (Sts as unknown as typeof Sts.default) : Sts.default;
 
 export async function startEnv(ossOptions: Partial<OssEmulatorOptions> = {}): Promise<Env> {
   const sealKey = randomBytes(32);
@@ -90,15 +89,15 @@ export async function startEnv(ossOptions: Partial<OssEmulatorOptions> = {}): Pr
     buckets: [
       {
         name: BUCKET,
-        cors: [{ allowedOrigins: ['http://app.example'], allowedMethods: ['GET', 'PUT', 'POST'], allowedHeaders: ['*'], maxAgeSeconds: 600 }],
+        cors: [
+          { allowedOrigins: ['http://app.example'], allowedMethods: ['GET', 'PUT', 'POST'], allowedHeaders: ['*'], maxAgeSeconds: 600 },
+        ],
       },
       { name: OTHER_BUCKET },
     ],
     ...ossOptions,
   });
-  const client = new StsClass(
-    new $OpenApiUtil.Config({ ...caller, endpoint: sts.endpoint, protocol: 'http' }),
-  );
+  const client = new StsClass(new $OpenApiUtil.Config({ ...caller, endpoint: sts.endpoint, protocol: 'http' }));
   return {
     sts,
     oss,

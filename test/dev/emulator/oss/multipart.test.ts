@@ -70,9 +70,7 @@ describe('CompleteMultipartUpload refusals', () => {
       ]),
     );
     expect(err.code).toBe('InvalidPart');
-    const missing = await thrown(() =>
-      client.completeMultipartUpload('users/alice/c1.bin', uploadId, [{ number: 3, etag: e1 }]),
-    );
+    const missing = await thrown(() => client.completeMultipartUpload('users/alice/c1.bin', uploadId, [{ number: 3, etag: e1 }]));
     expect(missing.code).toBe('InvalidPart');
   });
 
@@ -104,9 +102,7 @@ describe('CompleteMultipartUpload refusals', () => {
     ]);
     expect(ok.res.status).toBe(200);
     expect(env.oss.objects.get(BUCKET, 'users/alice/c3.bin')?.body.length).toBe(100 * 1024 + 10);
-    const gone = await thrown(() =>
-      client.completeMultipartUpload('users/alice/c3.bin', uploadId, [{ number: 1, etag: e1 }]),
-    );
+    const gone = await thrown(() => client.completeMultipartUpload('users/alice/c3.bin', uploadId, [{ number: 1, etag: e1 }]));
     expect(gone.code).toBe('NoSuchUpload');
   });
 

@@ -92,7 +92,10 @@ function v1Fields(policy: object, c: Creds = creds): Field[] {
 /** V4 fields as the ali-oss README builds them, signed by ali-oss's signPostObjectPolicyV4. */
 function v4Fields(conditions: (base: Record<string, string>) => object, date = new Date()): Field[] {
   const client = ossClient(env.oss, creds) as unknown as { signPostObjectPolicyV4(p: object, d: Date): string };
-  const iso = date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const iso = date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const credential = `${creds.accessKeyId}/${iso.slice(0, 8)}/cn-hangzhou/oss/aliyun_v4_request`;
   const base = {
     'x-oss-credential': credential,
@@ -133,7 +136,9 @@ describe('PostObject V1', () => {
   });
 
   it('an oversized file is EntityTooLarge; an empty one EntityTooSmall', async () => {
-    const big = await post(multipart([['key', 'users/alice/big.png'], ['Content-Type', 'image/png'], ...v1Fields(basePolicy())], png(1025)));
+    const big = await post(
+      multipart([['key', 'users/alice/big.png'], ['Content-Type', 'image/png'], ...v1Fields(basePolicy())], png(1025)),
+    );
     expect(big.status).toBe(400);
     expect(xmlCode(big.body)).toBe('EntityTooLarge');
     const empty = await post(multipart([['key', 'users/alice/e.png'], ['Content-Type', 'image/png'], ...v1Fields(basePolicy())], png(0)));
@@ -152,13 +157,28 @@ describe('PostObject V1', () => {
     const gif = await post(multipart([['key', 'users/alice/x.gif'], ['Content-Type', 'image/gif'], ...v1Fields(basePolicy())], png()));
     expect(gif.status).toBe(403);
     expect(gif.body).toContain('["in", "$content-type", ["image/png","image/jpeg"]]');
-    const policy = basePolicy([['not-in', '$cache-control', ['no-cache']], ['eq', '$success_action_status', '201']]);
+    const policy = basePolicy([
+      ['not-in', '$cache-control', ['no-cache']],
+      ['eq', '$success_action_status', '201'],
+    ]);
     const noCache = await post(
-      multipart([['key', 'users/alice/c.png'], ['Content-Type', 'image/png'], ['Cache-Control', 'no-cache'], ['success_action_status', '201'], ...v1Fields(policy)], png()),
+      multipart(
+        [
+          ['key', 'users/alice/c.png'],
+          ['Content-Type', 'image/png'],
+          ['Cache-Control', 'no-cache'],
+          ['success_action_status', '201'],
+          ...v1Fields(policy),
+        ],
+        png(),
+      ),
     );
     expect(noCache.body).toContain('["not-in", "$cache-control", ["no-cache"]]');
     const wrongStatus = await post(
-      multipart([['key', 'users/alice/c.png'], ['Content-Type', 'image/png'], ['success_action_status', '200'], ...v1Fields(policy)], png()),
+      multipart(
+        [['key', 'users/alice/c.png'], ['Content-Type', 'image/png'], ['success_action_status', '200'], ...v1Fields(policy)],
+        png(),
+      ),
     );
     expect(wrongStatus.body).toContain('["eq", "$success_action_status", "201"]');
     // With the file part's own Content-Type and no form field, the part's type is the one checked.
@@ -213,7 +233,10 @@ describe('PostObject V4', () => {
   });
 
   it('uploads with success_action_status 200', async () => {
-    const form = multipart([['key', 'users/alice/v4.png'], ['Content-Type', 'image/png'], ['success_action_status', '200'], ...v4Fields((b) => conditions(b))], png());
+    const form = multipart(
+      [['key', 'users/alice/v4.png'], ['Content-Type', 'image/png'], ['success_action_status', '200'], ...v4Fields((b) => conditions(b))],
+      png(),
+    );
     const res = await post(form);
     expect(res.status).toBe(200);
     expect(env.oss.objects.get(BUCKET, 'users/alice/v4.png')).toBeDefined();
@@ -233,7 +256,9 @@ describe('PostObject V4', () => {
 
   it('an expired V4 policy is AccessDenied', async () => {
     const fields = v4Fields((b) => ({ ...conditions(b), expiration: new Date(Date.now() - 60_000).toISOString() }));
-    const res = await post(multipart([['key', 'users/alice/x.png'], ['Content-Type', 'image/png'], ['success_action_status', '200'], ...fields], png()));
+    const res = await post(
+      multipart([['key', 'users/alice/x.png'], ['Content-Type', 'image/png'], ['success_action_status', '200'], ...fields], png()),
+    );
     expect(res.body).toContain('Policy expired.');
   });
 });

@@ -71,7 +71,11 @@ const documented: [string, unknown, Req[]][] = [
     {
       Version: '1',
       Statement: [
-        { Effect: 'Allow', Action: ['oss:ListBuckets', 'oss:GetBucketStat', 'oss:GetBucketInfo', 'oss:GetBucketTagging', 'oss:GetBucketAcl'], Resource: ['acs:oss:*:*:*'] },
+        {
+          Effect: 'Allow',
+          Action: ['oss:ListBuckets', 'oss:GetBucketStat', 'oss:GetBucketInfo', 'oss:GetBucketTagging', 'oss:GetBucketAcl'],
+          Resource: ['acs:oss:*:*:*'],
+        },
         { Effect: 'Allow', Action: ['oss:GetObject', 'oss:GetObjectAcl'], Resource: ['acs:oss:*:*:myphotos/hangzhou/2015/*'] },
         {
           Effect: 'Allow',
@@ -98,7 +102,12 @@ const documented: [string, unknown, Req[]][] = [
     {
       Version: '1',
       Statement: [
-        { Effect: 'Allow', Action: ['oss:ListObjects', 'oss:GetObject'], Resource: ['acs:oss:*:*:myphotos', 'acs:oss:*:*:myphotos/*'], Condition: { IpAddress: { 'acs:SourceIp': ['192.168.0.0/16', '172.16.0.0/12'] } } },
+        {
+          Effect: 'Allow',
+          Action: ['oss:ListObjects', 'oss:GetObject'],
+          Resource: ['acs:oss:*:*:myphotos', 'acs:oss:*:*:myphotos/*'],
+          Condition: { IpAddress: { 'acs:SourceIp': ['192.168.0.0/16', '172.16.0.0/12'] } },
+        },
       ],
     },
     [
@@ -113,7 +122,12 @@ const documented: [string, unknown, Req[]][] = [
     {
       Statement: [
         { Action: 'ecs:*', Resource: '*', Effect: 'Allow' },
-        { Action: 'ecs:*', Effect: 'Deny', Resource: '*', Condition: { NotIpAddress: { 'acs:SourceIp': ['192.0.2.0/24', '203.0.113.2'] } } },
+        {
+          Action: 'ecs:*',
+          Effect: 'Deny',
+          Resource: '*',
+          Condition: { NotIpAddress: { 'acs:SourceIp': ['192.0.2.0/24', '203.0.113.2'] } },
+        },
       ],
       Version: '1',
     },
@@ -126,7 +140,17 @@ const documented: [string, unknown, Req[]][] = [
   ],
   [
     '[TIME] ECS until 2019-08-12 17:00 UTC+8',
-    { Statement: [{ Action: 'ecs:*', Effect: 'Allow', Resource: '*', Condition: { DateLessThan: { 'acs:CurrentTime': '2019-08-12T17:00:00+08:00' } } }], Version: '1' },
+    {
+      Statement: [
+        {
+          Action: 'ecs:*',
+          Effect: 'Allow',
+          Resource: '*',
+          Condition: { DateLessThan: { 'acs:CurrentTime': '2019-08-12T17:00:00+08:00' } },
+        },
+      ],
+      Version: '1',
+    },
     [
       ['ecs:DescribeInstances', '*', { 'acs:CurrentTime': '2019-08-12T08:59:59Z' }, 'allow'],
       ['ecs:DescribeInstances', '*', { 'acs:CurrentTime': '2019-08-12T16:59:59+08:00' }, 'allow'],
@@ -170,7 +194,9 @@ describe('wildcards', () => {
   it('a pathological pattern does not blow up (no regex backtracking)', () => {
     const p = policy('oss:*', `acs:oss:*:*:b/${'*a'.repeat(30)}b`);
     const started = Date.now();
-    expect(evaluatePolicy(p, { action: 'oss:GetObject', resource: `acs:oss:*:*:b/${'a'.repeat(5000)}`, context: {} })).toBe('implicit_deny');
+    expect(evaluatePolicy(p, { action: 'oss:GetObject', resource: `acs:oss:*:*:b/${'a'.repeat(5000)}`, context: {} })).toBe(
+      'implicit_deny',
+    );
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });
@@ -199,8 +225,13 @@ describe('explicit deny, NotAction, NotResource', () => {
   it('Deny wins whatever the statement order', () => {
     const deny = { Effect: 'Deny', Action: 'oss:*', Resource: '*' };
     const allowAll = { Effect: 'Allow', Action: '*', Resource: '*' };
-    for (const Statement of [[deny, allowAll], [allowAll, deny]]) {
-      expect(evaluatePolicy(parsePolicy({ Version: '1', Statement }), { action: 'oss:GetObject', resource: 'x', context: {} })).toBe('explicit_deny');
+    for (const Statement of [
+      [deny, allowAll],
+      [allowAll, deny],
+    ]) {
+      expect(evaluatePolicy(parsePolicy({ Version: '1', Statement }), { action: 'oss:GetObject', resource: 'x', context: {} })).toBe(
+        'explicit_deny',
+      );
     }
   });
 });
@@ -216,7 +247,11 @@ describe('evaluateSession: session policy ∩ role policy', () => {
   const session = parsePolicy({
     Version: '1',
     Statement: [
-      { Effect: 'Allow', Action: ['oss:PutObject', 'oss:DeleteObject'], Resource: ['acs:oss:*:*:bucket/uploads/alice/*', 'acs:oss:*:*:other/*', 'acs:oss:*:*:bucket/frozen/*'] },
+      {
+        Effect: 'Allow',
+        Action: ['oss:PutObject', 'oss:DeleteObject'],
+        Resource: ['acs:oss:*:*:bucket/uploads/alice/*', 'acs:oss:*:*:other/*', 'acs:oss:*:*:bucket/frozen/*'],
+      },
       { Effect: 'Deny', Action: 'oss:PutObject', Resource: 'acs:oss:*:*:bucket/uploads/alice/locked/*' },
     ],
   });
@@ -278,13 +313,11 @@ describe('confinement property', () => {
   });
 
   it('the same holds when the resource is one character off a match', () => {
-    const near = fc
-      .tuple(fc.string({ maxLength: 5 }), fc.nat(20), fc.string({ maxLength: 1 }))
-      .map(([rest, at, ch]) => {
-        const base = `acs:oss:*:1234:b/p/${rest}`;
-        const i = Math.min(at, base.length);
-        return base.slice(0, i) + ch + base.slice(i + 1);
-      });
+    const near = fc.tuple(fc.string({ maxLength: 5 }), fc.nat(20), fc.string({ maxLength: 1 })).map(([rest, at, ch]) => {
+      const base = `acs:oss:*:1234:b/p/${rest}`;
+      const i = Math.min(at, base.length);
+      return base.slice(0, i) + ch + base.slice(i + 1);
+    });
     fc.assert(
       fc.property(near, (r) => {
         const decision = evaluatePolicy(policy, { action: 'oss:GetObject', resource: r, context: {} });

@@ -4,12 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  CONDITION_OPERATORS,
-  parsePolicy,
-  parsePolicyText,
-  PolicyGrammarError,
-} from '../../../../dev/emulator/policy/index.js';
+import { CONDITION_OPERATORS, parsePolicy, parsePolicyText, PolicyGrammarError } from '../../../../dev/emulator/policy/index.js';
 
 const allow = { Effect: 'Allow', Action: 'oss:PutObject', Resource: 'acs:oss:*:*:b/u/*' };
 const doc = (statement: unknown) => ({ Version: '1', Statement: [statement] });
@@ -23,10 +18,36 @@ describe('parsePolicy accepts', () => {
     ['action wildcards', doc({ ...allow, Action: ['*', 'oss:*', 'oss:Get?bject', '*:List*'] })],
     ['an empty string as a condition value (doc: oss:Prefix "")', withCondition({ StringLike: { 'oss:Prefix': ['', 'a/'] } })],
     ['numbers for Numeric operators', withCondition({ NumericLessThanEquals: { 'oss:MaxKeys': [100, '1e3', '-2.5'] } })],
-    ['ISO dates with offsets and epoch seconds', withCondition({ DateLessThan: { 'acs:CurrentTime': ['2019-08-12T17:00:00+08:00', '2030-01-01', 1893456000, '1893456000'] } })],
+    [
+      'ISO dates with offsets and epoch seconds',
+      withCondition({ DateLessThan: { 'acs:CurrentTime': ['2019-08-12T17:00:00+08:00', '2030-01-01', 1893456000, '1893456000'] } }),
+    ],
     ['booleans as JSON or strings', withCondition({ Bool: { 'acs:SecureTransport': [true, 'false', 'TRUE'] } })],
-    ['IPv4 and IPv6 addresses and CIDRs', withCondition({ IpAddress: { 'acs:SourceIp': ['10.0.0.0/8', '203.0.113.2', '2001:db8::/32', '::1', '::ffff:192.0.2.1'] } })],
-    ['every documented operator', withCondition(Object.fromEntries([...CONDITION_OPERATORS].map((op) => [op, { k: op.startsWith('Numeric') ? 1 : op.startsWith('Date') ? '2020-01-01T00:00:00Z' : op === 'Bool' ? 'true' : op.includes('Ip') ? '10.0.0.1' : 'v' }])))],
+    [
+      'IPv4 and IPv6 addresses and CIDRs',
+      withCondition({ IpAddress: { 'acs:SourceIp': ['10.0.0.0/8', '203.0.113.2', '2001:db8::/32', '::1', '::ffff:192.0.2.1'] } }),
+    ],
+    [
+      'every documented operator',
+      withCondition(
+        Object.fromEntries(
+          [...CONDITION_OPERATORS].map((op) => [
+            op,
+            {
+              k: op.startsWith('Numeric')
+                ? 1
+                : op.startsWith('Date')
+                  ? '2020-01-01T00:00:00Z'
+                  : op === 'Bool'
+                    ? 'true'
+                    : op.includes('Ip')
+                      ? '10.0.0.1'
+                      : 'v',
+            },
+          ]),
+        ),
+      ),
+    ],
   ])('%s', (_name, document) => {
     const parsed = parsePolicy(document);
     expect(parsed.statements.length).toBeGreaterThan(0);
@@ -111,14 +132,21 @@ describe('parsePolicyText', () => {
 
   it('never throws anything but PolicyGrammarError, whatever the text (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(doc(v)))), (text) => {
-        try {
-          parsePolicyText(text);
-          return true;
-        } catch (error) {
-          return error instanceof PolicyGrammarError;
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(doc(v))),
+        ),
+        (text) => {
+          try {
+            parsePolicyText(text);
+            return true;
+          } catch (error) {
+            return error instanceof PolicyGrammarError;
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -124,9 +124,18 @@ describe('condition operators', () => {
     expect(operators.size).toBe(21);
     for (const op of operators) {
       const mine = rows.filter((row) => row[0] === op);
-      expect(mine.some((row) => row[3] === MISSING), op).toBe(true);
-      expect(mine.some((row) => row[3] !== MISSING && row[4]), op).toBe(true);
-      expect(mine.some((row) => row[3] !== MISSING && !row[4]), op).toBe(true);
+      expect(
+        mine.some((row) => row[3] === MISSING),
+        op,
+      ).toBe(true);
+      expect(
+        mine.some((row) => row[3] !== MISSING && row[4]),
+        op,
+      ).toBe(true);
+      expect(
+        mine.some((row) => row[3] !== MISSING && !row[4]),
+        op,
+      ).toBe(true);
     }
   });
 });
@@ -156,7 +165,11 @@ describe('condition combination (facts C: values ORed, keys ANDed, operators AND
     ['a key of an operator is missing (AND)', { 'oss:Prefix': 'b/x', 'acs:SourceIp': '10.9.9.9' }, 'implicit_deny'],
     ['another operator fails (AND)', { ...good, 'acs:SourceIp': '11.0.0.1' }, 'implicit_deny'],
     ['no value of the ORed list matches', { ...good, 'oss:Prefix': 'c/x' }, 'implicit_deny'],
-    ['keys named in another case (RAM keys are case-insensitive)', { 'OSS:PREFIX': 'a/1', 'oss:delimiter': '/', 'ACS:SourceIP': '10.0.0.1' }, 'allow'],
+    [
+      'keys named in another case (RAM keys are case-insensitive)',
+      { 'OSS:PREFIX': 'a/1', 'oss:delimiter': '/', 'ACS:SourceIP': '10.0.0.1' },
+      'allow',
+    ],
     ['a multi-valued request key: any value may match', { ...good, 'acs:SourceIp': ['11.0.0.1', '10.0.0.1'] }, 'allow'],
     ['an empty value list counts as missing', { ...good, 'acs:SourceIp': [] }, 'implicit_deny'],
     ['an undefined value counts as missing', { ...good, 'acs:SourceIp': undefined }, 'implicit_deny'],

@@ -49,7 +49,13 @@ describe('session policies built by the broker', () => {
     const p = compile(grant);
     expect(can(p, 'oss:PutObject', object('uploads/acme/alice/me.png'))).toBe(true);
     expect(can(p, 'oss:PutObject', object('uploads/acme/alice/sub/dir/me.png'))).toBe(true);
-    for (const key of ['uploads/acme/bob/me.png', 'uploads/acme/alice', 'uploads/acme/alicex/me.png', 'me.png', 'UPLOADS/acme/alice/me.png']) {
+    for (const key of [
+      'uploads/acme/bob/me.png',
+      'uploads/acme/alice',
+      'uploads/acme/alicex/me.png',
+      'me.png',
+      'UPLOADS/acme/alice/me.png',
+    ]) {
       expect(can(p, 'oss:PutObject', object(key)), key).toBe(false);
     }
     expect(can(p, 'oss:PutObject', object('uploads/acme/alice/me.png', 'otherbucket'))).toBe(false);
@@ -107,7 +113,10 @@ describe('session policies built by the broker', () => {
   });
 
   it('intersected with a role that may write the whole bucket, the token still reaches only its prefix', () => {
-    const role = parsePolicy({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'oss:*', Resource: ['acs:oss:*:*:examplebucket', 'acs:oss:*:*:examplebucket/*'] }] });
+    const role = parsePolicy({
+      Version: '1',
+      Statement: [{ Effect: 'Allow', Action: 'oss:*', Resource: ['acs:oss:*:*:examplebucket', 'acs:oss:*:*:examplebucket/*'] }],
+    });
     const session = compile({ ...grant, operations: ['put', 'get', 'list'] });
     const ask = (action: string, resource: string, context: Record<string, ContextValue> = {}) =>
       evaluateSession({ sessionPolicy: session, rolePolicy: role }, { action, resource, context });

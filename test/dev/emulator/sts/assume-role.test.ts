@@ -90,9 +90,7 @@ describe('AssumeRole success', () => {
   });
 
   it('matches the role name case-insensitively', async () => {
-    const response = await sdkClient(emulator, keys).assumeRole(
-      assumeRoleRequest({ roleArn: 'acs:ram::1234567890123456:role/Uploader' }),
-    );
+    const response = await sdkClient(emulator, keys).assumeRole(assumeRoleRequest({ roleArn: 'acs:ram::1234567890123456:role/Uploader' }));
     expect(response.body!.assumedRoleUser!.arn).toBe(`${ROLE_ARN}/alice`);
   });
 
@@ -110,12 +108,9 @@ describe('AssumeRole success', () => {
 
   it('accepts RPC v1 parameters in an x-www-form-urlencoded body (credentials / ali-oss style)', async () => {
     const policy = JSON.stringify(SESSION_POLICY);
-    const req = buildRpcRequest(
-      emulator.url,
-      { RoleArn: ROLE_ARN, RoleSessionName: 'bob', Policy: policy, DurationSeconds: '900' },
-      keys,
-      { bodyParams: ['RoleArn', 'RoleSessionName', 'Policy', 'DurationSeconds'] },
-    );
+    const req = buildRpcRequest(emulator.url, { RoleArn: ROLE_ARN, RoleSessionName: 'bob', Policy: policy, DurationSeconds: '900' }, keys, {
+      bodyParams: ['RoleArn', 'RoleSessionName', 'Policy', 'DurationSeconds'],
+    });
     expect(req.url).not.toContain('RoleArn');
     const res = await sendRaw(req);
     expect(res.status).toBe(200);
@@ -129,8 +124,19 @@ describe('AssumeRole success', () => {
   it('accepts everything, Signature included, in the body, with a millisecond Timestamp (ali-oss OSS.STS)', async () => {
     const req = buildRpcRequest(emulator.url, { RoleArn: ROLE_ARN, RoleSessionName: 'carol' }, keys, {
       common: { Timestamp: new Date().toISOString() },
-      bodyParams: ['Action', 'Format', 'Version', 'AccessKeyId', 'SignatureMethod', 'SignatureVersion',
-        'SignatureNonce', 'Timestamp', 'RoleArn', 'RoleSessionName', 'Signature'],
+      bodyParams: [
+        'Action',
+        'Format',
+        'Version',
+        'AccessKeyId',
+        'SignatureMethod',
+        'SignatureVersion',
+        'SignatureNonce',
+        'Timestamp',
+        'RoleArn',
+        'RoleSessionName',
+        'Signature',
+      ],
     });
     expect(req.url.endsWith('/?')).toBe(true);
     const res = await sendRaw(req);
@@ -138,9 +144,7 @@ describe('AssumeRole success', () => {
   });
 
   it('accepts a signed GET', async () => {
-    const res = await sendRaw(
-      buildRpcRequest(emulator.url, { RoleArn: ROLE_ARN, RoleSessionName: 'dave' }, keys, { method: 'GET' }),
-    );
+    const res = await sendRaw(buildRpcRequest(emulator.url, { RoleArn: ROLE_ARN, RoleSessionName: 'dave' }, keys, { method: 'GET' }));
     expect(res.status).toBe(200);
     expect((res.json.AssumedRoleUser as Record<string, string>).Arn).toBe(`${ROLE_ARN}/dave`);
   });

@@ -86,9 +86,7 @@ describe('authentication', () => {
   });
 
   it('rejects an unsupported ACS3 algorithm from the SDK', async () => {
-    const err = await thrown(() =>
-      sdkClient(emulator, keys, { signatureAlgorithm: 'ACS3-HMAC-SM3' }).assumeRole(assumeRoleRequest({})),
-    );
+    const err = await thrown(() => sdkClient(emulator, keys, { signatureAlgorithm: 'ACS3-HMAC-SM3' }).assumeRole(assumeRoleRequest({})));
     expect(err.code).toBe('IncompleteSignature');
   });
 

@@ -37,10 +37,7 @@ export function generateKeys(): TestKeys {
   };
 }
 
-export async function startTestEmulator(
-  keys: TestKeys,
-  extra: Partial<StsEmulatorOptions> = {},
-): Promise<StsEmulator> {
+export async function startTestEmulator(keys: TestKeys, extra: Partial<StsEmulatorOptions> = {}): Promise<StsEmulator> {
   return startStsEmulator({
     accessKeys: [{ accessKeyId: keys.accessKeyId, accessKeySecret: keys.accessKeySecret }],
     roles: [
@@ -57,8 +54,7 @@ export async function startTestEmulator(
  * The client class. Under plain Node ESM the default import is the CommonJS `module.exports` and the class is its
  * `.default` (node-stack.md); vitest's interop already unwraps it to the class. Accept both.
  */
-const StsClass: typeof Sts.default =
-  typeof (Sts as unknown) === 'function' ? (Sts as unknown as typeof Sts.default) : Sts.default;
+const StsClass: typeof Sts.default = typeof (Sts as unknown) === 'function' ? (Sts as unknown as typeof Sts.default) : Sts.default;
 
 export type StsClient = InstanceType<typeof Sts.default>;
 
@@ -144,7 +140,10 @@ export function buildRpcRequest(
     else all[k] = v;
   }
   const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  const canonical = Object.keys(all).sort().map((k) => `${enc(k)}=${enc(all[k] as string)}`).join('&');
+  const canonical = Object.keys(all)
+    .sort()
+    .map((k) => `${enc(k)}=${enc(all[k] as string)}`)
+    .join('&');
   const stringToSign = `${method}&%2F&${enc(canonical)}`;
   all.Signature = options.signature ?? createHmac('sha1', `${creds.accessKeySecret}&`).update(stringToSign).digest('base64');
 
@@ -216,7 +215,9 @@ export function buildAcs3Request(
     if (v === undefined) delete headers[k];
     else headers[k] = v;
   }
-  const qs = Object.entries(query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  const qs = Object.entries(query)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
   return { method, path: qs ? `/?${qs}` : '/', headers, body };
 }
 

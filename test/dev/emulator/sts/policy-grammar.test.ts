@@ -60,7 +60,10 @@ describe('checkPolicyText', () => {
     ['non-string Resource', JSON.stringify({ Version: '1', Statement: [{ ...allow, Resource: [1] }] })],
     ['malformed action', JSON.stringify({ Version: '1', Statement: [{ ...allow, Action: 'PutObject' }] })],
     ['unknown condition operator', JSON.stringify({ Version: '1', Statement: [{ ...allow, Condition: { StringMatches: { k: 'v' } } }] })],
-    ['IfExists operator (UNCONFIRMED for RAM)', JSON.stringify({ Version: '1', Statement: [{ ...allow, Condition: { StringEqualsIfExists: { k: 'v' } } }] })],
+    [
+      'IfExists operator (UNCONFIRMED for RAM)',
+      JSON.stringify({ Version: '1', Statement: [{ ...allow, Condition: { StringEqualsIfExists: { k: 'v' } } }] }),
+    ],
     ['empty Condition', JSON.stringify({ Version: '1', Statement: [{ ...allow, Condition: {} }] })],
     ['condition value object', JSON.stringify({ Version: '1', Statement: [{ ...allow, Condition: { Bool: { k: { x: 1 } } } }] })],
     ['condition empty value array', JSON.stringify({ Version: '1', Statement: [{ ...allow, Condition: { Bool: { k: [] } } }] })],
