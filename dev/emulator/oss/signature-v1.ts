@@ -79,10 +79,12 @@ export interface SignedRequest {
 /** `/<bucket>/<key>` (raw UTF-8 key) or `/<bucket>/`, plus `?` sorted sub-resources, valueless ones bare. */
 export function canonicalizedResource(req: SignedRequest): string {
   const path = req.bucket ? `/${req.bucket}/${req.key ?? ''}` : '/';
+  // Sorted by name, as ali-oss's buildCanonicalizedResource does: sorting the `k=v` strings instead would put
+  // `callback-var=…` before `callback=…`.
   const subs = req.query
     .filter(([k]) => SUB_RESOURCES.has(k))
-    .map(([k, v]) => (v === '' ? k : `${k}=${v}`))
-    .sort();
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => (v === '' ? k : `${k}=${v}`));
   return subs.length > 0 ? `${path}?${subs.join('&')}` : path;
 }
 
