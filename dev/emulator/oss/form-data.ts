@@ -34,7 +34,7 @@ function parseDisposition(value: string): { name?: string; filename?: string } {
   return out;
 }
 
-/** Throws MalformedPOSTRequest, IncorrectNumberOfFilesInPOSTRequest. */
+/** Throws MalformedPOSTRequest (also for a field after the file), IncorrectNumberOfFilesInPOSTRequest. */
 export function parseForm(body: Buffer, boundary: string): ParsedForm {
   const delimiter = Buffer.from(`--${boundary}`);
   const fields = new Map<string, string>();
@@ -59,7 +59,10 @@ export function parseForm(body: Buffer, boundary: string): ParsedForm {
     if (!disposition.name) throw ossError(ERRORS.malformedPost);
     const data = body.subarray(headerEnd + 4, next);
     const name = disposition.name.toLowerCase();
-    if (file) throw ossError(ERRORS.invalidArgument, {}, 'The file field must be the last field in the form.');
+    // A field after the file is a malformed form: https://www.alibabacloud.com/help/en/oss/user-guide/0006-00000104
+    // ("the file form field is not the last form field"), listed under MalformedPOSTRequest in
+    // https://www.alibabacloud.com/help/en/oss/how-to-handle-common-errors-when-the-postobject-operation-is-called.
+    if (file) throw ossError(ERRORS.malformedPost);
     if (name === 'file') {
       file = { filename: disposition.filename ?? '', contentType: headers.get('content-type'), data: Buffer.from(data) };
     } else {

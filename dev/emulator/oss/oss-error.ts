@@ -2,7 +2,8 @@
  * The error table: every OSS error this emulator answers, with its HTTP status and message as the service documents
  * them (facts D1 "STS-related OSS errors", D5 error codes; object naming errors from
  * https://www.alibabacloud.com/help/doc-detail/185228.htm "InvalidObjectName"; PostObject errors from
- * https://www.alibabacloud.com/help/doc-detail/42976.htm and the 0006-000002xx EC pages).
+ * https://www.alibabacloud.com/help/doc-detail/42976.htm and the 0006-000002xx EC pages, e.g.
+ * https://help.aliyun.com/zh/oss/user-guide/0006-00000228 for "Extra input fields").
  */
 import { randomBytes } from 'node:crypto';
 
@@ -45,6 +46,7 @@ export const ERRORS = {
     "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
   ),
   corsMissingInfo: e('AccessForbidden', 403, 'CORSResponse: Insufficient information. Origin request header needed.'),
+  postExtraFields: e('AccessDenied', 403, 'Invalid according to Policy: Extra input fields: '),
   badDigest: e('InvalidDigest', 400, 'The Content-MD5 you specified was invalid.'),
   entityTooLarge: e('EntityTooLarge', 400, 'Your proposed upload exceeds the maximum allowed size.'),
   entityTooSmall: e('EntityTooSmall', 400, 'Your proposed upload is smaller than the minimum allowed size.'),

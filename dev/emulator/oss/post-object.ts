@@ -26,8 +26,25 @@ export interface PostObjectContext {
   facts: RequestFacts;
 }
 
+export interface PostObjectResult {
+  reply: Reply;
+  key: string;
+}
+
 /** Facts D5: a V4 form's x-oss-date may not be in the future beyond the skew, nor older than 7 days. */
 const MAX_POST_AGE_MS = 7 * 24 * 3600 * 1000;
+/**
+ * The V4 signature fields a policy must name, else "Extra input fields" (https://help.aliyun.com/zh/oss/user-guide/0006-00000228).
+ * The token is included: the V4 signing guide and ali-oss's README both pin `x-oss-security-token` in the policy; that
+ * OSS refuses a form whose policy omits it is this emulator's reading, not a documented sentence.
+ */
+const V4_POLICY_FIELDS = ['x-oss-signature-version', 'x-oss-credential', 'x-oss-date', 'x-oss-security-token'];
+
+interface Verified {
+  session: SealedTokenPayload;
+  policy: string;
+  mustCover: readonly string[];
+}
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -43,7 +60,7 @@ function required(fields: ReadonlyMap<string, string>, names: string[], scheme: 
   return values as string[];
 }
 
-function verify(fields: ReadonlyMap<string, string>, ctx: PostObjectContext): { session: SealedTokenPayload; policy: string } {
+function verify(fields: ReadonlyMap<string, string>, ctx: PostObjectContext): Verified {
   const token = fields.get('x-oss-security-token');
   const now = ctx.facts.nowMs;
   if (fields.has('x-oss-signature-version')) {
@@ -67,17 +84,17 @@ function verify(fields: ReadonlyMap<string, string>, ctx: PostObjectContext): { 
     if (!same(v4Sign(session.accessKeySecret, date, region, policy, product), signature)) {
       throw ossError(ERRORS.signatureDoesNotMatch, mismatchDetails(policy, accessKeyId, signature));
     }
-    return { session, policy };
+    return { session, policy, mustCover: V4_POLICY_FIELDS };
   }
   if (!['ossaccesskeyid', 'policy', 'signature'].some((n) => fields.has(n))) throw ossError(ERRORS.accessDeniedAnonymous);
   const [accessKeyId, policy, signature] = required(fields, ['ossaccesskeyid', 'policy', 'signature'], 'V1') as [string, string, string];
   const session = openSession(token, accessKeyId, ctx.sealKey, now);
   const expected = createHmac('sha1', session.accessKeySecret).update(policy, 'utf8').digest('base64');
   if (!same(expected, signature)) throw ossError(ERRORS.signatureDoesNotMatch, mismatchDetails(policy, accessKeyId, signature));
-  return { session, policy };
+  return { session, policy, mustCover: [] };
 }
 
-export function postObject(bucket: string, contentType: string | undefined, body: Buffer, ctx: PostObjectContext): Reply {
+export function postObject(bucket: string, contentType: string | undefined, body: Buffer, ctx: PostObjectContext): PostObjectResult {
   const boundary = boundaryOf(contentType);
   if (!boundary) throw ossError(ERRORS.notMultipart);
   const { fields, file } = parseForm(body, boundary);
@@ -85,11 +102,11 @@ export function postObject(bucket: string, contentType: string | undefined, body
   if (rawKey === undefined) throw ossError(ERRORS.invalidArgument, {}, "Bucket POST must contain a field named 'key'.");
   if (file.data.length > ctx.maxObjectBytes) throw ossError(ERRORS.entityTooLarge);
 
-  const { session, policy } = verify(fields, ctx);
+  const { session, policy, mustCover } = verify(fields, ctx);
   const effective = new Map(fields);
   effective.set('bucket', bucket);
   if (!effective.has('content-type') && file.contentType) effective.set('content-type', file.contentType);
-  checkPostPolicy(policy, { fields: effective, fileSize: file.data.length, nowMs: ctx.facts.nowMs });
+  checkPostPolicy(policy, { fields: effective, fileSize: file.data.length, nowMs: ctx.facts.nowMs, mustCover });
 
   const key = checkObjectKey(rawKey.split('${filename}').join(file.filename));
   authorize(session, { action: 'oss:PutObject', resource: objectArn(bucket, key), context: buildContext(ctx.facts) });
@@ -109,8 +126,7 @@ export function postObject(bucket: string, contentType: string | undefined, body
   const status = fields.get('success_action_status');
   if (status === '201') {
     const location = `/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
-    return xmlReply('PostResponse', { Bucket: bucket, Location: location, Key: key, ETag: etag }, 201, headers);
+    return { reply: xmlReply('PostResponse', { Bucket: bucket, Location: location, Key: key, ETag: etag }, 201, headers), key };
   }
-  if (status === '200') return { status: 200, headers };
-  return { status: 204, headers };
+  return { reply: { status: status === '200' ? 200 : 204, headers }, key };
 }

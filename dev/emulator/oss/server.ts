@@ -98,7 +98,7 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
         maxObjectBytes,
         maxSkewMs,
         facts,
-      });
+      }).reply;
     }
     const signed: SignedRequest = { method, headers: flatHeaders(req), bucket: target.bucket, key: target.key, query: target.query };
     const session = authenticate(signed, { sealKey: options.sealKey, nowMs, maxSkewMs });

@@ -5,7 +5,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUCKET, ossClient, raw, startEnv, xmlCode, type Creds, type Env, type RawResponse } from './helpers.js';
+import {
+  type Field,
+  type Form,
+  inAnHour,
+  multipart,
+  png,
+  post as postForm,
+  v1Fields as signV1Form,
+  v4Fields as signV4Form,
+} from './forms.js';
+import { BUCKET, raw, startEnv, xmlCode, type Creds, type Env } from './helpers.js';
 
 let env: Env;
 let creds: Creds;
@@ -16,51 +26,9 @@ beforeAll(async () => {
 });
 afterAll(async () => env.close());
 
-type Field = [string, string];
-interface FilePart {
-  name?: string;
-  filename: string;
-  contentType?: string;
-  data: Buffer;
-}
-
-/** multipart/form-data as a browser encodes it; `file` last unless the test says otherwise. */
-function multipart(fields: Field[], file: FilePart | null, fileFirst = false): { body: Buffer; contentType: string } {
-  const boundary = `----oss${randomBytes(8).toString('hex')}`;
-  const chunks: Buffer[] = [];
-  const field = ([name, value]: Field) =>
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  const filePart = (f: FilePart) => {
-    chunks.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="${f.name ?? 'file'}"; filename="${f.filename}"\r\n` +
-          (f.contentType ? `Content-Type: ${f.contentType}\r\n` : '') +
-          '\r\n',
-      ),
-      f.data,
-      Buffer.from('\r\n'),
-    );
-  };
-  if (file && fileFirst) filePart(file);
-  fields.forEach(field);
-  if (file && !fileFirst) filePart(file);
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
-function post(form: { body: Buffer; contentType: string }, hostStyle = false): Promise<RawResponse> {
-  return raw(env.oss, {
-    method: 'POST',
-    path: hostStyle ? '/' : `/${BUCKET}`,
-    headers: {
-      'content-type': form.contentType,
-      ...(hostStyle ? { host: `${BUCKET}.oss-cn-hangzhou.aliyuncs.com` } : {}),
-    },
-    body: form.body,
-  });
-}
-
-const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
+const post = (form: Form, hostStyle = false) => postForm(env.oss, form, hostStyle);
+const v1Fields = (policy: object, c: Creds = creds) => signV1Form(env.oss, c, policy);
+const v4Fields = (conditions: (base: Record<string, string>) => object, date = new Date()) => signV4Form(env.oss, creds, conditions, date);
 
 function basePolicy(extra: unknown[] = [], expiration = inAnHour()) {
   return {
@@ -74,44 +42,6 @@ function basePolicy(extra: unknown[] = [], expiration = inAnHour()) {
     ],
   };
 }
-
-/** V1 fields from ali-oss's own calculatePostSignature. */
-function v1Fields(policy: object, c: Creds = creds): Field[] {
-  const client = ossClient(env.oss, c) as unknown as {
-    calculatePostSignature(p: object): { OSSAccessKeyId: string; Signature: string; policy: string };
-  };
-  const signed = client.calculatePostSignature(policy);
-  return [
-    ['OSSAccessKeyId', signed.OSSAccessKeyId],
-    ['policy', signed.policy],
-    ['Signature', signed.Signature],
-    ['x-oss-security-token', c.securityToken],
-  ];
-}
-
-/** V4 fields as the ali-oss README builds them, signed by ali-oss's signPostObjectPolicyV4. */
-function v4Fields(conditions: (base: Record<string, string>) => object, date = new Date()): Field[] {
-  const client = ossClient(env.oss, creds) as unknown as { signPostObjectPolicyV4(p: object, d: Date): string };
-  const iso = date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-  const credential = `${creds.accessKeyId}/${iso.slice(0, 8)}/cn-hangzhou/oss/aliyun_v4_request`;
-  const base = {
-    'x-oss-credential': credential,
-    'x-oss-date': iso,
-    'x-oss-signature-version': 'OSS4-HMAC-SHA256',
-    'x-oss-security-token': creds.securityToken,
-  };
-  const policy = conditions(base);
-  return [
-    ...Object.entries(base),
-    ['policy', Buffer.from(JSON.stringify(policy), 'utf8').toString('base64')],
-    ['x-oss-signature', client.signPostObjectPolicyV4(policy, date)],
-  ];
-}
-
-const png = (size = 10): FilePart => ({ filename: 'me.png', contentType: 'image/png', data: randomBytes(size) });
 
 describe('PostObject V1', () => {
   it('uploads with success_action_status 201 and answers PostResponse', async () => {
@@ -176,7 +106,13 @@ describe('PostObject V1', () => {
     expect(noCache.body).toContain('["not-in", "$cache-control", ["no-cache"]]');
     const wrongStatus = await post(
       multipart(
-        [['key', 'users/alice/c.png'], ['Content-Type', 'image/png'], ['success_action_status', '200'], ...v1Fields(policy)],
+        [
+          ['key', 'users/alice/c.png'],
+          ['Content-Type', 'image/png'],
+          ['Cache-Control', 'max-age=60'],
+          ['success_action_status', '200'],
+          ...v1Fields(policy),
+        ],
         png(),
       ),
     );
@@ -271,13 +207,17 @@ describe('malformed PostObject requests', () => {
 
   it('no file, file not last, missing key, incomplete V1 trio, anonymous', async () => {
     const fields = v1Fields(basePolicy());
-    const cases: Array<[{ body: Buffer; contentType: string }, string]> = [
+    const cases: Array<[Form, string]> = [
       [multipart([['key', 'users/alice/x.png'], ...fields], null), 'IncorrectNumberOfFilesInPOSTRequest'],
-      [multipart([['key', 'users/alice/x.png'], ...fields], png(), true), 'InvalidArgument'],
+      // A field after the file: MalformedPOSTRequest (https://www.alibabacloud.com/help/en/oss/user-guide/0006-00000104).
+      [multipart([['key', 'users/alice/x.png'], ...fields], png(), true), 'MalformedPOSTRequest'],
       [multipart([...fields], png()), 'InvalidArgument'],
       [multipart([['key', 'users/alice/x.png'], ...fields.filter(([k]) => k !== 'Signature')], png()), 'InvalidArgument'],
       [multipart([['key', 'users/alice/x.png']], png()), 'AccessDenied'],
-      [multipart([['key', ''], ...v1Fields({ expiration: inAnHour(), conditions: [] })], png()), 'InvalidObjectName'],
+      [
+        multipart([['key', ''], ...v1Fields({ expiration: inAnHour(), conditions: [['content-length-range', 0, 100]] })], png()),
+        'InvalidObjectName',
+      ],
     ];
     for (const [form, code] of cases) expect(xmlCode((await post(form)).body)).toBe(code);
     const broken = await raw(env.oss, {
@@ -296,6 +236,9 @@ describe('malformed PostObject requests', () => {
       { expiration: inAnHour(), conditions: [{ a: 'b', c: 'd' }] },
       { expiration: inAnHour(), conditions: [['matches', '$key', 'x']] },
       { expiration: inAnHour(), conditions: [123] },
+      // https://help.aliyun.com/en/oss/user-guide/0006-00000215 and -00000206
+      { expiration: inAnHour(), conditions: [] },
+      { expiration: inAnHour(), conditions: [['content-length-range', 0, 100]], test: 'x' },
     ]) {
       const res = await post(multipart([['key', 'users/alice/x.png'], ...v1Fields(policy)], png()));
       expect(res.status, JSON.stringify(policy)).toBe(400);
