@@ -47,6 +47,8 @@ export const ERRORS = {
   ),
   corsMissingInfo: e('AccessForbidden', 403, 'CORSResponse: Insufficient information. Origin request header needed.'),
   postExtraFields: e('AccessDenied', 403, 'Invalid according to Policy: Extra input fields: '),
+  /** The upload succeeded, its callback did not (https://www.alibabacloud.com/help/en/oss/support/http-status-code-203). */
+  callbackFailed: e('CallbackFailed', 203, 'Callback failed.'),
   badDigest: e('InvalidDigest', 400, 'The Content-MD5 you specified was invalid.'),
   entityTooLarge: e('EntityTooLarge', 400, 'Your proposed upload exceeds the maximum allowed size.'),
   entityTooSmall: e('EntityTooSmall', 400, 'Your proposed upload is smaller than the minimum allowed size.'),

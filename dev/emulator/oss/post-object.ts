@@ -3,12 +3,14 @@
  * the form carries the credentials: V1 (`OSSAccessKeyId`, `policy`, `Signature` = base64 HMAC-SHA1(secret, policy))
  * or V4 (`x-oss-signature-version`, `x-oss-credential`, `x-oss-date`, `x-oss-signature` = hex HMAC-SHA256(signing key,
  * policy)), plus `x-oss-security-token`. Then the policy conditions, the key rules, and the token's RAM policy
- * (oss:PutObject on the key, facts C) all apply.
+ * (oss:PutObject on the key, facts C) all apply. A `callback` field (with `x:` variable fields) is validated before the
+ * object is stored; the server runs the callback afterwards (upload-callback.ts).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { SealedTokenPayload } from '../sts/index.js';
 import { checkObjectKey } from './addressing.js';
 import { authorize, buildContext, objectArn, type RequestFacts } from './authorize.js';
+import { callbackFromForm, type CallbackSpec } from './callback-params.js';
 import { boundaryOf, parseForm } from './form-data.js';
 import { storedHeaders } from './object-ops.js';
 import { md5Etag, type ObjectStore } from './object-store.js';
@@ -29,6 +31,7 @@ export interface PostObjectContext {
 export interface PostObjectResult {
   reply: Reply;
   key: string;
+  callback?: CallbackSpec;
 }
 
 /** Facts D5: a V4 form's x-oss-date may not be in the future beyond the skew, nor older than 7 days. */
@@ -110,6 +113,7 @@ export function postObject(bucket: string, contentType: string | undefined, body
 
   const key = checkObjectKey(rawKey.split('${filename}').join(file.filename));
   authorize(session, { action: 'oss:PutObject', resource: objectArn(bucket, key), context: buildContext(ctx.facts) });
+  const callback = callbackFromForm(fields);
 
   const etag = md5Etag(file.data);
   ctx.store.put(bucket, {
@@ -126,7 +130,7 @@ export function postObject(bucket: string, contentType: string | undefined, body
   const status = fields.get('success_action_status');
   if (status === '201') {
     const location = `/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
-    return { reply: xmlReply('PostResponse', { Bucket: bucket, Location: location, Key: key, ETag: etag }, 201, headers), key };
+    return { reply: xmlReply('PostResponse', { Bucket: bucket, Location: location, Key: key, ETag: etag }, 201, headers), key, callback };
   }
-  return { reply: { status: status === '200' ? 200 : 204, headers }, key };
+  return { reply: { status: status === '200' ? 200 : 204, headers }, key, callback };
 }

@@ -1,7 +1,9 @@
 /**
  * The OSS emulator's HTTP server. Order per request, as the service applies it: address (bucket/key, facts D4) →
  * bucket exists → CORS preflight (no auth) → operation routing → key rules → authentication (facts D1/D2, or the form
- * for PostObject, D5) → RAM authorization (facts C) → the operation. Errors are OSS XML with `x-oss-request-id`.
+ * for PostObject, D5) → RAM authorization (facts C) → the operation → its upload callback, when PutObject, PostObject
+ * or CompleteMultipartUpload carries one (upload-callback.ts). Errors are OSS XML with `x-oss-request-id`.
+ * It also serves its callback public key at `GET /.well-known/oss-callback-public-key.pem` (callback-key.ts).
  * It logs nothing, so no secret can leak.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -9,6 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { checkObjectKey, resolveTarget } from './addressing.js';
 import { authenticate } from './authenticate.js';
 import { authorize, bucketArn, buildContext, clientIp, objectArn, type RequestFacts } from './authorize.js';
+import { CALLBACK_PUBLIC_KEY_PATH, createCallbackSigner } from './callback-key.js';
+import { callbackFromRequest, type CallbackSpec } from './callback-params.js';
+import type { CallbackTransport } from './callback-request.js';
 import { corsHeaders, preflight } from './cors.js';
 import { listObjectsV1, listObjectsV2 } from './list-objects.js';
 import { MultipartUploads } from './multipart.js';
@@ -20,6 +25,7 @@ import { errorReply, send, type Reply } from './respond.js';
 import { route, type Operation } from './routes.js';
 import type { SignedRequest } from './signature-v1.js';
 import type { CorsRule, OssEmulator, OssEmulatorOptions, OssEmulatorStats } from './types.js';
+import { replyWithCallback, uploadedObject } from './upload-callback.js';
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 /** Room for the form fields around a PostObject file. */
@@ -38,6 +44,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('end', () => (over ? reject(ossError(ERRORS.entityTooLarge)) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
   });
+}
+
+interface RequestState {
+  bucket?: string;
+  hostId: string;
+  requestId: string;
 }
 
 function flatHeaders(req: IncomingMessage): Record<string, string | undefined> {
@@ -64,10 +76,18 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
   const bump = (table: Record<string, number>, name: string) => {
     table[name] = (table[name] ?? 0) + 1;
   };
+  const signer = await createCallbackSigner();
+  // Filled in once the server listens (the port may be 0 until then).
+  const transport: CallbackTransport = { signer, publicKeyUrl: '', timeoutMs: options.callbackTimeoutMs ?? 5000 };
 
-  async function dispatch(req: IncomingMessage, nowMs: number, state: { bucket?: string; hostId: string }): Promise<Reply> {
+  async function dispatch(req: IncomingMessage, nowMs: number, state: RequestState): Promise<Reply> {
     const method = (req.method ?? 'GET').toUpperCase();
     const target = resolveTarget(req.headers.host, req.url ?? '/');
+    // `.well-known` is no valid bucket name, so this path-style address cannot shadow an object.
+    if (method === 'GET' && target.style === 'path' && `/${target.bucket}/${target.key}` === CALLBACK_PUBLIC_KEY_PATH) {
+      bump(stats.byOperation, 'GetCallbackPublicKey');
+      return { status: 200, headers: { 'content-type': 'application/x-pem-file' }, body: signer.publicKeyPem };
+    }
     if (target.bucket === '') throw ossError(ERRORS.notImplemented, {}, 'ListBuckets is not modelled by this emulator.');
     if (!store.hasBucket(target.bucket)) throw ossError(ERRORS.noSuchBucket, { BucketName: target.bucket });
     state.bucket = target.bucket;
@@ -89,16 +109,25 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
       nowMs,
       userAgent: req.headers['user-agent'],
     };
+    const withCallback = (reply: Reply, spec: CallbackSpec | undefined, bucket: string, objectKey: string): Promise<Reply> | Reply =>
+      spec
+        ? replyWithCallback(reply, spec, uploadedObject(store, bucket, objectKey), {
+            transport,
+            requestId: state.requestId,
+            hostId: state.hostId,
+          })
+        : reply;
     if (operation.name === 'PostObject') {
       // PostObject carries its signature inside the form, so the body must be read before anything is checked.
       const body = await readBody(req, limit);
-      return postObject(target.bucket, req.headers['content-type'], body, {
+      const posted = postObject(target.bucket, req.headers['content-type'], body, {
         store,
         sealKey: options.sealKey,
         maxObjectBytes,
         maxSkewMs,
         facts,
-      }).reply;
+      });
+      return withCallback(posted.reply, posted.callback, target.bucket, posted.key);
     }
     const signed: SignedRequest = { method, headers: flatHeaders(req), bucket: target.bucket, key: target.key, query: target.query };
     const session = authenticate(signed, { sealKey: options.sealKey, nowMs, maxSkewMs });
@@ -108,6 +137,9 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
       resource: key === undefined ? bucketArn(target.bucket) : objectArn(target.bucket, key),
       context: buildContext(facts, extra),
     });
+    // Invalid callback parameters refuse the upload (400) before anything is stored.
+    const callback =
+      operation.name === 'PutObject' || operation.name === 'CompleteMultipartUpload' ? callbackFromRequest(req.headers, q) : undefined;
     // Header signatures do not cover the body (ali-oss sends UNSIGNED-PAYLOAD), so the body is read only after
     // the caller is authenticated and authorized: an anonymous request cannot make the emulator buffer anything.
     const body = await readBody(req, limit);
@@ -115,7 +147,7 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
     const k = key as string;
     switch (operation.name) {
       case 'PutObject':
-        return putObject(store, b, k, req.headers, body, nowMs);
+        return withCallback(putObject(store, b, k, req.headers, body, nowMs), callback, b, k);
       case 'GetObject':
         return getObject(store, b, k);
       case 'HeadObject':
@@ -131,7 +163,7 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
       case 'UploadPart':
         return uploads.uploadPart(b, k, q, req.headers, body, nowMs);
       case 'CompleteMultipartUpload':
-        return uploads.complete(b, k, q, body, nowMs);
+        return withCallback(uploads.complete(b, k, q, body, nowMs), callback, b, k);
       case 'AbortMultipartUpload':
         return uploads.abort(b, k, q);
       case 'ListParts':
@@ -146,11 +178,12 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
     const requestId = newRequestId();
     const nowMs = clock.now();
     const isHead = req.method === 'HEAD';
-    const state: { bucket?: string; hostId: string } = { hostId: req.headers.host ?? 'localhost' };
+    const state: RequestState = { hostId: req.headers.host ?? 'localhost', requestId };
     let reply: Reply;
     try {
       reply = await dispatch(req, nowMs, state);
-      bump(stats.byCode, 'OK');
+      // 203: stored, but its upload callback failed.
+      bump(stats.byCode, reply.status === 203 ? 'CallbackFailed' : 'OK');
     } catch (err) {
       const ossErr = err instanceof OssError ? err : ossError(ERRORS.internal);
       bump(stats.byCode, ossErr.code);
@@ -179,12 +212,15 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  transport.publicKeyUrl = `http://${host}:${port}${CALLBACK_PUBLIC_KEY_PATH}`;
   return {
     url: `http://${host}:${port}`,
     host,
     port,
     endpointPathStyle: `http://localhost:${port}`,
     stats,
+    callbackPublicKeyUrl: transport.publicKeyUrl,
+    callbackPublicKeyPem: signer.publicKeyPem,
     objects: {
       get(bucket, key) {
         const o = store.get(bucket, key);

@@ -45,6 +45,11 @@ export interface OssEmulatorOptions {
   dataDir?: string;
   /** Largest single PutObject / PostObject / part body. Default 5 GiB (facts D5). */
   maxObjectBytes?: number;
+  /**
+   * How long an upload callback may take. Default 5000 ms, OSS's limit
+   * (https://www.alibabacloud.com/help/en/oss/developer-reference/callback); tests shorten it.
+   */
+  callbackTimeoutMs?: number;
 }
 
 export interface StoredObjectView {
@@ -75,5 +80,12 @@ export interface OssEmulator {
     list(bucket: string, prefix?: string): string[];
   };
   stats: OssEmulatorStats;
+  /**
+   * The URL of the emulator's callback public key, `http://<host>:<port>/.well-known/oss-callback-public-key.pem`,
+   * sent base64-encoded in every callback's `x-oss-pub-key-url`.
+   */
+  callbackPublicKeyUrl: string;
+  /** The same key (SPKI PEM), for tests that verify a callback signature. */
+  callbackPublicKeyPem: string;
   close(): Promise<void>;
 }
