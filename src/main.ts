@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import { buildRuntimeDeps } from './runtime/build-deps.js';
 import { createLogger } from './shared/logger.js';
 import { closeServer, listen, onShutdown } from './runtime/server.js';
+import { startConfiguredMetricsServer } from './runtime/metrics-server.js';
 
 async function main(): Promise<void> {
   const path = process.env.BROKER_CONFIG;
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   const { app } = createApp({ ...deps, config, logger });
   const server = await listen(app, config.server.port, config.server.host);
   logger.info({ event: 'broker.started', port: config.server.port, host: config.server.host }, 'oss-sts-broker listening');
+  // Closed by process exit at the end of shutdown, so Prometheus can scrape until the last moment of a drain.
+  await startConfiguredMetricsServer(config.server, deps.metrics.registry, logger);
   onShutdown(logger, [() => closeServer(server), () => deps.store.close()]);
 }
 

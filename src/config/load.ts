@@ -66,6 +66,7 @@ function crossCheck(config: BrokerConfig, relax: DevelopmentRelaxations): string
     problems.push('cache.encryptionKey: required (BROKER_CACHE_KEY or BROKER_CACHE_KEY_FILE); never generated');
   }
   if (config.sts.protocol === 'http' && !relax.plainHttpSts) problems.push('sts.protocol: "http" is only for the local emulator');
+  if (config.server.metricsPort === config.server.port) problems.push('server.metricsPort: must differ from server.port');
   if (config.cache.encryptionKey !== undefined && Buffer.from(config.cache.encryptionKey, 'base64').length !== 32) {
     problems.push('cache.encryptionKey: must be 32 bytes, base64-encoded');
   }

@@ -133,6 +133,8 @@ export const configSchema = z
       .object({
         host: z.string().default('0.0.0.0'),
         port: z.number().int().min(0).max(65535).default(8080),
+        /** When set, /metrics is served only on this port (its own listener) and the main port answers 404 for it. */
+        metricsPort: z.number().int().min(1).max(65535).optional(),
         /** Express `trust proxy`: hops or CIDRs of the load balancers whose X-Forwarded-For is believed. */
         trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string(), z.array(z.string())]).default(false),
         bodyLimitBytes: z

@@ -96,9 +96,12 @@ export function createRoutes(deps: RouteDeps): Router {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
 
-  router.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  // With server.metricsPort set, /metrics lives only on that listener (runtime/metrics-server.ts): 404 here.
+  if (config.server.metricsPort === undefined) {
+    router.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
 
   router.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(openapi);

@@ -2,7 +2,10 @@
  * Prometheus metrics. One registry per app instance (not prom-client's global) so tests and the benchmark can run
  * several brokers in one process. Labels carry only bounded values: outcome codes, profile names, STS codes.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** `osb_sts_breaker_state` values; alerts compare against OPEN. */
+export const BREAKER_STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 export interface Metrics {
   registry: Registry;
@@ -11,11 +14,34 @@ export interface Metrics {
   stsCalls: Counter<'code'>;
   stsLatency: Histogram<'code'>;
   httpLatency: Histogram<'route' | 'status'>;
+  stsBreakerState: Gauge;
+  storeUp: Gauge<'store'>;
+  /**
+   * Makes every scrape ping the shared store and report `osb_store_up{store}`. Scrape-driven on purpose: when Redis
+   * is down, /readyz fails, every pod leaves the Service and no request reaches a broker to be counted, so a
+   * request-driven signal would go quiet exactly when it matters. Without a probe the series is absent, never 0.
+   */
+  probeStoreOnScrape(store: string, ping: () => Promise<unknown>): void;
 }
 
 export function createMetrics(options: { collectDefaults?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.collectDefaults) collectDefaultMetrics({ register: registry });
+  let storeProbe: { store: string; ping: () => Promise<unknown> } | undefined;
+  const storeUp = new Gauge({
+    name: 'osb_store_up',
+    help: 'Whether the shared store answered a ping at scrape time (1) or not (0)',
+    labelNames: ['store'],
+    registers: [registry],
+    async collect() {
+      if (storeProbe === undefined) return;
+      const up = await storeProbe.ping().then(
+        () => 1,
+        () => 0,
+      );
+      this.set({ store: storeProbe.store }, up);
+    },
+  });
   return {
     registry,
     credentialRequests: new Counter({
@@ -50,5 +76,14 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    stsBreakerState: new Gauge({
+      name: 'osb_sts_breaker_state',
+      help: 'STS circuit breaker as of its last transition: 0 closed, 1 half-open, 2 open (refusing calls)',
+      registers: [registry],
+    }),
+    storeUp,
+    probeStoreOnScrape(store, ping) {
+      storeProbe = { store, ping };
+    },
   };
 }

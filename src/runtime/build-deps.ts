@@ -12,12 +12,16 @@ import { createAuthenticator } from '../auth/index.js';
 import type { Authenticator } from '../auth/index.js';
 import type { Logger } from '../shared/logger.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { BREAKER_STATE_VALUE, createMetrics, type Metrics } from '../metrics/metrics.js';
+import { defaultChainCredential, logCredentialSource } from './credential-source.js';
 
 export interface RuntimeDeps {
   store: KeyValueStore;
   sts: StsClient;
   authenticator: Authenticator;
   encryptionKey: Buffer;
+  /** Built here so the STS breaker and the store can report into it; createApp takes it from the spread deps. */
+  metrics: Metrics;
 }
 
 function hasRedis(config: Readonly<BrokerConfig>): boolean {
@@ -44,9 +48,21 @@ export async function buildRuntimeDeps(
   const clock = options.clock ?? systemClock;
   if (config.cache.encryptionKey === undefined) throw new Error('cache.encryptionKey is required');
   const store = await buildStore(config, logger);
+  const metrics = createMetrics({ collectDefaults: true });
+  metrics.probeStoreOnScrape(hasRedis(config) ? 'redis' : 'memory', () => store.ping());
+  // The same chain object goes to the STS client, so what is logged is what signs AssumeRole.
+  const credential = defaultChainCredential();
+  await logCredentialSource(credential, logger, { production: process.env.NODE_ENV === 'production' });
   return {
     store,
-    sts: createStsClient({ config: config.sts, clock, logger }),
+    metrics,
+    sts: createStsClient({
+      config: config.sts,
+      clock,
+      logger,
+      credential,
+      onBreakerStateChange: (state) => metrics.stsBreakerState.set(BREAKER_STATE_VALUE[state]),
+    }),
     authenticator: createAuthenticator({ clients: config.clients, clock, localJwks: options.localJwks }),
     encryptionKey: Buffer.from(config.cache.encryptionKey, 'base64'),
   };

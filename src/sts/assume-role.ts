@@ -39,6 +39,8 @@ export interface CreateStsClientOptions {
   credential?: SdkCredential;
   logger?: StsLogger;
   onCall?: (outcome: StsCallOutcome) => void;
+  /** Called with the breaker's new state on every transition (metrics: `osb_sts_breaker_state`). */
+  onBreakerStateChange?: (state: BreakerState) => void;
   /** Replaces the SDK transport (unit tests only; integration tests use the real SDK). */
   transport?: StsTransport;
   /** Backoff sleep and jitter source (tests). */
@@ -76,8 +78,10 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
     openSeconds: config.breaker.openSeconds,
     clock,
     isOutage: (err) => err instanceof BrokerError && err.code === 'upstream_unavailable',
-    onStateChange: (from: BreakerState, to: BreakerState) =>
-      logger.warn({ event: `sts.breaker.${to === 'half-open' ? 'half_open' : to}`, from, to }, `STS breaker ${to}`),
+    onStateChange: (from: BreakerState, to: BreakerState) => {
+      logger.warn({ event: `sts.breaker.${to === 'half-open' ? 'half_open' : to}`, from, to }, `STS breaker ${to}`);
+      options.onBreakerStateChange?.(to);
+    },
     onReject: () => onCall({ code: 'breaker_open', ms: 0 }),
   });
   const deadlineMs = options.deadlineMs ?? retryDeadlineMs(config);
