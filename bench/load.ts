@@ -1,60 +1,79 @@
 /**
  * Load generators, both bounded in count and time and aimed only at 127.0.0.1:
- * - `cannon`: autocannon (closed loop, fixed connections, optional overall rate) for throughput and latency;
- * - `pacedRun`: an open-loop generator that starts requests on a fixed schedule (rate x duration) with a cap on
- *   requests in flight, and keeps each response's status and problem `code` (for the Zipf workload).
+ * - `cannon`: autocannon, closed loop (a fixed number of connections, each sending its next request when the last
+ *   answer arrives), for throughput. The bearer token rotates round-robin over a list, one global counter for all
+ *   connections, so consecutive requests come from different principals.
+ * - `pacedRun`: open loop. Request i is DUE at start + i / rate whatever the answers do, and its latency is measured
+ *   from that due time, not from when it was actually sent: time a request spent waiting for the generator (a late
+ *   timer, the in-flight cap) counts, so coordinated omission cannot hide a stall. Requests still unsent when the
+ *   run's deadline passes are reported as dropped.
  */
 import http from 'node:http';
 import autocannon from 'autocannon';
 
 export interface CannonOptions {
   url: string;
-  headers: Record<string, string>;
+  /** Bearer tokens, used round-robin (one token = every request the same). */
+  tokens: readonly string[];
   body: string;
   connections: number;
   durationSeconds: number;
-  overallRate?: number;
 }
 
 export interface CannonResult {
   durationSeconds: number;
   ok2xx: number;
   non2xx: number;
+  /** Transport errors (resets, refused connections), timeouts included. */
   errors: number;
   timeouts: number;
+  /** Responses of any status. */
+  responses: number;
   /** 2xx responses per second over the run. */
   rps: number;
-  latency: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** Closed-loop service time under saturation (not scheduled-time latency), ms. */
+  latency: { p50: number; p99: number; max: number };
 }
 
 export async function cannon(options: CannonOptions): Promise<CannonResult> {
+  const headers = { 'content-type': 'application/json' };
+  const tokens = options.tokens;
+  if (tokens.length === 0) throw new Error('cannon: no tokens');
+  let next = 0;
+  const requests =
+    tokens.length === 1
+      ? [{ method: 'POST' as const, headers: { ...headers, authorization: `Bearer ${tokens[0]}` }, body: options.body }]
+      : [
+          {
+            method: 'POST' as const,
+            body: options.body,
+            setupRequest: (request: autocannon.Request) => {
+              const token = tokens[next++ % tokens.length]!;
+              return { ...request, headers: { ...headers, authorization: `Bearer ${token}` } };
+            },
+          },
+        ];
   const result = await autocannon({
     url: options.url,
     method: 'POST',
-    headers: options.headers,
+    headers,
     body: options.body,
+    requests,
     connections: options.connections,
     pipelining: 1,
     duration: options.durationSeconds,
     timeout: 10,
-    // autocannon's coordinated-omission correction assumes an interval of ceil(1 / per-connection rate) = 1 ms and
-    // would add a synthetic sample for every millisecond of each response; the raw latencies are what we want.
-    ...(options.overallRate !== undefined ? { overallRate: options.overallRate, ignoreCoordinatedOmission: true } : {}),
   });
+  const responses = result['2xx'] + result.non2xx;
   return {
     durationSeconds: result.duration,
     ok2xx: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    responses,
     rps: result['2xx'] / result.duration,
-    latency: {
-      p50: result.latency.p50,
-      p90: result.latency.p90,
-      p99: result.latency.p99,
-      max: result.latency.max,
-      mean: result.latency.mean,
-    },
+    latency: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
   };
 }
 
@@ -68,90 +87,114 @@ export interface PacedRequest {
 
 export interface PacedOutcome {
   tag: string;
-  /** HTTP status, or 0 when the request failed at the transport level, or -1 when it was never sent. */
+  /** HTTP status; 0 when the request failed at the transport level; -1 when it was never sent (dropped). */
   status: number;
-  /** The problem `code` of an error response, `cached` / `issued` for a 200, or the transport error. */
+  /** The problem `code` of an error response, `cached` / `issued` for a 200, `dropped`, or the transport error. */
   code: string;
-  latencyMs: number;
-  /** When the request was due, ms after the run started. */
+  /** When the request was due, ms after the run started (its scheduled time). */
   dueMs: number;
+  /** How late after its due time the request actually went out, ms (generator lag and in-flight cap); -1 if never. */
+  sendLagMs: number;
+  /** From the due time to the end of the response, ms; NaN for a dropped request. */
+  latencyMs: number;
+  /** For a 200: the AccessKeyId served (to count distinct tokens; never printed). */
+  accessKeyId?: string;
+  /** For a 200: the response said `"stale": true`. */
+  stale?: boolean;
   /** Whether it went out on a new connection (not a kept-alive one). */
   newConnection?: boolean;
-  /** For a new connection: ms from the request's start until the TCP connection was up. */
-  connectMs?: number;
 }
 
 export interface PacedOptions {
   port: number;
   ratePerSecond: number;
   durationSeconds: number;
-  /** Requests in flight at most; a request due while the cap is reached is not sent (status -1, `client_backlog`). */
+  /** Requests in flight at most; a request due while the cap is reached waits for a slot (its latency counting). */
   maxInFlight: number;
-  /** Per-request deadline. */
+  /** Per-request deadline; the run also gives up on unsent requests this long after the last one was due. */
   timeoutMs: number;
   request: (index: number) => PacedRequest;
 }
 
-/** Open loop: request i is due at start + i / rate, whatever the responses do. Stops after rate x duration. */
-export async function pacedRun(options: PacedOptions): Promise<{ outcomes: PacedOutcome[]; elapsedMs: number }> {
+export interface PacedResult {
+  outcomes: PacedOutcome[];
+  elapsedMs: number;
+  /** Requests offered (rate × duration). */
+  offered: number;
+}
+
+export async function pacedRun(options: PacedOptions): Promise<PacedResult> {
   const total = Math.round(options.ratePerSecond * options.durationSeconds);
+  const dueAt = (index: number): number => (index * 1000) / options.ratePerSecond;
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxInFlight });
   const outcomes: PacedOutcome[] = [];
-  const pending = new Set<Promise<void>>();
-  const started = performance.now();
+  const waiting: number[] = [];
+  let inFlight = 0;
   let next = 0;
+  let finished = 0;
+  const started = performance.now();
+  const now = (): number => performance.now() - started;
 
-  const fire = (index: number): void => {
-    const spec = options.request(index);
-    if (pending.size >= options.maxInFlight) {
-      outcomes.push({ tag: spec.tag, status: -1, code: 'client_backlog', latencyMs: 0, dueMs: (index * 1000) / options.ratePerSecond });
-      return;
-    }
-    const t0 = performance.now();
-    const done = send(agent, options.port, spec, options.timeoutMs).then((r) => {
-      outcomes.push({
-        tag: spec.tag,
-        status: r.status,
-        code: r.code,
-        latencyMs: performance.now() - t0,
-        dueMs: t0 - started,
-        newConnection: r.newConnection,
-        ...(r.connectMs !== undefined ? { connectMs: r.connectMs } : {}),
-      });
-    });
-    pending.add(done);
-    void done.finally(() => pending.delete(done));
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  const settle = (): void => {
+    finished += 1;
+    if (finished === total) resolveDone();
   };
 
-  await new Promise<void>((resolve) => {
-    const tick = (): void => {
-      const now = performance.now() - started;
-      while (next < total && (next * 1000) / options.ratePerSecond <= now) fire(next++);
-      if (next >= total) {
-        resolve();
-        return;
-      }
-      const due = (next * 1000) / options.ratePerSecond;
-      setTimeout(tick, Math.max(0, due - (performance.now() - started)));
-    };
-    tick();
-  });
-  await Promise.all([...pending]);
+  const sendNow = (index: number): void => {
+    const spec = options.request(index);
+    const dueMs = dueAt(index);
+    const sendLagMs = now() - dueMs;
+    inFlight += 1;
+    void send(agent, options.port, spec, options.timeoutMs).then((r) => {
+      inFlight -= 1;
+      outcomes.push({ ...r, tag: spec.tag, dueMs, sendLagMs, latencyMs: now() - dueMs });
+      settle();
+      drain();
+    });
+  };
+  const drain = (): void => {
+    while (inFlight < options.maxInFlight && waiting.length > 0) sendNow(waiting.shift()!);
+  };
+
+  const tick = (): void => {
+    while (next < total && dueAt(next) <= now()) waiting.push(next++);
+    drain();
+    if (next < total) setTimeout(tick, Math.max(0, dueAt(next) - now()));
+  };
+  if (total === 0) resolveDone();
+  else tick();
+
+  // Unsent requests are dropped once the last one has been due for timeoutMs: the run always ends.
+  const deadlineMs = dueAt(Math.max(0, total - 1)) + options.timeoutMs;
+  const deadline = setInterval(() => {
+    if (now() < deadlineMs) return;
+    while (waiting.length > 0) {
+      const index = waiting.shift()!;
+      outcomes.push({
+        tag: options.request(index).tag,
+        status: -1,
+        code: 'dropped',
+        dueMs: dueAt(index),
+        sendLagMs: -1,
+        latencyMs: Number.NaN,
+      });
+      settle();
+    }
+  }, 100);
+  await done;
+  clearInterval(deadline);
   agent.destroy();
-  return { outcomes, elapsedMs: performance.now() - started };
+  return { outcomes, elapsedMs: now(), offered: total };
 }
 
-interface SendResult {
-  status: number;
-  code: string;
-  newConnection: boolean;
-  connectMs?: number;
-}
+type SendResult = Pick<PacedOutcome, 'status' | 'code' | 'accessKeyId' | 'stale' | 'newConnection'>;
 
 function send(agent: http.Agent, port: number, spec: PacedRequest, timeoutMs: number): Promise<SendResult> {
-  const t0 = performance.now();
-  let connectMs: number | undefined;
-  return new Promise<Omit<SendResult, 'connectMs'>>((resolve) => {
+  return new Promise<SendResult>((resolve) => {
     const req = http.request(
       {
         host: '127.0.0.1',
@@ -165,30 +208,30 @@ function send(agent: http.Agent, port: number, spec: PacedRequest, timeoutMs: nu
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            code: codeOf(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')),
-            newConnection: !req.reusedSocket,
-          }),
+          resolve({ ...describe(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')), newConnection: !req.reusedSocket }),
         );
         res.on('error', (error) => resolve({ status: 0, code: `transport:${error.message}`, newConnection: !req.reusedSocket }));
       },
     );
-    req.once('socket', (socket) => {
-      if (socket.connecting) socket.once('connect', () => (connectMs = performance.now() - t0));
-    });
     req.setTimeout(timeoutMs, () => req.destroy(new Error('client timeout')));
     req.on('error', (error) => resolve({ status: 0, code: `transport:${error.message}`, newConnection: !req.reusedSocket }));
     req.end(spec.body);
-  }).then((r) => (connectMs === undefined ? r : { ...r, connectMs }));
+  });
 }
 
-function codeOf(status: number, text: string): string {
+function describe(status: number, text: string): Omit<SendResult, 'newConnection'> {
   try {
-    const body = JSON.parse(text) as { code?: unknown; cached?: unknown };
-    if (status === 200) return body.cached === true ? 'cached' : 'issued';
-    return typeof body.code === 'string' ? body.code : 'no_code';
+    const body = JSON.parse(text) as { code?: unknown; cached?: unknown; stale?: unknown; credentials?: { accessKeyId?: unknown } };
+    if (status === 200) {
+      return {
+        status,
+        code: body.cached === true ? 'cached' : 'issued',
+        ...(typeof body.credentials?.accessKeyId === 'string' ? { accessKeyId: body.credentials.accessKeyId } : {}),
+        stale: body.stale === true,
+      };
+    }
+    return { status, code: typeof body.code === 'string' ? body.code : 'no_code' };
   } catch {
-    return 'not_json';
+    return { status, code: 'not_json' };
   }
 }

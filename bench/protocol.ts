@@ -20,11 +20,15 @@ export interface StsSpec {
   sealKey: string;
 }
 
-/** The whole broker, assembled with createApp as test/helpers/broker.ts does (real Redis, real SDK to the emulator). */
+/** The whole broker from the compiled build, assembled with createApp as test/helpers/broker.ts does. */
 export interface BrokerSpec {
   kind: 'broker';
+  /** Absolute path of the compiled build (dist/) the broker's modules are loaded from. */
+  distDir: string;
   /** The raw configuration (parsed by parseConfig in the child). */
   config: Record<string, unknown>;
+  /** `redis`: the Redis store of the config; `memory`: the in-memory store (one process, development use). */
+  store: 'redis' | 'memory';
   devClientId: string;
   devJwks: JSONWebKeySet;
   accessKey: AccessKeyPair;
@@ -41,11 +45,28 @@ export interface BaselineSpec {
   payload: unknown;
 }
 
-export type ServerSpec = StsSpec | BrokerSpec | BaselineSpec;
+/**
+ * The fair baseline: what any authenticated, Redis-backed Express endpoint pays. `express.json()`, an ES256 JWT
+ * verified with jose against the same key set, issuer and audience as the broker (no memo), one Redis GET of a
+ * per-subject key, then `res.json(payload)`.
+ */
+export interface FairBaselineSpec {
+  kind: 'fair';
+  payload: unknown;
+  jwks: JSONWebKeySet;
+  issuer: string;
+  audience: string;
+  redisUrl: string;
+  keyPrefix: string;
+}
+
+export type ServerSpec = StsSpec | BrokerSpec | BaselineSpec | FairBaselineSpec;
 
 export type ParentMessage =
   | { cmd: 'start'; spec: ServerSpec }
   | { cmd: 'stats' /** Restart the peak-RSS and event-loop-delay windows after answering. */; resetPeak?: boolean }
+  /** Force a full garbage collection (needs --expose-gc) and report the heap that is still live. */
+  | { cmd: 'gc' }
   | { cmd: 'stop' };
 
 export interface ChildStats {
@@ -54,8 +75,6 @@ export interface ChildStats {
   /** Highest rss sampled every 100 ms since start (or the last resetPeak), bytes. */
   peakRss: number;
   heapUsed: number;
-  /** CPU time used by the process so far (user + system, all threads), microseconds. */
-  cpuMicros: number;
   /** How late a 10 ms timer fired (event-loop delay), since start or the last resetPeak, ms. */
   loopDelayMs: { p50: number; p99: number; max: number };
   /** The emulator's counters (sts kind only). */
@@ -65,4 +84,6 @@ export interface ChildStats {
 export type ChildMessage =
   | { type: 'ready'; port: number; pid: number }
   | { type: 'stats'; stats: ChildStats }
+  /** Heap in use right after a forced full GC, bytes (the live heap); null when gc is not exposed. */
+  | { type: 'gc'; liveHeap: number | null; rss: number }
   | { type: 'error'; message: string };

@@ -1,16 +1,20 @@
 /**
- * A benchmark child process: runs ONE server (the broker, the STS emulator or the bare-Express baseline) on
- * 127.0.0.1 with an ephemeral port, so the load generator in the parent never shares this event loop.
+ * A benchmark child process: runs ONE server (the broker, the STS emulator, the bare-Express baseline or the fair
+ * baseline) on 127.0.0.1 with an ephemeral port, so the load generator in the parent never shares this event loop.
+ * The broker's modules come from the compiled build (spec.distDir, i.e. dist/), never from src/.
  *
  * Protocol (bench/protocol.ts) over the fork IPC channel: the parent sends `start` with a spec, the child answers
- * `ready` with its port; `stats` returns memory (rss sampled every 100 ms) and, for the emulator, its counters.
+ * `ready` with its port; `stats` returns memory (rss sampled every 100 ms) and, for the emulator, its counters; `gc`
+ * forces a full collection (when started with --expose-gc) and reports the live heap.
  * The child exits on `stop`, and by itself as soon as the IPC channel closes (the parent exited or was killed).
  */
 import { Buffer } from 'node:buffer';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import type { StsEmulator } from '../dev/emulator/sts/index.js';
-import type { BaselineSpec, BrokerSpec, ChildMessage, ParentMessage, ServerSpec, StsSpec } from './protocol.js';
+import type { BaselineSpec, BrokerSpec, ChildMessage, FairBaselineSpec, ParentMessage, ServerSpec, StsSpec } from './protocol.js';
 
 // Each kind imports only what it runs (dynamic imports below), so the baseline process is a bare Express app.
 
@@ -25,8 +29,8 @@ function send(message: ChildMessage): void {
 
 // Exit with the parent: when the IPC channel closes, nothing is left to serve.
 process.on('disconnect', () => process.exit(0));
-// A hard cap in case a parent keeps the channel open but forgets us (the whole bench runs ~1 minute).
-setTimeout(() => process.exit(3), 10 * 60_000).unref();
+// A hard cap in case a parent keeps the channel open but forgets us (the soak runs ~12 minutes).
+setTimeout(() => process.exit(3), 30 * 60_000).unref();
 
 let peakRss = process.memoryUsage.rss();
 setInterval(() => {
@@ -58,35 +62,41 @@ async function startSts(spec: StsSpec): Promise<number> {
   return emulator.port;
 }
 
+/** One module of the compiled build, typed as its source. */
+function fromDist<T>(distDir: string, path: string): Promise<T> {
+  return import(pathToFileURL(join(distDir, path)).href) as Promise<T>;
+}
+
 async function startBroker(spec: BrokerSpec): Promise<number> {
+  const dist = spec.distDir;
   const [
     { pino },
     { createApp },
     { createAuthenticator },
     { parseConfig },
     { accessKeyCredential, createStsClient },
-    { RedisStore },
+    { MemoryStore, RedisStore },
     { createLogger },
     { systemClock },
     { listen },
   ] = await Promise.all([
     import('pino'),
-    import('../src/app.js'),
-    import('../src/auth/index.js'),
-    import('../src/config/index.js'),
-    import('../src/sts/index.js'),
-    import('../src/store/index.js'),
-    import('../src/shared/logger.js'),
-    import('../src/shared/clock.js'),
-    import('../src/runtime/server.js'),
+    fromDist<typeof import('../src/app.js')>(dist, 'app.js'),
+    fromDist<typeof import('../src/auth/index.js')>(dist, 'auth/index.js'),
+    fromDist<typeof import('../src/config/index.js')>(dist, 'config/index.js'),
+    fromDist<typeof import('../src/sts/index.js')>(dist, 'sts/index.js'),
+    fromDist<typeof import('../src/store/index.js')>(dist, 'store/index.js'),
+    fromDist<typeof import('../src/shared/logger.js')>(dist, 'shared/logger.js'),
+    fromDist<typeof import('../src/shared/clock.js')>(dist, 'shared/clock.js'),
+    fromDist<typeof import('../src/runtime/server.js')>(dist, 'runtime/server.js'),
   ]);
   // Plain-HTTP STS to the emulator is the one relaxation; request handling is production's.
-  const config = parseConfig(spec.config, { plainHttpSts: true });
+  const config = parseConfig(spec.config, { plainHttpSts: true, memoryStore: spec.store === 'memory' });
   // The broker's logs at their configured level, serialized as in production, but written to /dev/null so that
   // piping them to the parent costs neither process CPU.
   const logger = createLogger(spec.logLevel as 'info', pino.destination({ dest: '/dev/null', sync: false }));
-  const store = RedisStore.fromConfig(config.redis, logger);
-  await store.connect();
+  const store = spec.store === 'memory' ? new MemoryStore() : RedisStore.fromConfig(config.redis, logger);
+  if (store instanceof RedisStore) await store.connect();
   const { app } = createApp({
     config,
     store,
@@ -110,14 +120,57 @@ async function startBroker(spec: BrokerSpec): Promise<number> {
 
 async function startBaseline(spec: BaselineSpec): Promise<number> {
   const { default: express } = await import('express');
-  const { listen } = await import('../src/runtime/server.js');
   const app = express();
   app.post('/v1/credentials', express.json(), (_req, res) => {
     res.json(spec.payload);
   });
-  const server = await listen(app, 0, '127.0.0.1');
+  const server = await listenOn(app);
   closeServer = () => closeHttp(server);
   return portOf(server);
+}
+
+async function startFairBaseline(spec: FairBaselineSpec): Promise<number> {
+  const [{ default: express }, { createLocalJWKSet, jwtVerify }, { Redis }] = await Promise.all([
+    import('express'),
+    import('jose'),
+    import('ioredis'),
+  ]);
+  const keys = createLocalJWKSet(spec.jwks);
+  const redis = new Redis(spec.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1000, lazyConnect: true });
+  await redis.connect();
+  // What the GET reads: a value of the response's size per subject, written on a subject's first request.
+  const value = JSON.stringify(spec.payload);
+  const app = express();
+  app.post('/v1/credentials', express.json(), async (req, res) => {
+    const header = req.headers.authorization ?? '';
+    try {
+      const { payload } = await jwtVerify(header.slice('Bearer '.length), keys, {
+        algorithms: ['ES256'],
+        issuer: spec.issuer,
+        audience: spec.audience,
+      });
+      const key = `${spec.keyPrefix}fair:${String(payload.sub)}`;
+      if ((await redis.get(key)) === null) await redis.set(key, value, 'PX', 30 * 60_000);
+      res.json(spec.payload);
+    } catch {
+      res.status(401).json({ code: 'unauthenticated' });
+    }
+  });
+  const server = await listenOn(app);
+  closeServer = async () => {
+    await closeHttp(server);
+    redis.disconnect();
+  };
+  return portOf(server);
+}
+
+/** As the broker's runtime/server.ts listens: `app.listen` on loopback, no other server settings. */
+function listenOn(app: { listen(port: number, host: string): Server }): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(0, '127.0.0.1');
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
 }
 
 function portOf(server: Server): number {
@@ -139,6 +192,8 @@ async function start(spec: ServerSpec): Promise<number> {
       return startBroker(spec);
     case 'baseline':
       return startBaseline(spec);
+    case 'fair':
+      return startFairBaseline(spec);
   }
 }
 
@@ -155,7 +210,6 @@ process.on('message', (message: ParentMessage) => {
       break;
     case 'stats': {
       const memory = process.memoryUsage();
-      const cpu = process.cpuUsage();
       peakRss = Math.max(peakRss, memory.rss);
       send({
         type: 'stats',
@@ -163,7 +217,6 @@ process.on('message', (message: ParentMessage) => {
           rss: memory.rss,
           peakRss,
           heapUsed: memory.heapUsed,
-          cpuMicros: cpu.user + cpu.system,
           loopDelayMs: { p50: lateMs(loopDelay.percentile(50)), p99: lateMs(loopDelay.percentile(99)), max: lateMs(loopDelay.max) },
           ...(emulator ? { sts: { assumeRoleCalls: emulator.stats.assumeRoleCalls, byCode: { ...emulator.stats.byCode } } } : {}),
         },
@@ -172,6 +225,12 @@ process.on('message', (message: ParentMessage) => {
         peakRss = memory.rss;
         loopDelay.reset();
       }
+      break;
+    }
+    case 'gc': {
+      const gc = (globalThis as { gc?: (options?: { type: 'major'; execution: 'sync' }) => void }).gc;
+      if (gc) gc({ type: 'major', execution: 'sync' });
+      send({ type: 'gc', liveHeap: gc ? process.memoryUsage().heapUsed : null, rss: process.memoryUsage.rss() });
       break;
     }
     case 'stop': {

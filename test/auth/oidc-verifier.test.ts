@@ -91,7 +91,13 @@ describe('oidc verifier: time', () => {
   });
 
   it('accepts a token expired within the clock tolerance (30 s)', async () => {
-    await expect(verifier().verify(await sign(rsa, claims({ exp: NOW - 20 })))).resolves.toBeDefined();
+    await expect(verifier().verify(await sign(rsa, claims({ exp: NOW - 20, sub: 'late' })))).resolves.toEqual({
+      kind: 'user',
+      clientId: 'app',
+      subject: 'late',
+      tenant: 'acme',
+      claims: { sub: 'late', tenant: 'acme' },
+    });
   });
 
   it('refuses a token without exp', async () => {
@@ -105,7 +111,13 @@ describe('oidc verifier: time', () => {
   });
 
   it('accepts nbf within the clock tolerance', async () => {
-    await expect(verifier().verify(await sign(rsa, claims({ nbf: NOW + 20 })))).resolves.toBeDefined();
+    await expect(verifier().verify(await sign(rsa, claims({ nbf: NOW + 20, sub: 'early' })))).resolves.toEqual({
+      kind: 'user',
+      clientId: 'app',
+      subject: 'early',
+      tenant: 'acme',
+      claims: { sub: 'early', tenant: 'acme' },
+    });
   });
 
   it('honours a tolerance of 0', async () => {

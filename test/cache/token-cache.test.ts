@@ -10,6 +10,8 @@ import { RedisStore, type KeyValueStore } from '../../src/store/index.js';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
 import type { StsCredentials } from '../../src/sts/types.js';
 import { ManualClock, collectingLogger, redisConfig, redisScope } from '../store/helpers.js';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 
 const scope = redisScope('token-cache');
 const { prefix, raw, opened } = scope;
@@ -42,6 +44,27 @@ function issuer(clock: Clock, options: { delayMs?: number; lifeMs?: number } = {
     };
   };
   return Object.assign(state, { issue });
+}
+
+/** A pino logger at its lowest level (`trace`) that keeps every line it writes. */
+function everyLevelLogger() {
+  const chunks: string[] = [];
+  const logger = pino(
+    { level: 'trace' },
+    new Writable({
+      write(chunk, _encoding, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  const text = (): string => chunks.join('');
+  const lines = (): Array<Record<string, unknown>> =>
+    text()
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { logger, text, lines };
 }
 
 function cache(store: KeyValueStore, overrides: Partial<TokenCacheOptions> = {}) {
@@ -158,12 +181,12 @@ describe('createTokenCache', () => {
     expect(outages[0]?.obj.keyHash).toBe(key.slice(0, 12));
   });
 
-  it('stores only ciphertext in Redis, and logs no secret', async () => {
-    const logger = collectingLogger();
-    const c = cache(await redis(), { logger });
-    const key = freshKey();
+  it('stores only ciphertext in Redis, and logs no secret at any level', async () => {
+    // A real pino logger at `trace`: whatever the cache or the store logs, at any level, lands in `log.text()`.
+    const log = everyLevelLogger();
     const i = issuer(systemClock);
-    const { credentials } = await c.getOrIssue(key, i.issue);
+    const key = freshKey();
+    const { credentials } = await cache(await scope.store(log.logger), { logger: log.logger }).getOrIssue(key, i.issue);
     const stored = await raw.get(`${prefix}token:${key}`);
     expect(stored).toMatch(/^v1\./);
     for (const secret of [credentials.accessKeySecret, credentials.securityToken, credentials.accessKeyId]) {
@@ -172,9 +195,26 @@ describe('createTokenCache', () => {
     const ttl = await raw.pttl(`${prefix}token:${key}`);
     expect(ttl).toBeGreaterThan(800_000);
     expect(ttl).toBeLessThanOrEqual(900_000);
-    const logged = JSON.stringify(logger.lines);
-    expect(logged).not.toContain(credentials.accessKeySecret);
-    expect(logged).not.toContain(credentials.securityToken);
+
+    // The paths that do log, each holding credentials when it logs: a value sealed under another cache key (read,
+    // then a fresh issue), and a store that has gone away (read, lock and write all fail; the caller still gets
+    // credentials).
+    const otherKey = cache(await scope.store(log.logger), { logger: log.logger, encryptionKey: randomBytes(32) });
+    const reissued = await otherKey.getOrIssue(key, i.issue);
+    const gone = await scope.store(log.logger);
+    await gone.close();
+    const withoutStore = await cache(gone, { logger: log.logger }).getOrIssue(freshKey(), i.issue);
+    expect(i.calls).toBe(3);
+
+    const events = log.lines().map((line) => line.event);
+    expect(events).toContain('cache.value.unreadable');
+    expect(events).toContain('cache.store.unavailable');
+    // Booleans, not toContain: a failure must not print the log (or the secret) into the test output.
+    const text = log.text();
+    for (const [n, c] of [credentials, reissued.credentials, withoutStore.credentials].entries()) {
+      expect(text.includes(c.accessKeySecret), `AccessKeySecret of token ${n + 1} in the log`).toBe(false);
+      expect(text.includes(c.securityToken), `SecurityToken of token ${n + 1} in the log`).toBe(false);
+    }
   });
 
   it('a value copied under another key, or sealed with another key, is a miss', async () => {

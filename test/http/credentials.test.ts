@@ -3,9 +3,16 @@ import request from 'supertest';
 import { startTestBroker, BUCKET, type TestBroker } from '../helpers/broker.js';
 import { expectMatchesSpec } from '../helpers/openapi.js';
 
+/** The one browser origin the broker is configured to answer (server.corsOrigins). */
+const APP_ORIGIN = 'https://app.example.com';
+
 let broker: TestBroker;
 beforeAll(async () => {
-  broker = await startTestBroker();
+  broker = await startTestBroker({
+    configPatch: (raw) => {
+      raw.server = { corsOrigins: [APP_ORIGIN] };
+    },
+  });
 });
 afterAll(async () => broker.close());
 
@@ -130,11 +137,39 @@ describe('operational endpoints', () => {
     expect(res.status).toBe(404);
   });
 
-  it('answers CORS only for configured origins', async () => {
-    const res = await request(broker.app)
-      .options('/v1/credentials')
-      .set('Origin', 'https://evil.example')
-      .set('Access-Control-Request-Method', 'POST');
-    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  it('answers CORS only for configured origins: preflight and real request', async () => {
+    const preflight = (origin: string) =>
+      request(broker.app)
+        .options('/v1/credentials')
+        .set('Origin', origin)
+        .set('Access-Control-Request-Method', 'POST')
+        .set('Access-Control-Request-Headers', 'authorization,content-type');
+    const bearer = { authorization: `Bearer ${await broker.token('cors-user', 'acme')}` };
+
+    const allowedPreflight = await preflight(APP_ORIGIN);
+    expect(allowedPreflight.status).toBe(204);
+    expect(allowedPreflight.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
+    expect(allowedPreflight.headers['access-control-allow-methods']).toBe('POST,GET');
+    expect(allowedPreflight.headers['access-control-allow-headers']).toBe('Authorization,X-Api-Key,Content-Type,X-Request-Id');
+    expect(allowedPreflight.headers['access-control-max-age']).toBe('600');
+    expect(allowedPreflight.headers.vary).toMatch(/Origin/);
+
+    const allowedPost = await post({ profile: 'uploads' }, { ...bearer, origin: APP_ORIGIN });
+    expect(allowedPost.status).toBe(200);
+    expect(allowedPost.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
+    expect(allowedPost.headers['access-control-expose-headers']).toBe('X-Request-Id,Retry-After');
+    expect(allowedPost.headers.vary).toMatch(/Origin/);
+
+    // Near misses of the allowed origin as well as a stranger: the list is matched exactly, never as a pattern.
+    // Without Access-Control-Allow-Origin the browser refuses the preflight, whatever else the answer carries.
+    for (const origin of ['https://evil.example', 'http://app.example.com', 'https://app.example.com.evil.example', 'null']) {
+      const refusedPreflight = await preflight(origin);
+      expect(refusedPreflight.headers['access-control-allow-origin'], origin).toBeUndefined();
+      const refusedPost = await post({ profile: 'uploads' }, { ...bearer, origin });
+      // The request itself is served (CORS is the browser's check), but without Access-Control-Allow-Origin a
+      // browser does not let the page read it (https://fetch.spec.whatwg.org/#cors-check).
+      expect(refusedPost.status, origin).toBe(200);
+      expect(refusedPost.headers['access-control-allow-origin'], origin).toBeUndefined();
+    }
   });
 });

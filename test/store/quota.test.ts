@@ -3,7 +3,7 @@
  * unreachable store fails closed with StoreUnavailableError.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryStore, RedisStore, StoreUnavailableError, createQuotaCounter, quotaKey } from '../../src/store/index.js';
+import { RedisStore, StoreUnavailableError, createQuotaCounter, quotaKey } from '../../src/store/index.js';
 import { redisConfig, redisScope } from './helpers.js';
 
 const scope = redisScope('quota');
@@ -78,12 +78,20 @@ describe('createQuotaCounter', () => {
   });
 
   it('profiles and principals are counted apart', async () => {
-    const quota = createQuotaCounter(new MemoryStore());
+    const quota = createQuotaCounter(await redis());
     const one = [{ limit: 1, windowSeconds: 60 }];
-    expect((await quota.consume({ principalKey: 'p1', profile: 'a', windows: one })).allowed).toBe(true);
-    expect((await quota.consume({ principalKey: 'p2', profile: 'a', windows: one })).allowed).toBe(true);
-    expect((await quota.consume({ principalKey: 'p1', profile: 'b', windows: one })).allowed).toBe(true);
-    expect((await quota.consume({ principalKey: 'p1', profile: 'a', windows: one })).allowed).toBe(false);
+    expect((await quota.consume({ principalKey: 'acme/p1', profile: 'a', windows: one })).allowed).toBe(true);
+    expect((await quota.consume({ principalKey: 'acme/p2', profile: 'a', windows: one })).allowed).toBe(true);
+    expect((await quota.consume({ principalKey: 'acme/p1', profile: 'b', windows: one })).allowed).toBe(true);
+    expect((await quota.consume({ principalKey: 'acme/p1', profile: 'a', windows: one })).allowed).toBe(false);
+    // One counter per (profile, principal) in Redis, each at the limit; the refused request left its counter as it was.
+    for (const [profile, principal] of [
+      ['a', 'acme/p1'],
+      ['a', 'acme/p2'],
+      ['b', 'acme/p1'],
+    ] as const) {
+      expect(await raw.get(prefix + quotaKey(profile, principal, 60)), `${profile} ${principal}`).toBe('1');
+    }
   });
 
   it('store unreachable: rejects with StoreUnavailableError (fail closed)', async () => {

@@ -319,7 +319,14 @@ describe('breaker and budget in front of the real SDK', () => {
     expect(sts.requests).toHaveLength(2);
     expect(outcomes.map((o) => o.code)).toEqual(['ok', 'ok', 'budget_exhausted']);
     clock.advance(1000);
-    await expect(c.assumeRole(input)).resolves.toBeDefined();
+    await expect(c.assumeRole(input)).resolves.toEqual({
+      accessKeyId: sts.secrets.accessKeyId,
+      accessKeySecret: sts.secrets.accessKeySecret,
+      securityToken: sts.secrets.securityToken,
+      expiresAt: expect.any(Number),
+    });
+    expect(sts.requests).toHaveLength(3);
+    expect(outcomes.map((o) => o.code)).toEqual(['ok', 'ok', 'budget_exhausted', 'ok']);
   });
 
   it('retries spend the budget too: with no token left, no retry is made', async () => {

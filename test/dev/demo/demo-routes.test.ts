@@ -10,7 +10,16 @@ import { startLocalStack, type LocalStack } from '../../../dev/local/start-local
 import { localBanner } from '../../../dev/local/banner.js';
 import { LOCAL_BUCKET } from '../../../dev/local/local-config.js';
 import { demoContentSecurityPolicy } from '../../../dev/demo/index.js';
-import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { fileURLToPath } from 'node:url';
+import type { Express } from 'express';
+import { createApp } from '../../../src/app.js';
+import { loadConfigFile } from '../../../src/config/index.js';
+import { buildRuntimeDeps } from '../../../src/runtime/build-deps.js';
+import { createLogger } from '../../../src/shared/logger.js';
+import type { KeyValueStore } from '../../../src/store/index.js';
+import { REDIS_URL } from '../../helpers/broker.js';
+
+const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../deploy/config.example.yaml', import.meta.url));
 
 const ACCESS_KEY = { id: `LTAItest${randomBytes(6).toString('hex')}`, secret: randomBytes(24).toString('base64url') };
 
@@ -118,21 +127,46 @@ describe('demo routes in local mode', () => {
   });
 });
 
-describe('demo routes outside local mode', () => {
-  let broker: TestBroker;
+describe('demo routes outside local mode: the production app, assembled as src/main.ts does', () => {
+  let app: Express;
+  let store: KeyValueStore | undefined;
   beforeAll(async () => {
-    broker = await startTestBroker({ store: 'memory' });
+    // The shipped example configuration under production rules (loadConfigFile passes no development relaxations:
+    // Redis required, HTTPS STS), secrets from the environment as production takes them. Then main.ts's steps:
+    // runtime deps, createApp without extraRoutes. Nothing of local mode is imported on this path.
+    const config = loadConfigFile(EXAMPLE_CONFIG, {
+      BROKER_REDIS_URL: REDIS_URL,
+      BROKER_CACHE_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'silent',
+    });
+    expect(config.sts.protocol).toBe('https');
+    const logger = createLogger(config.logLevel);
+    const deps = await buildRuntimeDeps(config, logger);
+    store = deps.store;
+    ({ app } = createApp({ ...deps, config, logger }));
   });
   afterAll(async () => {
-    await broker?.close();
+    await store?.close();
+  });
+
+  it('is the production broker on Redis: it answers its own routes', async () => {
+    // Read-only routes: the example's key prefix is shared, so this test writes nothing to Redis.
+    expect((await request(app).get('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await request(app).get('/readyz')).body).toEqual({ status: 'ready', checks: { config: 'ok', store: 'ok' } });
   });
 
   it('does not exist: /demo/ and its files answer 404', async () => {
-    for (const path of ['/demo/', '/demo/demo.js', '/demo/vendor/aliyun-oss-sdk.min.js']) {
-      const res = await request(broker.app).get(path);
+    for (const path of ['/demo', '/demo/', '/demo/demo.js', '/demo/demo.css', '/demo/vendor/aliyun-oss-sdk.min.js']) {
+      const res = await request(app).get(path);
       expect(res.status, path).toBe(404);
       expect(res.body.code).toBe('not_found');
     }
+  });
+
+  it('has no development token issuer either', async () => {
+    const res = await request(app).post('/dev/token').send({ sub: 'alice', tenant: 'acme' });
+    expect(res.status).toBe(404);
+    expect(res.body.code).toBe('not_found');
   });
 });
 

@@ -1,0 +1,103 @@
+/**
+ * Every knob of `npm run bench`, read once: environment overrides for exploring, and the `--soak` flag for the long
+ * memory run. The defaults keep the default run at about two and a half minutes on a 2-core machine.
+ */
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
+const args = new Set(process.argv.slice(2));
+for (const arg of args) {
+  if (arg !== '--soak') throw new Error(`unknown argument ${arg} (the only one is --soak)`);
+}
+
+export const SETTINGS = {
+  /** `--soak`: run the 10,000-principal memory soak for both stores instead of the default scenarios. */
+  soak: args.has('--soak'),
+  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  /** Pin the servers to the last CPU and the load generator to CPU 0 (taskset); off by default on a shared machine. */
+  pin: process.env.BENCH_PIN === '1',
+  logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
+  /** Diagnosis: write V8 CPU profiles of every broker process into this directory (when it stops). */
+  cpuProfileDir: process.env.BENCH_CPU_PROF,
+  /** Diagnosis: more node flags for every broker process, e.g. `--trace-gc`. */
+  brokerNodeFlags: (process.env.BENCH_BROKER_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== ''),
+
+  throughput: {
+    connections: envNumber('BENCH_CONNECTIONS', 10),
+    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 1),
+    measureSeconds: envNumber('BENCH_SECONDS', 4),
+    /** Interleaved rounds; each round measures every target once, in alternating order. */
+    rounds: envNumber('BENCH_ROUNDS', 3),
+  },
+  /** The realistic cache hit's hot set: this many principals, each with its own JWT, requested round-robin. */
+  hotPrincipals: envNumber('BENCH_HOT_PRINCIPALS', 1000),
+
+  latency: {
+    /** Per paced run; the runs go broker, baseline, baseline, broker. */
+    seconds: envNumber('BENCH_LATENCY_SECONDS', 4),
+    maxInFlight: 64,
+  },
+
+  zipf: {
+    principals: envNumber('BENCH_ZIPF_PRINCIPALS', 1000),
+    exponent: envNumber('BENCH_ZIPF_EXPONENT', 1.0),
+    rate: envNumber('BENCH_ZIPF_RATE', 300),
+    seconds: envNumber('BENCH_ZIPF_SECONDS', 10),
+    seed: envNumber('BENCH_ZIPF_SEED', 20261122),
+    maxInFlight: 256,
+  },
+
+  refresh: {
+    /** STS answers this slowly in the hot-key refresh scenario. */
+    stsLatencyMs: envNumber('BENCH_REFRESH_STS_LATENCY_MS', 500),
+    rate: envNumber('BENCH_REFRESH_RATE', 100),
+    /**
+     * The token is reusable for this long after it is issued: profile durationSeconds 900 with
+     * cache.minRemainingSeconds = 900 - this. STS Expiration has whole seconds, so the crossing can come up to 1 s
+     * earlier.
+     */
+    reuseSeconds: envNumber('BENCH_REFRESH_REUSE_SECONDS', 5),
+    /** How long the paced run goes on after the crossing. */
+    afterSeconds: envNumber('BENCH_REFRESH_AFTER_SECONDS', 3),
+  },
+
+  soakRun: {
+    principals: envNumber('BENCH_SOAK_PRINCIPALS', 10_000),
+    rate: envNumber('BENCH_SOAK_RATE', 500),
+    seconds: envNumber('BENCH_SOAK_SECONDS', 300),
+    sampleSeconds: envNumber('BENCH_SOAK_SAMPLE_SECONDS', 10),
+    maxInFlight: 512,
+  },
+
+  /** STS emulator latency for the cache-hit warm-up, the Zipf run and the soak: a realistic round trip to STS. */
+  stsLatencyMs: envNumber('BENCH_STS_LATENCY_MS', 75),
+  /**
+   * The Zipf broker's AssumeRole budget (`sts.maxCallsPerSecond`). STS allows ~100 AssumeRole calls per second per
+   * Alibaba Cloud account, shared by every replica; this bench runs ONE replica, so it may spend most of that: 90/s
+   * leaves 10/s for everything else in the account. A cold cache under the Zipf load misses ~150 principals in the
+   * first second; the budget's one-second burst plus its refill and bounded wait absorb that.
+   */
+  zipfStsMaxCallsPerSecond: envNumber('BENCH_STS_MAX_CALLS_PER_SECOND', 90),
+  /** Per-request client deadline in the paced runs. */
+  requestTimeoutMs: 10_000,
+} as const;
+
+/** What the targets of the performance issue ask for; reported as PASS / MISS, never asserted. */
+export const TARGETS = {
+  /** Cache hit req/s ≥ 75 % of bare Express, and CPU per request ≤ 1.33 × bare Express's. */
+  rpsRatio: 0.75,
+  cpuRatio: 1.33,
+  /** p99 at half the broker's throughput ≤ 2 × bare Express's p99 at the same rate. */
+  p99Ratio: 2,
+  /** AssumeRole calls per distinct principal under the Zipf run. */
+  assumeRatio: 1.0,
+  peakRssMb: 200,
+  /** Soak: RSS at the end at most this much above RSS half-way (a plateau), as a fraction. */
+  soakFlatFraction: 0.05,
+} as const;
