@@ -48,7 +48,10 @@ const withCallback = { postPolicy: { callback: { url: 'https://broker.example.co
 describe('upload configuration', () => {
   it('takes postPolicy, byte quotas and the uploads section, with defaults', () => {
     const config = parseConfig(
-      base({ ...withCallback, quota: { bytesPerPrincipal: [{ limitBytes: 1e9, windowSeconds: 86400 }] } }, { uploads: { grantKey: key() } }),
+      base(
+        { ...withCallback, quota: { bytesPerPrincipal: [{ limitBytes: 1e9, windowSeconds: 86400 }] } },
+        { uploads: { grantKey: key() } },
+      ),
     );
     const profile = config.profiles.uploads!;
     expect(profile.postPolicy).toEqual({ formLifetimeSeconds: 600, callback: { url: 'https://broker.example.com/v1/oss-callback' } });
@@ -81,18 +84,33 @@ describe('upload configuration', () => {
   });
 
   it.each([
-    ['a form lifetime longer than the token', { postPolicy: { formLifetimeSeconds: 1200 } }, 'profiles.uploads.postPolicy.formLifetimeSeconds'],
+    [
+      'a form lifetime longer than the token',
+      { postPolicy: { formLifetimeSeconds: 1200 } },
+      'profiles.uploads.postPolicy.formLifetimeSeconds',
+    ],
     ['a form lifetime under a minute', { postPolicy: { formLifetimeSeconds: 30 } }, 'profiles.uploads.postPolicy.formLifetimeSeconds'],
     ['forms without the put operation', { operations: ['get'], postPolicy: {} }, 'profiles.uploads.postPolicy'],
     ['an unknown postPolicy field', { postPolicy: { maxBytes: 1 } }, 'profiles.uploads.postPolicy'],
     ['a callback URL that is not http(s)', { postPolicy: { callback: { url: 'ftp://x/cb' } } }, 'profiles.uploads.postPolicy.callback.url'],
     ['an unknown callback field', { postPolicy: { callback: { url: 'https://x/cb', body: 'x' } } }, 'profiles.uploads.postPolicy.callback'],
     ['an empty quota', { quota: {} }, 'profiles.uploads.quota'],
-    ['a byte window over 2^46 bytes', { quota: { bytesPerPrincipal: [{ limitBytes: 2 ** 46 + 1, windowSeconds: 60 }] } }, 'profiles.uploads.quota.bytesPerPrincipal[0].limitBytes'],
-    ['a byte window named like a request window', { quota: { bytesPerPrincipal: [{ limit: 10, windowSeconds: 60 }] } }, 'profiles.uploads.quota.bytesPerPrincipal[0]'],
+    [
+      'a byte window over 2^46 bytes',
+      { quota: { bytesPerPrincipal: [{ limitBytes: 2 ** 46 + 1, windowSeconds: 60 }] } },
+      'profiles.uploads.quota.bytesPerPrincipal[0].limitBytes',
+    ],
+    [
+      'a byte window named like a request window',
+      { quota: { bytesPerPrincipal: [{ limit: 10, windowSeconds: 60 }] } },
+      'profiles.uploads.quota.bytesPerPrincipal[0]',
+    ],
   ])('refuses %s, naming the field', (_what, profile, path) => {
     const problems = problemsOf(() => parseConfig(base(profile)));
-    expect(problems.some((p) => p.startsWith(`${path}:`)), problems.join('\n')).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith(`${path}:`)),
+      problems.join('\n'),
+    ).toBe(true);
   });
 
   it.each([
@@ -103,6 +121,9 @@ describe('upload configuration', () => {
     [{ allowAnyHost: true }, 'uploads'],
   ])('refuses uploads %j', (uploads, path) => {
     const problems = problemsOf(() => parseConfig(base({}, { uploads })));
-    expect(problems.some((p) => p.startsWith(`${path}:`)), problems.join('\n')).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith(`${path}:`)),
+      problems.join('\n'),
+    ).toBe(true);
   });
 });
