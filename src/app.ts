@@ -23,6 +23,8 @@ import { createRoutes } from './http/routes.js';
 import { problemFor, problemHandler } from './http/problem.js';
 import { instrumentSts } from './sts/instrument.js';
 import { checkProfiles } from './credentials/check-profiles.js';
+import { createByteLedger } from './store/create-byte-ledger.js';
+import { createByteQuota, createUploads } from './uploads/index.js';
 
 export interface AppDeps {
   config: Readonly<BrokerConfig>;
@@ -65,15 +67,11 @@ export function createApp(deps: AppDeps): BrokerApp {
     lockTimeoutMs: config.cache.lockTimeoutMs,
     logger,
   });
-  const credentials = createCredentialService({
-    config,
-    sts: instrumentSts(deps.sts, metrics, clock),
-    tokenCache,
-    quota: createQuotaCounter(store),
-    audit,
-    metrics,
-    clock,
-  });
+  const sts = instrumentSts(deps.sts, metrics, clock);
+  const quota = createQuotaCounter(store);
+  const bytes = createByteQuota(config, createByteLedger(store, clock));
+  const credentials = createCredentialService({ config, sts, tokenCache, quota, bytes, audit, metrics, clock });
+  const uploads = createUploads({ config, store, sts, tokenCache, quota, bytes, audit, clock, logger });
 
   const app = express();
   app.disable('x-powered-by');
@@ -111,7 +109,7 @@ export function createApp(deps: AppDeps): BrokerApp {
     res.on('finish', () => end({ route: req.route?.path ?? 'other', status: String(res.statusCode) }));
     next();
   });
-  app.use(createRoutes({ config, store, authenticator, credentials, audit, metrics, clock, openapiPath: OPENAPI_PATH }));
+  app.use(createRoutes({ config, store, authenticator, credentials, uploads, audit, metrics, clock, openapiPath: OPENAPI_PATH }));
   if (deps.extraRoutes) app.use(deps.extraRoutes);
   app.use(problemFor('not_found', 'no such resource'));
   app.use(problemHandler(logger));

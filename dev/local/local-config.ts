@@ -3,6 +3,7 @@
  * object and validated by the same schema as a production file, so local mode cannot drift from what production
  * accepts.
  */
+import { randomBytes } from 'node:crypto';
 import type { BrokerConfig, OidcClientConfig } from '../../src/config/schema.js';
 import { parseConfig, type DevelopmentRelaxations } from '../../src/config/load.js';
 
@@ -29,6 +30,8 @@ export interface LocalConfigInput {
   devClient: OidcClientConfig;
   partnerKey: { keyId: string; sha256: string };
   cacheKeyBase64: string;
+  /** The `x:grant` MAC key; generated for the run when not given (local mode only: production never generates it). */
+  grantKeyBase64?: string | undefined;
   redisUrl?: string | undefined;
   logLevel?: string | undefined;
 }
@@ -56,6 +59,17 @@ export const LOCAL_ROLE_POLICIES = {
     ],
   },
 };
+
+/**
+ * Where the OSS emulator serves its callback public key (the emulator's contract; OSS's own lives on
+ * gosspublic.alicdn.com). The emulator sends this URL, base64-encoded, in `x-oss-pub-key-url`.
+ */
+export function localCallbackPublicKeyUrl(ossPort: number): string {
+  return `http://localhost:${ossPort}/.well-known/oss-callback-public-key.pem`;
+}
+
+/** The byte quota of `uploads` per user and day: far above what the demo uploads, so it never refuses there. */
+export const LOCAL_UPLOAD_BYTES_PER_DAY = 2 * 1024 ** 3;
 
 export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig> {
   const { ports } = input;
@@ -93,6 +107,9 @@ export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig
           keyNaming: 'original',
           scope: 'prefix',
           durationSeconds: 900,
+          // Form uploads (POST /v1/post-policy) with an upload callback from the OSS emulator to this broker.
+          postPolicy: { formLifetimeSeconds: 600, callback: { url: `http://127.0.0.1:${ports.broker}/v1/oss-callback` } },
+          quota: { bytesPerPrincipal: [{ limitBytes: LOCAL_UPLOAD_BYTES_PER_DAY, windowSeconds: 86400 }] },
           clients: [LOCAL_DEV_CLIENT_ID],
         },
         'partner-read': {
@@ -109,6 +126,11 @@ export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig
       sts: { endpoint: `127.0.0.1:${ports.sts}`, protocol: 'http', timeoutMs: 3000 },
       redis: input.redisUrl ? { url: input.redisUrl, keyPrefix: 'osb:local:' } : { keyPrefix: 'osb:local:' },
       cache: { encryptionKey: input.cacheKeyBase64 },
+      uploads: {
+        grantKey: input.grantKeyBase64 ?? randomBytes(32).toString('base64'),
+        // Only the OSS emulator's key is believed (both loopback spellings of its host).
+        callbackPublicKeyHosts: [`localhost:${ports.oss}`, `127.0.0.1:${ports.oss}`],
+      },
       ...(input.logLevel ? { logLevel: input.logLevel } : {}),
     },
     LOCAL_RELAXATIONS,

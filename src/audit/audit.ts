@@ -5,7 +5,15 @@
  */
 import type { Logger } from '../shared/logger.js';
 
-export type AuditEventName = 'credentials.issued' | 'credentials.cached' | 'credentials.refused' | 'credentials.dry_run';
+export type AuditEventName =
+  | 'credentials.issued'
+  | 'credentials.cached'
+  | 'credentials.refused'
+  | 'credentials.dry_run'
+  | 'post_policy.issued'
+  | 'post_policy.refused'
+  | 'upload.recorded'
+  | 'upload.callback_refused';
 
 export interface AuditEvent {
   event: AuditEventName;
@@ -19,7 +27,10 @@ export interface AuditEvent {
   roleSessionName?: string | undefined;
   accessKeyId?: string | undefined;
   expiration?: string | undefined;
-  outcome: 'issued' | 'cached' | 'refused' | 'dry_run';
+  outcome: 'issued' | 'cached' | 'refused' | 'dry_run' | 'recorded' | 'duplicate';
+  /** Upload callbacks: the object's actual size and ETag. */
+  bytes?: number | undefined;
+  etag?: string | undefined;
   /** The problem code for refusals. */
   code?: string | undefined;
   sourceIp?: string | undefined;

@@ -65,6 +65,15 @@ function crossCheck(config: BrokerConfig, relax: DevelopmentRelaxations): string
   if (config.cache.encryptionKey === undefined) {
     problems.push('cache.encryptionKey: required (BROKER_CACHE_KEY or BROKER_CACHE_KEY_FILE); never generated');
   }
+  const needsGrantKey = Object.entries(config.profiles).find(([, p]) => p.postPolicy?.callback !== undefined)?.[0];
+  if (needsGrantKey !== undefined && config.uploads.grantKey === undefined) {
+    problems.push(
+      `uploads.grantKey: required by profiles.${needsGrantKey}.postPolicy.callback (BROKER_GRANT_KEY or BROKER_GRANT_KEY_FILE)`,
+    );
+  }
+  if (config.uploads.grantKey !== undefined && Buffer.from(config.uploads.grantKey, 'base64').length < 32) {
+    problems.push('uploads.grantKey: must be at least 32 bytes, base64-encoded');
+  }
   if (config.sts.protocol === 'http' && !relax.plainHttpSts) problems.push('sts.protocol: "http" is only for the local emulator');
   if (config.server.metricsPort === config.server.port) problems.push('server.metricsPort: must differ from server.port');
   if (config.cache.encryptionKey !== undefined && Buffer.from(config.cache.encryptionKey, 'base64').length !== 32) {
@@ -88,6 +97,8 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv)
   if (redisUrl !== undefined) out.redis = { ...(out.redis as object | undefined), url: redisUrl };
   const cacheKey = readSecretEnv(env, 'BROKER_CACHE_KEY');
   if (cacheKey !== undefined) out.cache = { ...(out.cache as object | undefined), encryptionKey: cacheKey };
+  const grantKey = readSecretEnv(env, 'BROKER_GRANT_KEY');
+  if (grantKey !== undefined) out.uploads = { ...(out.uploads as object | undefined), grantKey };
   if (env.PORT !== undefined && env.PORT !== '') {
     out.server = { ...(out.server as object | undefined), port: Number(env.PORT) };
   }

@@ -25,6 +25,43 @@ const windowLimit = z
   })
   .strict();
 
+/**
+ * A byte-quota window: at most `limitBytes` per principal per window. Capped at 2^46 bytes (64 TiB) so every
+ * counter stays an exact integer in Redis Lua's 14-significant-digit number formatting.
+ */
+const byteWindowLimit = z
+  .object({
+    limitBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 46),
+    windowSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(31 * 24 * 3600),
+  })
+  .strict();
+
+/**
+ * Opt-in for POST /v1/post-policy (storage-enforced form uploads). `callback` makes OSS call the broker after each
+ * upload (POST /v1/oss-callback), which is what turns byte reservations into actual sizes.
+ */
+const postPolicySchema = z
+  .object({
+    /** How long a signed form stays usable; never past the signing STS token's expiry (clamped when issued). */
+    formLifetimeSeconds: z.number().int().min(60).max(STS_MAX_DURATION).default(600),
+    callback: z
+      .object({
+        /** The broker's public callback URL as OSS must reach it, e.g. https://broker.example.com/v1/oss-callback. */
+        url: z.url({ protocol: /^https?$/ }),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 const oidcClient = z
   .object({
     id: ident,
@@ -119,13 +156,37 @@ const profileSchema = z
       .strict()
       .default({}),
     quota: z
-      .object({ perPrincipal: z.array(windowLimit).min(1) })
+      .object({
+        perPrincipal: z.array(windowLimit).min(1).optional(),
+        /** Declared bytes per principal per window (DESIGN "Upload callbacks and byte quotas"). */
+        bytesPerPrincipal: z.array(byteWindowLimit).min(1).optional(),
+      })
       .strict()
+      .refine((q) => q.perPrincipal !== undefined || q.bytesPerPrincipal !== undefined, 'set perPrincipal, bytesPerPrincipal or both')
       .optional(),
+    /** Signed PostObject forms (POST /v1/post-policy); absent = the profile does not offer them. */
+    postPolicy: postPolicySchema.optional(),
     /** Client ids (from `clients`) allowed to use this profile. */
     clients: z.array(ident).min(1),
   })
-  .strict();
+  .strict()
+  .superRefine((profile, ctx) => {
+    if (profile.postPolicy === undefined) return;
+    // PostObject is authorized as oss:PutObject on the key (RAM action table, facts C).
+    if (!profile.operations.includes('put')) {
+      ctx.addIssue({ code: 'custom', path: ['postPolicy'], message: 'needs the "put" operation (PostObject is oss:PutObject)' });
+    }
+    if (profile.postPolicy.formLifetimeSeconds > profile.durationSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['postPolicy', 'formLifetimeSeconds'],
+        message: 'must not exceed durationSeconds: a form cannot outlive the token that signs it',
+      });
+    }
+  });
+
+/** `host[:port]`, lower case, as a URL's `host` reads it. */
+const hostName = z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/, 'must be host or host:port, lower case');
 
 export const configSchema = z
   .object({
@@ -210,6 +271,23 @@ export const configSchema = z
       })
       .strict()
       .default({ perPrincipal: { limit: 120, windowSeconds: 60 }, perIp: { limit: 600, windowSeconds: 60 } }),
+    uploads: z
+      .object({
+        /**
+         * HMAC-SHA256 key of `x:grant` (32 bytes or more, base64). Supply through BROKER_GRANT_KEY or
+         * BROKER_GRANT_KEY_FILE; required when a profile has a post-policy callback; never generated.
+         */
+        grantKey: z.string().optional(),
+        /**
+         * Hosts the callback's `x-oss-pub-key-url` may point at. OSS's own key lives on gosspublic.alicdn.com
+         * (https://www.alibabacloud.com/help/en/oss/developer-reference/callback); local mode adds the OSS emulator.
+         */
+        callbackPublicKeyHosts: z.array(hostName).min(1).default(['gosspublic.alicdn.com']),
+        /** Deadline for fetching a public key: OSS gives the whole callback 5 s. */
+        publicKeyTimeoutMs: z.number().int().positive().max(4000).default(2000),
+      })
+      .strict()
+      .default({ callbackPublicKeyHosts: ['gosspublic.alicdn.com'], publicKeyTimeoutMs: 2000 }),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();
@@ -217,6 +295,7 @@ export const configSchema = z
 export type BrokerConfigInput = z.input<typeof configSchema>;
 export type BrokerConfig = z.output<typeof configSchema>;
 export type ProfileConfig = BrokerConfig['profiles'][string];
+export type ByteWindowConfig = NonNullable<NonNullable<ProfileConfig['quota']>['bytesPerPrincipal']>[number];
 export type ClientConfig = BrokerConfig['clients'][number];
 export type OidcClientConfig = Extract<ClientConfig, { type: 'oidc' }>;
 export type ApiKeyClientConfig = Extract<ClientConfig, { type: 'apiKey' }>;

@@ -16,6 +16,7 @@ import type { TokenCache } from '../cache/index.js';
 import { createGrantPreparer } from './prepare-grant.js';
 import type { QuotaCounter } from '../store/index.js';
 import { toCredentialResponse, toDryRunResponse, type CredentialResponse, type DryRunResponse } from './responses.js';
+import type { ByteQuota } from '../uploads/byte-quota.js';
 
 export interface CredentialServiceDeps {
   config: Readonly<BrokerConfig>;
@@ -25,6 +26,8 @@ export interface CredentialServiceDeps {
   audit: AuditSink;
   metrics: Metrics;
   clock: Clock;
+  /** Byte quotas: the declared sizes of a token's files are counted when it is granted (no callback follows). */
+  bytes?: ByteQuota;
 }
 
 export interface RequestContext {
@@ -36,8 +39,28 @@ export interface CredentialService {
   handle(principal: Principal, request: CredentialRequest, context: RequestContext): Promise<CredentialResponse | DryRunResponse>;
 }
 
-export function principalKey(principal: Principal): string {
+export function principalKey(principal: Pick<Principal, 'clientId' | 'tenant' | 'subject'>): string {
   return `${principal.clientId}:${principal.tenant}:${principal.subject}`;
+}
+
+/** The profile's credential quota (requests per window): one unit taken, or 429 quota_exceeded. Returns the give-back. */
+export async function takeRequestQuota(
+  config: Readonly<BrokerConfig>,
+  quota: QuotaCounter,
+  principal: Principal,
+  profile: string,
+): Promise<() => Promise<void>> {
+  const windows = config.profiles[profile]?.quota?.perPrincipal;
+  if (!windows) return async () => {};
+  const result = await quota.consume({ principalKey: principalKey(principal), profile, windows });
+  if (!result.allowed) {
+    throw new BrokerError(
+      'quota_exceeded',
+      `credential quota for profile "${profile}" is used up (${result.limit} per ${result.windowSeconds}s)`,
+      { retryAfterSeconds: result.retryAfterSeconds },
+    );
+  }
+  return result.release;
 }
 
 export function createCredentialService(deps: CredentialServiceDeps): CredentialService {
@@ -48,20 +71,6 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
     const profile = Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined;
     assertThat(profile, 'unknown_profile', `no profile named "${name}"`);
     return profile;
-  }
-
-  async function takeQuota(principal: Principal, grant: Grant) {
-    const windows = config.profiles[grant.profile]?.quota?.perPrincipal;
-    if (!windows) return async () => {};
-    const result = await quota.consume({ principalKey: principalKey(principal), profile: grant.profile, windows });
-    if (!result.allowed) {
-      throw new BrokerError(
-        'quota_exceeded',
-        `credential quota for profile "${grant.profile}" is used up (${result.limit} per ${result.windowSeconds}s)`,
-        { retryAfterSeconds: result.retryAfterSeconds },
-      );
-    }
-    return result.release;
   }
 
   function assume(grant: Grant, policyJson: string): () => Promise<StsCredentials> {
@@ -97,12 +106,18 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
         return toDryRunResponse(grant, policy.document);
       }
 
-      const release = await takeQuota(principal, grant);
+      const release = await takeRequestQuota(config, quota, principal, grant.profile);
       let result: { credentials: StsCredentials; cached: boolean };
+      let releaseBytes = async () => {};
       try {
+        // An STS token is never followed by a callback, so its declared sizes are counted at once (DESIGN:
+        // "on the STS path it counts declared sizes only").
+        const declared = (request.files ?? []).map((f) => ({ bytes: f.size ?? 0, settle: 'now' as const, expiresAt: clock.now() }));
+        if (deps.bytes) releaseBytes = (await deps.bytes.reserve(principal, grant.profile, declared)).release;
         result = await tokenCache.getOrIssue(cacheKey, assume(grant, policy.json));
       } catch (error) {
         await release().catch(() => undefined);
+        await releaseBytes().catch(() => undefined);
         throw error;
       }
       const outcome = result.cached ? 'cached' : 'issued';

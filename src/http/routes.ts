@@ -9,7 +9,8 @@ import { perIpLimit, perPrincipalLimit } from './rate-limits.js';
 import { parseCredentialRequest } from './credential-request.js';
 import { BrokerError } from '../errors.js';
 import type { CredentialService } from '../credentials/index.js';
-import type { AuditSink } from '../audit/audit.js';
+import type { AuditEventName, AuditSink } from '../audit/audit.js';
+import { parsePostPolicyRequest, type OssCallbackRequest, type Uploads } from '../uploads/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { KeyValueStore } from '../store/types.js';
 import type { BrokerConfig } from '../config/schema.js';
@@ -21,6 +22,7 @@ export interface RouteDeps {
   store: KeyValueStore;
   authenticator: Authenticator;
   credentials: CredentialService;
+  uploads: Uploads;
   audit: AuditSink;
   metrics: Metrics;
   clock: Clock;
@@ -39,14 +41,71 @@ function issueCredentials(service: CredentialService): RequestHandler {
   };
 }
 
-/** Every refusal on the credential route is a decision too, and gets its audit event (before the problem handler). */
-function auditRefusal(audit: AuditSink, metrics: Metrics, clock: Clock) {
+function issuePostPolicy(uploads: Uploads): RequestHandler {
+  return async function issueForms(req, res, next) {
+    try {
+      const request = parsePostPolicyRequest(req.body);
+      res.status(200).json(await uploads.postPolicy.handle(req.principal!, request, { requestId: req.id, sourceIp: req.ip }));
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+function reportUsage(uploads: Uploads): RequestHandler {
+  return async function usage(req, res, next) {
+    try {
+      const { profile, ...rest } = req.query;
+      if (typeof profile !== 'string' || profile === '' || profile.length > 64 || Object.keys(rest).length > 0) {
+        throw new BrokerError('invalid_request', 'give exactly one query parameter, profile=<name>');
+      }
+      res.status(200).json(await uploads.usage.handle(req.principal!, profile));
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** The callback as OSS sent it: the request target as received (the signature covers it), two headers, raw bytes. */
+function ossCallbackRequest(req: express.Request): OssCallbackRequest {
+  return {
+    pathAndQuery: req.originalUrl,
+    authorization: req.get('authorization'),
+    publicKeyUrl: req.get('x-oss-pub-key-url'),
+    body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+  };
+}
+
+/** The guard of the callback route: OSS's RSA signature, with a public key from an allow-listed host. */
+function verifyOssSignature(uploads: Uploads): RequestHandler {
+  return async function verifyOssCallbackSignature(req, _res, next) {
+    try {
+      await uploads.callbacks.verifySignature(ossCallbackRequest(req));
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+function recordUpload(uploads: Uploads): RequestHandler {
+  return async function recordCalledBackUpload(req, res, next) {
+    try {
+      res.status(200).json(await uploads.callbacks.record(ossCallbackRequest(req), { requestId: req.id }));
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** Every refusal on a decision route (credentials, forms, callbacks) gets its audit event (before the problem handler). */
+function auditRefusal(audit: AuditSink, metrics: Metrics, clock: Clock, event: AuditEventName = 'credentials.refused') {
   return function recordRefusal(error: unknown, req: express.Request, _res: express.Response, next: express.NextFunction) {
     const problem = asBrokerError(error);
     const profile = typeof req.body?.profile === 'string' && req.body.profile.length <= 64 ? req.body.profile : undefined;
     const p = req.principal;
     audit.record({
-      event: 'credentials.refused',
+      event,
       outcome: 'refused',
       requestId: req.id,
       at: new Date(clock.now()).toISOString(),
@@ -55,16 +114,18 @@ function auditRefusal(audit: AuditSink, metrics: Metrics, clock: Clock) {
       profile: p ? profile : undefined,
       sourceIp: req.ip,
     });
-    metrics.credentialRequests.inc({
-      profile: p && profile && req.app.locals.profileNames?.has(profile) ? profile : 'none',
-      outcome: problem.code,
-    });
+    if (event === 'credentials.refused') {
+      metrics.credentialRequests.inc({
+        profile: p && profile && req.app.locals.profileNames?.has(profile) ? profile : 'none',
+        outcome: problem.code,
+      });
+    }
     next(problem);
   };
 }
 
 export function createRoutes(deps: RouteDeps): Router {
-  const { config, store, authenticator, credentials, audit, metrics, clock } = deps;
+  const { config, store, authenticator, credentials, uploads, audit, metrics, clock } = deps;
   const openapi = readFileSync(deps.openapiPath, 'utf8');
   const router = Router();
 
@@ -78,6 +139,38 @@ export function createRoutes(deps: RouteDeps): Router {
     express.json({ limit: config.server.bodyLimitBytes, strict: true }),
     issueCredentials(credentials),
     auditRefusal(audit, metrics, clock),
+  );
+
+  router.post(
+    '/v1/post-policy',
+    noStore,
+    perIpLimit(store, config),
+    authenticate(authenticator),
+    perPrincipalLimit(store, config),
+    requireJson,
+    express.json({ limit: config.server.bodyLimitBytes, strict: true }),
+    issuePostPolicy(uploads),
+    auditRefusal(audit, metrics, clock, 'post_policy.refused'),
+  );
+
+  router.get(
+    '/v1/usage',
+    noStore,
+    perIpLimit(store, config),
+    authenticate(authenticator),
+    perPrincipalLimit(store, config),
+    reportUsage(uploads),
+  );
+
+  // Called by OSS, not by users: no caller authentication, and no per-IP limit (every callback comes from OSS's own
+  // addresses, so one limit would throttle all users' uploads together). OSS's signature is the guard.
+  router.post(
+    '/v1/oss-callback',
+    noStore,
+    express.raw({ type: () => true, limit: config.server.bodyLimitBytes }),
+    verifyOssSignature(uploads),
+    recordUpload(uploads),
+    auditRefusal(audit, metrics, clock, 'upload.callback_refused'),
   );
 
   router.get('/healthz', (_req, res) => {
@@ -108,5 +201,7 @@ export function createRoutes(deps: RouteDeps): Router {
   });
 
   router.all('/v1/credentials', (_req, _res, next) => next(new BrokerError('method_not_allowed', 'use POST')));
+  router.all(['/v1/post-policy', '/v1/oss-callback'], (_req, _res, next) => next(new BrokerError('method_not_allowed', 'use POST')));
+  router.all('/v1/usage', (_req, _res, next) => next(new BrokerError('method_not_allowed', 'use GET')));
   return router;
 }

@@ -1,0 +1,207 @@
+/**
+ * The Lua scripts behind RedisByteLedger (semantics in byte-ledger.ts). Per window of one scope there are two keys:
+ * - a hash: `resetAt` (epoch ms), `used`, `reserved` (bytes), `r:<id>` = bytes of a live reservation,
+ *   `s:<id>` = bytes charged for a settled grant (so a reused form replaces its charge instead of adding);
+ * - a sorted set: reservation id → expiry (epoch ms), to lapse reservations without scanning the hash.
+ * All keys of a scope share a hash tag, so each script is one atomic step in Redis Cluster too.
+ *
+ * `now` comes from the broker's clock (ARGV), not Redis TIME: the expiries it is compared with are the broker's.
+ * Byte counts arrive as decimal strings and stay below 2^46 (config schema), so Lua's number formatting
+ * (14 significant digits) never rounds a counter.
+ */
+import { createHash } from 'node:crypto';
+import type { LuaScript } from './lua-scripts.js';
+
+function script(source: string): LuaScript {
+  return { source, sha1: createHash('sha1').update(source).digest('hex') };
+}
+
+/**
+ * prepare(h, z, now, windowMs) → resetAt, used, reserved: rolls an over window (used back to 0, live reservations
+ * carried, settled charges dropped) or lapses the reservations whose time is up.
+ * touch(h, z, now, resetAt): both keys live until the window resets or the last reservation lapses, whichever is later.
+ */
+const PRELUDE = `
+local function prepare(h, z, now, windowMs)
+  local resetAt = tonumber(redis.call('HGET', h, 'resetAt'))
+  if resetAt == nil or resetAt <= now then
+    local live = redis.call('ZRANGEBYSCORE', z, '(' .. now, '+inf')
+    local carried = {}
+    local reserved = 0
+    for _, id in ipairs(live) do
+      local b = redis.call('HGET', h, 'r:' .. id)
+      if b then
+        carried[#carried + 1] = { id, b }
+        reserved = reserved + tonumber(b)
+      end
+    end
+    redis.call('DEL', h)
+    redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
+    resetAt = now + windowMs
+    redis.call('HSET', h, 'resetAt', resetAt, 'used', 0, 'reserved', reserved)
+    for _, entry in ipairs(carried) do
+      redis.call('HSET', h, 'r:' .. entry[1], entry[2])
+    end
+    return resetAt, 0, reserved
+  end
+  local lapsed = redis.call('ZRANGEBYSCORE', z, '-inf', now)
+  if #lapsed > 0 then
+    local freed = 0
+    for _, id in ipairs(lapsed) do
+      local b = redis.call('HGET', h, 'r:' .. id)
+      if b then
+        freed = freed + tonumber(b)
+        redis.call('HDEL', h, 'r:' .. id)
+      end
+    end
+    redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
+    if freed > 0 then redis.call('HINCRBY', h, 'reserved', -freed) end
+  end
+  return resetAt, tonumber(redis.call('HGET', h, 'used')) or 0, tonumber(redis.call('HGET', h, 'reserved')) or 0
+end
+
+local function touch(h, z, now, resetAt)
+  local keep = resetAt
+  local last = redis.call('ZRANGE', z, -1, -1, 'WITHSCORES')
+  if last[2] ~= nil and tonumber(last[2]) > keep then keep = tonumber(last[2]) end
+  local ttl = math.floor(keep - now) + 60000
+  redis.call('PEXPIRE', h, ttl)
+  if last[1] ~= nil then redis.call('PEXPIRE', z, ttl) end
+end
+`;
+
+/**
+ * KEYS: hash₁, set₁, …, hashₙ, setₙ. ARGV: now, n, (windowMs, limit) × n, m, (id, bytes, expiresAt, mode) × m,
+ * mode `r` (reserve until the callback) or `c` (charge now).
+ * Returns {1} when everything fits (and is written), else {0, refusing window (1-based), ms until it may fit}:
+ * the window's reset, or sooner when only reservations are in the way and the first of them lapses earlier. Of
+ * several refusing windows the one that frees up last is named, so one Retry-After is enough.
+ */
+export const RESERVE_BYTES = script(`${PRELUDE}
+local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
+local a = 3
+local windows = {}
+for i = 1, n do
+  windows[i] = { ms = tonumber(ARGV[a]), limit = tonumber(ARGV[a + 1]) }
+  a = a + 2
+end
+local m = tonumber(ARGV[a])
+a = a + 1
+local items = {}
+local total = 0
+for j = 1, m do
+  items[j] = { id = ARGV[a], bytes = ARGV[a + 1], exp = ARGV[a + 2], mode = ARGV[a + 3] }
+  total = total + tonumber(ARGV[a + 1])
+  a = a + 4
+end
+local refused, wait = 0, -1
+for i = 1, n do
+  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
+  local resetAt, used, reserved = prepare(h, z, now, windows[i].ms)
+  windows[i].resetAt = resetAt
+  if used + reserved + total > windows[i].limit then
+    local w = resetAt - now
+    if used + total <= windows[i].limit then
+      local first = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')
+      if first[2] ~= nil and tonumber(first[2]) - now < w then w = tonumber(first[2]) - now end
+    end
+    if w > wait then refused, wait = i, w end
+  end
+  touch(h, z, now, resetAt)
+end
+if refused > 0 then return { 0, refused, math.floor(wait) } end
+for i = 1, n do
+  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
+  for _, item in ipairs(items) do
+    if item.mode == 'r' then
+      redis.call('HSET', h, 'r:' .. item.id, item.bytes)
+      redis.call('ZADD', z, item.exp, item.id)
+      redis.call('HINCRBY', h, 'reserved', item.bytes)
+    else
+      redis.call('HSET', h, 's:' .. item.id, item.bytes)
+      redis.call('HINCRBY', h, 'used', item.bytes)
+    end
+  end
+  touch(h, z, now, windows[i].resetAt)
+end
+return { 1 }
+`);
+
+/**
+ * KEYS: seen, hash₁, set₁, …. ARGV: now, seenTtlMs, n, windowMs × n, id, actualBytes.
+ * Returns 0 when this upload was already recorded (nothing changes), 1 when recorded now.
+ */
+export const SETTLE_BYTES = script(`${PRELUDE}
+local now = tonumber(ARGV[1])
+if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[2], 'NX') then return 0 end
+local n = tonumber(ARGV[3])
+local id, actual = ARGV[4 + n], ARGV[5 + n]
+for i = 1, n do
+  local h, z = KEYS[2 * i], KEYS[2 * i + 1]
+  local resetAt = prepare(h, z, now, tonumber(ARGV[3 + i]))
+  local reservedBytes = redis.call('HGET', h, 'r:' .. id)
+  local previous = redis.call('HGET', h, 's:' .. id)
+  if reservedBytes then
+    redis.call('HDEL', h, 'r:' .. id)
+    redis.call('ZREM', z, id)
+    redis.call('HINCRBY', h, 'reserved', -tonumber(reservedBytes))
+    redis.call('HINCRBY', h, 'used', actual)
+  elseif previous then
+    redis.call('HINCRBY', h, 'used', tonumber(actual) - tonumber(previous))
+  else
+    redis.call('HINCRBY', h, 'used', actual)
+  end
+  redis.call('HSET', h, 's:' .. id, actual)
+  touch(h, z, now, resetAt)
+end
+return 1
+`);
+
+/**
+ * KEYS: hash₁, set₁, …. ARGV: id × k. Gives back reservations and immediate charges. Only touches a hash that
+ * holds the id, so it never creates a key without an expiry.
+ */
+export const RELEASE_BYTES = script(`
+for i = 1, #KEYS / 2 do
+  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
+  for _, id in ipairs(ARGV) do
+    local r = redis.call('HGET', h, 'r:' .. id)
+    if r then
+      redis.call('HDEL', h, 'r:' .. id)
+      redis.call('ZREM', z, id)
+      redis.call('HINCRBY', h, 'reserved', -tonumber(r))
+    end
+    local s = redis.call('HGET', h, 's:' .. id)
+    if s then
+      redis.call('HDEL', h, 's:' .. id)
+      redis.call('HINCRBY', h, 'used', -tonumber(s))
+    end
+  end
+end
+return 0
+`);
+
+/**
+ * KEYS: hash₁, set₁, …. ARGV: now, windowMs × n. Returns {used, reserved, resetAt} per window, resetAt -1 for a
+ * window that has not started (nothing is created for it).
+ */
+export const BYTE_USAGE = script(`${PRELUDE}
+local now = tonumber(ARGV[1])
+local out = {}
+for i = 1, #KEYS / 2 do
+  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
+  if redis.call('EXISTS', h) == 0 then
+    out[#out + 1] = 0
+    out[#out + 1] = 0
+    out[#out + 1] = -1
+  else
+    local resetAt, used, reserved = prepare(h, z, now, tonumber(ARGV[1 + i]))
+    touch(h, z, now, resetAt)
+    out[#out + 1] = used
+    out[#out + 1] = reserved
+    out[#out + 1] = resetAt
+  end
+end
+return out
+`);

@@ -1,0 +1,159 @@
+/**
+ * ByteLedger in memory: FOR ONE PROCESS ONLY (local mode and development), like MemoryStore. The same rules as the
+ * Redis scripts (byte-ledger-scripts.ts), step for step; every method runs to completion without awaiting, so on
+ * Node's single thread each one is as atomic as a Lua script is in Redis.
+ */
+import type { Clock } from '../shared/clock.js';
+import {
+  byteScopeTag,
+  byteSeenKey,
+  byteWindowKeys,
+  distinctByteWindows,
+  type ByteDecision,
+  type ByteItem,
+  type ByteLedger,
+  type ByteScope,
+  type ByteWindowUsage,
+  type SettleInput,
+} from './byte-ledger.js';
+
+interface WindowState {
+  resetAt: number;
+  used: number;
+  /** id → bytes and lapse time of a live reservation. */
+  reserved: Map<string, { bytes: number; expiresAt: number }>;
+  /** id → bytes charged for a settled (or charged-at-once) grant. */
+  settled: Map<string, number>;
+}
+
+/** Above this many windows, finished ones are swept before a new one is added. */
+const SWEEP_ABOVE = 50_000;
+
+export class MemoryByteLedger implements ByteLedger {
+  private readonly windows = new Map<string, WindowState>();
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly clock: Clock) {}
+
+  async reserve(scope: ByteScope, items: readonly ByteItem[]): Promise<ByteDecision> {
+    const now = this.clock.now();
+    const total = items.reduce((sum, item) => sum + item.bytes, 0);
+    const windows = distinctByteWindows(scope.windows).map((w) => ({ w, state: this.prepare(this.key(scope, w.windowSeconds), now, w) }));
+    let refusal: Extract<ByteDecision, { allowed: false }> | undefined;
+    let refusalWaitMs = -1;
+    for (const { w, state } of windows) {
+      const reserved = sumReserved(state);
+      if (state.used + reserved + total <= w.limitBytes) continue;
+      let wait = state.resetAt - now;
+      if (state.used + total <= w.limitBytes) {
+        for (const r of state.reserved.values()) wait = Math.min(wait, r.expiresAt - now);
+      }
+      if (wait > refusalWaitMs) {
+        refusalWaitMs = wait;
+        refusal = {
+          allowed: false,
+          retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)),
+          limitBytes: w.limitBytes,
+          windowSeconds: w.windowSeconds,
+        };
+      }
+    }
+    if (refusal !== undefined) return refusal;
+    for (const { state } of windows) {
+      for (const item of items) {
+        if (item.settle === 'callback') state.reserved.set(item.id, { bytes: item.bytes, expiresAt: item.expiresAt });
+        else {
+          state.settled.set(item.id, item.bytes);
+          state.used += item.bytes;
+        }
+      }
+    }
+    return { allowed: true };
+  }
+
+  async release(scope: ByteScope, ids: readonly string[]): Promise<void> {
+    for (const w of distinctByteWindows(scope.windows)) {
+      const state = this.windows.get(this.key(scope, w.windowSeconds));
+      if (state === undefined) continue;
+      for (const id of ids) {
+        state.reserved.delete(id);
+        const charged = state.settled.get(id);
+        if (charged !== undefined) {
+          state.settled.delete(id);
+          state.used -= charged;
+        }
+      }
+    }
+  }
+
+  async settle(scope: ByteScope, input: SettleInput): Promise<'recorded' | 'duplicate'> {
+    const now = this.clock.now();
+    const seenKey = byteSeenKey(byteScopeTag(scope.profile, scope.principalKey), input.dedupeKey);
+    const seenUntil = this.seen.get(seenKey);
+    if (seenUntil !== undefined && seenUntil > now) return 'duplicate';
+    this.sweepSeen(now);
+    this.seen.set(seenKey, now + Math.max(1, input.dedupeTtlMs));
+    for (const w of distinctByteWindows(scope.windows)) {
+      const state = this.prepare(this.key(scope, w.windowSeconds), now, w);
+      const previous = state.settled.get(input.id);
+      if (state.reserved.delete(input.id)) state.used += input.actualBytes;
+      else state.used += input.actualBytes - (previous ?? 0);
+      state.settled.set(input.id, input.actualBytes);
+    }
+    return 'recorded';
+  }
+
+  async usage(scope: ByteScope): Promise<ByteWindowUsage[]> {
+    const now = this.clock.now();
+    return distinctByteWindows(scope.windows).map((w) => {
+      const key = this.key(scope, w.windowSeconds);
+      if (!this.windows.has(key)) {
+        return { windowSeconds: w.windowSeconds, limitBytes: w.limitBytes, usedBytes: 0, reservedBytes: 0, resetsAt: undefined };
+      }
+      const state = this.prepare(key, now, w);
+      return {
+        windowSeconds: w.windowSeconds,
+        limitBytes: w.limitBytes,
+        usedBytes: state.used,
+        reservedBytes: sumReserved(state),
+        resetsAt: state.resetAt,
+      };
+    });
+  }
+
+  private key(scope: ByteScope, windowSeconds: number): string {
+    return byteWindowKeys(byteScopeTag(scope.profile, scope.principalKey), windowSeconds).hash;
+  }
+
+  /** Rolls an over window (carrying live reservations) or lapses reservations whose time is up. */
+  private prepare(key: string, now: number, w: { windowSeconds: number }): WindowState {
+    let state = this.windows.get(key);
+    if (state === undefined || state.resetAt <= now) {
+      const carried = new Map([...(state?.reserved ?? new Map())].filter(([, r]) => r.expiresAt > now));
+      if (state === undefined && this.windows.size >= SWEEP_ABOVE) this.sweepWindows(now);
+      state = { resetAt: now + w.windowSeconds * 1000, used: 0, reserved: carried, settled: new Map() };
+      this.windows.set(key, state);
+      return state;
+    }
+    for (const [id, r] of state.reserved) if (r.expiresAt <= now) state.reserved.delete(id);
+    return state;
+  }
+
+  private sweepWindows(now: number): void {
+    for (const [key, state] of this.windows) {
+      if (state.resetAt > now) continue;
+      if ([...state.reserved.values()].every((r) => r.expiresAt <= now)) this.windows.delete(key);
+    }
+  }
+
+  private sweepSeen(now: number): void {
+    if (this.seen.size < SWEEP_ABOVE) return;
+    for (const [key, until] of this.seen) if (until <= now) this.seen.delete(key);
+  }
+}
+
+function sumReserved(state: WindowState): number {
+  let sum = 0;
+  for (const r of state.reserved.values()) sum += r.bytes;
+  return sum;
+}

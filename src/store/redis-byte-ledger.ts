@@ -1,0 +1,116 @@
+/**
+ * ByteLedger on Redis, shared by every replica: each operation is one Lua script (byte-ledger-scripts.ts) over the
+ * keys of one scope, so concurrent grants are serialized by Redis itself. Keys carry RedisStore's deployment prefix;
+ * every failure leaves as StoreUnavailableError, as with RedisStore.
+ */
+import type { Clock } from '../shared/clock.js';
+import {
+  byteScopeTag,
+  byteSeenKey,
+  byteWindowKeys,
+  distinctByteWindows,
+  type ByteDecision,
+  type ByteItem,
+  type ByteLedger,
+  type ByteScope,
+  type ByteWindowUsage,
+  type SettleInput,
+} from './byte-ledger.js';
+import { BYTE_USAGE, RELEASE_BYTES, RESERVE_BYTES, SETTLE_BYTES } from './byte-ledger-scripts.js';
+import type { LuaScript } from './lua-scripts.js';
+import { errorMessage } from './logger.js';
+import type { RedisStore } from './redis-store.js';
+import { StoreUnavailableError } from './types.js';
+
+export class RedisByteLedger implements ByteLedger {
+  constructor(
+    private readonly store: RedisStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async reserve(scope: ByteScope, items: readonly ByteItem[]): Promise<ByteDecision> {
+    const windows = distinctByteWindows(scope.windows);
+    const args: string[] = [String(this.clock.now()), String(windows.length)];
+    for (const w of windows) args.push(String(w.windowSeconds * 1000), String(w.limitBytes));
+    args.push(String(items.length));
+    for (const item of items) {
+      args.push(item.id, String(item.bytes), String(item.expiresAt), item.settle === 'callback' ? 'r' : 'c');
+    }
+    const reply = await this.run('reserve', RESERVE_BYTES, this.windowKeys(scope, windows), args);
+    if (!Array.isArray(reply) || (reply[0] !== 1 && reply[0] !== 0))
+      throw new StoreUnavailableError('redis reserveBytes: unexpected reply');
+    if (reply[0] === 1) return { allowed: true };
+    const refusing = windows[Number(reply[1]) - 1];
+    if (refusing === undefined) throw new StoreUnavailableError('redis reserveBytes: unexpected reply');
+    return {
+      allowed: false,
+      retryAfterSeconds: Math.max(1, Math.ceil(Number(reply[2]) / 1000)),
+      limitBytes: refusing.limitBytes,
+      windowSeconds: refusing.windowSeconds,
+    };
+  }
+
+  async release(scope: ByteScope, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.run('release', RELEASE_BYTES, this.windowKeys(scope, distinctByteWindows(scope.windows)), [...ids]);
+  }
+
+  async settle(scope: ByteScope, input: SettleInput): Promise<'recorded' | 'duplicate'> {
+    const windows = distinctByteWindows(scope.windows);
+    const tag = byteScopeTag(scope.profile, scope.principalKey);
+    const keys = [byteSeenKey(tag, input.dedupeKey), ...this.windowKeys(scope, windows)];
+    const args = [
+      String(this.clock.now()),
+      String(Math.max(1, Math.ceil(input.dedupeTtlMs))),
+      String(windows.length),
+      ...windows.map((w) => String(w.windowSeconds * 1000)),
+      input.id,
+      String(input.actualBytes),
+    ];
+    const reply = await this.run('settle', SETTLE_BYTES, keys, args);
+    return reply === 1 ? 'recorded' : 'duplicate';
+  }
+
+  async usage(scope: ByteScope): Promise<ByteWindowUsage[]> {
+    const windows = distinctByteWindows(scope.windows);
+    const args = [String(this.clock.now()), ...windows.map((w) => String(w.windowSeconds * 1000))];
+    const reply = await this.run('usage', BYTE_USAGE, this.windowKeys(scope, windows), args);
+    if (!Array.isArray(reply) || reply.length !== windows.length * 3) throw new StoreUnavailableError('redis byteUsage: unexpected reply');
+    return windows.map((w, i) => {
+      const resetAt = Number(reply[i * 3 + 2]);
+      return {
+        windowSeconds: w.windowSeconds,
+        limitBytes: w.limitBytes,
+        usedBytes: Number(reply[i * 3]),
+        reservedBytes: Number(reply[i * 3 + 1]),
+        resetsAt: resetAt < 0 ? undefined : resetAt,
+      };
+    });
+  }
+
+  /** hash₁, set₁, hash₂, set₂, … with the deployment prefix. */
+  private windowKeys(scope: ByteScope, windows: readonly { windowSeconds: number }[]): string[] {
+    const tag = byteScopeTag(scope.profile, scope.principalKey);
+    return windows.flatMap((w) => {
+      const { hash, expiries } = byteWindowKeys(tag, w.windowSeconds);
+      return [hash, expiries];
+    });
+  }
+
+  private async run(op: string, lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+    const client = this.store.client;
+    const prefixed = keys.map((k) => this.store.keyPrefix + k);
+    try {
+      try {
+        return await client.evalsha(lua.sha1, prefixed.length, ...prefixed, ...args);
+      } catch (error) {
+        // The script cache is empty after a restart, failover or SCRIPT FLUSH: send the source once.
+        if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
+          return await client.eval(lua.source, prefixed.length, ...prefixed, ...args);
+        throw error;
+      }
+    } catch (error) {
+      throw new StoreUnavailableError(`redis byte ledger ${op} failed: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+}

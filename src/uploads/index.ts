@@ -1,0 +1,73 @@
+/**
+ * uploads/: storage-enforced uploads. Signed PostObject forms (POST /v1/post-policy), OSS upload callbacks
+ * (POST /v1/oss-callback), byte quotas and the usage view (GET /v1/usage).
+ * - createUploads               the three services, wired from the app's parts (one place)
+ * - buildPostPolicy, signPostPolicyV4, buildCallbackParam, formUrl   the form, pure
+ * - createGrantSealer           `x:grant`, the broker's MAC over who may upload what
+ * - callbackStringToSign, verifyCallbackSignature, createPublicKeyCache   OSS's callback signature
+ * - createByteQuota             byte reservations over the store's ByteLedger
+ */
+import type { AuditSink } from '../audit/audit.js';
+import type { TokenCache } from '../cache/index.js';
+import type { BrokerConfig } from '../config/schema.js';
+import type { Clock } from '../shared/clock.js';
+import type { StoreLogger } from '../store/logger.js';
+import type { QuotaCounter } from '../store/quota.js';
+import type { KeyValueStore } from '../store/types.js';
+import type { StsClient } from '../sts/types.js';
+import type { ByteQuota } from './byte-quota.js';
+import { createCallbackService, type CallbackService } from './callback-service.js';
+import { createPostPolicyService, type PostPolicyService } from './post-policy-service.js';
+import { createPublicKeyCache } from './public-key-cache.js';
+import { createGrantSealer } from './upload-grant.js';
+import { createUsageService, type UsageService } from './usage-service.js';
+
+export { createByteQuota, type ByteQuota } from './byte-quota.js';
+export { buildCallbackParam, CALLBACK_BODY } from './callback-param.js';
+export { callbackStringToSign, verifyCallbackSignature } from './callback-signature.js';
+export type { CallbackReply, OssCallbackRequest } from './callback-service.js';
+export { formUrl } from './form-url.js';
+export { buildPostPolicy } from './post-policy-document.js';
+export { parsePostPolicyRequest, type PostPolicyRequest } from './post-policy-request.js';
+export type { PostPolicyResponse } from './post-policy-service.js';
+export { isoBasic, signPostPolicyV4, v4Credential } from './post-signature-v4.js';
+export { createPublicKeyCache, type PublicKeySource } from './public-key-cache.js';
+export { createGrantSealer, type GrantSealer, type UploadGrant } from './upload-grant.js';
+export type { UsageResponse } from './usage-service.js';
+
+export interface Uploads {
+  postPolicy: PostPolicyService;
+  callbacks: CallbackService;
+  usage: UsageService;
+}
+
+export interface UploadsDeps {
+  config: Readonly<BrokerConfig>;
+  store: KeyValueStore;
+  sts: StsClient;
+  tokenCache: TokenCache;
+  quota: QuotaCounter;
+  bytes: ByteQuota;
+  audit: AuditSink;
+  clock: Clock;
+  logger: StoreLogger;
+  /** For the public-key fetch; tests may pass their own. */
+  fetch?: typeof fetch;
+}
+
+export function createUploads(deps: UploadsDeps): Uploads {
+  const { config, clock } = deps;
+  const grantKey = config.uploads.grantKey;
+  const grants = grantKey === undefined ? undefined : createGrantSealer(Buffer.from(grantKey, 'base64'));
+  const publicKeys = createPublicKeyCache({
+    allowedHosts: config.uploads.callbackPublicKeyHosts,
+    timeoutMs: config.uploads.publicKeyTimeoutMs,
+    clock,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  return {
+    postPolicy: createPostPolicyService({ ...deps, grants }),
+    callbacks: createCallbackService({ ...deps, publicKeys, grants }),
+    usage: createUsageService(deps),
+  };
+}

@@ -1,0 +1,70 @@
+/** What one form's policy pins (DESIGN "Storage-enforced uploads"): nothing more, nothing less. */
+import { describe, expect, it } from 'vitest';
+import { buildCallbackParam, CALLBACK_BODY } from './callback-param.js';
+import { formUrl } from './form-url.js';
+import { buildPostPolicy } from './post-policy-document.js';
+
+const input = {
+  bucket: 'my-bucket',
+  key: 'uploads/acme/alice/me.png',
+  maxSizeBytes: 48211,
+  contentType: 'image/png',
+  credential: 'STS.x/20261122/cn-hangzhou/oss/aliyun_v4_request',
+  date: '20261122T100003Z',
+  securityToken: 'token',
+  expiresAt: Date.UTC(2026, 10, 22, 10, 10, 3),
+};
+
+describe('buildPostPolicy', () => {
+  it('pins bucket, exact key, [0, declared size], the declared type, status 200 and the V4 fields', () => {
+    const { document, base64 } = buildPostPolicy(input);
+    expect(document).toEqual({
+      expiration: '2026-11-22T10:10:03.000Z',
+      conditions: [
+        { bucket: 'my-bucket' },
+        { 'x-oss-signature-version': 'OSS4-HMAC-SHA256' },
+        { 'x-oss-credential': input.credential },
+        { 'x-oss-date': input.date },
+        { 'x-oss-security-token': 'token' },
+        ['eq', '$key', 'uploads/acme/alice/me.png'],
+        ['content-length-range', 0, 48211],
+        ['eq', '$content-type', 'image/png'],
+        ['eq', '$success_action_status', '200'],
+      ],
+    });
+    expect(JSON.parse(Buffer.from(base64, 'base64').toString('utf8'))).toEqual(document);
+  });
+
+  it('with a callback, also pins the callback and x:grant fields', () => {
+    const { document } = buildPostPolicy({ ...input, callback: { param: 'Y2I=', grant: 'v1.a.b' } });
+    expect(document.conditions.slice(-2)).toEqual([
+      ['eq', '$callback', 'Y2I='],
+      ['eq', '$x:grant', 'v1.a.b'],
+    ]);
+  });
+});
+
+describe('buildCallbackParam', () => {
+  it('is base64 JSON naming the URL and the broker-set body (form-encoded, with x:grant)', () => {
+    const decoded = JSON.parse(Buffer.from(buildCallbackParam('https://broker.example.com/v1/oss-callback'), 'base64').toString('utf8'));
+    expect(decoded).toEqual({
+      callbackUrl: 'https://broker.example.com/v1/oss-callback',
+      callbackBody: CALLBACK_BODY,
+      callbackBodyType: 'application/x-www-form-urlencoded',
+    });
+    for (const v of ['${bucket}', '${object}', '${etag}', '${size}', '${mimeType}', 'x:grant=${x:grant}'])
+      expect(CALLBACK_BODY).toContain(v);
+  });
+});
+
+describe('formUrl', () => {
+  it.each([
+    ['https://oss-cn-hangzhou.aliyuncs.com', 'my-bucket', 'https://my-bucket.oss-cn-hangzhou.aliyuncs.com'],
+    ['https://oss-accelerate.aliyuncs.com', 'b1', 'https://b1.oss-accelerate.aliyuncs.com'],
+    ['http://localhost:9200', 'local-bucket', 'http://localhost:9200/local-bucket'],
+    ['http://127.0.0.1:9200', 'local-bucket', 'http://127.0.0.1:9200/local-bucket'],
+    ['http://[::1]:9200', 'b1', 'http://[::1]:9200/b1'],
+  ])('%s + %s → %s', (endpoint, bucket, url) => {
+    expect(formUrl(endpoint, bucket)).toBe(url);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * `x:grant`: the broker's MAC over who may upload what, carried in the form and returned by OSS in the callback
+ * body. It binds principal, profile, bucket, key, declared size, expiry and the byte reservation's id, so editing
+ * any form field cannot move an upload onto another principal's account or another grant's reservation.
+ *
+ * Format: `v1.<base64url(JSON array)>.<base64url(HMAC-SHA256)>`. The MAC input is domain-separated and covers the
+ * encoded payload exactly as sent. The key is `uploads.grantKey` (configuration / secret env, never generated in
+ * production). Not secret, not encrypted: the client may read its own grant.
+ */
+import { createHmac } from 'node:crypto';
+import { constantTimeEqual } from '../auth/constant-time.js';
+import type { Principal } from '../auth/principal.js';
+
+export interface UploadGrant {
+  principal: Pick<Principal, 'kind' | 'clientId' | 'tenant' | 'subject'>;
+  profile: string;
+  bucket: string;
+  key: string;
+  /** Declared size in bytes: the form's content-length-range maximum. */
+  size: number;
+  /** Epoch ms when the form expires. */
+  expiresAt: number;
+  /** The byte reservation this upload settles. */
+  id: string;
+}
+
+export interface GrantSealer {
+  seal(grant: UploadGrant): string;
+  /** The grant, or undefined when the text is malformed or its MAC does not verify. */
+  open(text: string): UploadGrant | undefined;
+}
+
+const VERSION = 'v1';
+const DOMAIN = 'oss-sts-broker x:grant v1\n';
+/** x:grant is a form field and part of the callback body: keep a forged one from making the broker parse megabytes. */
+const MAX_GRANT_CHARS = 4096;
+
+export function createGrantSealer(key: Buffer): GrantSealer {
+  if (key.length < 32) throw new Error('uploads.grantKey must be at least 32 bytes');
+  const mac = (payload: string) => createHmac('sha256', key).update(DOMAIN).update(payload).digest('base64url');
+
+  return {
+    seal(grant) {
+      const p = grant.principal;
+      const fields = [
+        p.kind,
+        p.clientId,
+        p.tenant,
+        p.subject,
+        grant.profile,
+        grant.bucket,
+        grant.key,
+        grant.size,
+        grant.expiresAt,
+        grant.id,
+      ];
+      const payload = Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
+      return `${VERSION}.${payload}.${mac(payload)}`;
+    },
+    open(text) {
+      if (text.length > MAX_GRANT_CHARS) return undefined;
+      const parts = text.split('.');
+      if (parts.length !== 3 || parts[0] !== VERSION) return undefined;
+      const [, payload, tag] = parts as [string, string, string];
+      if (!constantTimeEqual(mac(payload), tag)) return undefined;
+      return decode(payload);
+    },
+  };
+}
+
+/** Only reached with a verified MAC; still checks every field's type, so a key rotation bug cannot yield garbage. */
+function decode(payload: string): UploadGrant | undefined {
+  let fields: unknown;
+  try {
+    fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(fields) || fields.length !== 10) return undefined;
+  const [kind, clientId, tenant, subject, profile, bucket, key, size, expiresAt, id] = fields as unknown[];
+  const strings = [clientId, tenant, subject, profile, bucket, key, id];
+  if (!strings.every((s) => typeof s === 'string' && s !== '')) return undefined;
+  if (kind !== 'user' && kind !== 'partner') return undefined;
+  if (!Number.isSafeInteger(size) || (size as number) < 0 || !Number.isSafeInteger(expiresAt)) return undefined;
+  return {
+    principal: { kind, clientId: clientId as string, tenant: tenant as string, subject: subject as string },
+    profile: profile as string,
+    bucket: bucket as string,
+    key: key as string,
+    size: size as number,
+    expiresAt: expiresAt as number,
+    id: id as string,
+  };
+}

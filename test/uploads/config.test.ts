@@ -1,0 +1,129 @@
+/**
+ * The configuration of storage-enforced uploads: `postPolicy`, `quota.bytesPerPrincipal` and `uploads`, strict and
+ * checked at start-up with the path of every bad field; the grant key comes from the environment, never generated.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/index.js';
+
+const key = () => randomBytes(32).toString('base64');
+
+function base(profile: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  return {
+    clients: [{ id: 'web', type: 'oidc', issuer: 'https://idp.test/', audience: 'b', jwksUri: 'https://idp.test/jwks', tenant: 'acme' }],
+    profiles: {
+      uploads: {
+        bucket: 'my-bucket',
+        region: 'cn-hangzhou',
+        roleArn: 'acs:ram::123456789012:role/uploader',
+        prefix: 'uploads/${tenant}/${sub}/',
+        operations: ['put'],
+        clients: ['web'],
+        ...profile,
+      },
+    },
+    sts: { region: 'cn-hangzhou' },
+    redis: { url: 'redis://127.0.0.1:6379' },
+    cache: { encryptionKey: key() },
+    ...extra,
+  };
+}
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const withCallback = { postPolicy: { callback: { url: 'https://broker.example.com/v1/oss-callback' } } };
+
+describe('upload configuration', () => {
+  it('takes postPolicy, byte quotas and the uploads section, with defaults', () => {
+    const config = parseConfig(
+      base(
+        { ...withCallback, quota: { bytesPerPrincipal: [{ limitBytes: 1e9, windowSeconds: 86400 }] } },
+        { uploads: { grantKey: key() } },
+      ),
+    );
+    const profile = config.profiles.uploads!;
+    expect(profile.postPolicy).toEqual({ formLifetimeSeconds: 600, callback: { url: 'https://broker.example.com/v1/oss-callback' } });
+    expect(profile.quota).toEqual({ bytesPerPrincipal: [{ limitBytes: 1e9, windowSeconds: 86400 }] });
+    expect(config.uploads.callbackPublicKeyHosts).toEqual(['gosspublic.alicdn.com']);
+    expect(config.uploads.publicKeyTimeoutMs).toBe(2000);
+  });
+
+  it('needs a grant key when a profile has a callback, and never makes one up', () => {
+    expect(problemsOf(() => parseConfig(base(withCallback)))).toEqual([
+      'uploads.grantKey: required by profiles.uploads.postPolicy.callback (BROKER_GRANT_KEY or BROKER_GRANT_KEY_FILE)',
+    ]);
+    expect(problemsOf(() => parseConfig(base(withCallback, { uploads: { grantKey: randomBytes(16).toString('base64') } })))).toEqual([
+      'uploads.grantKey: must be at least 32 bytes, base64-encoded',
+    ]);
+    // A profile without a callback has no x:grant to sign.
+    expect(parseConfig(base({ postPolicy: {} })).uploads.grantKey).toBeUndefined();
+  });
+
+  it('reads the grant key from BROKER_GRANT_KEY or BROKER_GRANT_KEY_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osb-uploads-'));
+    const yaml = join(dir, 'config.yaml');
+    writeFileSync(yaml, stringify(base(withCallback)));
+    const k = key();
+    expect(loadConfigFile(yaml, { BROKER_GRANT_KEY: k }).uploads.grantKey).toBe(k);
+    const file = join(dir, 'grant.key');
+    writeFileSync(file, `${k}\n`);
+    expect(loadConfigFile(yaml, { BROKER_GRANT_KEY_FILE: file }).uploads.grantKey).toBe(k);
+    expect(problemsOf(() => loadConfigFile(yaml, {}))[0]).toMatch(/^uploads\.grantKey: required/);
+  });
+
+  it.each([
+    [
+      'a form lifetime longer than the token',
+      { postPolicy: { formLifetimeSeconds: 1200 } },
+      'profiles.uploads.postPolicy.formLifetimeSeconds',
+    ],
+    ['a form lifetime under a minute', { postPolicy: { formLifetimeSeconds: 30 } }, 'profiles.uploads.postPolicy.formLifetimeSeconds'],
+    ['forms without the put operation', { operations: ['get'], postPolicy: {} }, 'profiles.uploads.postPolicy'],
+    ['an unknown postPolicy field', { postPolicy: { maxBytes: 1 } }, 'profiles.uploads.postPolicy'],
+    ['a callback URL that is not http(s)', { postPolicy: { callback: { url: 'ftp://x/cb' } } }, 'profiles.uploads.postPolicy.callback.url'],
+    ['an unknown callback field', { postPolicy: { callback: { url: 'https://x/cb', body: 'x' } } }, 'profiles.uploads.postPolicy.callback'],
+    ['an empty quota', { quota: {} }, 'profiles.uploads.quota'],
+    [
+      'a byte window over 2^46 bytes',
+      { quota: { bytesPerPrincipal: [{ limitBytes: 2 ** 46 + 1, windowSeconds: 60 }] } },
+      'profiles.uploads.quota.bytesPerPrincipal[0].limitBytes',
+    ],
+    [
+      'a byte window named like a request window',
+      { quota: { bytesPerPrincipal: [{ limit: 10, windowSeconds: 60 }] } },
+      'profiles.uploads.quota.bytesPerPrincipal[0]',
+    ],
+  ])('refuses %s, naming the field', (_what, profile, path) => {
+    const problems = problemsOf(() => parseConfig(base(profile)));
+    expect(
+      problems.some((p) => p.startsWith(`${path}:`)),
+      problems.join('\n'),
+    ).toBe(true);
+  });
+
+  it.each([
+    [{ callbackPublicKeyHosts: ['https://gosspublic.alicdn.com'] }, 'uploads.callbackPublicKeyHosts[0]'],
+    [{ callbackPublicKeyHosts: ['GOSSPUBLIC.alicdn.com'] }, 'uploads.callbackPublicKeyHosts[0]'],
+    [{ callbackPublicKeyHosts: [] }, 'uploads.callbackPublicKeyHosts'],
+    [{ publicKeyTimeoutMs: 6000 }, 'uploads.publicKeyTimeoutMs'],
+    [{ allowAnyHost: true }, 'uploads'],
+  ])('refuses uploads %j', (uploads, path) => {
+    const problems = problemsOf(() => parseConfig(base({}, { uploads })));
+    expect(
+      problems.some((p) => p.startsWith(`${path}:`)),
+      problems.join('\n'),
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,251 @@
+/**
+ * POST /v1/oss-callback over HTTP, with this test acting as OSS: callbacks signed with an RSA key generated here,
+ * whose public key a loopback server serves (the only host the broker's config allow-lists). A valid callback is
+ * recorded once; a bad signature, a key host that is not allowed, an edited x:grant, an object outside its grant
+ * each get 403 and record nothing.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUCKET } from '../helpers/broker.js';
+import { expectMatchesSpec } from '../helpers/openapi.js';
+import { callbackBody, ossCallbackSignature, startKeyServer, type KeyServer } from './helpers.js';
+import { OffsetClock, startUploadsBroker, type UploadsBroker } from './broker-setup.js';
+
+const clock = new OffsetClock();
+let env: UploadsBroker;
+let stranger: KeyServer;
+beforeAll(async () => {
+  env = await startUploadsBroker({ clock });
+  stranger = await startKeyServer();
+});
+afterAll(async () => {
+  await env?.close();
+  await stranger?.close();
+});
+
+interface Form {
+  key: string;
+  grant: string;
+  auth: Record<string, string>;
+}
+
+async function formFor(sub: string, size = 48211): Promise<Form> {
+  const auth = await env.bearer(sub);
+  const res = await request(env.broker.app)
+    .post('/v1/post-policy')
+    .set(auth)
+    .send({ profile: 'uploads', files: [{ name: 'me.png', size, contentType: 'image/png' }] });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  const upload = res.body.uploads[0];
+  return { key: upload.key, grant: upload.fields['x:grant'], auth };
+}
+
+interface CallbackOptions {
+  path?: string;
+  keys?: KeyServer;
+  signWith?: KeyServer['privateKey'];
+  /** Signs this body but sends `send` (a body edited in transit). */
+  send?: string;
+  headers?: Record<string, string | undefined>;
+}
+
+/** What OSS sends after the upload: the expanded body, signed, with the key's URL. */
+function callback(body: string, options: CallbackOptions = {}) {
+  const path = options.path ?? '/v1/oss-callback';
+  const keys = options.keys ?? env.keys;
+  const headers: Record<string, string | undefined> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    authorization: ossCallbackSignature(options.signWith ?? keys.privateKey, path, body),
+    'x-oss-pub-key-url': keys.header,
+    ...options.headers,
+  };
+  const req = request(env.broker.app).post(path);
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) req.set(k, v);
+  return req.send(options.send ?? body);
+}
+
+async function bytesOf(auth: Record<string, string>) {
+  const res = await request(env.broker.app).get('/v1/usage?profile=uploads').set(auth);
+  return { used: res.body.bytes[0].usedBytes as number, reserved: res.body.bytes[0].reservedBytes as number };
+}
+
+const recorded = () => env.broker.audit.filter((e) => e.event === 'upload.recorded').length;
+
+describe('POST /v1/oss-callback', () => {
+  it('records a signed callback once: the reservation becomes the actual size; the same ETag again changes nothing', async () => {
+    const form = await formFor('alice');
+    expect(await bytesOf(form.auth)).toEqual({ used: 0, reserved: 48211 });
+    const body = callbackBody({
+      bucket: BUCKET,
+      object: form.key,
+      etag: 'D41D8CD98F00B204E9800998ECF8427E',
+      size: 40000,
+      grant: form.grant,
+    });
+    const first = await callback(body, { path: '/v1/oss-callback?from=oss' });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expectMatchesSpec('POST', '/v1/oss-callback', first);
+    expect(first.body).toEqual({ key: form.key, size: 40000, etag: 'D41D8CD98F00B204E9800998ECF8427E' });
+    expect(Number(first.headers['content-length'])).toBe(first.text.length);
+    expect(await bytesOf(form.auth)).toEqual({ used: 40000, reserved: 0 });
+
+    const again = await callback(body);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(await bytesOf(form.auth)).toEqual({ used: 40000, reserved: 0 });
+    const events = env.broker.audit.filter((e) => e.event === 'upload.recorded' && e.keys?.[0] === form.key);
+    expect(events.map((e) => e.outcome)).toEqual(['recorded', 'duplicate']);
+    expect(events[0]).toMatchObject({ principal: { clientId: 'web', tenant: 'acme', subject: 'alice' }, bytes: 40000, profile: 'uploads' });
+  });
+
+  it('the same form used again (a new ETag on the same key) replaces that grant’s charge', async () => {
+    const form = await formFor('again');
+    const body = (etag: string, size: number) => callbackBody({ bucket: BUCKET, object: form.key, etag, size, grant: form.grant });
+    expect((await callback(body('E1', 1000))).status).toBe(200);
+    expect((await callback(body('E2', 3000))).status).toBe(200);
+    expect(await bytesOf(form.auth)).toEqual({ used: 3000, reserved: 0 });
+  });
+
+  describe('refuses with 403 callback_rejected and records nothing', () => {
+    let form: Form;
+    let body: string;
+    beforeAll(async () => {
+      form = await formFor('mallory');
+      body = callbackBody({ bucket: BUCKET, object: form.key, etag: 'ABC', size: 10, grant: form.grant });
+    });
+
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const editGrant = (grant: string, edit: (fields: unknown[]) => void) => {
+      const [v, payload, mac] = grant.split('.');
+      const fields = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as unknown[];
+      edit(fields);
+      return `${v}.${Buffer.from(JSON.stringify(fields)).toString('base64url')}.${mac}`;
+    };
+
+    it.each<[string, () => ReturnType<typeof callback>, string]>([
+      ['a signature by another key', () => callback(body, { signWith: other.privateKey }), 'does not verify'],
+      ['a body edited after signing', () => callback(body, { send: body.replace('size=10', 'size=1') }), 'does not verify'],
+      [
+        'a signature over another path',
+        () =>
+          callback(body, {
+            path: '/v1/oss-callback',
+            headers: { authorization: ossCallbackSignature(env.keys.privateKey, '/elsewhere', body) },
+          }),
+        'does not verify',
+      ],
+      ['no signature', () => callback(body, { headers: { authorization: undefined } }), 'not signed'],
+      ['no public key URL', () => callback(body, { headers: { 'x-oss-pub-key-url': undefined } }), 'not signed'],
+      [
+        'a public key on a host that is not allow-listed (validly signed with its key)',
+        () => callback(body, { keys: stranger }),
+        'is not allowed',
+      ],
+      [
+        'a grant whose subject was edited',
+        () =>
+          callback(
+            callbackBody({
+              bucket: BUCKET,
+              object: form.key,
+              etag: 'ABC',
+              size: 10,
+              grant: editGrant(form.grant, (f) => {
+                f[3] = 'alice';
+              }),
+            }),
+          ),
+        'not a grant of this broker',
+      ],
+      [
+        'a grant whose size was edited',
+        () =>
+          callback(
+            callbackBody({
+              bucket: BUCKET,
+              object: form.key,
+              etag: 'ABC',
+              size: 10,
+              grant: editGrant(form.grant, (f) => {
+                f[7] = 1;
+              }),
+            }),
+          ),
+        'not a grant of this broker',
+      ],
+      [
+        'a grant from another broker',
+        () => callback(callbackBody({ bucket: BUCKET, object: form.key, etag: 'ABC', size: 10, grant: 'v1.W10.AAAA' })),
+        'not a grant of this broker',
+      ],
+      ['no grant', () => callback(`bucket=${BUCKET}&object=${encodeURIComponent(form.key)}&etag=ABC&size=10`), 'no x:grant'],
+      [
+        'an object outside the grant',
+        () => callback(callbackBody({ bucket: BUCKET, object: 'uploads/acme/alice/me.png', etag: 'ABC', size: 10, grant: form.grant })),
+        'not the one',
+      ],
+      [
+        'another bucket',
+        () => callback(callbackBody({ bucket: 'other-bucket', object: form.key, etag: 'ABC', size: 10, grant: form.grant })),
+        'not the one',
+      ],
+    ])('%s', async (_what, send, reason) => {
+      const before = recorded();
+      const res = await send();
+      expect(res.status, JSON.stringify(res.body)).toBe(403);
+      expect(res.body.code).toBe('callback_rejected');
+      expect(res.body.detail).toContain(reason);
+      expectMatchesSpec('POST', '/v1/oss-callback', res);
+      expect(recorded()).toBe(before);
+      expect(await bytesOf(form.auth)).toEqual({ used: 0, reserved: 48211 });
+    });
+
+    it('never fetches a key from a host that is not allow-listed', () => {
+      expect(stranger.hits.size).toBe(0);
+    });
+
+    it('audits each refusal', () => {
+      expect(env.broker.audit.filter((e) => e.event === 'upload.callback_refused').length).toBeGreaterThanOrEqual(12);
+    });
+  });
+
+  it('refuses a grant whose form expired more than the grace period ago', async () => {
+    const form = await formFor('late');
+    clock.offsetMs = 2 * 3600_000;
+    try {
+      const res = await callback(callbackBody({ bucket: BUCKET, object: form.key, etag: 'L', size: 5, grant: form.grant }));
+      expect([res.status, res.body.code]).toEqual([403, 'callback_rejected']);
+      expect(res.body.detail).toContain('expired');
+    } finally {
+      clock.offsetMs = 0;
+    }
+  });
+
+  it('a signed body without the fields of the template is a 400', async () => {
+    const res = await callback('x:grant=v1.a.b&bucket=b');
+    expect([res.status, res.body.code]).toEqual([400, 'invalid_request']);
+    expectMatchesSpec('POST', '/v1/oss-callback', res);
+  });
+
+  it('answers 503 public_key_unavailable when the allow-listed key host fails, and records nothing', async () => {
+    const form = await formFor('dora');
+    const header = Buffer.from(`http://${env.keys.host}/missing.pem`).toString('base64');
+    env.keys.mode = 'error';
+    try {
+      const body = callbackBody({ bucket: BUCKET, object: form.key, etag: 'X', size: 5, grant: form.grant });
+      const res = await callback(body, { headers: { 'x-oss-pub-key-url': header } });
+      expect([res.status, res.body.code]).toEqual([503, 'public_key_unavailable']);
+      expect(res.headers['retry-after']).toBeDefined();
+      expectMatchesSpec('POST', '/v1/oss-callback', res);
+      expect(await bytesOf(form.auth)).toEqual({ used: 0, reserved: 48211 });
+    } finally {
+      env.keys.mode = 'key';
+    }
+  });
+
+  it('is POST only', async () => {
+    const res = await request(env.broker.app).get('/v1/oss-callback');
+    expect([res.status, res.body.code]).toEqual([405, 'method_not_allowed']);
+  });
+});
