@@ -23,6 +23,7 @@ import { createRoutes } from './http/routes.js';
 import { problemFor, problemHandler } from './http/problem.js';
 import { instrumentSts } from './sts/instrument.js';
 import { checkProfiles } from './credentials/check-profiles.js';
+import { traceRequests } from './tracing/index.js';
 
 export interface AppDeps {
   config: Readonly<BrokerConfig>;
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): BrokerApp {
   app.set('trust proxy', config.server.trustProxy);
   app.locals.profileNames = new Set(Object.keys(config.profiles));
   app.use(requestId());
+  app.use(traceRequests());
   app.use(
     pinoHttp({
       logger,

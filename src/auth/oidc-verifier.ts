@@ -3,12 +3,21 @@
  * issuer, audience, expiry, not-before) done by jose, then the claims reduced to a Principal (claims.ts).
  */
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { OidcClientConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { Principal } from './principal.js';
 import { principalFromPayload } from './claims.js';
 import { isKeySourceFailure, KeySourceUnavailable, fromJoseError } from './jose-errors.js';
+import { inSpan } from '../tracing/index.js';
 
 export interface OidcVerifierOptions {
   clock: Clock;
@@ -43,26 +52,28 @@ export function createOidcVerifier(client: OidcClientConfig, options: OidcVerifi
 
   return {
     client,
-    async verify(token) {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, getKey, {
-          // Pinned: a token whose header says `none`, `HS256` (signed with our public key as the HMAC secret, the
-          // classic key-type confusion) or any alg outside this list is refused before a key is even looked up.
-          algorithms,
-          issuer: client.issuer,
-          audience,
-          // jose checks `exp` only when present; a token that never expires is not one we accept.
-          requiredClaims: ['exp'],
-          clockTolerance: client.clockToleranceSeconds,
-          currentDate: new Date(clock.now()),
-        }));
-      } catch (err) {
-        throw fromJoseError(err);
-      }
-      return principalFromPayload(client, payload);
-    },
+    verify: (token) => inSpan('jwt.verify', { attributes: { 'broker.client_id': client.id } }, () => verifyToken(token)),
   };
+
+  async function verifyToken(token: string): Promise<Principal> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, getKey, {
+        // Pinned: a token whose header says `none`, `HS256` (signed with our public key as the HMAC secret, the
+        // classic key-type confusion) or any alg outside this list is refused before a key is even looked up.
+        algorithms,
+        issuer: client.issuer,
+        audience,
+        // jose checks `exp` only when present; a token that never expires is not one we accept.
+        requiredClaims: ['exp'],
+        clockTolerance: client.clockToleranceSeconds,
+        currentDate: new Date(clock.now()),
+      }));
+    } catch (err) {
+      throw fromJoseError(err);
+    }
+    return principalFromPayload(client, payload);
+  }
 }
 
 function keySourceFor(client: OidcClientConfig, options: OidcVerifierOptions): JWTVerifyGetKey {
@@ -78,6 +89,13 @@ function keySourceFor(client: OidcClientConfig, options: OidcVerifierOptions): J
     timeoutDuration: options.fetchTimeoutMs ?? 5000,
     cooldownDuration: options.jwksCooldownMs ?? 30_000,
     cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
+    // jose fetches only on a cache miss or an unknown `kid`; this span marks exactly those fetches.
+    [customFetch]: (url, init) =>
+      inSpan('jwks.fetch', { attributes: { 'broker.client_id': client.id, 'url.full': jwksUrlForSpan(url) } }, async (span) => {
+        const response = await fetch(url, init);
+        span.setAttribute('http.response.status_code', response.status);
+        return response;
+      }),
   });
   // jose refetches on an unknown `kid` (key rotation) and caches in between. Failures of the fetch itself are
   // tagged here, the one place that can tell them apart from "this token matches no key".
@@ -104,4 +122,10 @@ function requirePublicKeySet(jwks: JSONWebKeySet, clientId: string): JSONWebKeyS
     }
   }
   return jwks;
+}
+
+/** The JWKS URL without credentials or query, should an operator ever put one there. */
+function jwksUrlForSpan(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
 }

@@ -15,6 +15,7 @@ import { withRetry, type Sleep } from './retry.js';
 import { createSdkTransport, type SdkCredential, type StsConfig, type StsTransport } from './sdk-client.js';
 import { UpstreamBudget } from './upstream-budget.js';
 import type { AssumeRoleInput, StsClient, StsCredentials } from './types.js';
+import { inSpan } from '../tracing/index.js';
 
 /** pino-compatible subset. Nothing here ever passes it a credential. */
 export interface StsLogger {
@@ -82,7 +83,20 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
   });
   const deadlineMs = options.deadlineMs ?? retryDeadlineMs(config);
 
-  async function attempt(input: AssumeRoleInput): Promise<StsCredentials> {
+  /** One SDK call, as its own span: a slow or retried AssumeRole shows each attempt. */
+  function attempt(input: AssumeRoleInput, n: number): Promise<StsCredentials> {
+    return inSpan('sts.assume_role.attempt', { attributes: { 'broker.sts.attempt': n } }, async (span) => {
+      try {
+        return await attemptOnce(input);
+      } catch (err) {
+        // The same bounded outcome code the metrics count (an STS error code or a class such as `timeout`).
+        span.setAttribute('broker.sts.outcome', err instanceof BrokerError ? 'malformed' : mapStsError(err).outcomeCode);
+        throw err;
+      }
+    });
+  }
+
+  async function attemptOnce(input: AssumeRoleInput): Promise<StsCredentials> {
     const startedAt = clock.now();
     const body = await transport.assumeRoleOnce(input);
     const credentials = parseAssumeRoleBody(body);
@@ -106,48 +120,56 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
   }
 
   return {
-    async assumeRole(input: AssumeRoleInput): Promise<StsCredentials> {
-      const logFields = { roleArn: input.roleArn, roleSessionName: input.roleSessionName };
-      try {
-        await budget.take();
-      } catch (err) {
-        onCall({ code: 'budget_exhausted', ms: 0 });
-        logger.warn({ event: 'sts.assume_role.budget_exhausted', ...logFields }, 'STS call budget exhausted');
-        throw err;
-      }
-      const attemptStart = { at: clock.now() };
-      return breaker.run(() =>
-        withRetry(
-          (n) => {
-            attemptStart.at = clock.now();
-            if (n > 1) logger.debug({ event: 'sts.assume_role.retry', attempt: n, ...logFields }, 'retrying');
-            return attempt(input);
-          },
-          classify(attemptStart),
-          {
-            maxAttempts: config.maxAttempts,
-            deadlineMs,
-            clock,
-            ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
-            ...(options.random === undefined ? {} : { random: options.random }),
-            // Retries are STS calls too: they spend the same budget, and are skipped when it is empty.
-            beforeRetry: () => budget.tryTake(),
-            onAttemptFailed: (failure, n, willRetry) =>
-              logger.warn(
-                {
-                  event: 'sts.assume_role.failed',
-                  attempt: n,
-                  willRetry,
-                  code: failure.error.code,
-                  stsCode: failure.outcomeCode,
-                  ...logFields,
-                  upstream: describeCause(failure.error.cause),
-                },
-                'AssumeRole attempt failed',
-              ),
-          },
-        ),
-      );
-    },
+    assumeRole: (input: AssumeRoleInput): Promise<StsCredentials> =>
+      // The role ARN and duration are configuration, not secrets; the session policy and session name stay out.
+      inSpan(
+        'sts.assume_role',
+        { attributes: { 'broker.sts.role_arn': input.roleArn, 'broker.sts.duration_seconds': input.durationSeconds } },
+        () => assumeRoleWithRetries(input),
+      ),
   };
+
+  async function assumeRoleWithRetries(input: AssumeRoleInput): Promise<StsCredentials> {
+    const logFields = { roleArn: input.roleArn, roleSessionName: input.roleSessionName };
+    try {
+      await budget.take();
+    } catch (err) {
+      onCall({ code: 'budget_exhausted', ms: 0 });
+      logger.warn({ event: 'sts.assume_role.budget_exhausted', ...logFields }, 'STS call budget exhausted');
+      throw err;
+    }
+    const attemptStart = { at: clock.now() };
+    return breaker.run(() =>
+      withRetry(
+        (n) => {
+          attemptStart.at = clock.now();
+          if (n > 1) logger.debug({ event: 'sts.assume_role.retry', attempt: n, ...logFields }, 'retrying');
+          return attempt(input, n);
+        },
+        classify(attemptStart),
+        {
+          maxAttempts: config.maxAttempts,
+          deadlineMs,
+          clock,
+          ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+          ...(options.random === undefined ? {} : { random: options.random }),
+          // Retries are STS calls too: they spend the same budget, and are skipped when it is empty.
+          beforeRetry: () => budget.tryTake(),
+          onAttemptFailed: (failure, n, willRetry) =>
+            logger.warn(
+              {
+                event: 'sts.assume_role.failed',
+                attempt: n,
+                willRetry,
+                code: failure.error.code,
+                stsCode: failure.outcomeCode,
+                ...logFields,
+                upstream: describeCause(failure.error.cause),
+              },
+              'AssumeRole attempt failed',
+            ),
+        },
+      ),
+    );
+  }
 }
