@@ -50,30 +50,32 @@ export function createOidcVerifier(client: OidcClientConfig, options: OidcVerifi
   const algorithms = [...client.algorithms];
   const audience = typeof client.audience === 'string' ? client.audience : [...client.audience];
 
+  const verifier: OidcVerifier = {
+    client,
+    async verify(token) {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, getKey, {
+          // Pinned: a token whose header says `none`, `HS256` (signed with our public key as the HMAC secret, the
+          // classic key-type confusion) or any alg outside this list is refused before a key is even looked up.
+          algorithms,
+          issuer: client.issuer,
+          audience,
+          // jose checks `exp` only when present; a token that never expires is not one we accept.
+          requiredClaims: ['exp'],
+          clockTolerance: client.clockToleranceSeconds,
+          currentDate: new Date(clock.now()),
+        }));
+      } catch (err) {
+        throw fromJoseError(err);
+      }
+      return principalFromPayload(client, payload);
+    },
+  };
   return {
     client,
-    verify: (token) => inSpan('jwt.verify', { attributes: { 'broker.client_id': client.id } }, () => verifyToken(token)),
+    verify: (token) => inSpan('jwt.verify', { attributes: { 'broker.client_id': client.id } }, () => verifier.verify(token)),
   };
-
-  async function verifyToken(token: string): Promise<Principal> {
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, getKey, {
-        // Pinned: a token whose header says `none`, `HS256` (signed with our public key as the HMAC secret, the
-        // classic key-type confusion) or any alg outside this list is refused before a key is even looked up.
-        algorithms,
-        issuer: client.issuer,
-        audience,
-        // jose checks `exp` only when present; a token that never expires is not one we accept.
-        requiredClaims: ['exp'],
-        clockTolerance: client.clockToleranceSeconds,
-        currentDate: new Date(clock.now()),
-      }));
-    } catch (err) {
-      throw fromJoseError(err);
-    }
-    return principalFromPayload(client, payload);
-  }
 }
 
 function keySourceFor(client: OidcClientConfig, options: OidcVerifierOptions): JWTVerifyGetKey {

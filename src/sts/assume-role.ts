@@ -119,57 +119,55 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
     };
   }
 
-  return {
-    assumeRole: (input: AssumeRoleInput): Promise<StsCredentials> =>
-      // The role ARN and duration are configuration, not secrets; the session policy and session name stay out.
-      inSpan(
-        'sts.assume_role',
-        { attributes: { 'broker.sts.role_arn': input.roleArn, 'broker.sts.duration_seconds': input.durationSeconds } },
-        () => assumeRoleWithRetries(input),
-      ),
+  const client: StsClient = {
+    async assumeRole(input: AssumeRoleInput): Promise<StsCredentials> {
+      const logFields = { roleArn: input.roleArn, roleSessionName: input.roleSessionName };
+      try {
+        await budget.take();
+      } catch (err) {
+        onCall({ code: 'budget_exhausted', ms: 0 });
+        logger.warn({ event: 'sts.assume_role.budget_exhausted', ...logFields }, 'STS call budget exhausted');
+        throw err;
+      }
+      const attemptStart = { at: clock.now() };
+      return breaker.run(() =>
+        withRetry(
+          (n) => {
+            attemptStart.at = clock.now();
+            if (n > 1) logger.debug({ event: 'sts.assume_role.retry', attempt: n, ...logFields }, 'retrying');
+            return attempt(input, n);
+          },
+          classify(attemptStart),
+          {
+            maxAttempts: config.maxAttempts,
+            deadlineMs,
+            clock,
+            ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+            ...(options.random === undefined ? {} : { random: options.random }),
+            // Retries are STS calls too: they spend the same budget, and are skipped when it is empty.
+            beforeRetry: () => budget.tryTake(),
+            onAttemptFailed: (failure, n, willRetry) =>
+              logger.warn(
+                {
+                  event: 'sts.assume_role.failed',
+                  attempt: n,
+                  willRetry,
+                  code: failure.error.code,
+                  stsCode: failure.outcomeCode,
+                  ...logFields,
+                  upstream: describeCause(failure.error.cause),
+                },
+                'AssumeRole attempt failed',
+              ),
+          },
+        ),
+      );
+    },
   };
-
-  async function assumeRoleWithRetries(input: AssumeRoleInput): Promise<StsCredentials> {
-    const logFields = { roleArn: input.roleArn, roleSessionName: input.roleSessionName };
-    try {
-      await budget.take();
-    } catch (err) {
-      onCall({ code: 'budget_exhausted', ms: 0 });
-      logger.warn({ event: 'sts.assume_role.budget_exhausted', ...logFields }, 'STS call budget exhausted');
-      throw err;
-    }
-    const attemptStart = { at: clock.now() };
-    return breaker.run(() =>
-      withRetry(
-        (n) => {
-          attemptStart.at = clock.now();
-          if (n > 1) logger.debug({ event: 'sts.assume_role.retry', attempt: n, ...logFields }, 'retrying');
-          return attempt(input, n);
-        },
-        classify(attemptStart),
-        {
-          maxAttempts: config.maxAttempts,
-          deadlineMs,
-          clock,
-          ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
-          ...(options.random === undefined ? {} : { random: options.random }),
-          // Retries are STS calls too: they spend the same budget, and are skipped when it is empty.
-          beforeRetry: () => budget.tryTake(),
-          onAttemptFailed: (failure, n, willRetry) =>
-            logger.warn(
-              {
-                event: 'sts.assume_role.failed',
-                attempt: n,
-                willRetry,
-                code: failure.error.code,
-                stsCode: failure.outcomeCode,
-                ...logFields,
-                upstream: describeCause(failure.error.cause),
-              },
-              'AssumeRole attempt failed',
-            ),
-        },
-      ),
-    );
-  }
+  // The role ARN and duration are configuration, not secrets; the session policy and session name stay out.
+  const attributes = (input: AssumeRoleInput) => ({
+    'broker.sts.role_arn': input.roleArn,
+    'broker.sts.duration_seconds': input.durationSeconds,
+  });
+  return { assumeRole: (input) => inSpan('sts.assume_role', { attributes: attributes(input) }, () => client.assumeRole(input)) };
 }
