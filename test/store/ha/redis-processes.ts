@@ -27,7 +27,8 @@ export function haToolsAvailable(): boolean {
   const server = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   const cli = spawnSync('redis-cli', ['--cluster', 'help'], { encoding: 'utf8' });
   const major = Number(/v=(\d+)/.exec(server.stdout ?? '')?.[1] ?? 0);
-  return server.status === 0 && major >= 7 && cli.status === 0 && /create/.test(`${cli.stdout}${cli.stderr}`);
+  // `redis-cli --cluster help` exits 1 even when it prints the help: look for the subcommand instead.
+  return server.status === 0 && major >= 7 && /create\s+host1:port1/.test(`${cli.stdout}${cli.stderr}`);
 }
 
 function portIsFree(port: number): Promise<boolean> {
