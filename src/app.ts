@@ -25,6 +25,7 @@ import { instrumentSts } from './sts/instrument.js';
 import { checkProfiles } from './credentials/check-profiles.js';
 import { createByteLedger } from './store/create-byte-ledger.js';
 import { createByteQuota, createUploads } from './uploads/index.js';
+import { traceRequests } from './tracing/index.js';
 
 export interface AppDeps {
   config: Readonly<BrokerConfig>;
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): BrokerApp {
   app.set('trust proxy', config.server.trustProxy);
   app.locals.profileNames = new Set(Object.keys(config.profiles));
   app.use(requestId());
+  app.use(traceRequests());
   app.use(
     pinoHttp({
       logger,

@@ -3,12 +3,21 @@
  * issuer, audience, expiry, not-before) done by jose, then the claims reduced to a Principal (claims.ts).
  */
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { OidcClientConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { Principal } from './principal.js';
 import { principalFromPayload } from './claims.js';
 import { isKeySourceFailure, KeySourceUnavailable, fromJoseError } from './jose-errors.js';
+import { inSpan } from '../tracing/index.js';
 
 export interface OidcVerifierOptions {
   clock: Clock;
@@ -41,7 +50,7 @@ export function createOidcVerifier(client: OidcClientConfig, options: OidcVerifi
   const algorithms = [...client.algorithms];
   const audience = typeof client.audience === 'string' ? client.audience : [...client.audience];
 
-  return {
+  const verifier: OidcVerifier = {
     client,
     async verify(token) {
       let payload: JWTPayload;
@@ -63,6 +72,10 @@ export function createOidcVerifier(client: OidcClientConfig, options: OidcVerifi
       return principalFromPayload(client, payload);
     },
   };
+  return {
+    client,
+    verify: (token) => inSpan('jwt.verify', { attributes: { 'broker.client_id': client.id } }, () => verifier.verify(token)),
+  };
 }
 
 function keySourceFor(client: OidcClientConfig, options: OidcVerifierOptions): JWTVerifyGetKey {
@@ -78,6 +91,13 @@ function keySourceFor(client: OidcClientConfig, options: OidcVerifierOptions): J
     timeoutDuration: options.fetchTimeoutMs ?? 5000,
     cooldownDuration: options.jwksCooldownMs ?? 30_000,
     cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
+    // jose fetches only on a cache miss or an unknown `kid`; this span marks exactly those fetches.
+    [customFetch]: (url, init) =>
+      inSpan('jwks.fetch', { attributes: { 'broker.client_id': client.id, 'url.full': jwksUrlForSpan(url) } }, async (span) => {
+        const response = await fetch(url, init);
+        span.setAttribute('http.response.status_code', response.status);
+        return response;
+      }),
   });
   // jose refetches on an unknown `kid` (key rotation) and caches in between. Failures of the fetch itself are
   // tagged here, the one place that can tell them apart from "this token matches no key".
@@ -104,4 +124,10 @@ function requirePublicKeySet(jwks: JSONWebKeySet, clientId: string): JSONWebKeyS
     }
   }
   return jwks;
+}
+
+/** The JWKS URL without credentials or query, should an operator ever put one there. */
+function jwksUrlForSpan(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
 }

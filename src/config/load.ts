@@ -95,6 +95,8 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv)
   const out = { ...raw };
   const redisUrl = readSecretEnv(env, 'BROKER_REDIS_URL');
   if (redisUrl !== undefined) out.redis = { ...(out.redis as object | undefined), url: redisUrl };
+  const sentinelPassword = readSecretEnv(env, 'BROKER_REDIS_SENTINEL_PASSWORD');
+  if (sentinelPassword !== undefined) out.redis = { ...(out.redis as object | undefined), sentinelPassword };
   const cacheKey = readSecretEnv(env, 'BROKER_CACHE_KEY');
   if (cacheKey !== undefined) out.cache = { ...(out.cache as object | undefined), encryptionKey: cacheKey };
   const grantKey = readSecretEnv(env, 'BROKER_GRANT_KEY');

@@ -246,11 +246,47 @@ export const configSchema = z
         sentinels: z.array(z.object({ host: z.string(), port: z.number().int() }).strict()).optional(),
         sentinelName: z.string().optional(),
         cluster: z.array(z.object({ host: z.string(), port: z.number().int() }).strict()).optional(),
+        /**
+         * Password of the Sentinels themselves (their `requirepass`), when they have one; the data nodes' password
+         * comes from `url`. A secret: supply it through BROKER_REDIS_SENTINEL_PASSWORD(_FILE), not in the file.
+         */
+        sentinelPassword: z.string().min(1).optional(),
+        /** TLS for every Redis connection (`rediss://` alone turns it on with the system CAs). */
+        tls: z
+          .object({
+            /** PEM file of the CA that signed the Redis servers' certificates (a private CA, e.g. the cloud's). */
+            caFile: z.string().min(1).optional(),
+            /** Client certificate and key (PEM files), for servers that require mutual TLS. Both or neither. */
+            certFile: z.string().min(1).optional(),
+            keyFile: z.string().min(1).optional(),
+            /** The name the servers' certificates carry, when the nodes are reached by IP address. */
+            serverName: z.string().min(1).optional(),
+            /** Sentinel mode: the Sentinels speak TLS too. Set false for plain-text Sentinels in front of TLS nodes. */
+            sentinels: z.boolean().default(true),
+          })
+          .strict()
+          .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), {
+            message: 'set certFile and keyFile together',
+            path: ['certFile'],
+          })
+          .optional(),
+        /**
+         * Addresses the nodes announce (`host:port`, as in CLUSTER SLOTS or Sentinel replies) → where this broker
+         * reaches them, for Redis behind NAT or port mapping (e.g. a cluster in another network or in containers).
+         */
+        natMap: z
+          .record(z.string(), z.object({ host: z.string(), port: z.number().int() }).strict())
+          .refine((m) => Object.keys(m).every((k) => /^[^\s:]+:\d+$/.test(k)), { message: 'keys are "host:port", e.g. "10.0.0.5:6379"' })
+          .optional(),
         keyPrefix: z.string().default('osb:'),
         commandTimeoutMs: z.number().int().positive().max(10000).default(250),
         connectTimeoutMs: z.number().int().positive().max(30000).default(2000),
       })
       .strict()
+      .refine((r) => r.tls === undefined || r.url === undefined || !r.url.startsWith('redis://'), {
+        message: 'tls is set but url says redis:// (plain text); use rediss://',
+        path: ['tls'],
+      })
       .default({ keyPrefix: 'osb:', commandTimeoutMs: 250, connectTimeoutMs: 2000 }),
     cache: z
       .object({

@@ -12,12 +12,31 @@
  *   dropped has already timed out for its caller; replaying an INCR after reconnect would count a request twice.
  * - reconnect: capped exponential backoff that never gives up. The delay is bounded (≤ 2 s) rather than the number
  *   of attempts, so a replica recovers by itself when Redis comes back instead of needing a restart.
+ *
+ * And so a failover is followed without a restart (test/store/ha/ proves it on real Sentinel and Cluster set-ups):
+ * - the reconnect loop above asks the Sentinels for the master on every attempt (Cluster: refreshes the slot map);
+ *   Sentinel also closes the clients of a master it demotes, so they reconnect and ask.
+ * - `reconnectOnError` on READONLY: a client still connected to a node that has become a replica (a managed Redis
+ *   endpoint that moved, a demotion the Sentinels did not carry out) reconnects, and so finds the master again.
+ *   It returns 1 (reconnect, do not resend): the failed command is reported to its caller, never replayed.
+ * - NOT ioredis's `failoverDetector`: in ioredis 6.0.0 a `+switch-master` that arrives while the client is already
+ *   reconnecting (the usual case when the master crashed) aborts that attempt with "Connection is closed" and
+ *   leaves the client ended for good: the broker would need a restart. Seen in the Sentinel suite's kill test.
  */
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { BrokerConfig } from '../config/schema.js';
 
 export type RedisConfig = BrokerConfig['redis'];
 export type RedisClient = Redis | Cluster;
+type NodeAddress = { host: string; port: number };
+
+/** What createRedisClient will build: the mode and the exact ioredis options (unit-tested without a server). */
+export type RedisConnectionPlan =
+  | { mode: 'standalone'; url: string; options: RedisOptions }
+  | { mode: 'sentinel'; options: RedisOptions }
+  | { mode: 'cluster'; nodes: NodeAddress[]; options: ClusterOptions };
 
 const MAX_RECONNECT_DELAY_MS = 2000;
 
@@ -27,19 +46,40 @@ export function reconnectDelayMs(attempt: number): number {
   return Math.round(base * (0.8 + Math.random() * 0.2));
 }
 
+/** A node that was demoted to replica answers writes with READONLY: reconnect (to the new master), do not resend. */
+export function reconnectOnReadOnly(error: Error): 1 | false {
+  return error.message.startsWith('READONLY') ? 1 : false;
+}
+
 /**
  * Credentials and TLS for Sentinel / Cluster come from `url` when it is also given (`rediss://user:pass@…`): the
  * config has no separate password field, and secrets arrive through the URL's `*_FILE`/env override anyway.
  */
-function authFromUrl(url: string | undefined): Pick<RedisOptions, 'username' | 'password' | 'tls' | 'db'> {
+function authFromUrl(url: string | undefined): Pick<RedisOptions, 'username' | 'password' | 'db'> & { tls?: boolean } {
   if (url === undefined) return {};
   const parsed = new URL(url);
-  const out: Pick<RedisOptions, 'username' | 'password' | 'tls' | 'db'> = {};
+  const out: Pick<RedisOptions, 'username' | 'password' | 'db'> & { tls?: boolean } = {};
   if (parsed.username !== '') out.username = decodeURIComponent(parsed.username);
   if (parsed.password !== '') out.password = decodeURIComponent(parsed.password);
-  if (parsed.protocol === 'rediss:') out.tls = {};
+  if (parsed.protocol === 'rediss:') out.tls = true;
   const db = parsed.pathname.replace(/^\//, '');
   if (/^\d+$/.test(db)) out.db = Number(db);
+  return out;
+}
+
+/**
+ * Node TLS options from the `tls` block (files read once, here, so a missing CA stops start-up), or undefined when
+ * TLS is off. `rediss://` alone gives `{}`: TLS with the system CAs and full certificate checks. There is no switch
+ * to turn certificate verification off.
+ */
+function tlsOptions(config: RedisConfig, readFile: (path: string) => Buffer): ConnectionOptions | undefined {
+  const t = config.tls;
+  if (t === undefined) return config.url?.startsWith('rediss://') ? {} : undefined;
+  const out: ConnectionOptions = {};
+  if (t.caFile !== undefined) out.ca = readFile(t.caFile);
+  if (t.certFile !== undefined) out.cert = readFile(t.certFile);
+  if (t.keyFile !== undefined) out.key = readFile(t.keyFile);
+  if (t.serverName !== undefined) out.servername = t.serverName;
   return out;
 }
 
@@ -52,34 +92,66 @@ function commonOptions(config: RedisConfig): RedisOptions {
     commandTimeout: config.commandTimeoutMs,
     connectTimeout: config.connectTimeoutMs,
     retryStrategy: reconnectDelayMs,
+    reconnectOnError: reconnectOnReadOnly,
   };
 }
 
-export function createRedisClient(config: RedisConfig): RedisClient {
+const addresses = (nodes: ReadonlyArray<NodeAddress>): NodeAddress[] => nodes.map((n) => ({ host: n.host, port: n.port }));
+const natMap = (config: RedisConfig) => (config.natMap === undefined ? {} : { natMap: structuredClone(config.natMap) });
+
+export function redisConnectionPlan(config: RedisConfig, readFile: (path: string) => Buffer = readFileSync): RedisConnectionPlan {
+  const tls = tlsOptions(config, readFile);
   if (config.cluster !== undefined && config.cluster.length > 0) {
-    const { db: _db, ...auth } = authFromUrl(config.url); // Cluster has no databases.
+    const { db: _db, tls: _urlTls, ...auth } = authFromUrl(config.url); // Cluster has no databases.
     const { retryStrategy: _r, enableOfflineQueue: _q, lazyConnect: _l, ...nodeOptions } = commonOptions(config);
-    const options: ClusterOptions = {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      clusterRetryStrategy: reconnectDelayMs,
-      redisOptions: { ...nodeOptions, ...auth },
+    return {
+      mode: 'cluster',
+      nodes: addresses(config.cluster),
+      options: {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        clusterRetryStrategy: reconnectDelayMs,
+        ...natMap(config),
+        redisOptions: { ...nodeOptions, ...auth, ...(tls === undefined ? {} : { tls }) },
+      },
     };
-    return new Cluster(
-      config.cluster.map((n) => ({ host: n.host, port: n.port })),
-      options,
-    );
   }
   if (config.sentinels !== undefined && config.sentinels.length > 0) {
     if (config.sentinelName === undefined) throw new Error('redis.sentinelName is required with redis.sentinels');
-    return new Redis({
-      ...commonOptions(config),
-      ...authFromUrl(config.url),
-      sentinels: config.sentinels.map((s) => ({ host: s.host, port: s.port })),
-      name: config.sentinelName,
-      sentinelRetryStrategy: reconnectDelayMs,
-    });
+    const { tls: _urlTls, ...auth } = authFromUrl(config.url);
+    const sentinelTls = tls !== undefined && config.tls?.sentinels !== false;
+    return {
+      mode: 'sentinel',
+      options: {
+        ...commonOptions(config),
+        ...auth,
+        sentinels: addresses(config.sentinels),
+        name: config.sentinelName,
+        sentinelRetryStrategy: reconnectDelayMs,
+        // A Sentinel that accepts the connection and never answers must not stall master discovery.
+        sentinelCommandTimeout: config.connectTimeoutMs,
+        ...(config.sentinelPassword === undefined ? {} : { sentinelPassword: config.sentinelPassword }),
+        // ioredis ignores `tls` for the master/replica links unless enableTLSForSentinelMode is set.
+        ...(tls === undefined ? {} : { tls, enableTLSForSentinelMode: true }),
+        ...(sentinelTls ? { sentinelTLS: tls } : {}),
+        ...natMap(config),
+      },
+    };
   }
-  if (config.url !== undefined) return new Redis(config.url, commonOptions(config));
+  if (config.url !== undefined) {
+    return { mode: 'standalone', url: config.url, options: { ...commonOptions(config), ...(tls === undefined ? {} : { tls }) } };
+  }
   throw new Error('redis: set url, sentinels with sentinelName, or cluster');
+}
+
+export function createRedisClient(config: RedisConfig): RedisClient {
+  const plan = redisConnectionPlan(config);
+  switch (plan.mode) {
+    case 'cluster':
+      return new Cluster(plan.nodes, plan.options);
+    case 'sentinel':
+      return new Redis(plan.options);
+    case 'standalone':
+      return new Redis(plan.url, plan.options);
+  }
 }

@@ -10,6 +10,7 @@ import { DECREMENT_EXISTING, DELETE_IF_EQUALS, INCREMENT_WINDOW, type LuaScript 
 import { errorMessage, silentLogger, type StoreLogger } from './logger.js';
 import { assertTtl } from './ttl.js';
 import { StoreUnavailableError, type KeyValueStore } from './types.js';
+import { inSpan } from '../tracing/index.js';
 
 /** Log ioredis connection errors at most this often: a down Redis emits one per reconnect attempt. */
 const ERROR_LOG_INTERVAL_MS = 10_000;
@@ -158,7 +159,8 @@ export class RedisStore implements KeyValueStore {
 
   private async wrap<T>(op: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      // One span per store call, named by the operation; never the key (it names a principal or a cache entry).
+      return await inSpan(`redis.${op}`, { onlyInTrace: true, attributes: { 'db.system.name': 'redis', 'db.operation.name': op } }, fn);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
       throw new StoreUnavailableError(`redis ${op} failed: ${errorMessage(error)}`, { cause: error });

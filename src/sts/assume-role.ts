@@ -15,6 +15,7 @@ import { withRetry, type Sleep } from './retry.js';
 import { createSdkTransport, type SdkCredential, type StsConfig, type StsTransport } from './sdk-client.js';
 import { UpstreamBudget } from './upstream-budget.js';
 import type { AssumeRoleInput, StsClient, StsCredentials } from './types.js';
+import { inSpan } from '../tracing/index.js';
 
 /** pino-compatible subset. Nothing here ever passes it a credential. */
 export interface StsLogger {
@@ -86,7 +87,20 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
   });
   const deadlineMs = options.deadlineMs ?? retryDeadlineMs(config);
 
-  async function attempt(input: AssumeRoleInput): Promise<StsCredentials> {
+  /** One SDK call, as its own span: a slow or retried AssumeRole shows each attempt. */
+  function attempt(input: AssumeRoleInput, n: number): Promise<StsCredentials> {
+    return inSpan('sts.assume_role.attempt', { attributes: { 'broker.sts.attempt': n } }, async (span) => {
+      try {
+        return await attemptOnce(input);
+      } catch (err) {
+        // The same bounded outcome code the metrics count (an STS error code or a class such as `timeout`).
+        span.setAttribute('broker.sts.outcome', err instanceof BrokerError ? 'malformed' : mapStsError(err).outcomeCode);
+        throw err;
+      }
+    });
+  }
+
+  async function attemptOnce(input: AssumeRoleInput): Promise<StsCredentials> {
     const startedAt = clock.now();
     const body = await transport.assumeRoleOnce(input);
     const credentials = parseAssumeRoleBody(body);
@@ -109,7 +123,7 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
     };
   }
 
-  return {
+  const client: StsClient = {
     async assumeRole(input: AssumeRoleInput): Promise<StsCredentials> {
       const logFields = { roleArn: input.roleArn, roleSessionName: input.roleSessionName };
       try {
@@ -125,7 +139,7 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
           (n) => {
             attemptStart.at = clock.now();
             if (n > 1) logger.debug({ event: 'sts.assume_role.retry', attempt: n, ...logFields }, 'retrying');
-            return attempt(input);
+            return attempt(input, n);
           },
           classify(attemptStart),
           {
@@ -154,4 +168,10 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
       );
     },
   };
+  // The role ARN and duration are configuration, not secrets; the session policy and session name stay out.
+  const attributes = (input: AssumeRoleInput) => ({
+    'broker.sts.role_arn': input.roleArn,
+    'broker.sts.duration_seconds': input.durationSeconds,
+  });
+  return { assumeRole: (input) => inSpan('sts.assume_role', { attributes: attributes(input) }, () => client.assumeRole(input)) };
 }
