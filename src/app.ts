@@ -53,8 +53,8 @@ export function createApp(deps: AppDeps): BrokerApp {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const audit = deps.audit ?? createLogAuditSink(logger);
   const metrics = deps.metrics ?? createMetrics();
-  // Throws ConfigError (start-up stops) when a profile's prefix template or smallest policy is unusable.
-  for (const warning of checkProfiles(config)) logger.warn({ event: 'config.profile.policy_may_not_fit' }, warning);
+  // The loader ran these already; a configuration built by hand gets them too (throws ConfigError).
+  checkProfiles(config);
 
   const tokenCache = createTokenCache({
     store,

@@ -31,7 +31,7 @@ export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock
   function compute(profileName: string, profile: ProfileConfig, principal: Principal, files: FileSpec[]): PreparedGrant {
     const grant = applyProfile({ profileName, profile, principal, files });
     const policy = buildSessionPolicy(grant);
-    assertPolicyFits(policy.json, config.sts.policyMaxChars, profileName);
+    assertPolicyFits(policy.json, config.sts.policyMaxChars, grant);
     const cacheKey = tokenCacheKey({
       roleArn: grant.roleArn,
       externalId: grant.externalId,

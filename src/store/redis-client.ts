@@ -15,6 +15,7 @@
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { BrokerConfig } from '../config/schema.js';
+import { redisTopology } from '../config/redis-topology.js';
 
 export type RedisConfig = BrokerConfig['redis'];
 export type RedisClient = Redis | Cluster;
@@ -56,7 +57,8 @@ function commonOptions(config: RedisConfig): RedisOptions {
 }
 
 export function createRedisClient(config: RedisConfig): RedisClient {
-  if (config.cluster !== undefined && config.cluster.length > 0) {
+  const topology = redisTopology(config);
+  if (topology === 'cluster') {
     const { db: _db, ...auth } = authFromUrl(config.url); // Cluster has no databases.
     const { retryStrategy: _r, enableOfflineQueue: _q, lazyConnect: _l, ...nodeOptions } = commonOptions(config);
     const options: ClusterOptions = {
@@ -66,20 +68,20 @@ export function createRedisClient(config: RedisConfig): RedisClient {
       redisOptions: { ...nodeOptions, ...auth },
     };
     return new Cluster(
-      config.cluster.map((n) => ({ host: n.host, port: n.port })),
+      (config.cluster ?? []).map((n) => ({ host: n.host, port: n.port })),
       options,
     );
   }
-  if (config.sentinels !== undefined && config.sentinels.length > 0) {
+  if (topology === 'sentinel') {
     if (config.sentinelName === undefined) throw new Error('redis.sentinelName is required with redis.sentinels');
     return new Redis({
       ...commonOptions(config),
       ...authFromUrl(config.url),
-      sentinels: config.sentinels.map((s) => ({ host: s.host, port: s.port })),
+      sentinels: (config.sentinels ?? []).map((s) => ({ host: s.host, port: s.port })),
       name: config.sentinelName,
       sentinelRetryStrategy: reconnectDelayMs,
     });
   }
-  if (config.url !== undefined) return new Redis(config.url, commonOptions(config));
+  if (topology === 'standalone' && config.url !== undefined) return new Redis(config.url, commonOptions(config));
   throw new Error('redis: set url, sentinels with sentinelName, or cluster');
 }
