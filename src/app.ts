@@ -45,6 +45,13 @@ export interface BrokerApp {
   logger: Logger;
 }
 
+/** The path of a request URL without its query string: a JWT or API key sent as a query parameter never reaches a log. */
+function pathOnly(url: string | undefined): string {
+  if (url === undefined) return '';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
 const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
 
 export function createApp(deps: AppDeps): BrokerApp {
@@ -86,13 +93,15 @@ export function createApp(deps: AppDeps): BrokerApp {
       genReqId: (req) => (req as express.Request).id,
       customProps: () => ({ event: 'http.request' }),
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        // The path only: clients put tokens and keys into query strings (`?access_token=`, `?api_key=`) even where
+        // the broker never reads them there, and the query would carry them into the access log.
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: pathOnly(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       // Credential requests are logged once, by their audit event (issued, cached, dry run or refused, with the
       // request id, principal, outcome and address); a second generic line per request was a tenth of the
       // cache-hit CPU in `npm run bench`. Probes and scrapes are not logged at all.
-      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics', '/v1/credentials'].includes(req.url ?? '') },
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics', '/v1/credentials'].includes(pathOnly(req.url)) },
     }),
   );
   app.use(helmet());
