@@ -197,7 +197,11 @@ export const configSchema = z
         sentinels: z.array(redisNode).min(1, EMPTY_NODE_LIST).optional(),
         sentinelName: z.string().min(1).optional(),
         cluster: z.array(redisNode).min(1, EMPTY_NODE_LIST).optional(),
-        keyPrefix: z.string().default('osb:'),
+        /** No `{` or `}`: quota keys carry a Redis Cluster hash tag, and a brace in the prefix would replace it. */
+        keyPrefix: z
+          .string()
+          .regex(/^[^{}]*$/, 'must not contain "{" or "}" (Redis Cluster hash tags)')
+          .default('osb:'),
         commandTimeoutMs: z.number().int().positive().max(10000).default(250),
         connectTimeoutMs: z.number().int().positive().max(30000).default(2000),
       })

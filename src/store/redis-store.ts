@@ -6,10 +6,10 @@
  *   callers have exactly one thing to handle and no ioredis error text decides behaviour elsewhere.
  */
 import { createRedisClient, type RedisClient, type RedisConfig } from './redis-client.js';
-import { DECREMENT_EXISTING, DELETE_IF_EQUALS, INCREMENT_WINDOW, type LuaScript } from './lua-scripts.js';
+import { DECREMENT_EXISTING, DELETE_IF_EQUALS, INCREMENT_WINDOW, TAKE_FROM_WINDOWS, type LuaScript } from './lua-scripts.js';
 import { errorMessage, silentLogger, type StoreLogger } from './logger.js';
 import { assertTtl } from './ttl.js';
-import { StoreUnavailableError, type KeyValueStore } from './types.js';
+import { StoreUnavailableError, type KeyValueStore, type WindowTake, type WindowTakeResult } from './types.js';
 
 /** Log ioredis connection errors at most this often: a down Redis emits one per reconnect attempt. */
 const ERROR_LOG_INTERVAL_MS = 10_000;
@@ -112,6 +112,18 @@ export class RedisStore implements KeyValueStore {
     return { count: reply[0], resetInMs: Math.max(0, reply[1]) };
   }
 
+  async takeFromWindows(windows: readonly WindowTake[]): Promise<WindowTakeResult> {
+    if (windows.length === 0) return { taken: true };
+    const keys = windows.map((w) => this.keyPrefix + w.key);
+    const args = windows.flatMap((w) => [String(w.limit), String(assertTtl(w.windowMs))]);
+    const reply = await this.run('takeFromWindows', TAKE_FROM_WINDOWS, keys, args);
+    if (Array.isArray(reply) && reply[0] === 1) return { taken: true };
+    if (Array.isArray(reply) && reply[0] === 0 && typeof reply[1] === 'number' && typeof reply[2] === 'number') {
+      return { taken: false, index: reply[1] - 1, resetInMs: Math.max(0, reply[2]) };
+    }
+    throw new StoreUnavailableError('redis takeFromWindows: unexpected reply');
+  }
+
   async decrement(key: string): Promise<void> {
     await this.script('decrement', DECREMENT_EXISTING, key, []);
   }
@@ -142,14 +154,18 @@ export class RedisStore implements KeyValueStore {
   }
 
   private async script(op: string, lua: LuaScript, key: string, args: string[]): Promise<unknown> {
-    const k = this.keyPrefix + key;
+    return this.run(op, lua, [this.keyPrefix + key], args);
+  }
+
+  /** Runs a script on already-prefixed keys. */
+  private async run(op: string, lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
     return this.wrap(op, async () => {
       try {
-        return await this.client.evalsha(lua.sha1, 1, k, ...args);
+        return await this.client.evalsha(lua.sha1, keys.length, ...keys, ...args);
       } catch (error) {
         // The script cache is empty after a restart, failover or SCRIPT FLUSH: send the source once.
         if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-          return this.client.eval(lua.source, 1, k, ...args);
+          return this.client.eval(lua.source, keys.length, ...keys, ...args);
         }
         throw error;
       }

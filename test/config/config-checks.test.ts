@@ -81,6 +81,7 @@ describe('a store that every replica shares', () => {
       /^redis\.cluster: set either cluster or sentinels/,
     ],
     ['no Redis at all', (c: Raw) => (c.redis = {}), /^redis\.url: required/],
+    ['a brace in the key prefix (would replace the quota hash tag)', (c: Raw) => (c.redis.keyPrefix = 'osb{x}:'), /^redis\.keyPrefix: /],
   ])('refuses %s', (_name, patch, expected) => {
     expect(problems(patch)).toContainEqual(expect.stringMatching(expected));
   });
