@@ -5,6 +5,7 @@
  * - every failure (timeout, closed connection, offline, even a reply error) leaves as StoreUnavailableError, so
  *   callers have exactly one thing to handle and no ioredis error text decides behaviour elsewhere.
  */
+import { performance } from 'node:perf_hooks';
 import { createRedisClient, type RedisClient, type RedisConfig } from './redis-client.js';
 import { DECREMENT_EXISTING, DELETE_IF_EQUALS, INCREMENT_WINDOW, TAKE_FROM_WINDOWS, type LuaScript } from './lua-scripts.js';
 import { errorMessage, silentLogger, type StoreLogger } from './logger.js';
@@ -42,7 +43,7 @@ export class RedisStore implements KeyValueStore {
       const now = Date.now();
       if (now - this.lastErrorLog < ERROR_LOG_INTERVAL_MS) return;
       this.lastErrorLog = now;
-      this.logger.warn({ event: 'store.redis.error', err: errorMessage(error) }, 'redis connection error');
+      this.logger.warn({ event: 'store.redis.error', err: this.safeText(errorMessage(error)) }, 'redis connection error');
     });
   }
 
@@ -107,7 +108,7 @@ export class RedisStore implements KeyValueStore {
   async incrementWindow(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
     const reply = await this.script('incrementWindow', INCREMENT_WINDOW, key, [String(assertTtl(windowMs))]);
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
-      throw new StoreUnavailableError('redis incrementWindow: unexpected reply');
+      throw new StoreUnavailableError('redis incrementWindow: unexpected reply', { operation: 'incrementWindow' });
     }
     return { count: reply[0], resetInMs: Math.max(0, reply[1]) };
   }
@@ -121,7 +122,7 @@ export class RedisStore implements KeyValueStore {
     if (Array.isArray(reply) && reply[0] === 0 && typeof reply[1] === 'number' && typeof reply[2] === 'number') {
       return { taken: false, index: reply[1] - 1, resetInMs: Math.max(0, reply[2]) };
     }
-    throw new StoreUnavailableError('redis takeFromWindows: unexpected reply');
+    throw new StoreUnavailableError('redis takeFromWindows: unexpected reply', { operation: 'takeFromWindows' });
   }
 
   async decrement(key: string): Promise<void> {
@@ -172,12 +173,28 @@ export class RedisStore implements KeyValueStore {
     });
   }
 
+  /** Every failure leaves as StoreUnavailableError naming the operation, the time it took and the cause. */
   private async wrap<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    const startedAt = performance.now();
     try {
       return await fn();
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
-      throw new StoreUnavailableError(`redis ${op} failed: ${errorMessage(error)}`, { cause: error });
+      const elapsedMs = Math.round(performance.now() - startedAt);
+      const reason = this.safeText(errorMessage(error));
+      throw new StoreUnavailableError(`redis ${op} failed after ${elapsedMs} ms: ${reason}`, { operation: op, elapsedMs, cause: error });
     }
+  }
+
+  /**
+   * ioredis and Redis messages name no keys, but a script error could quote one; keys carry principals and token
+   * hashes, so anything from the key prefix to the next space is cut from a cause's text before it is logged.
+   */
+  private safeText(text: string): string {
+    if (this.keyPrefix === '') return text;
+    return text
+      .split(this.keyPrefix)
+      .map((part, i) => (i === 0 ? part : `<key>${part.replace(/^\S*/, '')}`))
+      .join('');
   }
 }
