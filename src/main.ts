@@ -2,6 +2,7 @@
  * Production start-up only: the configuration file named by BROKER_CONFIG, nothing else. Without it the process
  * stops with one line; it never falls back to local mode (that is `npm start`, from the development tree).
  */
+import type { AddressInfo } from 'node:net';
 import { loadConfigFile, ConfigError } from './config/index.js';
 import { createApp } from './app.js';
 import { buildRuntimeDeps } from './runtime/build-deps.js';
@@ -18,10 +19,12 @@ async function main(): Promise<void> {
   }
   const config = loadConfigFile(path);
   const logger = createLogger(config.logLevel);
+  // Does not wait for Redis: with Redis down the broker starts, /readyz says 503, and it connects in the background.
   const deps = await buildRuntimeDeps(config, logger);
   const { app } = createApp({ ...deps, config, logger });
   const server = await listen(app, config.server.port, config.server.host);
-  logger.info({ event: 'broker.started', port: config.server.port, host: config.server.host }, 'oss-sts-broker listening');
+  const { port } = server.address() as AddressInfo;
+  logger.info({ event: 'broker.started', port, host: config.server.host }, 'oss-sts-broker listening');
   onShutdown(logger, [() => closeServer(server), () => deps.store.close()]);
 }
 

@@ -24,7 +24,8 @@ export interface RuntimeDeps {
 }
 
 /**
- * Redis when the configuration names one (redis-topology.ts, the one predicate). The in-memory
+ * Redis when the configuration names one (redis-topology.ts, the one predicate). Redis being down does not stop
+ * start-up: the process starts, reports not ready and keeps connecting in the background (redis-store.ts). The in-memory
  * store only for an entry point that relaxes the rule in code (local mode); production refuses to run without Redis
  * here too, not only in the loader.
  */
@@ -39,7 +40,7 @@ export async function buildStore(
     return new MemoryStore();
   }
   const store = RedisStore.fromConfig(config.redis, logger);
-  await store.connect();
+  await store.connectOrContinue();
   return store;
 }
 

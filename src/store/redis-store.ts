@@ -45,6 +45,8 @@ export class RedisStore implements KeyValueStore {
       this.lastErrorLog = now;
       this.logger.warn({ event: 'store.redis.error', err: this.safeText(errorMessage(error)) }, 'redis connection error');
     });
+    // Every (re)connection is worth one line: it is when /readyz turns green again.
+    client.on('ready', () => this.logger.info?.({ event: 'store.redis.ready' }, 'redis ready'));
   }
 
   static fromConfig(config: RedisConfig, logger?: StoreLogger): RedisStore {
@@ -80,6 +82,27 @@ export class RedisStore implements KeyValueStore {
     } finally {
       clearTimeout(timer);
       if (onReady !== undefined) client.off('ready', onReady);
+    }
+  }
+
+  /**
+   * Start-up that survives Redis being down: one bounded attempt to connect (so a normal start is ready at once),
+   * and if Redis does not answer, resolve anyway. The process then serves, /readyz reports not ready and requests
+   * get 503 store_unavailable until Redis answers, instead of exiting and crash-looping. The client keeps
+   * reconnecting with its capped backoff (redis-client.ts) after a failed first attempt. Resolves to whether Redis
+   * is ready.
+   */
+  async connectOrContinue(): Promise<boolean> {
+    try {
+      await this.connect();
+      return true;
+    } catch (error) {
+      const failure = error instanceof StoreUnavailableError ? error.describe() : { reason: this.safeText(errorMessage(error)) };
+      this.logger.warn(
+        { event: 'store.redis.not_ready', ...failure },
+        'redis not reachable at start-up; answering 503 store_unavailable and reconnecting in the background',
+      );
+      return false;
     }
   }
 
