@@ -43,6 +43,8 @@ export interface BrokerApp {
   app: Express;
   metrics: Metrics;
   logger: Logger;
+  /** Shutdown has begun: /readyz answers 503 from now on (runtime/server.ts drains the server after this). */
+  startDraining(): void;
 }
 
 /** The path of a request URL without its query string: a JWT or API key sent as a query parameter never reaches a log. */
@@ -120,9 +122,29 @@ export function createApp(deps: AppDeps): BrokerApp {
     res.on('finish', () => end({ route: req.route?.path ?? 'other', status: String(res.statusCode) }));
     next();
   });
-  app.use(createRoutes({ config, store, authenticator, credentials, audit, metrics, clock, openapiPath: OPENAPI_PATH }));
+  let draining = false;
+  app.use(
+    createRoutes({
+      config,
+      store,
+      authenticator,
+      credentials,
+      audit,
+      metrics,
+      clock,
+      openapiPath: OPENAPI_PATH,
+      isDraining: () => draining,
+    }),
+  );
   if (deps.extraRoutes) app.use(deps.extraRoutes);
   app.use(problemFor('not_found', 'no such resource'));
   app.use(problemHandler(logger));
-  return { app, metrics, logger };
+  return {
+    app,
+    metrics,
+    logger,
+    startDraining() {
+      draining = true;
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { loadConfigFile, ConfigError } from './config/index.js';
 import { createApp } from './app.js';
 import { buildRuntimeDeps } from './runtime/build-deps.js';
 import { createLogger } from './shared/logger.js';
-import { closeServer, listen, onShutdown } from './runtime/server.js';
+import { drainServer, listen, onShutdown } from './runtime/server.js';
 
 async function main(): Promise<void> {
   const path = process.env.BROKER_CONFIG;
@@ -21,11 +21,24 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   // Does not wait for Redis: with Redis down the broker starts, /readyz says 503, and it connects in the background.
   const deps = await buildRuntimeDeps(config, logger);
-  const { app } = createApp({ ...deps, config, logger });
-  const server = await listen(app, config.server.port, config.server.host);
+  const broker = createApp({ ...deps, config, logger });
+  const server = await listen(broker.app, config.server.port, config.server.host);
   const { port } = server.address() as AddressInfo;
   logger.info({ event: 'broker.started', port, host: config.server.host }, 'oss-sts-broker listening');
-  onShutdown(logger, [() => closeServer(server), () => deps.store.close()]);
+
+  const drainMs = config.server.drainTimeoutSeconds * 1000;
+  onShutdown(logger, [
+    () => broker.startDraining(),
+    async () => {
+      const drained = drainServer(server, drainMs); // the listener is closed when this returns
+      logger.info({ event: 'broker.draining', deadlineSeconds: config.server.drainTimeoutSeconds }, 'not ready, not accepting; draining');
+      const { cutAtDeadline } = await drained;
+      if (cutAtDeadline) {
+        logger.warn({ event: 'broker.drain_deadline', deadlineSeconds: config.server.drainTimeoutSeconds }, 'cut connections still open');
+      }
+    },
+    () => deps.store.close(),
+  ]);
 }
 
 main().catch((error: unknown) => {

@@ -16,6 +16,8 @@ export const STS_MIN_DURATION = 900;
 export const STS_MAX_DURATION = 43200;
 
 export const DEFAULT_MAX_CLAIM_CHARS = 64;
+/** Kubernetes: terminationGracePeriodSeconds must exceed this (deploy/kubernetes adds 5 s). */
+export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 20;
 
 const windowLimit = z
   .object({
@@ -156,9 +158,21 @@ export const configSchema = z
           .max(1024 * 1024)
           .default(16 * 1024),
         corsOrigins: z.array(z.url()).default([]),
+        /**
+         * On SIGTERM: /readyz fails, new connections are refused, and requests in flight get this long to finish
+         * before their connections are cut and the process exits.
+         */
+        drainTimeoutSeconds: z.number().int().min(0).max(300).default(DEFAULT_DRAIN_TIMEOUT_SECONDS),
       })
       .strict()
-      .default({ host: '0.0.0.0', port: 8080, trustProxy: false, bodyLimitBytes: 16 * 1024, corsOrigins: [] }),
+      .default({
+        host: '0.0.0.0',
+        port: 8080,
+        trustProxy: false,
+        bodyLimitBytes: 16 * 1024,
+        corsOrigins: [],
+        drainTimeoutSeconds: DEFAULT_DRAIN_TIMEOUT_SECONDS,
+      }),
     clients: z.array(clientSchema).min(1),
     profiles: z.record(ident, profileSchema).refine((p) => Object.keys(p).length > 0, 'at least one profile'),
     sts: z

@@ -215,3 +215,12 @@ describe('a session policy that fits for every valid claim', () => {
     expect(found).toEqual([expect.stringMatching(/^profiles\.uploads\.maxFiles: 60 random keys .* at most \d+ fit$/)]);
   });
 });
+
+describe('server.drainTimeoutSeconds', () => {
+  it('defaults to 20 and must be 0-300', () => {
+    expect(parseConfig(base()).server.drainTimeoutSeconds).toBe(20);
+    expect(problems((c) => (c.server = { drainTimeoutSeconds: 301 }))).toContainEqual(
+      expect.stringMatching(/^server\.drainTimeoutSeconds: /),
+    );
+  });
+});

@@ -1,6 +1,6 @@
 /**
- * Child processes for the start-up tests: the production entry point (src/main.ts) run as a real process with a
- * configuration file, and a TCP proxy that stands in for a Redis coming up later.
+ * Raw sockets and child processes for the shutdown and start-up tests: clients that stall on purpose, and the
+ * production entry point (src/main.ts) run as a real process with a configuration file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,61 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 
 const root = path.resolve(import.meta.dirname, '../..');
+
+/** Resolves when the socket closes (from either side). */
+export function closedPromise(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) resolve();
+    else socket.once('close', () => resolve());
+  });
+}
+
+/**
+ * A client that sends a credential request's headers and part of its body, then stops: the server has a request
+ * in flight that cannot finish by itself. `finish()` sends the rest. Resolves once a full request on another
+ * connection has been answered, so the server has certainly read the stalled request's headers by then.
+ */
+export async function stalledRequest(port: number, headers: Record<string, string>, body: string, sent: number) {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  let response = '';
+  socket.on('data', (chunk) => {
+    response += chunk.toString('utf8');
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const head = [
+    'POST /v1/credentials HTTP/1.1',
+    'Host: 127.0.0.1',
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    '',
+    '',
+  ].join('\r\n');
+  await new Promise<void>((resolve) => socket.write(head + body.slice(0, sent), () => resolve()));
+  await fetch(`http://127.0.0.1:${port}/healthz`);
+  return {
+    socket,
+    closed: closedPromise(socket),
+    response: () => response,
+    finish: () => new Promise<void>((resolve) => socket.write(body.slice(sent), () => resolve())),
+  };
+}
+
+/** Whether a new TCP connection to the port is refused. */
+export function connectionRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
 
 /** A free loopback port (listened on, then released). */
 export async function freePort(): Promise<number> {

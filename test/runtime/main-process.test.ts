@@ -1,5 +1,7 @@
 /**
  * The production entry point (src/main.ts) as a real process:
+ * - SIGTERM with a stalled client: readiness fails, new connections are refused, the stalled connection is cut at
+ *   `server.drainTimeoutSeconds`, and the process exits 0 (it used to wait for ever);
  * - Redis down at start-up: the process starts and reports not ready instead of exiting (and crash-looping), answers
  *   503 store_unavailable, and becomes ready by itself when Redis comes.
  */
@@ -8,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/index.js';
 import { REDIS_URL } from '../helpers/broker.js';
 import { deleteByPrefix, rawClient, uniquePrefix } from '../store/helpers.js';
-import { eventually, freePort, startBrokerProcess, tcpProxy, type BrokerProcess } from './helpers.js';
+import { connectionRefused, eventually, freePort, stalledRequest, startBrokerProcess, tcpProxy, type BrokerProcess } from './helpers.js';
 
 const keyPrefix = uniquePrefix('main-process');
 const partner = generateApiKey('pk_main_process');
@@ -21,9 +23,9 @@ afterAll(async () => {
   raw.disconnect();
 });
 
-function config(redisUrl: string) {
+function config(redisUrl: string, drainTimeoutSeconds: number) {
   return {
-    server: { host: '127.0.0.1', port: 0 },
+    server: { host: '127.0.0.1', port: 0, drainTimeoutSeconds },
     clients: [{ id: 'partner', type: 'apiKey', tenant: 'partner1', keys: [{ id: partner.keyId, sha256: partner.sha256 }] }],
     profiles: {
       'partner-read': {
@@ -40,8 +42,8 @@ function config(redisUrl: string) {
   };
 }
 
-function start(redisUrl: string): BrokerProcess {
-  const p = startBrokerProcess(config(redisUrl), { BROKER_CACHE_KEY: randomBytes(32).toString('base64') });
+function start(redisUrl: string, drainTimeoutSeconds = 20): BrokerProcess {
+  const p = startBrokerProcess(config(redisUrl, drainTimeoutSeconds), { BROKER_CACHE_KEY: randomBytes(32).toString('base64') });
   running.push(p);
   return p;
 }
@@ -54,6 +56,23 @@ const dryRun = (port: number) =>
   });
 
 describe('src/main.ts as a process', { timeout: 90_000 }, () => {
+  it('on SIGTERM drains, cuts a stalled client at the deadline, and exits 0', async () => {
+    const broker = start(REDIS_URL, 1);
+    const port = Number((await broker.waitFor('broker.started')).port);
+    expect(await eventually(`http://127.0.0.1:${port}/readyz`, 200)).toBe(true);
+    const body = JSON.stringify({ profile: 'partner-read', dryRun: true });
+    const stalled = await stalledRequest(port, { 'X-Api-Key': partner.header }, body, 5);
+
+    broker.child.kill('SIGTERM');
+    await broker.waitFor('broker.draining');
+    expect(await connectionRefused(port)).toBe(true);
+    await stalled.closed;
+    expect(await broker.exited).toEqual({ code: 0, signal: null });
+
+    const order = broker.events.map((e) => e.event).filter((e) => typeof e === 'string' && e.startsWith('broker.'));
+    expect(order).toEqual(['broker.started', 'broker.stopping', 'broker.draining', 'broker.drain_deadline', 'broker.stopped']);
+  });
+
   it('starts not ready while Redis is down, answers 503, and becomes ready when Redis comes', async () => {
     const redisPort = await freePort();
     const broker = start(`redis://127.0.0.1:${redisPort}`);
