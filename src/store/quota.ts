@@ -18,7 +18,7 @@ export interface QuotaWindow {
 }
 
 export interface QuotaRequest {
-  /** Who is counted, e.g. `<client>/<tenant>/<subject>`. Any characters; encoded into the key here. */
+  /** Who is counted: auth's principalKey(), the one unambiguous encoding of a principal. */
   principalKey: string;
   profile: string;
   windows: QuotaWindow[];
@@ -33,12 +33,13 @@ export interface QuotaCounter {
 }
 
 /**
- * `quota:{<profile>:<principal>}:<window>s`. encodeURIComponent escapes `:`, `{` and `}`, so a profile or principal
- * can neither shift into another's key nor break the braces: they are the Redis Cluster hash tag that keeps one
- * principal's windows in one slot, as the atomic multi-window script needs.
+ * `quota:{<profile>:<principal>}:<window>s`. The profile is percent-encoded (no `:` left in it) and the window is a
+ * number at the end, so neither can shift into the principal, whose key (auth's principalKey) is unambiguous by
+ * itself. The braces are the Redis Cluster hash tag: one principal's windows differ only after it, so they always
+ * share one slot, as the atomic multi-window script needs.
  */
 export function quotaKey(profile: string, principalKey: string, windowSeconds: number): string {
-  return `quota:{${encodeURIComponent(profile)}:${encodeURIComponent(principalKey)}}:${windowSeconds}s`;
+  return `quota:{${encodeURIComponent(profile)}:${principalKey}}:${windowSeconds}s`;
 }
 
 /** Two windows of the same length would share one counter and count twice: keep the stricter limit. */
