@@ -15,9 +15,9 @@ export type Operation = (typeof OPERATIONS)[number];
 export const STS_MIN_DURATION = 900;
 export const STS_MAX_DURATION = 43200;
 
-export const DEFAULT_MAX_CLAIM_CHARS = 64;
+const DEFAULT_MAX_CLAIM_CHARS = 64;
 /** Kubernetes: terminationGracePeriodSeconds must exceed this (deploy/kubernetes adds 5 s). */
-export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 20;
+const DEFAULT_DRAIN_TIMEOUT_SECONDS = 20;
 
 const windowLimit = z
   .object({

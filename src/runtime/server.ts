@@ -19,7 +19,7 @@ import type { Logger } from '../shared/logger.js';
 const IDLE_SWEEP_MS = 50;
 
 /** Used when a caller gives no deadline (local mode, tools): long enough for any sane request, never forever. */
-export const DEFAULT_DRAIN_DEADLINE_MS = 10_000;
+const DEFAULT_DRAIN_DEADLINE_MS = 10_000;
 
 export interface DrainResult {
   /** True when connections were still open at the deadline and were cut. */
