@@ -46,6 +46,15 @@ export interface BrokerApp {
   app: Express;
   metrics: Metrics;
   logger: Logger;
+  /** Shutdown has begun: /readyz answers 503 from now on (runtime/server.ts drains the server after this). */
+  startDraining(): void;
+}
+
+/** The path of a request URL without its query string: a JWT or API key sent as a query parameter never reaches a log. */
+function pathOnly(url: string | undefined): string {
+  if (url === undefined) return '';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }
 
 const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
@@ -56,8 +65,8 @@ export function createApp(deps: AppDeps): BrokerApp {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const audit = deps.audit ?? createLogAuditSink(logger);
   const metrics = deps.metrics ?? createMetrics();
-  // Throws ConfigError (start-up stops) when a profile's prefix template or smallest policy is unusable.
-  for (const warning of checkProfiles(config)) logger.warn({ event: 'config.profile.policy_may_not_fit' }, warning);
+  // The loader ran these already; a configuration built by hand gets them too (throws ConfigError).
+  checkProfiles(config);
 
   const tokenCache = createTokenCache({
     store,
@@ -86,13 +95,15 @@ export function createApp(deps: AppDeps): BrokerApp {
       genReqId: (req) => (req as express.Request).id,
       customProps: () => ({ event: 'http.request' }),
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        // The path only: clients put tokens and keys into query strings (`?access_token=`, `?api_key=`) even where
+        // the broker never reads them there, and the query would carry them into the access log.
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: pathOnly(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       // Credential requests are logged once, by their audit event (issued, cached, dry run or refused, with the
       // request id, principal, outcome and address); a second generic line per request was a tenth of the
       // cache-hit CPU in `npm run bench`. Probes and scrapes are not logged at all.
-      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics', '/v1/credentials'].includes(req.url ?? '') },
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics', '/v1/credentials'].includes(pathOnly(req.url)) },
     }),
   );
   app.use(helmet());
@@ -111,9 +122,30 @@ export function createApp(deps: AppDeps): BrokerApp {
     res.on('finish', () => end({ route: req.route?.path ?? 'other', status: String(res.statusCode) }));
     next();
   });
-  app.use(createRoutes({ config, store, authenticator, credentials, uploads, audit, metrics, clock, openapiPath: OPENAPI_PATH }));
+  let draining = false;
+  app.use(
+    createRoutes({
+      config,
+      store,
+      authenticator,
+      credentials,
+      uploads,
+      audit,
+      metrics,
+      clock,
+      openapiPath: OPENAPI_PATH,
+      isDraining: () => draining,
+    }),
+  );
   if (deps.extraRoutes) app.use(deps.extraRoutes);
   app.use(problemFor('not_found', 'no such resource'));
   app.use(problemHandler(logger));
-  return { app, metrics, logger };
+  return {
+    app,
+    metrics,
+    logger,
+    startDraining() {
+      draining = true;
+    },
+  };
 }

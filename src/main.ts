@@ -2,11 +2,12 @@
  * Production start-up only: the configuration file named by BROKER_CONFIG, nothing else. Without it the process
  * stops with one line; it never falls back to local mode (that is `npm start`, from the development tree).
  */
+import type { AddressInfo } from 'node:net';
 import { loadConfigFile, ConfigError } from './config/index.js';
 import { createApp } from './app.js';
 import { buildRuntimeDeps } from './runtime/build-deps.js';
 import { createLogger } from './shared/logger.js';
-import { closeServer, listen, onShutdown } from './runtime/server.js';
+import { drainServer, listen, onShutdown } from './runtime/server.js';
 import { startConfiguredMetricsServer } from './runtime/metrics-server.js';
 import { startTracing } from './tracing/index.js';
 
@@ -23,13 +24,29 @@ async function main(): Promise<void> {
   // Before anything makes a call worth a span; off (and the SDK not even loaded) unless OTEL_* asks for it.
   const tracing = await startTracing({ env: process.env });
   if (tracing) logger.info({ event: 'tracing.enabled', exporters: tracing.exporters }, 'OpenTelemetry tracing on');
+  // Does not wait for Redis: with Redis down the broker starts, /readyz says 503, and it connects in the background.
   const deps = await buildRuntimeDeps(config, logger);
-  const { app } = createApp({ ...deps, config, logger });
-  const server = await listen(app, config.server.port, config.server.host);
-  logger.info({ event: 'broker.started', port: config.server.port, host: config.server.host }, 'oss-sts-broker listening');
+  const broker = createApp({ ...deps, config, logger });
+  const server = await listen(broker.app, config.server.port, config.server.host);
+  const { port } = server.address() as AddressInfo;
+  logger.info({ event: 'broker.started', port, host: config.server.host }, 'oss-sts-broker listening');
   // Closed by process exit at the end of shutdown, so Prometheus can scrape until the last moment of a drain.
   await startConfiguredMetricsServer(config.server, deps.metrics.registry, logger);
-  onShutdown(logger, [() => closeServer(server), () => deps.store.close(), async () => tracing?.shutdown()]);
+
+  const drainMs = config.server.drainTimeoutSeconds * 1000;
+  onShutdown(logger, [
+    () => broker.startDraining(),
+    async () => {
+      const drained = drainServer(server, drainMs); // the listener is closed when this returns
+      logger.info({ event: 'broker.draining', deadlineSeconds: config.server.drainTimeoutSeconds }, 'not ready, not accepting; draining');
+      const { cutAtDeadline } = await drained;
+      if (cutAtDeadline) {
+        logger.warn({ event: 'broker.drain_deadline', deadlineSeconds: config.server.drainTimeoutSeconds }, 'cut connections still open');
+      }
+    },
+    () => deps.store.close(),
+    async () => tracing?.shutdown(),
+  ]);
 }
 
 main().catch((error: unknown) => {

@@ -104,6 +104,9 @@ export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig
           },
           maxSizeBytes: 20 * 1024 * 1024,
           maxFiles: 10,
+          // Seven types in two letter cases put the prefix into 14 resources: claims up to 40 characters keep the
+          // session policy within STS's 2,048 (start-up proves it, and refuses longer claims with a 400).
+          maxClaimChars: 40,
           keyNaming: 'original',
           scope: 'prefix',
           durationSeconds: 900,

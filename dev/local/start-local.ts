@@ -25,6 +25,7 @@ import {
   LOCAL_BUCKET,
   LOCAL_DEV_CLIENT_ID,
   LOCAL_PARTNER_ROLE,
+  LOCAL_RELAXATIONS,
   LOCAL_ROLE_POLICIES,
   LOCAL_UPLOAD_ROLE,
   type LocalPorts,
@@ -183,7 +184,10 @@ export async function startLocalStack(
       logLevel: env.LOG_LEVEL,
     });
     const logger = options.logger ?? createLogger(config.logLevel);
-    const deps = await buildRuntimeDeps(config, logger, { localJwks: { [LOCAL_DEV_CLIENT_ID]: issuer.jwks } });
+    const deps = await buildRuntimeDeps(config, logger, {
+      localJwks: { [LOCAL_DEV_CLIENT_ID]: issuer.jwks },
+      relax: LOCAL_RELAXATIONS,
+    });
     cleanup.push(() => deps.store.close());
     const extraRoutes = Router();
     extraRoutes.use(createDevRoutes(issuer));

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiKeyClientConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
+import { partnerTemplateValues } from './claims.js';
 import { constantTimeEqual } from './constant-time.js';
 import type { Principal } from './principal.js';
 
@@ -100,7 +101,7 @@ export function createApiKeyAuthenticator(clients: readonly ApiKeyClientConfig[]
         clientId: entry.clientId,
         subject: keyId,
         tenant: entry.tenant,
-        claims: Object.freeze({ sub: keyId, tenant: entry.tenant }),
+        claims: Object.freeze(partnerTemplateValues(entry.tenant)),
       };
     },
   };

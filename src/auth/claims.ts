@@ -5,7 +5,7 @@
  * Character-set and length checks of the values belong to the rules, which see every source of prefix text.
  */
 import type { JWTPayload } from 'jose';
-import type { OidcClientConfig } from '../config/schema.js';
+import type { ClientConfig, OidcClientConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
 import type { Principal } from './principal.js';
 
@@ -39,4 +39,28 @@ export function principalFromPayload(client: OidcClientConfig, payload: JWTPaylo
   claims.tenant = tenant;
 
   return { kind: 'user', clientId: client.id, subject, tenant, claims: Object.freeze(claims) };
+}
+
+/**
+ * The prefix placeholders a client's callers can fill, which start-up checks every profile's template against
+ * (credentials/check-profiles.ts): an OIDC client gives `sub`, `tenant` and its `templateClaims`; an API-key
+ * client gives `tenant` only.
+ *
+ * A partner has no `sub`. Its only per-caller value would be the key id, and a prefix built from it would move the
+ * partner's objects to another folder at every key rotation; a partner is one tenant, so its profiles use
+ * `${tenant}`. A template asking a partner for `${sub}` is refused at start-up instead of failing every request.
+ */
+export function placeholdersSuppliedBy(client: ClientConfig): readonly string[] {
+  if (client.type === 'apiKey') return Object.keys(partnerTemplateValues(client.tenant));
+  return [...new Set(['sub', 'tenant', ...client.templateClaims])];
+}
+
+/** A partner's template values: exactly what placeholdersSuppliedBy promises for an API-key client. */
+export function partnerTemplateValues(tenant: string): Record<string, string> {
+  return { tenant };
+}
+
+/** A tenant fixed in the configuration (`tenant` of an API-key client, or of an OIDC client without tenantClaim). */
+export function fixedTenantOf(client: ClientConfig): string | undefined {
+  return client.type === 'apiKey' ? client.tenant : client.tenantClaim === undefined ? client.tenant : undefined;
 }

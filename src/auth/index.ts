@@ -9,4 +9,4 @@ export type { ApiKeyAuthenticator, GeneratedApiKey } from './api-key.js';
 export { constantTimeEqual } from './constant-time.js';
 export { createOidcVerifier } from './oidc-verifier.js';
 export type { OidcVerifier, OidcVerifierOptions } from './oidc-verifier.js';
-export type { Principal } from './principal.js';
+export { principalKey, type Principal } from './principal.js';

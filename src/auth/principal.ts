@@ -10,3 +10,14 @@ export interface Principal {
   /** Claims a prefix template may use (`${name}`), already reduced to strings; includes `sub` and `tenant`. */
   claims: Readonly<Record<string, string>>;
 }
+
+/**
+ * The one encoding of a principal wherever it becomes a key: rate limits, quotas, the prepared-grant memo. JSON of
+ * the three parts that tell principals apart, so no value can shift a boundary: joined with `:`, tenant `a:b` with
+ * subject `c` and tenant `a` with subject `b:c` were one key and shared one rate limit and one quota. JSON also
+ * escapes lone surrogates, which would otherwise turn into the same U+FFFD bytes in a Redis key (and which
+ * encodeURIComponent refuses with an exception).
+ */
+export function principalKey(principal: Pick<Principal, 'clientId' | 'tenant' | 'subject'>): string {
+  return JSON.stringify([principal.clientId, principal.tenant, principal.subject]);
+}

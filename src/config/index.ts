@@ -9,6 +9,7 @@ export type {
   ApiKeyClientConfig,
   Operation,
 } from './schema.js';
-export { loadConfigFile, parseConfig } from './load.js';
+export { loadConfigFile, parseConfig, type DevelopmentRelaxations } from './load.js';
+export { redisTopology, type RedisTopology } from './redis-topology.js';
 export { ConfigError } from './config-error.js';
 export { readSecretEnv } from './secret-env.js';

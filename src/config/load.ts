@@ -9,6 +9,10 @@ import type { z } from 'zod';
 import { configSchema, type BrokerConfig, type BrokerConfigInput } from './schema.js';
 import { ConfigError } from './config-error.js';
 import { readSecretEnv } from './secret-env.js';
+import { crossCheck, type DevelopmentRelaxations } from './cross-checks.js';
+import { profileProblems } from '../credentials/check-profiles.js';
+
+export type { DevelopmentRelaxations } from './cross-checks.js';
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.length === 0
@@ -21,65 +25,6 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
 
 function zodProblems(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
-}
-
-/**
- * What a development entry point (local mode, tests) may relax, passed in code and never read from a file: a
- * configuration file always gets the production rules, so no YAML setting can switch them off.
- */
-export interface DevelopmentRelaxations {
-  /** Run on the in-memory store when no Redis is configured (one process only). */
-  memoryStore?: boolean;
-  /** Reach STS over plain HTTP (the local emulator). */
-  plainHttpSts?: boolean;
-}
-
-/** Rules that need more than one field at a time. */
-function crossCheck(config: BrokerConfig, relax: DevelopmentRelaxations): string[] {
-  const problems: string[] = [];
-  const clientIds = new Set<string>();
-  config.clients.forEach((client, i) => {
-    if (clientIds.has(client.id)) problems.push(`clients[${i}].id: duplicate client id "${client.id}"`);
-    clientIds.add(client.id);
-  });
-  const keyIds = new Set<string>();
-  config.clients.forEach((client, i) => {
-    if (client.type !== 'apiKey') return;
-    client.keys.forEach((key, k) => {
-      if (keyIds.has(key.id)) problems.push(`clients[${i}].keys[${k}].id: duplicate API key id "${key.id}"`);
-      keyIds.add(key.id);
-    });
-  });
-  for (const [name, profile] of Object.entries(config.profiles)) {
-    profile.clients.forEach((id, i) => {
-      if (!clientIds.has(id)) problems.push(`profiles.${name}.clients[${i}]: no client with id "${id}"`);
-    });
-    if (profile.scope === 'keys' && !profile.operations.some((op) => op === 'put' || op === 'multipart')) {
-      problems.push(`profiles.${name}.scope: "keys" scope needs a write operation (put or multipart)`);
-    }
-  }
-  const hasRedis = config.redis.url !== undefined || config.redis.sentinels !== undefined || config.redis.cluster !== undefined;
-  if (!hasRedis && !relax.memoryStore) {
-    problems.push('redis.url: required (set it or BROKER_REDIS_URL); replicas must share one cache');
-  }
-  if (config.cache.encryptionKey === undefined) {
-    problems.push('cache.encryptionKey: required (BROKER_CACHE_KEY or BROKER_CACHE_KEY_FILE); never generated');
-  }
-  const needsGrantKey = Object.entries(config.profiles).find(([, p]) => p.postPolicy?.callback !== undefined)?.[0];
-  if (needsGrantKey !== undefined && config.uploads.grantKey === undefined) {
-    problems.push(
-      `uploads.grantKey: required by profiles.${needsGrantKey}.postPolicy.callback (BROKER_GRANT_KEY or BROKER_GRANT_KEY_FILE)`,
-    );
-  }
-  if (config.uploads.grantKey !== undefined && Buffer.from(config.uploads.grantKey, 'base64').length < 32) {
-    problems.push('uploads.grantKey: must be at least 32 bytes, base64-encoded');
-  }
-  if (config.sts.protocol === 'http' && !relax.plainHttpSts) problems.push('sts.protocol: "http" is only for the local emulator');
-  if (config.server.metricsPort === config.server.port) problems.push('server.metricsPort: must differ from server.port');
-  if (config.cache.encryptionKey !== undefined && Buffer.from(config.cache.encryptionKey, 'base64').length !== 32) {
-    problems.push('cache.encryptionKey: must be 32 bytes, base64-encoded');
-  }
-  return problems;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -115,7 +60,8 @@ export function parseConfig(
 ): Readonly<BrokerConfig> {
   const result = configSchema.safeParse(input);
   if (!result.success) throw new ConfigError(zodProblems(result.error));
-  const problems = crossCheck(result.data, relax);
+  // Every problem at once, so an operator fixes the file in one pass (a client shared by two profiles may be named twice).
+  const problems = [...new Set([...crossCheck(result.data, relax), ...profileProblems(result.data)])];
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(result.data);
 }

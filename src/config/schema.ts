@@ -4,6 +4,7 @@
  * restriction such as `conditions` or `quota`.
  */
 import { z } from 'zod';
+import { MAX_CLAIM_CHARS } from '../rules/safe-segment.js';
 
 const ident = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1-63 of a-z 0-9 . _ - and start with a letter or digit');
 
@@ -13,6 +14,10 @@ export type Operation = (typeof OPERATIONS)[number];
 /** STS: DurationSeconds is 900..MaxSessionDuration, and MaxSessionDuration is at most 43200 (facts A1). */
 export const STS_MIN_DURATION = 900;
 export const STS_MAX_DURATION = 43200;
+
+const DEFAULT_MAX_CLAIM_CHARS = 64;
+/** Kubernetes: terminationGracePeriodSeconds must exceed this (deploy/kubernetes adds 5 s). */
+const DEFAULT_DRAIN_TIMEOUT_SECONDS = 20;
 
 const windowLimit = z
   .object({
@@ -115,6 +120,10 @@ const apiKeyClient = z
   })
   .strict();
 
+const redisNode = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict();
+/** An empty list would read as "no Redis" and the broker would count on its own: refuse it instead. */
+const EMPTY_NODE_LIST = 'must list at least one node (omit the field instead)';
+
 export const clientSchema = z.discriminatedUnion('type', [oidcClient, apiKeyClient]);
 
 const profileSchema = z
@@ -145,6 +154,13 @@ const profileSchema = z
       .max(48.8 * 1024 ** 4)
       .optional(),
     maxFiles: z.number().int().min(1).max(100).default(10),
+    /**
+     * The longest value a prefix placeholder (`${sub}`, `${tenant}`, a template claim) may take. Start-up proves
+     * that a policy with every placeholder this long fits `sts.policyMaxChars`; a longer claim is refused with 400
+     * `invalid_name` naming the claim. 64 covers the subject formats of the common identity providers (UUIDs: 36,
+     * Microsoft Entra `sub`: 43).
+     */
+    maxClaimChars: z.number().int().min(1).max(MAX_CLAIM_CHARS).default(DEFAULT_MAX_CLAIM_CHARS),
     keyNaming: z.enum(['original', 'random']).default('original'),
     scope: z.enum(['prefix', 'keys']).default('prefix'),
     durationSeconds: z.number().int().min(STS_MIN_DURATION).max(STS_MAX_DURATION).default(STS_MIN_DURATION),
@@ -205,9 +221,21 @@ export const configSchema = z
           .max(1024 * 1024)
           .default(16 * 1024),
         corsOrigins: z.array(z.url()).default([]),
+        /**
+         * On SIGTERM: /readyz fails, new connections are refused, and requests in flight get this long to finish
+         * before their connections are cut and the process exits.
+         */
+        drainTimeoutSeconds: z.number().int().min(0).max(300).default(DEFAULT_DRAIN_TIMEOUT_SECONDS),
       })
       .strict()
-      .default({ host: '0.0.0.0', port: 8080, trustProxy: false, bodyLimitBytes: 16 * 1024, corsOrigins: [] }),
+      .default({
+        host: '0.0.0.0',
+        port: 8080,
+        trustProxy: false,
+        bodyLimitBytes: 16 * 1024,
+        corsOrigins: [],
+        drainTimeoutSeconds: DEFAULT_DRAIN_TIMEOUT_SECONDS,
+      }),
     clients: z.array(clientSchema).min(1),
     profiles: z.record(ident, profileSchema).refine((p) => Object.keys(p).length > 0, 'at least one profile'),
     sts: z
@@ -242,10 +270,10 @@ export const configSchema = z
     redis: z
       .object({
         /** redis://, rediss://, or a list of Sentinel / Cluster nodes. Omit only in local mode. */
-        url: z.string().optional(),
-        sentinels: z.array(z.object({ host: z.string(), port: z.number().int() }).strict()).optional(),
-        sentinelName: z.string().optional(),
-        cluster: z.array(z.object({ host: z.string(), port: z.number().int() }).strict()).optional(),
+        url: z.string().min(1).optional(),
+        sentinels: z.array(redisNode).min(1, EMPTY_NODE_LIST).optional(),
+        sentinelName: z.string().min(1).optional(),
+        cluster: z.array(redisNode).min(1, EMPTY_NODE_LIST).optional(),
         /**
          * Password of the Sentinels themselves (their `requirepass`), when they have one; the data nodes' password
          * comes from `url`. A secret: supply it through BROKER_REDIS_SENTINEL_PASSWORD(_FILE), not in the file.
@@ -278,7 +306,11 @@ export const configSchema = z
           .record(z.string(), z.object({ host: z.string(), port: z.number().int() }).strict())
           .refine((m) => Object.keys(m).every((k) => /^[^\s:]+:\d+$/.test(k)), { message: 'keys are "host:port", e.g. "10.0.0.5:6379"' })
           .optional(),
-        keyPrefix: z.string().default('osb:'),
+        /** No `{` or `}`: quota keys carry a Redis Cluster hash tag, and a brace in the prefix would replace it. */
+        keyPrefix: z
+          .string()
+          .regex(/^[^{}]*$/, 'must not contain "{" or "}" (Redis Cluster hash tags)')
+          .default('osb:'),
         commandTimeoutMs: z.number().int().positive().max(10000).default(250),
         connectTimeoutMs: z.number().int().positive().max(30000).default(2000),
       })

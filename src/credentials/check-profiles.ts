@@ -1,30 +1,93 @@
 /**
- * Start-up checks that need the rules and the policy builder, not just the schema: every prefix template parses,
- * and every profile can produce a session policy within the STS size limit. A profile that could never issue a
- * token stops start-up; one whose worst case may not fit is a warning (such requests get policy_too_large).
+ * Start-up checks that need the rules and the policy builder, not just the schema. For every profile:
+ * - its prefix template parses;
+ * - every placeholder in it can be filled for every client allowed to use the profile (a typo such as
+ *   `${tenantt}` would otherwise fail every request with a 400 that blames the caller);
+ * - a tenant fixed in the configuration is itself a valid prefix value;
+ * - the session policy fits the STS limit for the longest values the rules accept (policy/policy-size.ts).
+ * Each problem names the field to change. The loader runs these with its own checks (config/load.ts).
  */
-import type { BrokerConfig } from '../config/schema.js';
+import type { BrokerConfig, ClientConfig, ProfileConfig } from '../config/schema.js';
 import { ConfigError } from '../config/config-error.js';
-import { compilePrefixTemplate } from '../rules/index.js';
-import { checkProfileFits } from '../policy/index.js';
+import { compilePrefixTemplate, isSafeValue, type CompiledPrefixTemplate } from '../rules/index.js';
+import { profileSizeProblems } from '../policy/index.js';
+import { fixedTenantOf, placeholdersSuppliedBy } from '../auth/claims.js';
 
-export function checkProfiles(config: Readonly<BrokerConfig>): string[] {
+interface IndexedClient {
+  client: ClientConfig;
+  index: number;
+}
+
+function placeholderProblems(name: string, template: CompiledPrefixTemplate, clients: IndexedClient[]): string[] {
   const problems: string[] = [];
-  const warnings: string[] = [];
+  for (const { client, index } of clients) {
+    const supplied = placeholdersSuppliedBy(client);
+    for (const placeholder of template.placeholders) {
+      if (supplied.includes(placeholder)) continue;
+      const offers = supplied.map((p) => `\${${p}}`).join(', ');
+      const hint =
+        client.type === 'apiKey'
+          ? 'API-key clients supply ${tenant} only'
+          : `add "${placeholder}" to clients[${index}].templateClaims if its tokens carry that claim`;
+      problems.push(
+        `profiles.${name}.prefix: placeholder \${${placeholder}} cannot be filled for client "${client.id}", which ` +
+          `supplies ${offers} (${hint})`,
+      );
+    }
+  }
+  return problems;
+}
+
+function fixedTenantProblems(profileName: string, profile: ProfileConfig, clients: IndexedClient[]): string[] {
+  const problems: string[] = [];
+  for (const { client, index } of clients) {
+    const tenant = fixedTenantOf(client);
+    if (tenant === undefined) continue;
+    if (!isSafeValue(tenant, 'claim')) {
+      problems.push(`clients[${index}].tenant: must be 1-128 of A-Z a-z 0-9 . _ @ + = - (it becomes a prefix segment)`);
+    } else if (tenant.length > profile.maxClaimChars) {
+      problems.push(
+        `clients[${index}].tenant: ${tenant.length} characters, longer than profiles.${profileName}.maxClaimChars ` +
+          `(${profile.maxClaimChars})`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** `tenant` has a known longest value when every client of the profile fixes it in the configuration. */
+function fixedLengths(clients: IndexedClient[]): Record<string, number> {
+  const tenants = clients.map(({ client }) => fixedTenantOf(client));
+  if (tenants.length === 0 || tenants.some((t) => t === undefined)) return {};
+  return { tenant: Math.max(...tenants.map((t) => t!.length)) };
+}
+
+/** Every problem found, as `<field path>: <message>`. */
+export function profileProblems(config: Readonly<BrokerConfig>): string[] {
+  const problems: string[] = [];
   for (const [name, profile] of Object.entries(config.profiles)) {
+    let template: CompiledPrefixTemplate;
     try {
-      compilePrefixTemplate(profile.prefix);
+      template = compilePrefixTemplate(profile.prefix);
     } catch (error) {
       problems.push(`profiles.${name}.prefix: ${(error as Error).message}`);
       continue;
     }
-    try {
-      const fit = checkProfileFits(name, profile, config.sts.policyMaxChars);
-      if (fit.warning) warnings.push(fit.warning);
-    } catch (error) {
-      problems.push(`profiles.${name}: ${(error as Error).message}`);
-    }
+    const clients = config.clients.map((client, index) => ({ client, index })).filter(({ client }) => profile.clients.includes(client.id));
+    const own = [
+      ...placeholderProblems(name, template, clients),
+      ...(template.placeholders.includes('tenant') ? fixedTenantProblems(name, profile, clients) : []),
+    ];
+    problems.push(...own);
+    if (own.length > 0) continue;
+    const lengths = template.placeholders.includes('tenant') ? fixedLengths(clients) : {};
+    problems.push(...profileSizeProblems(name, profile, config.sts.policyMaxChars, lengths));
   }
+  return problems;
+}
+
+/** Throws ConfigError (start-up stops) listing every problem. */
+export function checkProfiles(config: Readonly<BrokerConfig>): void {
+  const problems = profileProblems(config);
   if (problems.length > 0) throw new ConfigError(problems);
-  return warnings;
 }

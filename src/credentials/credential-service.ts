@@ -4,7 +4,7 @@
  * No HTTP here: the route hands in an authenticated principal and a validated request and gets a response body.
  */
 import type { BrokerConfig } from '../config/schema.js';
-import type { Principal } from '../auth/principal.js';
+import { principalKey, type Principal } from '../auth/principal.js';
 import type { CredentialRequest } from '../http/credential-request.js';
 import { BrokerError, assertThat } from '../errors.js';
 import type { AuditSink } from '../audit/audit.js';
@@ -37,10 +37,6 @@ export interface RequestContext {
 
 export interface CredentialService {
   handle(principal: Principal, request: CredentialRequest, context: RequestContext): Promise<CredentialResponse | DryRunResponse>;
-}
-
-export function principalKey(principal: Pick<Principal, 'clientId' | 'tenant' | 'subject'>): string {
-  return `${principal.clientId}:${principal.tenant}:${principal.subject}`;
 }
 
 /** The profile's credential quota (requests per window): one unit taken, or 429 quota_exceeded. Returns the give-back. */

@@ -8,7 +8,7 @@
  * an entry; the rules themselves still ran, in full, on the request that filled it.
  */
 import type { BrokerConfig, ProfileConfig } from '../config/schema.js';
-import type { Principal } from '../auth/principal.js';
+import { principalKey, type Principal } from '../auth/principal.js';
 import type { FileSpec } from '../rules/grant.js';
 import { applyProfile, type Grant } from '../rules/index.js';
 import { assertPolicyFits, buildSessionPolicy, policyHash, type PolicyDocument } from '../policy/index.js';
@@ -31,7 +31,7 @@ export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock
   function compute(profileName: string, profile: ProfileConfig, principal: Principal, files: FileSpec[]): PreparedGrant {
     const grant = applyProfile({ profileName, profile, principal, files });
     const policy = buildSessionPolicy(grant);
-    assertPolicyFits(policy.json, config.sts.policyMaxChars, profileName);
+    assertPolicyFits(policy.json, config.sts.policyMaxChars, grant);
     const cacheKey = tokenCacheKey({
       roleArn: grant.roleArn,
       externalId: grant.externalId,
@@ -44,15 +44,7 @@ export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock
 
   return function prepare(profileName: string, profile: ProfileConfig, principal: Principal, files: FileSpec[]): PreparedGrant {
     if (profile.keyNaming === 'random' && profile.scope === 'keys') return compute(profileName, profile, principal, files);
-    const key = JSON.stringify([
-      profileName,
-      principal.kind,
-      principal.clientId,
-      principal.subject,
-      principal.tenant,
-      principal.claims,
-      files,
-    ]);
+    const key = JSON.stringify([profileName, principalKey(principal), principal.claims, files]);
     const known = memo.get(key);
     if (known !== undefined) return known;
     const prepared = compute(profileName, profile, principal, files);

@@ -27,9 +27,28 @@ export const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** The headers that carry a credential: each must arrive at most once. */
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key'] as const;
+
+/**
+ * Refuses a request that repeats a credential header. Node keeps only the first `Authorization` and joins repeated
+ * `X-Api-Key` values with ", " (https://nodejs.org/api/http.html#messageheaders), so `req.get()` alone cannot tell
+ * "sent twice" from "sent once": `headersDistinct` keeps every occurrence. Which of two credentials is meant would
+ * be a guess, and a proxy that appends its own header must not silently win or lose.
+ */
+function assertSingleCredentialHeaders(req: Parameters<RequestHandler>[0]): void {
+  for (const name of CREDENTIAL_HEADERS) {
+    const values = req.headersDistinct[name];
+    if (values !== undefined && values.length > 1) {
+      throw new BrokerError('invalid_request', `the ${name} header must be sent once, not ${values.length} times`);
+    }
+  }
+}
+
 export function authenticate(authenticator: Authenticator): RequestHandler {
   return async function authenticateCaller(req, _res, next) {
     try {
+      assertSingleCredentialHeaders(req);
       req.principal = await authenticator.authenticate({
         authorization: req.get('authorization'),
         'x-api-key': req.get('x-api-key'),

@@ -70,9 +70,13 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     if (problem.code === 'internal') {
       // A bug of ours: the full error and stack are needed, and our own errors carry no secrets.
       logger.error({ ...log, err: problem.cause ?? problem }, 'request failed');
+    } else if (problem.cause instanceof StoreUnavailableError) {
+      // The store says what failed, how long it took and why (never a key or value): enough to tell a timeout
+      // from a refused connection from a script error.
+      logger.warn({ ...log, store: problem.cause.describe() }, 'request failed: store unavailable');
     } else if (problem.status >= 500) {
-      // An upstream or store failure: its raw error may quote a request URL that carries the broker's own
-      // SecurityToken (SDK socket errors in RPC mode), so only its name, code, status and request id are logged.
+      // An upstream failure: its raw error may quote a request URL that carries the broker's own SecurityToken
+      // (SDK socket errors in RPC mode), so only its name, code, status and request id are logged.
       logger.warn({ ...log, cause: describeCause(problem.cause) }, 'request failed upstream');
     } else {
       logger.info(log, 'request refused');

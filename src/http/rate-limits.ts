@@ -8,7 +8,7 @@ import { BrokerError } from '../errors.js';
 import type { KeyValueStore } from '../store/types.js';
 import { createRateLimitStore } from '../store/index.js';
 import type { BrokerConfig } from '../config/schema.js';
-import { principalKey } from '../credentials/index.js';
+import { principalKey } from '../auth/index.js';
 
 function limiter(
   store: KeyValueStore,

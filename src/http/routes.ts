@@ -27,6 +27,8 @@ export interface RouteDeps {
   metrics: Metrics;
   clock: Clock;
   openapiPath: string;
+  /** True once shutdown has begun: readiness fails first, so no new work is routed here while the server drains. */
+  isDraining?: () => boolean;
 }
 
 function issueCredentials(service: CredentialService): RequestHandler {
@@ -179,6 +181,7 @@ export function createRoutes(deps: RouteDeps): Router {
 
   router.get('/readyz', async (_req, res) => {
     const checks: Record<string, 'ok' | 'failed'> = { config: 'ok' };
+    if (deps.isDraining?.() === true) checks.accepting = 'failed';
     try {
       await store.ping();
       checks.store = 'ok';

@@ -21,6 +21,7 @@ const base: ProfileConfig = {
   prefix: 'uploads/${tenant}/${sub}/',
   operations: ['put'],
   maxFiles: 5,
+  maxClaimChars: 128,
   keyNaming: 'original',
   scope: 'prefix',
   durationSeconds: 900,

@@ -4,7 +4,7 @@
  *
  * - buildSessionPolicy   grant → { document, json }; re-checks that every resource stays inside bucket/prefix
  * - canonicalJson        sorted keys, no whitespace: equal grants give byte-equal text
- * - assertPolicyFits     policy_too_large; checkProfileFits for a start-up estimate
+ * - assertPolicyFits     the request-time size check; profileSizeProblems proves each profile's worst case
  * - policyHash           sha256 hex of the canonical text (audit, cache keys)
  * - OPERATION_ACTIONS    operations → OSS actions (facts C)
  */
@@ -14,5 +14,5 @@ export { assertPolicyConfined } from './assert-confined.js';
 export { bucketArn, extensionVariants, objectArn } from './arn.js';
 export { canonicalJson } from './canonical-json.js';
 export { actionsFor, OPERATION_ACTIONS, type ActionSpec, type ResourceKind } from './oss-actions.js';
-export { assertPolicyFits, checkProfileFits, policyLength, type ProfileFit } from './policy-size.js';
+export { assertPolicyFits, policyLength, profileSizeProblems } from './policy-size.js';
 export { policyHash } from './policy-hash.js';

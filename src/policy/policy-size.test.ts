@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ProfileConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
-import { assertPolicyFits, checkProfileFits, policyLength } from './policy-size.js';
+import { codeOf } from '../../test/helpers/broker-error.js';
+import { assertPolicyFits, policyLength, profileSizeProblems } from './policy-size.js';
 
 const profile: ProfileConfig = {
   bucket: 'example-bucket',
@@ -12,62 +13,77 @@ const profile: ProfileConfig = {
   fileTypes: { extensions: ['png', 'jpg', 'jpeg', 'gif', 'webp', 'pdf'], contentTypes: ['image/png'] },
   maxSizeBytes: 1000,
   maxFiles: 10,
+  maxClaimChars: 64,
   keyNaming: 'original',
   scope: 'prefix',
   durationSeconds: 900,
   conditions: { secureTransport: true },
   clients: ['web'],
 };
+const threeTypes = { ...profile, fileTypes: { extensions: ['png', 'jpg', 'pdf'], contentTypes: ['image/png'] } };
 
 describe('assertPolicyFits', () => {
-  it('passes at the limit and refuses one over, naming the profile and both sizes', () => {
-    expect(() => assertPolicyFits('x'.repeat(2048), 2048, 'uploads')).not.toThrow();
-    const run = () => assertPolicyFits('x'.repeat(2049), 2048, 'uploads');
+  const prefixGrant = { profile: 'uploads', keys: undefined };
+
+  it('passes at the limit; one over in prefix scope is policy_too_large naming the profile and both sizes', () => {
+    expect(() => assertPolicyFits('x'.repeat(2048), 2048, prefixGrant)).not.toThrow();
+    const run = () => assertPolicyFits('x'.repeat(2049), 2048, prefixGrant);
     expect(run).toThrow(BrokerError);
     expect(run).toThrow(/profile "uploads" is 2049 bytes; the STS limit is 2048/);
-    try {
-      run();
-    } catch (error) {
-      expect((error as BrokerError).code).toBe('policy_too_large');
-    }
+    expect(codeOf(run)).toBe('policy_too_large');
+  });
+
+  it('in keys scope the declared files are the cause: a 400 the caller can act on', () => {
+    const run = () => assertPolicyFits('x'.repeat(2049), 2048, { profile: 'exact', keys: ['a', 'b', 'c'] });
+    expect(codeOf(run)).toBe('too_many_files');
+    expect(run).toThrow(/3 declared files make a session policy of 2049 bytes/);
   });
 
   it('counts UTF-8 bytes (never fewer than characters)', () => {
     expect(policyLength('é')).toBe(2);
-    expect(() => assertPolicyFits('é'.repeat(1025), 2048, 'p')).toThrow(/2050 bytes/);
+    expect(() => assertPolicyFits('é'.repeat(1025), 2048, prefixGrant)).toThrow(/2050 bytes/);
   });
 });
 
-describe('checkProfileFits', () => {
-  const threeTypes = { ...profile, fileTypes: { extensions: ['png', 'jpg', 'pdf'], contentTypes: ['image/png'] } };
-
-  it('a three-type upload profile fits its worst case (128-character claims)', () => {
-    const fit = checkProfileFits('uploads', threeTypes, 2048);
-    expect(fit).toEqual({ worstCaseLength: expect.any(Number) as number, fits: true });
-    expect(fit.worstCaseLength).toBeGreaterThan(1500);
+describe('profileSizeProblems', () => {
+  it('a three-type upload profile fits with 64-character claims', () => {
+    expect(profileSizeProblems('uploads', threeTypes, 2048)).toEqual([]);
   });
 
-  it('each extension costs two prefix-long resources: six types only fit shorter claims', () => {
-    const fit = checkProfileFits('uploads', profile, 2048);
-    expect(fit.fits).toBe(false);
-    expect(fit.warning).toMatch(/profile "uploads": with the longest accepted values the session policy would be \d+ bytes/);
+  it('six types do not fit 64-character claims: names maxClaimChars and the largest value that fits', () => {
+    const [problem, ...rest] = profileSizeProblems('uploads', profile, 2048);
+    expect(rest).toEqual([]);
+    const fits = Number(/at most (\d+) fits/.exec(problem ?? '')?.[1]);
+    expect(problem).toMatch(/^profiles\.uploads\.maxClaimChars: with 64-character claims the session policy can reach \d+ bytes/);
+    // The advice is exact: that many characters fit, one more does not.
+    expect(profileSizeProblems('uploads', { ...profile, maxClaimChars: fits }, 2048)).toEqual([]);
+    expect(profileSizeProblems('uploads', { ...profile, maxClaimChars: fits + 1 }, 2048)).toHaveLength(1);
   });
 
-  it('keys scope with many long names warns but does not stop start-up', () => {
-    const fit = checkProfileFits('exact', { ...profile, scope: 'keys' }, 2048);
-    expect(fit.fits).toBe(false);
-    expect(fit.warning).toMatch(/profile "exact".*policy_too_large/);
+  it('a tenant fixed in the configuration is measured at its own length, not at maxClaimChars', () => {
+    const partner = { ...profile, prefix: 'partners/${tenant}/${sub}/', maxClaimChars: 80 };
+    expect(profileSizeProblems('p', partner, 2048)).toHaveLength(1);
+    expect(profileSizeProblems('p', partner, 2048, { tenant: 8 })).toEqual([]);
   });
 
-  it('keys scope with random names is estimated from the id and longest extension', () => {
-    const fit = checkProfileFits('exact', { ...threeTypes, scope: 'keys', keyNaming: 'random', maxFiles: 3 }, 2048);
-    expect(fit.fits).toBe(true);
+  it('keys scope with original names proves one longest name; more files are checked per request', () => {
+    expect(profileSizeProblems('exact', { ...profile, scope: 'keys', maxFiles: 100 }, 2048)).toEqual([]);
   });
 
-  it('throws when even the smallest request could not fit', () => {
+  it('keys scope with random names proves all maxFiles keys, and names the largest count that fits', () => {
+    const random = { ...threeTypes, scope: 'keys' as const, keyNaming: 'random' as const };
+    expect(profileSizeProblems('exact', { ...random, maxFiles: 3 }, 2048)).toEqual([]);
+    const [problem] = profileSizeProblems('exact', { ...random, maxFiles: 40 }, 2048);
+    expect(problem).toMatch(/^profiles\.exact\.maxFiles: 40 random keys with 64-character claims make a session policy of \d+ bytes/);
+    const fits = Number(/at most (\d+) fit/.exec(problem ?? '')?.[1]);
+    expect(profileSizeProblems('exact', { ...random, maxFiles: fits }, 2048)).toEqual([]);
+    expect(profileSizeProblems('exact', { ...random, maxFiles: fits + 1 }, 2048)).toHaveLength(1);
+  });
+
+  it('names the profile when even the smallest request could not fit', () => {
     const extensions = Array.from({ length: 40 }, (_, i) => `ext${i}`);
-    expect(() => checkProfileFits('huge', { ...profile, fileTypes: { extensions, contentTypes: ['a/b'] } }, 2048)).toThrow(
-      /profile "huge": even the smallest session policy/,
-    );
+    expect(profileSizeProblems('huge', { ...profile, fileTypes: { extensions, contentTypes: ['a/b'] } }, 2048)).toEqual([
+      expect.stringMatching(/^profiles\.huge: even the smallest session policy is \d+ bytes, over sts\.policyMaxChars \(2048\)/),
+    ]);
   });
 });

@@ -15,6 +15,7 @@ const uploads: ProfileConfig = {
   fileTypes: { extensions: ['png', 'jpg'], contentTypes: ['image/png', 'image/jpeg'] },
   maxSizeBytes: 1000,
   maxFiles: 2,
+  maxClaimChars: 128,
   keyNaming: 'original',
   scope: 'prefix',
   durationSeconds: 900,
@@ -119,5 +120,15 @@ describe('applyProfile', () => {
     ],
   ])('%s → %s', (_label, overrides, expected) => {
     expect(codeOf(() => apply(overrides))).toBe(expected);
+  });
+
+  it("refuses a claim longer than the profile's maxClaimChars with a 400 naming the claim", () => {
+    const profile = { ...uploads, maxClaimChars: 40 };
+    const principal = { ...alice, claims: { sub: 'x'.repeat(41), tenant: 'acme' } };
+    expect(() => apply({ profile, principal })).toThrow(/claim "sub" must be at most 40 characters/);
+    expect(codeOf(() => apply({ profile, principal }))).toBe('invalid_name');
+    expect(apply({ profile, principal: { ...alice, claims: { sub: 'x'.repeat(40), tenant: 'acme' } } }).prefix).toBe(
+      `uploads/acme/${'x'.repeat(40)}/`,
+    );
   });
 });

@@ -52,7 +52,7 @@ export function applyProfile({ profileName, profile, principal, files, random }:
   checkFilesStructure(profile, files);
   const declared = files ?? [];
 
-  const prefix = templateFor(profile.prefix).render(principal.claims);
+  const prefix = templateFor(profile.prefix).render(principal.claims, profile.maxClaimChars);
   checkFileNames(declared);
   checkFileTypes(profile, declared);
   checkFileSizes(profile, declared);

@@ -20,8 +20,11 @@ export interface CompiledPrefixTemplate {
   readonly template: string;
   /** Placeholder names in order of first appearance, without duplicates. */
   readonly placeholders: readonly string[];
-  /** Renders the prefix; throws BrokerError('invalid_name') for a missing or unsafe value. */
-  render(values: Readonly<Record<string, string>>): string;
+  /**
+   * Renders the prefix; throws BrokerError('invalid_name') for a missing or unsafe value, or one longer than
+   * `maxClaimChars` (the profile's limit, which start-up proved keeps the session policy within the STS limit).
+   */
+  render(values: Readonly<Record<string, string>>, maxClaimChars?: number): string;
 }
 
 type Part = { kind: 'literal'; text: string } | { kind: 'placeholder'; name: string };
@@ -74,7 +77,7 @@ export function compilePrefixTemplate(template: string): CompiledPrefixTemplate 
   return Object.freeze({
     template,
     placeholders,
-    render(values: Readonly<Record<string, string>>): string {
+    render(values: Readonly<Record<string, string>>, maxClaimChars?: number): string {
       const segments = parts.map((part) => {
         if (part.kind === 'literal') return part.text;
         // hasOwn: a placeholder named `constructor` must not resolve to Object.prototype's function.
@@ -82,7 +85,7 @@ export function compilePrefixTemplate(template: string): CompiledPrefixTemplate 
         if (typeof value !== 'string') {
           throw new BrokerError('invalid_name', `claim "${part.name}" is required by the profile's prefix`);
         }
-        assertSafeValue(value, `claim "${part.name}"`, 'claim');
+        assertSafeValue(value, `claim "${part.name}"`, 'claim', maxClaimChars);
         return value;
       });
       const prefix = `${segments.join('/')}/`;

@@ -10,7 +10,11 @@ import { BrokerError } from '../errors.js';
 /** `claim` values go into the prefix (ASCII only); `fileName` values become the last part of a key. */
 export type SafeValueKind = 'claim' | 'fileName';
 
-/** Claims are identifiers (subject, tenant); 128 is plenty and keeps the policy small (facts A1: 2,048 chars). */
+/**
+ * Claims are identifiers (subject, tenant). 128 is the most any profile may allow (its `maxClaimChars`, default 64,
+ * is usually lower), because every claim is repeated in each resource of a session policy that STS caps at 2,048
+ * characters (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole).
+ */
 export const MAX_CLAIM_CHARS = 128;
 /** The common file-system limit for one name; well inside OSS's 1,023-byte key limit. */
 export const MAX_FILE_NAME_BYTES = 255;
@@ -37,13 +41,14 @@ function refuse(what: string, reason: string): never {
 /**
  * Throws BrokerError('invalid_name') unless `value` is safe to place verbatim in an object key.
  * `what` names the value for the caller, e.g. `claim "sub"` or `file name #2`. The value itself is never echoed,
- * because it may hold control characters or be very long.
+ * because it may hold control characters or be very long. `maxClaimChars` is the profile's limit for claims.
  */
-export function assertSafeValue(value: string, what: string, kind: SafeValueKind = 'claim'): void {
+export function assertSafeValue(value: string, what: string, kind: SafeValueKind = 'claim', maxClaimChars = MAX_CLAIM_CHARS): void {
   if (typeof value !== 'string' || value.length === 0) refuse(what, 'must not be empty');
 
   if (kind === 'claim') {
-    if (value.length > MAX_CLAIM_CHARS) refuse(what, `must be at most ${MAX_CLAIM_CHARS} characters`);
+    const max = Math.min(maxClaimChars, MAX_CLAIM_CHARS);
+    if (value.length > max) refuse(what, `must be at most ${max} characters`);
   } else if (utf8.encode(value).length > MAX_FILE_NAME_BYTES) {
     refuse(what, `must be at most ${MAX_FILE_NAME_BYTES} bytes in UTF-8`);
   }

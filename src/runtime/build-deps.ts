@@ -5,6 +5,9 @@
  */
 import type { JSONWebKeySet } from 'jose';
 import type { BrokerConfig } from '../config/schema.js';
+import { ConfigError } from '../config/config-error.js';
+import { REDIS_REQUIRED, type DevelopmentRelaxations } from '../config/cross-checks.js';
+import { redisTopology } from '../config/redis-topology.js';
 import { MemoryStore, RedisStore, type KeyValueStore } from '../store/index.js';
 import { createStsClient } from '../sts/index.js';
 import type { StsClient } from '../sts/types.js';
@@ -24,32 +27,38 @@ export interface RuntimeDeps {
   metrics: Metrics;
 }
 
-function hasRedis(config: Readonly<BrokerConfig>): boolean {
-  const r = config.redis;
-  return r.url !== undefined || (r.sentinels?.length ?? 0) > 0 || (r.cluster?.length ?? 0) > 0;
-}
-
-export async function buildStore(config: Readonly<BrokerConfig>, logger: Logger): Promise<KeyValueStore> {
-  if (!hasRedis(config)) {
-    // Only reachable in local mode: the config schema requires Redis in production.
+/**
+ * Redis when the configuration names one (redis-topology.ts, the one predicate). Redis being down does not stop
+ * start-up: the process starts, reports not ready and keeps connecting in the background (redis-store.ts). The in-memory
+ * store only for an entry point that relaxes the rule in code (local mode); production refuses to run without Redis
+ * here too, not only in the loader.
+ */
+export async function buildStore(
+  config: Readonly<BrokerConfig>,
+  logger: Logger,
+  relax: DevelopmentRelaxations = {},
+): Promise<KeyValueStore> {
+  if (redisTopology(config.redis) === 'none') {
+    if (!relax.memoryStore) throw new ConfigError([REDIS_REQUIRED]);
     logger.warn({ event: 'store.memory' }, 'no Redis configured: using an in-memory store (one process only; development use)');
     return new MemoryStore();
   }
   const store = RedisStore.fromConfig(config.redis, logger);
-  await store.connect();
+  await store.connectOrContinue();
   return store;
 }
 
 export async function buildRuntimeDeps(
   config: Readonly<BrokerConfig>,
   logger: Logger,
-  options: { clock?: Clock; localJwks?: Record<string, JSONWebKeySet> } = {},
+  options: { clock?: Clock; localJwks?: Record<string, JSONWebKeySet>; relax?: DevelopmentRelaxations } = {},
 ): Promise<RuntimeDeps> {
   const clock = options.clock ?? systemClock;
   if (config.cache.encryptionKey === undefined) throw new Error('cache.encryptionKey is required');
-  const store = await buildStore(config, logger);
+  const authenticator = createAuthenticator({ clients: config.clients, clock, localJwks: options.localJwks });
+  const store = await buildStore(config, logger, options.relax);
   const metrics = createMetrics({ collectDefaults: true });
-  metrics.probeStoreOnScrape(hasRedis(config) ? 'redis' : 'memory', () => store.ping());
+  metrics.probeStoreOnScrape(redisTopology(config.redis) === 'none' ? 'memory' : 'redis', () => store.ping());
   // The same chain object goes to the STS client, so what is logged is what signs AssumeRole.
   const credential = defaultChainCredential();
   await logCredentialSource(credential, logger, { production: process.env.NODE_ENV === 'production' });
@@ -63,7 +72,7 @@ export async function buildRuntimeDeps(
       credential,
       onBreakerStateChange: (state) => metrics.stsBreakerState.set(BREAKER_STATE_VALUE[state]),
     }),
-    authenticator: createAuthenticator({ clients: config.clients, clock, localJwks: options.localJwks }),
+    authenticator,
     encryptionKey: Buffer.from(config.cache.encryptionKey, 'base64'),
   };
 }

@@ -4,6 +4,7 @@
  */
 export interface StoreLogger {
   warn(obj: Record<string, unknown>, msg?: string): void;
+  info?(obj: Record<string, unknown>, msg?: string): void;
   debug?(obj: Record<string, unknown>, msg?: string): void;
 }
 

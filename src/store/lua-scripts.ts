@@ -1,6 +1,7 @@
 /**
- * The Lua scripts RedisStore runs. Each touches one key, so they are valid in Redis Cluster too. They run as EVALSHA
- * with an EVAL fallback on NOSCRIPT (a failover or SCRIPT FLUSH empties the script cache).
+ * The Lua scripts RedisStore runs. Each touches one key, or keys its caller puts in one hash slot (a shared
+ * `{hash tag}`), so they are valid in Redis Cluster too. They run as EVALSHA with an EVAL fallback on NOSCRIPT (a
+ * failover or SCRIPT FLUSH empties the script cache).
  */
 import { createHash } from 'node:crypto';
 
@@ -26,6 +27,45 @@ if count == 1 or ttl < 0 then
   ttl = tonumber(ARGV[1])
 end
 return { count, ttl }
+`);
+
+/**
+ * All-or-nothing take from several fixed windows (a quota's "N per hour and M per day"). First every counter is
+ * read: if any is at its limit nothing is written, and the reply names the full window that frees up last (all of
+ * them must have room before a unit can be taken). Only then is each counter incremented, starting its window on
+ * the first hit (and repairing one that lost its expiry, as INCREMENT_WINDOW does).
+ *
+ * Checking before taking means a refused request never holds a unit, not even for a moment: with take-then-give-back,
+ * a request refused by its hour window briefly filled the day window, and a concurrent request was refused naming
+ * the day although the day had room.
+ *
+ * KEYS: the counters. ARGV: limit and window (ms) for each key, in order. Returns { 1 } or { 0, index, pttl }.
+ */
+export const TAKE_FROM_WINDOWS = script(`
+local full, fullTtl = 0, -1
+for i, key in ipairs(KEYS) do
+  local count = tonumber(redis.call('GET', key) or '0')
+  if count >= tonumber(ARGV[2 * i - 1]) then
+    local ttl = redis.call('PTTL', key)
+    if ttl < 0 then
+      redis.call('PEXPIRE', key, ARGV[2 * i])
+      ttl = tonumber(ARGV[2 * i])
+    end
+    if ttl > fullTtl then
+      full, fullTtl = i, ttl
+    end
+  end
+end
+if full > 0 then
+  return { 0, full, fullTtl }
+end
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if count == 1 or redis.call('PTTL', key) < 0 then
+    redis.call('PEXPIRE', key, ARGV[2 * i])
+  end
+end
+return { 1 }
 `);
 
 /**

@@ -12,7 +12,7 @@
  */
 import { systemClock, type Clock } from '../shared/clock.js';
 import { assertTtl } from './ttl.js';
-import type { KeyValueStore } from './types.js';
+import type { KeyValueStore, WindowTake, WindowTakeResult } from './types.js';
 
 interface Entry {
   value: string;
@@ -67,6 +67,10 @@ export class MemoryStore implements KeyValueStore {
   }
 
   async incrementWindow(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
+    return this.bump(key, windowMs);
+  }
+
+  private bump(key: string, windowMs: number): { count: number; resetInMs: number } {
     const window = assertTtl(windowMs);
     const now = this.clock.now();
     const entry = this.live(key);
@@ -78,6 +82,21 @@ export class MemoryStore implements KeyValueStore {
     const count = parseCounter(entry.value) + 1;
     entry.value = String(count);
     return { count, resetInMs: Math.max(0, entry.expiresAt - now) };
+  }
+
+  async takeFromWindows(windows: readonly WindowTake[]): Promise<WindowTakeResult> {
+    // Check every window before taking from any, as the Redis script does (one synchronous step, so atomic here).
+    let refusal: { index: number; resetInMs: number } | undefined;
+    for (const [index, w] of windows.entries()) {
+      assertTtl(w.windowMs);
+      const entry = this.live(w.key);
+      if (entry === undefined || parseCounter(entry.value) < w.limit) continue;
+      const resetInMs = Math.max(0, entry.expiresAt - this.clock.now());
+      if (refusal === undefined || resetInMs > refusal.resetInMs) refusal = { index, resetInMs };
+    }
+    if (refusal !== undefined) return { taken: false, ...refusal };
+    for (const w of windows) this.bump(w.key, w.windowMs);
+    return { taken: true };
   }
 
   async decrement(key: string): Promise<void> {

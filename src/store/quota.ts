@@ -1,9 +1,11 @@
 /**
  * Per-principal credential quotas ("N per hour, M per day") as fixed-window counters in the shared store.
  *
- * Counting is take-then-check: each window's counter is incremented atomically (INCR in Lua), and if any window is
- * now over its limit every unit just taken is given back, so a refused request costs nothing and two racing
- * requests can never both get the last unit. `release()` gives the units back when issuance fails after counting.
+ * Counting is check-then-take in one atomic step (KeyValueStore.takeFromWindows, a Lua script on Redis): a unit is
+ * taken from every window only if every window has room, so a refused request holds nothing even for a moment, two
+ * racing requests can never both get the last unit, and a refusal names the window that is actually full. Its
+ * Retry-After is that window's reset (the one that frees up last when several are full: all must have room).
+ * `release()` gives the units back when issuance fails after counting.
  *
  * Store failures propagate as StoreUnavailableError (DESIGN invariant 6: an unreachable quota store never turns
  * into "allow more than configured"; the HTTP layer answers 503 store_unavailable).
@@ -16,7 +18,7 @@ export interface QuotaWindow {
 }
 
 export interface QuotaRequest {
-  /** Who is counted, e.g. `<client>/<tenant>/<subject>`. Any characters; encoded into the key here. */
+  /** Who is counted: auth's principalKey(), the one unambiguous encoding of a principal. */
   principalKey: string;
   profile: string;
   windows: QuotaWindow[];
@@ -30,9 +32,14 @@ export interface QuotaCounter {
   consume(request: QuotaRequest): Promise<QuotaDecision>;
 }
 
-/** encodeURIComponent escapes `:`, so a profile or principal cannot shift into another's key. */
+/**
+ * `quota:{<profile>:<principal>}:<window>s`. The profile is percent-encoded (no `:` left in it) and the window is a
+ * number at the end, so neither can shift into the principal, whose key (auth's principalKey) is unambiguous by
+ * itself. The braces are the Redis Cluster hash tag: one principal's windows differ only after it, so they always
+ * share one slot, as the atomic multi-window script needs.
+ */
 export function quotaKey(profile: string, principalKey: string, windowSeconds: number): string {
-  return `quota:${encodeURIComponent(profile)}:${encodeURIComponent(principalKey)}:${windowSeconds}s`;
+  return `quota:{${encodeURIComponent(profile)}:${principalKey}}:${windowSeconds}s`;
 }
 
 /** Two windows of the same length would share one counter and count twice: keep the stricter limit. */
@@ -46,47 +53,30 @@ function distinctWindows(windows: QuotaWindow[]): QuotaWindow[] {
 }
 
 export function createQuotaCounter(store: KeyValueStore): QuotaCounter {
-  /** Best effort: if the store fails while giving back, the unit stays spent (errs toward "allow fewer"). */
-  async function giveBack(keys: string[]): Promise<void> {
-    await Promise.allSettled(keys.map((k) => store.decrement(k)));
-  }
-
   return {
     async consume({ principalKey, profile, windows }) {
       const checks = distinctWindows(windows).map((w) => ({ ...w, key: quotaKey(profile, principalKey, w.windowSeconds) }));
-      // All windows in parallel: one round trip of latency instead of one per window.
-      const results = await Promise.allSettled(checks.map((c) => store.incrementWindow(c.key, c.windowSeconds * 1000)));
-
-      const taken = checks.filter((_, i) => results[i]?.status === 'fulfilled').map((c) => c.key);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed !== undefined) {
-        await giveBack(taken);
-        throw failed.reason;
-      }
-
-      // Over in several windows: report the one that frees up last, so one Retry-After is enough.
-      let refusal: { retryAfterSeconds: number; limit: number; windowSeconds: number } | undefined;
-      checks.forEach((c, i) => {
-        const r = results[i];
-        if (r?.status !== 'fulfilled' || r.value.count <= c.limit) return;
-        const retryAfterSeconds = Math.max(1, Math.ceil(r.value.resetInMs / 1000));
-        if (refusal === undefined || retryAfterSeconds > refusal.retryAfterSeconds) {
-          refusal = { retryAfterSeconds, limit: c.limit, windowSeconds: c.windowSeconds };
-        }
-      });
-      if (refusal !== undefined) {
-        await giveBack(taken);
-        return { allowed: false, ...refusal };
+      const result = await store.takeFromWindows(checks.map((c) => ({ key: c.key, limit: c.limit, windowMs: c.windowSeconds * 1000 })));
+      if (!result.taken) {
+        const full = checks[result.index];
+        if (full === undefined) throw new RangeError(`store named window ${result.index} of ${checks.length}`);
+        return {
+          allowed: false,
+          retryAfterSeconds: Math.max(1, Math.ceil(result.resetInMs / 1000)),
+          limit: full.limit,
+          windowSeconds: full.windowSeconds,
+        };
       }
 
       let released = false;
       return {
         allowed: true,
         async release() {
-          // Idempotent: a double release would hand out a unit nobody paid for.
+          // Idempotent: a double release would hand out a unit nobody paid for. Best effort: if the store fails
+          // while giving back, the unit stays spent (errs toward "allow fewer").
           if (released) return;
           released = true;
-          await giveBack(taken);
+          await Promise.allSettled(checks.map((c) => store.decrement(c.key)));
         },
       };
     },

@@ -27,6 +27,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { BrokerConfig } from '../config/schema.js';
+import { redisTopology } from '../config/redis-topology.js';
 
 export type RedisConfig = BrokerConfig['redis'];
 export type RedisClient = Redis | Cluster;
@@ -101,7 +102,8 @@ const natMap = (config: RedisConfig) => (config.natMap === undefined ? {} : { na
 
 export function redisConnectionPlan(config: RedisConfig, readFile: (path: string) => Buffer = readFileSync): RedisConnectionPlan {
   const tls = tlsOptions(config, readFile);
-  if (config.cluster !== undefined && config.cluster.length > 0) {
+  const topology = redisTopology(config);
+  if (topology === 'cluster' && config.cluster !== undefined) {
     const { db: _db, tls: _urlTls, ...auth } = authFromUrl(config.url); // Cluster has no databases.
     const { retryStrategy: _r, enableOfflineQueue: _q, lazyConnect: _l, ...nodeOptions } = commonOptions(config);
     return {
@@ -116,7 +118,7 @@ export function redisConnectionPlan(config: RedisConfig, readFile: (path: string
       },
     };
   }
-  if (config.sentinels !== undefined && config.sentinels.length > 0) {
+  if (topology === 'sentinel' && config.sentinels !== undefined) {
     if (config.sentinelName === undefined) throw new Error('redis.sentinelName is required with redis.sentinels');
     const { tls: _urlTls, ...auth } = authFromUrl(config.url);
     const sentinelTls = tls !== undefined && config.tls?.sentinels !== false;

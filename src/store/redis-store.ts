@@ -5,11 +5,12 @@
  * - every failure (timeout, closed connection, offline, even a reply error) leaves as StoreUnavailableError, so
  *   callers have exactly one thing to handle and no ioredis error text decides behaviour elsewhere.
  */
+import { performance } from 'node:perf_hooks';
 import { createRedisClient, type RedisClient, type RedisConfig } from './redis-client.js';
-import { DECREMENT_EXISTING, DELETE_IF_EQUALS, INCREMENT_WINDOW, type LuaScript } from './lua-scripts.js';
+import { DECREMENT_EXISTING, DELETE_IF_EQUALS, INCREMENT_WINDOW, TAKE_FROM_WINDOWS, type LuaScript } from './lua-scripts.js';
 import { errorMessage, silentLogger, type StoreLogger } from './logger.js';
 import { assertTtl } from './ttl.js';
-import { StoreUnavailableError, type KeyValueStore } from './types.js';
+import { StoreUnavailableError, type KeyValueStore, type WindowTake, type WindowTakeResult } from './types.js';
 import { inSpan } from '../tracing/index.js';
 
 /** Log ioredis connection errors at most this often: a down Redis emits one per reconnect attempt. */
@@ -43,8 +44,10 @@ export class RedisStore implements KeyValueStore {
       const now = Date.now();
       if (now - this.lastErrorLog < ERROR_LOG_INTERVAL_MS) return;
       this.lastErrorLog = now;
-      this.logger.warn({ event: 'store.redis.error', err: errorMessage(error) }, 'redis connection error');
+      this.logger.warn({ event: 'store.redis.error', err: this.safeText(errorMessage(error)) }, 'redis connection error');
     });
+    // Every (re)connection is worth one line: it is when /readyz turns green again.
+    client.on('ready', () => this.logger.info?.({ event: 'store.redis.ready' }, 'redis ready'));
   }
 
   static fromConfig(config: RedisConfig, logger?: StoreLogger): RedisStore {
@@ -83,6 +86,27 @@ export class RedisStore implements KeyValueStore {
     }
   }
 
+  /**
+   * Start-up that survives Redis being down: one bounded attempt to connect (so a normal start is ready at once),
+   * and if Redis does not answer, resolve anyway. The process then serves, /readyz reports not ready and requests
+   * get 503 store_unavailable until Redis answers, instead of exiting and crash-looping. The client keeps
+   * reconnecting with its capped backoff (redis-client.ts) after a failed first attempt. Resolves to whether Redis
+   * is ready.
+   */
+  async connectOrContinue(): Promise<boolean> {
+    try {
+      await this.connect();
+      return true;
+    } catch (error) {
+      const failure = error instanceof StoreUnavailableError ? error.describe() : { reason: this.safeText(errorMessage(error)) };
+      this.logger.warn(
+        { event: 'store.redis.not_ready', ...failure },
+        'redis not reachable at start-up; answering 503 store_unavailable and reconnecting in the background',
+      );
+      return false;
+    }
+  }
+
   async get(key: string): Promise<string | null> {
     return this.wrap('get', () => this.client.get(this.keyPrefix + key));
   }
@@ -108,9 +132,21 @@ export class RedisStore implements KeyValueStore {
   async incrementWindow(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
     const reply = await this.script('incrementWindow', INCREMENT_WINDOW, key, [String(assertTtl(windowMs))]);
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
-      throw new StoreUnavailableError('redis incrementWindow: unexpected reply');
+      throw new StoreUnavailableError('redis incrementWindow: unexpected reply', { operation: 'incrementWindow' });
     }
     return { count: reply[0], resetInMs: Math.max(0, reply[1]) };
+  }
+
+  async takeFromWindows(windows: readonly WindowTake[]): Promise<WindowTakeResult> {
+    if (windows.length === 0) return { taken: true };
+    const keys = windows.map((w) => this.keyPrefix + w.key);
+    const args = windows.flatMap((w) => [String(w.limit), String(assertTtl(w.windowMs))]);
+    const reply = await this.run('takeFromWindows', TAKE_FROM_WINDOWS, keys, args);
+    if (Array.isArray(reply) && reply[0] === 1) return { taken: true };
+    if (Array.isArray(reply) && reply[0] === 0 && typeof reply[1] === 'number' && typeof reply[2] === 'number') {
+      return { taken: false, index: reply[1] - 1, resetInMs: Math.max(0, reply[2]) };
+    }
+    throw new StoreUnavailableError('redis takeFromWindows: unexpected reply', { operation: 'takeFromWindows' });
   }
 
   async decrement(key: string): Promise<void> {
@@ -143,27 +179,47 @@ export class RedisStore implements KeyValueStore {
   }
 
   private async script(op: string, lua: LuaScript, key: string, args: string[]): Promise<unknown> {
-    const k = this.keyPrefix + key;
+    return this.run(op, lua, [this.keyPrefix + key], args);
+  }
+
+  /** Runs a script on already-prefixed keys. */
+  private async run(op: string, lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
     return this.wrap(op, async () => {
       try {
-        return await this.client.evalsha(lua.sha1, 1, k, ...args);
+        return await this.client.evalsha(lua.sha1, keys.length, ...keys, ...args);
       } catch (error) {
         // The script cache is empty after a restart, failover or SCRIPT FLUSH: send the source once.
         if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-          return this.client.eval(lua.source, 1, k, ...args);
+          return this.client.eval(lua.source, keys.length, ...keys, ...args);
         }
         throw error;
       }
     });
   }
 
+  /** Every failure leaves as StoreUnavailableError naming the operation, the time it took and the cause. */
   private async wrap<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    const startedAt = performance.now();
     try {
       // One span per store call, named by the operation; never the key (it names a principal or a cache entry).
       return await inSpan(`redis.${op}`, { onlyInTrace: true, attributes: { 'db.system.name': 'redis', 'db.operation.name': op } }, fn);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
-      throw new StoreUnavailableError(`redis ${op} failed: ${errorMessage(error)}`, { cause: error });
+      const elapsedMs = Math.round(performance.now() - startedAt);
+      const reason = this.safeText(errorMessage(error));
+      throw new StoreUnavailableError(`redis ${op} failed after ${elapsedMs} ms: ${reason}`, { operation: op, elapsedMs, cause: error });
     }
+  }
+
+  /**
+   * ioredis and Redis messages name no keys, but a script error could quote one; keys carry principals and token
+   * hashes, so anything from the key prefix to the next space is cut from a cause's text before it is logged.
+   */
+  private safeText(text: string): string {
+    if (this.keyPrefix === '') return text;
+    return text
+      .split(this.keyPrefix)
+      .map((part, i) => (i === 0 ? part : `<key>${part.replace(/^\S*/, '')}`))
+      .join('');
   }
 }

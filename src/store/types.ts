@@ -16,6 +16,13 @@ export interface KeyValueStore {
    * Returns the count after the increment and the milliseconds until the window resets.
    */
   incrementWindow(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+  /**
+   * Takes one unit from every window at once, or from none: atomically, if each counter is below its limit, every
+   * counter is incremented (starting its window on the first hit); otherwise nothing changes and the answer names
+   * the full window that frees up last, with the milliseconds until it does. The keys must share a Redis Cluster
+   * hash slot (give them one `{hash tag}`).
+   */
+  takeFromWindows(windows: readonly WindowTake[]): Promise<WindowTakeResult>;
   /** Adds -1 (used to give back a quota unit when issuance fails after counting). */
   decrement(key: string): Promise<void>;
   /** Throws when the store is not usable. Used by /readyz. */
@@ -23,9 +30,44 @@ export interface KeyValueStore {
   close(): Promise<void>;
 }
 
+export interface WindowTake {
+  key: string;
+  limit: number;
+  windowMs: number;
+}
+
+export type WindowTakeResult = { taken: true } | { taken: false; index: number; resetInMs: number };
+
+export interface StoreFailure {
+  /** The store method that failed (`get`, `incrementWindow`, `connect`, ...). */
+  operation?: string;
+  /** How long the call took before it failed: a timeout reads as the configured deadline, a refusal as ~0. */
+  elapsedMs?: number;
+  cause?: unknown;
+}
+
 export class StoreUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly operation: string | undefined;
+  readonly elapsedMs: number | undefined;
+
+  constructor(message: string, failure: StoreFailure = {}) {
+    super(message, failure.cause === undefined ? undefined : { cause: failure.cause });
     this.name = 'StoreUnavailableError';
+    this.operation = failure.operation;
+    this.elapsedMs = failure.elapsedMs;
+  }
+
+  /**
+   * What an operator needs in the log line: the operation, the time it took and the cause (class, errno code and
+   * message, e.g. "Error: Command timed out" or "ECONNREFUSED"). Never a key or a value: the message is built by the
+   * store from those three, and the store strips its key prefix from a cause's text (redis-store.ts).
+   */
+  describe(): Record<string, string | number> {
+    const out: Record<string, string | number> = { reason: this.message.slice(0, 300) };
+    if (this.operation !== undefined) out.operation = this.operation;
+    if (this.elapsedMs !== undefined) out.elapsedMs = this.elapsedMs;
+    const code = (this.cause as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) out.code = code;
+    return out;
   }
 }

@@ -3,7 +3,9 @@
  *
  * - A request STS refuses because of how *we* are set up (role, policy, our AccessKey, signing) is `upstream_rejected`
  *   (502): retrying cannot help, so it is not retried and does not trip the breaker (STS answered).
- * - Throttling is `upstream_throttled` (503 + Retry-After) and retried with backoff (facts A3, A5).
+ * - Throttling is `upstream_throttled` (503 + Retry-After from `x-acs-retry-after`, or 1 s) and never retried here:
+ *   the AssumeRole quota is the account's, shared with every replica and service, and retrying into it makes it
+ *   worse. The caller waits, and the token cache's single flight means one caller per key asks again.
  * - STS or the network being down is `upstream_unavailable` (503), retried, and counted by the breaker.
  * - Anything we do not recognise is `upstream_unavailable` too: never a 500, and never the raw message, which can
  *   carry the request URL or a proxy's page. The raw error is kept as `cause`, for logs only.
@@ -40,8 +42,6 @@ export interface MappedStsError {
   outage: boolean;
   /** Bounded label for metrics and logs: a known STS code, or a class such as `timeout`, `network`, `http_5xx`. */
   outcomeCode: string;
-  /** Server hint for the next attempt (throttling), in milliseconds. */
-  retryAfterMs?: number;
 }
 
 /** Only codes that look like STS codes go into a caller-visible detail (a proxy could send anything). */
@@ -54,16 +54,13 @@ function fieldOf(err: unknown, key: string): unknown {
 }
 
 /**
- * `x-acs-retry-after` as the SDK reports it. darabonba's retry loop uses it directly as a delay in milliseconds
- * (`Math.min(retryAfter, 120 * 1000)`), so we read it as milliseconds too.
+ * Seconds to tell the caller, from `x-acs-retry-after` as the SDK reports it. darabonba's retry loop uses it
+ * directly as a delay in milliseconds (`Math.min(retryAfter, 120 * 1000)`), so we read it as milliseconds too.
  */
-function retryAfterOf(err: unknown): { ms?: number; seconds: number } {
+function retryAfterSecondsOf(err: unknown): number {
   const raw = fieldOf(err, 'retryAfter');
-  if (typeof raw !== 'number' || !Number.isFinite(raw) || raw <= 0) {
-    return { seconds: DEFAULT_THROTTLE_RETRY_AFTER_SECONDS };
-  }
-  const seconds = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(raw / 1000)));
-  return { ms: Math.min(raw, MAX_RETRY_AFTER_SECONDS * 1000), seconds };
+  if (typeof raw !== 'number' || !Number.isFinite(raw) || raw <= 0) return DEFAULT_THROTTLE_RETRY_AFTER_SECONDS;
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(raw / 1000)));
 }
 
 function fromRule(err: unknown, rule: StsErrorRule, code: string, status: number | undefined): MappedStsError {
@@ -78,14 +75,12 @@ function fromRule(err: unknown, rule: StsErrorRule, code: string, status: number
     return { error, retryable: false, outage: false, outcomeCode };
   }
   if (rule.kind === 'throttled') {
-    const after = retryAfterOf(err);
     const error = new BrokerError('upstream_throttled', 'STS is throttling this account', {
       cause: err,
-      retryAfterSeconds: after.seconds,
+      retryAfterSeconds: retryAfterSecondsOf(err),
       extensions,
     });
-    const hint = after.ms === undefined ? {} : { retryAfterMs: after.ms };
-    return { error, retryable: true, outage: false, outcomeCode, ...hint };
+    return { error, retryable: rule.retryable, outage: false, outcomeCode };
   }
   const detail = shown === undefined ? 'STS returned an error' : `STS returned an error: ${shown}`;
   const error = new BrokerError('upstream_unavailable', detail, { cause: err, extensions });
@@ -104,8 +99,9 @@ function unavailable(err: unknown, detail: string, outcomeCode: string, retryabl
 /** Maps anything thrown by an AssumeRole attempt. Never throws; never copies the raw message into `detail`. */
 export function mapStsError(err: unknown): MappedStsError {
   if (err instanceof BrokerError) {
-    const retryable = err.code === 'upstream_unavailable' || err.code === 'upstream_throttled';
-    return { error: err, retryable, outage: err.code === 'upstream_unavailable', outcomeCode: err.code };
+    // Throttling is never retried here (see the top of this file); an outage is.
+    const outage = err.code === 'upstream_unavailable';
+    return { error: err, retryable: outage, outage, outcomeCode: err.code };
   }
   const name = fieldOf(err, 'name');
   const code = fieldOf(err, 'code');

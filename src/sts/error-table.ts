@@ -5,8 +5,10 @@
  *
  * - rejected: STS refused because of how *we* are set up (role, trust policy, session policy, our AccessKey,
  *   signing, our clock). A retry gets the same answer, so none is made; an operator must fix the config.
- * - throttled: the account's shared AssumeRole quota is used up (facts A5); retried with backoff.
- * - unavailable: STS itself failed; retried.
+ * - throttled: the account's AssumeRole quota is used up. Not retried: the quota is shared by every replica and
+ *   every other service of the account, so an immediate retry only adds to the overload (20 throttled requests once
+ *   made 56 calls). The caller gets 503 `upstream_throttled` with Retry-After instead.
+ * - unavailable: STS itself failed; retried with backoff.
  */
 export type StsErrorKind = 'rejected' | 'throttled' | 'unavailable';
 
@@ -16,7 +18,7 @@ export interface StsErrorRule {
 }
 
 export const REJECTED: StsErrorRule = { kind: 'rejected', retryable: false };
-export const THROTTLED: StsErrorRule = { kind: 'throttled', retryable: true };
+export const THROTTLED: StsErrorRule = { kind: 'throttled', retryable: false };
 export const UNAVAILABLE: StsErrorRule = { kind: 'unavailable', retryable: true };
 
 /** Every code in facts A3 (AssumeRole table, troubleshooting list, common gateway codes), exact match. */

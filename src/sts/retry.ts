@@ -3,8 +3,9 @@
  *
  * The SDK does not retry (node-stack.md), so this is the only retry loop on the STS path. It retries only what
  * error-map.ts calls retryable, makes at most `maxAttempts` attempts (config `sts.maxAttempts`, default 3), and starts
- * no new attempt once the total deadline would be passed, so a request waits a bounded time. A throttling answer's
- * `x-acs-retry-after` hint is honoured as a lower bound on the wait (facts A3).
+ * no new attempt once the total deadline would be passed, so a request waits a bounded time. Throttling is not
+ * retryable (error-table.ts): its wait belongs to the caller, as Retry-After, not to a retry into the account's
+ * exhausted quota.
  */
 import type { Clock } from '../shared/clock.js';
 import type { MappedStsError } from './error-map.js';
@@ -60,7 +61,7 @@ export async function withRetry<T>(
       return await attempt(n);
     } catch (err) {
       const failure = classify(err);
-      const delay = failure.retryable && n < maxAttempts ? nextDelay(failure, n, baseMs, maxMs, random) : undefined;
+      const delay = failure.retryable && n < maxAttempts ? backoffDelay(n, baseMs, maxMs, random) : undefined;
       const withinDeadline = delay !== undefined && options.clock.now() - startedAt + delay < options.deadlineMs;
       const willRetry = withinDeadline && (options.beforeRetry?.(n + 1) ?? true);
       options.onAttemptFailed?.(failure, n, willRetry);
@@ -68,9 +69,4 @@ export async function withRetry<T>(
       if (delay > 0) await sleep(delay);
     }
   }
-}
-
-function nextDelay(failure: MappedStsError, attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  const jittered = backoffDelay(attempt, baseMs, maxMs, random);
-  return failure.retryAfterMs === undefined ? jittered : Math.max(jittered, failure.retryAfterMs);
 }

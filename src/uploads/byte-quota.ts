@@ -8,7 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
 import type { ByteItem, ByteLedger, ByteScope, ByteWindowUsage, SettleInput } from '../store/byte-ledger.js';
-import { principalKey } from '../credentials/credential-service.js';
+import { principalKey } from '../auth/principal.js';
 
 export interface DeclaredBytes {
   bytes: number;

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditSink } from '../audit/audit.js';
 import type { BrokerConfig } from '../config/schema.js';
-import { principalKey } from '../credentials/credential-service.js';
+import { principalKey } from '../auth/principal.js';
 import { BrokerError, assertThat } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 import type { StoreLogger } from '../store/logger.js';

@@ -4,7 +4,7 @@
  */
 import type { Principal } from '../auth/principal.js';
 import type { BrokerConfig } from '../config/schema.js';
-import { principalKey } from '../credentials/credential-service.js';
+import { principalKey } from '../auth/principal.js';
 import { isoSeconds } from '../credentials/responses.js';
 import { assertThat } from '../errors.js';
 import type { Clock } from '../shared/clock.js';

@@ -59,7 +59,7 @@ describe('API key authentication', () => {
       clientId: 'partner1',
       subject: 'partner-live',
       tenant: 'partner1',
-      claims: { sub: 'partner-live', tenant: 'partner1' },
+      claims: { tenant: 'partner1' },
     });
     expect(auth.authenticate(other.header)).toMatchObject({ clientId: 'partner2', tenant: 'p2' });
   });

@@ -63,6 +63,8 @@ export interface TestBrokerOptions {
 export interface TestBroker {
   app: Express;
   metrics: Metrics;
+  /** Shutdown has begun (the app's readiness fails); see runtime/server.ts for the drain itself. */
+  startDraining(): void;
   emulator: StsEmulator;
   issuer: DevIssuer;
   store: KeyValueStore;
@@ -184,7 +186,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   );
   const audit: AuditEvent[] = [];
   const credential = new Credential(new CredentialConfig({ type: 'access_key', ...shared.accessKey }));
-  const { app, metrics } = createApp({
+  const { app, metrics, startDraining } = createApp({
     config,
     store,
     sts: createStsClient({ config: config.sts, clock, credential }),
@@ -197,6 +199,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   return {
     app,
     metrics,
+    startDraining,
     emulator: shared.emulator,
     issuer: shared.issuer,
     store,

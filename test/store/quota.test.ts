@@ -3,7 +3,7 @@
  * unreachable store fails closed with StoreUnavailableError.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisStore, StoreUnavailableError, createQuotaCounter, quotaKey } from '../../src/store/index.js';
+import { MemoryStore, RedisStore, StoreUnavailableError, createQuotaCounter, quotaKey } from '../../src/store/index.js';
 import { redisConfig, redisScope } from './helpers.js';
 
 const scope = redisScope('quota');
@@ -94,6 +94,12 @@ describe('createQuotaCounter', () => {
     }
   });
 
+  it("one principal's windows share one Redis Cluster hash slot (one {hash tag}), as the atomic script needs", () => {
+    const tag = (key: string) => /\{([^}]*)\}/.exec(key)?.[1];
+    expect(tag(quotaKey('uploads', 'web:acme:{x}', 3600))).toBe(tag(quotaKey('uploads', 'web:acme:{x}', 86_400)));
+    expect(tag(quotaKey('uploads', 'web:acme:{x}', 3600))).not.toBe(tag(quotaKey('uploads', 'web:acme:{y}', 3600)));
+  });
+
   it('store unreachable: rejects with StoreUnavailableError (fail closed)', async () => {
     const dead = RedisStore.fromConfig(redisConfig(prefix, { url: 'redis://127.0.0.1:1' }));
     opened.push(dead);
@@ -101,5 +107,50 @@ describe('createQuotaCounter', () => {
     await expect(quota.consume({ principalKey: 'acme/frank', profile: 'uploads', windows: hourAndDay })).rejects.toBeInstanceOf(
       StoreUnavailableError,
     );
+  });
+});
+
+describe.each([
+  ['RedisStore', redis],
+  ['MemoryStore', async () => new MemoryStore()],
+])('Retry-After comes from the window that refused (%s)', (_name, make) => {
+  const hourOneDayTwo = [
+    { limit: 1, windowSeconds: 3600 },
+    { limit: 2, windowSeconds: 86_400 },
+  ];
+
+  it('requests racing a full hour are refused for the hour, while the day still has room', async () => {
+    const store = await make();
+    const quota = createQuotaCounter(store);
+    const who = `acme/race-${_name}`;
+    const req = { principalKey: who, profile: 'uploads', windows: hourOneDayTwo };
+    expect((await quota.consume(req)).allowed).toBe(true);
+    // Take-then-give-back let the first refused request briefly fill the day, and the second was refused naming the
+    // day (Retry-After up to 24 h) although one unit of the day was still free.
+    const refused = await Promise.all([quota.consume(req), quota.consume(req), quota.consume(req)]);
+    for (const r of refused) {
+      expect(r).toMatchObject({ allowed: false, limit: 1, windowSeconds: 3600 });
+      if (r.allowed) throw new Error('unreachable');
+      expect(r.retryAfterSeconds).toBeLessThanOrEqual(3600);
+    }
+    // Nothing was taken by the refused requests: the day still has its second unit.
+    expect(await store.get(quotaKey('uploads', who, 86_400))).toBe('1');
+  });
+
+  it('when several windows are full, it names the one that frees up last', async () => {
+    const quota = createQuotaCounter(await make());
+    const req = {
+      principalKey: `acme/both-${_name}`,
+      profile: 'uploads',
+      windows: [
+        { limit: 1, windowSeconds: 3600 },
+        { limit: 1, windowSeconds: 86_400 },
+      ],
+    };
+    expect((await quota.consume(req)).allowed).toBe(true);
+    const refused = await quota.consume(req);
+    expect(refused).toMatchObject({ allowed: false, limit: 1, windowSeconds: 86_400 });
+    if (refused.allowed) throw new Error('unreachable');
+    expect(refused.retryAfterSeconds).toBeGreaterThan(3600);
   });
 });

@@ -87,13 +87,16 @@ describe('StsClient against the STS emulator', () => {
     });
   });
 
-  it('throttling then an HTML page are retried until STS answers', async () => {
+  it('an HTML page is retried until STS answers; throttling is answered, not retried', async () => {
     const outcomes: StsCallOutcome[] = [];
     const client = createStsClient({ config: config(), onCall: (o) => outcomes.push(o), sleep: async () => undefined });
-    emulator.faults.push({ kind: 'throttle', retryAfterMs: 100 }, { kind: 'html' });
+    emulator.faults.push({ kind: 'html' });
     const calls = emulator.stats.assumeRoleCalls;
     await expect(client.assumeRole(input)).resolves.toMatchObject({ accessKeyId: expect.stringMatching(/^STS\./) });
+    expect(emulator.stats.assumeRoleCalls - calls).toBe(2);
+    emulator.faults.push({ kind: 'throttle' });
+    await expect(client.assumeRole(input)).rejects.toMatchObject({ code: 'upstream_throttled', retryAfterSeconds: 1 });
     expect(emulator.stats.assumeRoleCalls - calls).toBe(3);
-    expect(outcomes.map((o) => o.code)).toEqual([expect.stringMatching(/^Throttling/), 'bad_response', 'ok']);
+    expect(outcomes.map((o) => o.code)).toEqual(['bad_response', 'ok', expect.stringMatching(/^Throttling/)]);
   });
 });

@@ -159,7 +159,7 @@ describe('AssumeRole through the real SDK', () => {
     expectNoSecrets(err);
   });
 
-  it('Throttling.User with x-acs-retry-after -> upstream_throttled with Retry-After, retried', async () => {
+  it('Throttling.User with x-acs-retry-after -> upstream_throttled with that Retry-After, one call, no retry', async () => {
     sts.script({
       kind: 'error',
       status: 400,
@@ -170,11 +170,19 @@ describe('AssumeRole through the real SDK', () => {
     const { client: c, outcomes } = client({ timeoutMs: 5000 });
     const err = await failure(c.assumeRole(input));
     expect(err).toMatchObject({ code: 'upstream_throttled', status: 503, retryAfterSeconds: 2 });
-    expect(sts.requests).toHaveLength(3);
-    expect(outcomes.map((o) => o.code)).toEqual(['Throttling.User', 'Throttling.User', 'Throttling.User']);
+    expect(sts.requests).toHaveLength(1);
+    expect(outcomes.map((o) => o.code)).toEqual(['Throttling.User']);
   });
 
-  it('a throttling hint longer than the deadline is not waited out: one call, Retry-After passed on', async () => {
+  it('throttling without a hint -> upstream_throttled with Retry-After 1, one call (it was retried at once)', async () => {
+    sts.script({ kind: 'error', status: 400, code: 'Throttling' });
+    const { client: c } = client({ timeoutMs: 5000 });
+    const err = await failure(c.assumeRole(input));
+    expect(err).toMatchObject({ code: 'upstream_throttled', status: 503, retryAfterSeconds: 1 });
+    expect(sts.requests).toHaveLength(1);
+  });
+
+  it('a long throttling hint is passed on as Retry-After: one call', async () => {
     sts.script({ kind: 'error', status: 400, code: 'Throttling', headers: { 'x-acs-retry-after': '10000' } });
     const { client: c } = client({ timeoutMs: 2000 });
     const err = await failure(c.assumeRole(input));

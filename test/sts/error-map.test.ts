@@ -38,9 +38,9 @@ const A3: Row[] = [
   ['InvalidSecurityToken.Expired', 400, 'upstream_rejected', false],
   ['InvalidSecurityToken.Malformed', 400, 'upstream_rejected', false],
   ['InvalidSecurityToken.MismatchWithAccessKey', 400, 'upstream_rejected', false],
-  ['Throttling', 400, 'upstream_throttled', true],
-  ['Throttling.User', 400, 'upstream_throttled', true],
-  ['Throttling.Api', 503, 'upstream_throttled', true],
+  ['Throttling', 400, 'upstream_throttled', false],
+  ['Throttling.User', 400, 'upstream_throttled', false],
+  ['Throttling.Api', 503, 'upstream_throttled', false],
   ['InvalidApi.NotFound', 404, 'upstream_rejected', false],
   ['MissingParameter', 400, 'upstream_rejected', false],
   ['Forbidden.AccessKeyDisabled', 403, 'upstream_rejected', false],
@@ -81,10 +81,10 @@ describe('mapStsError: code families and unknown codes', () => {
     ['EntityNotExist.RoleArn', 404, 'upstream_rejected', false],
     ['MissingParameter.RoleArn', 400, 'upstream_rejected', false],
     ['Forbidden.RAM', 403, 'upstream_rejected', false],
-    ['Throttling.Tenant', 400, 'upstream_throttled', true],
+    ['Throttling.Tenant', 400, 'upstream_throttled', false],
     ['SomeNewCode', 400, 'upstream_rejected', false],
     ['SomeNewCode', 502, 'upstream_unavailable', true],
-    ['SomeNewCode', 429, 'upstream_throttled', true],
+    ['SomeNewCode', 429, 'upstream_throttled', false],
     ['SomeNewCode', 408, 'upstream_unavailable', true],
   ] as Row[])('%s (%i) -> %s', (code, status, broker, retryable) => {
     const mapped = mapStsError(sdkError(status, code));
@@ -113,7 +113,13 @@ describe('mapStsError: throttling Retry-After', () => {
   it('reads x-acs-retry-after (milliseconds, as darabonba does) and rounds up to seconds', () => {
     const mapped = mapStsError(sdkError(400, 'Throttling.User', { retryAfter: 1500 }));
     expect(mapped.error.retryAfterSeconds).toBe(2);
-    expect(mapped.retryAfterMs).toBe(1500);
+  });
+
+  it('throttling is never retried: not from STS, not from a BrokerError carrying it', () => {
+    expect(mapStsError(sdkError(400, 'Throttling.User', { retryAfter: 1500 })).retryable).toBe(false);
+    expect(mapStsError(sdkError(400, 'Throttling')).retryable).toBe(false);
+    expect(mapStsError(new BrokerError('upstream_throttled', 'x')).retryable).toBe(false);
+    expect(mapStsError(new BrokerError('upstream_unavailable', 'x')).retryable).toBe(true);
   });
 
   it('caps a huge hint at 60 s and ignores a bad one', () => {

@@ -103,13 +103,12 @@ describe('withRetry', () => {
     expect(backoffDelay(10, 100, 2000, () => 0.999)).toBe(1998);
   });
 
-  it('waits at least the throttling hint', async () => {
+  it("does not retry throttling, with or without a hint: the wait is the caller's Retry-After", async () => {
     const h = harness();
-    const throttled = new BrokerError('upstream_throttled', 'x');
-    const f = failing([throttled]);
-    const classify = (e: unknown) => ({ ...mapStsError(e), retryAfterMs: 1500 });
-    await expect(withRetry(f.fn, classify, h.options)).resolves.toBe('done');
-    expect(h.sleeps).toEqual([1500]);
+    const f = failing([new BrokerError('upstream_throttled', 'x', { retryAfterSeconds: 2 })]);
+    await expect(withRetry(f.fn, mapStsError, h.options)).rejects.toMatchObject({ code: 'upstream_throttled', retryAfterSeconds: 2 });
+    expect(f.calls()).toBe(1);
+    expect(h.sleeps).toEqual([]);
   });
 
   it('starts no retry that would pass the deadline', async () => {

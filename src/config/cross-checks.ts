@@ -1,0 +1,133 @@
+/**
+ * Rules that need more than one field at a time. Each returns problems as `<field path>: <what is wrong>`, so the
+ * operator is told which line of the file to change. Checks that need the rules and the policy builder (prefix
+ * templates, policy sizes) are in credentials/check-profiles.ts; the loader runs both.
+ */
+import type { BrokerConfig } from './schema.js';
+import { redisTopology } from './redis-topology.js';
+
+/**
+ * What a development entry point (local mode, tests) may relax, passed in code and never read from a file: a
+ * configuration file always gets the production rules, so no YAML setting can switch them off.
+ */
+export interface DevelopmentRelaxations {
+  /** Run on the in-memory store when no Redis is configured (one process only). */
+  memoryStore?: boolean;
+  /** Reach STS over plain HTTP (the local emulator). */
+  plainHttpSts?: boolean;
+}
+
+function clientProblems(config: BrokerConfig): string[] {
+  const problems: string[] = [];
+  const clientIds = new Set<string>();
+  const keyIds = new Set<string>();
+  config.clients.forEach((client, i) => {
+    if (clientIds.has(client.id)) problems.push(`clients[${i}].id: duplicate client id "${client.id}"`);
+    clientIds.add(client.id);
+    if (client.type !== 'apiKey') return;
+    client.keys.forEach((key, k) => {
+      if (keyIds.has(key.id)) problems.push(`clients[${i}].keys[${k}].id: duplicate API key id "${key.id}"`);
+      keyIds.add(key.id);
+    });
+  });
+  return problems;
+}
+
+function profileProblems(config: BrokerConfig): string[] {
+  const problems: string[] = [];
+  const clientIds = new Set(config.clients.map((c) => c.id));
+  for (const [name, profile] of Object.entries(config.profiles)) {
+    profile.clients.forEach((id, i) => {
+      if (!clientIds.has(id)) problems.push(`profiles.${name}.clients[${i}]: no client with id "${id}"`);
+    });
+    if (profile.scope === 'keys' && !profile.operations.some((op) => op === 'put' || op === 'multipart')) {
+      problems.push(`profiles.${name}.scope: "keys" scope needs a write operation (put or multipart)`);
+    }
+    // In prefix scope the client names its own objects under the prefix; the broker names none, so `random` would
+    // be silently ignored while the operator believes names are unguessable.
+    if (profile.keyNaming === 'random' && profile.scope !== 'keys') {
+      problems.push(`profiles.${name}.keyNaming: "random" needs scope "keys" (in prefix scope the client names its objects)`);
+    }
+  }
+  return problems;
+}
+
+/** The problem when no Redis is configured and no entry point relaxed that in code (runtime/build-deps.ts too). */
+export const REDIS_REQUIRED = 'redis.url: required (set it, BROKER_REDIS_URL, sentinels or cluster); replicas must share one store';
+
+function redisProblems(config: BrokerConfig, relax: DevelopmentRelaxations): string[] {
+  const problems: string[] = [];
+  const redis = config.redis;
+  if (redis.cluster !== undefined && redis.sentinels !== undefined) {
+    problems.push('redis.cluster: set either cluster or sentinels, not both');
+  }
+  if (redis.sentinels !== undefined && redis.sentinelName === undefined) {
+    problems.push('redis.sentinelName: required with redis.sentinels (the name of the monitored master)');
+  }
+  if (redis.sentinelName !== undefined && redis.sentinels === undefined) {
+    problems.push('redis.sentinelName: only used with redis.sentinels; list the Sentinel nodes there');
+  }
+  if (redisTopology(redis) === 'none' && !relax.memoryStore) {
+    problems.push(REDIS_REQUIRED);
+  }
+  return problems;
+}
+
+/**
+ * The smallest reuse window a token may have, as a share of its life. A cached token is served while it has more
+ * than `minRemainingSeconds` left, so it is reusable for `durationSeconds - minRemainingSeconds`. A client that
+ * follows the broker's promise refreshes before `minRemainingSeconds` have passed; if the reuse window is shorter
+ * than that, every refresh finds the token unusable and costs an AssumeRole, and the cache saves nothing (with
+ * `minRemainingSeconds >= durationSeconds` not even two identical requests a second apart share a token). Requiring
+ * the window to be at least the floor (minRemainingSeconds <= durationSeconds / 2) means such a client is served
+ * from the cache at least every other refresh, and concurrent callers always share.
+ */
+function cacheProblems(config: BrokerConfig): string[] {
+  const problems: string[] = [];
+  const { encryptionKey, minRemainingSeconds } = config.cache;
+  if (encryptionKey === undefined) {
+    problems.push('cache.encryptionKey: required (BROKER_CACHE_KEY or BROKER_CACHE_KEY_FILE); never generated');
+  } else if (Buffer.from(encryptionKey, 'base64').length !== 32) {
+    problems.push('cache.encryptionKey: must be 32 bytes, base64-encoded');
+  }
+  for (const [name, profile] of Object.entries(config.profiles)) {
+    const reuse = profile.durationSeconds - minRemainingSeconds;
+    if (reuse < minRemainingSeconds) {
+      problems.push(
+        `cache.minRemainingSeconds: ${minRemainingSeconds} leaves profile "${name}" (durationSeconds ` +
+          `${profile.durationSeconds}) a reuse window of ${Math.max(0, reuse)} s, shorter than the floor itself, so ` +
+          `its tokens are almost never reused; set it to at most ${Math.floor(profile.durationSeconds / 2)} or raise ` +
+          `profiles.${name}.durationSeconds to at least ${2 * minRemainingSeconds}`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Form uploads: a callback's `x:grant` needs the broker's MAC key, which is never generated. */
+function uploadProblems(config: BrokerConfig): string[] {
+  const problems: string[] = [];
+  const needsGrantKey = Object.entries(config.profiles).find(([, p]) => p.postPolicy?.callback !== undefined)?.[0];
+  if (needsGrantKey !== undefined && config.uploads.grantKey === undefined) {
+    problems.push(
+      `uploads.grantKey: required by profiles.${needsGrantKey}.postPolicy.callback (BROKER_GRANT_KEY or BROKER_GRANT_KEY_FILE)`,
+    );
+  }
+  if (config.uploads.grantKey !== undefined && Buffer.from(config.uploads.grantKey, 'base64').length < 32) {
+    problems.push('uploads.grantKey: must be at least 32 bytes, base64-encoded');
+  }
+  return problems;
+}
+
+export function crossCheck(config: BrokerConfig, relax: DevelopmentRelaxations): string[] {
+  const problems = [
+    ...clientProblems(config),
+    ...profileProblems(config),
+    ...redisProblems(config, relax),
+    ...cacheProblems(config),
+    ...uploadProblems(config),
+  ];
+  if (config.server.metricsPort === config.server.port) problems.push('server.metricsPort: must differ from server.port');
+  if (config.sts.protocol === 'http' && !relax.plainHttpSts) problems.push('sts.protocol: "http" is only for the local emulator');
+  return problems;
+}
