@@ -3,7 +3,7 @@
  * rather than under the tsx loader, whose extra loader thread and transpile caches add ~30 MB of RSS and some CPU
  * to the process being measured.
  *
- * Each file of src/ (tests excluded) and the bench's server files is transpiled on its own with TypeScript's
+ * Each file of src/ and dev/emulator/ (tests excluded) and the bench's server files is transpiled on its own with TypeScript's
  * transpileModule (no type check: `npx tsc --noEmit` does that) into bench/results/build/, keeping the tree, so the
  * `.js` relative imports resolve as they do in dist/ and packages resolve from the project's node_modules.
  * Non-TypeScript files under src/ and openapi.yaml (read relative to src/app.ts) are copied alongside.
@@ -30,7 +30,8 @@ function walk(dir: string): string[] {
 /** Returns the path of the built bench/server.js. */
 export function buildServer(): string {
   rmSync(BUILD_DIR, { recursive: true, force: true });
-  const sources = [...walk(join(ROOT, 'src')), ...BENCH_FILES.map((f) => join(ROOT, f))];
+  // dev/emulator: the sts child runs the STS emulator (which uses the policy grammar beside it).
+  const sources = [...walk(join(ROOT, 'src')), ...walk(join(ROOT, 'dev', 'emulator')), ...BENCH_FILES.map((f) => join(ROOT, f))];
   const compilerOptions: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     // Plain ES modules: every import is kept as written (the sources already use `.js` relative specifiers).

@@ -81,6 +81,8 @@ interface ChildServer {
   name: string;
   pid: number;
   port: number;
+  /** The STS emulator's CA (the sts-emulator child only). */
+  stsCa: string | undefined;
   stats(resetPeak?: boolean): Promise<ChildStats>;
   /** VmHWM (peak resident set of the whole process lifetime) from /proc, bytes; undefined off Linux. */
   vmHwm(): number | undefined;
@@ -160,6 +162,7 @@ function spawnServer(name: string, spec: ServerSpec): Promise<ChildServer> {
       name,
       pid,
       port: message.port,
+      stsCa: message.stsCa,
       async stats(resetPeak = false) {
         const reply = next('stats', 5000);
         post({ cmd: 'stats', resetPeak });
@@ -355,7 +358,9 @@ async function main(): Promise<void> {
     roles: [UPLOAD_ROLE],
     sealKey: randomBytes(32).toString('base64'),
   });
-  log(`STS emulator on :${sts.port} (latency ${STS_LATENCY_MS} ms)`);
+  const stsTrustedCa = sts.stsCa;
+  if (stsTrustedCa === undefined) throw new Error('sts-emulator: no CA in its ready message');
+  log(`STS emulator on https://127.0.0.1:${sts.port} (latency ${STS_LATENCY_MS} ms)`);
 
   const brokerConfig = (keyPrefix: string): Record<string, unknown> => ({
     server: { host: '127.0.0.1', port: 0 },
@@ -375,7 +380,6 @@ async function main(): Promise<void> {
     },
     sts: {
       endpoint: `127.0.0.1:${sts.port}`,
-      protocol: 'http',
       timeoutMs: 5000,
       maxAttempts: 3,
       maxCallsPerSecond: STS_MAX_CALLS_PER_SECOND,
@@ -394,6 +398,7 @@ async function main(): Promise<void> {
       devClientId: DEV_CLIENT_ID,
       devJwks: issuer.jwks,
       accessKey,
+      stsTrustedCa,
       cacheKey,
       logLevel: LOG_LEVEL,
     });
@@ -671,7 +676,7 @@ async function main(): Promise<void> {
       `- \`sts.maxCallsPerSecond\` = ${STS_MAX_CALLS_PER_SECOND}: one replica; STS allows ~100 AssumeRole/s per account, so one replica may take most of it (the default 20/s would refuse the cold-start misses with \`upstream_throttled\`).`,
     );
     lines.push(
-      `- STS emulator in its own process, ${STS_LATENCY_MS} ms added per response; the broker reaches it through the official SDK. Zipf load is open-loop (requests start on schedule, at most ${ZIPF_MAX_IN_FLIGHT} in flight), seed ${ZIPF_SEED}, on a fresh broker process warmed up for ${WARMUP_SECONDS} s on one other principal, so the token cache is cold for all 1,000.`,
+      `- STS emulator in its own process, ${STS_LATENCY_MS} ms added per response; the broker reaches it through the official SDK over HTTPS. Zipf load is open-loop (requests start on schedule, at most ${ZIPF_MAX_IN_FLIGHT} in flight), seed ${ZIPF_SEED}, on a fresh broker process warmed up for ${WARMUP_SECONDS} s on one other principal, so the token cache is cold for all 1,000.`,
     );
     lines.push(
       `- The broker logs at \`${LOG_LEVEL}\` (request log + audit events, serialized as in production) to /dev/null; token cache L1 + Redis at defaults; Redis keys of the run deleted afterwards.`,

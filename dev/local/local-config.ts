@@ -15,8 +15,11 @@ export const LOCAL_PARTNER_TENANT = 'partner1';
 export const LOCAL_DEV_CLIENT_ID = 'local-dev';
 export const LOCAL_PARTNER_CLIENT_ID = 'local-partner';
 
-/** Local mode's relaxations of the production rules, given in code: an in-memory store, plain HTTP to the STS emulator. */
-export const LOCAL_RELAXATIONS: DevelopmentRelaxations = { memoryStore: true, plainHttpSts: true };
+/**
+ * Local mode's one relaxation of the production rules, given in code: the in-memory store. STS is reached over
+ * HTTPS as in production; the emulator's one-run CA is passed to the STS client in code (start-local.ts).
+ */
+export const LOCAL_RELAXATIONS: DevelopmentRelaxations = { memoryStore: true };
 
 export interface LocalPorts {
   broker: number;
@@ -106,7 +109,7 @@ export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig
           clients: [LOCAL_PARTNER_CLIENT_ID],
         },
       },
-      sts: { endpoint: `127.0.0.1:${ports.sts}`, protocol: 'http', timeoutMs: 3000 },
+      sts: { endpoint: `127.0.0.1:${ports.sts}`, timeoutMs: 3000 },
       redis: input.redisUrl ? { url: input.redisUrl, keyPrefix: 'osb:local:' } : { keyPrefix: 'osb:local:' },
       cache: { encryptionKey: input.cacheKeyBase64 },
       ...(input.logLevel ? { logLevel: input.logLevel } : {}),

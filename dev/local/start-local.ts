@@ -1,8 +1,8 @@
 /**
  * Local mode, the embedded default: the broker, the STS emulator, the OSS emulator, the development token issuer
  * and the demo page on loopback, with no cloud account. The broker reaches the STS emulator through the same
- * @alicloud/credentials chain and SDK as in production; only the endpoint and the AccessKey pair (from the
- * environment) differ. The OSS emulator shares the STS emulator's seal key, so it can open the tokens the STS
+ * @alicloud/credentials chain and SDK, over HTTPS, as in production; only the endpoint, the AccessKey pair (from the
+ * environment) and the CA it trusts (the emulator's, made for the run) differ. The OSS emulator shares the STS emulator's seal key, so it can open the tokens the STS
  * emulator issues and enforce their session policies.
  */
 import { randomBytes } from 'node:crypto';
@@ -183,7 +183,8 @@ export async function startLocalStack(
       logLevel: env.LOG_LEVEL,
     });
     const logger = options.logger ?? createLogger(config.logLevel);
-    const deps = await buildRuntimeDeps(config, logger, { localJwks: { [LOCAL_DEV_CLIENT_ID]: issuer.jwks } });
+    // HTTPS to the STS emulator as in production; its one-run CA is trusted in code (SdkClientOptions.trustedCa).
+    const deps = await buildRuntimeDeps(config, logger, { localJwks: { [LOCAL_DEV_CLIENT_ID]: issuer.jwks }, stsTrustedCa: sts.ca });
     cleanup.push(() => deps.store.close());
     const extraRoutes = Router();
     extraRoutes.use(createDevRoutes(issuer));

@@ -30,8 +30,6 @@ function zodProblems(error: z.ZodError): string[] {
 export interface DevelopmentRelaxations {
   /** Run on the in-memory store when no Redis is configured (one process only). */
   memoryStore?: boolean;
-  /** Reach STS over plain HTTP (the local emulator). */
-  plainHttpSts?: boolean;
 }
 
 /** Rules that need more than one field at a time. */
@@ -65,7 +63,6 @@ function crossCheck(config: BrokerConfig, relax: DevelopmentRelaxations): string
   if (config.cache.encryptionKey === undefined) {
     problems.push('cache.encryptionKey: required (BROKER_CACHE_KEY or BROKER_CACHE_KEY_FILE); never generated');
   }
-  if (config.sts.protocol === 'http' && !relax.plainHttpSts) problems.push('sts.protocol: "http" is only for the local emulator');
   if (config.cache.encryptionKey !== undefined && Buffer.from(config.cache.encryptionKey, 'base64').length !== 32) {
     problems.push('cache.encryptionKey: must be 32 bytes, base64-encoded');
   }

@@ -39,14 +39,19 @@ export async function buildStore(config: Readonly<BrokerConfig>, logger: Logger)
 export async function buildRuntimeDeps(
   config: Readonly<BrokerConfig>,
   logger: Logger,
-  options: { clock?: Clock; localJwks?: Record<string, JSONWebKeySet> } = {},
+  options: {
+    clock?: Clock;
+    localJwks?: Record<string, JSONWebKeySet>;
+    /** The STS emulator's CA, passed in code by local mode only (see SdkClientOptions.trustedCa). */
+    stsTrustedCa?: string;
+  } = {},
 ): Promise<RuntimeDeps> {
   const clock = options.clock ?? systemClock;
   if (config.cache.encryptionKey === undefined) throw new Error('cache.encryptionKey is required');
   const store = await buildStore(config, logger);
   return {
     store,
-    sts: createStsClient({ config: config.sts, clock, logger }),
+    sts: createStsClient({ config: config.sts, clock, logger, trustedCa: options.stsTrustedCa }),
     authenticator: createAuthenticator({ clients: config.clients, clock, localJwks: options.localJwks }),
     encryptionKey: Buffer.from(config.cache.encryptionKey, 'base64'),
   };

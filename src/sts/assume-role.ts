@@ -37,6 +37,8 @@ export interface CreateStsClientOptions {
   clock?: Clock;
   /** Explicit credential (tests); default is the @alicloud/credentials default chain (facts F). */
   credential?: SdkCredential;
+  /** The STS emulator's CA (local mode, tests): see `SdkClientOptions.trustedCa`. Never from configuration. */
+  trustedCa?: string;
   logger?: StsLogger;
   onCall?: (outcome: StsCallOutcome) => void;
   /** Replaces the SDK transport (unit tests only; integration tests use the real SDK). */
@@ -65,7 +67,11 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
   const logger = options.logger ?? NULL_LOGGER;
   const onCall = options.onCall ?? (() => undefined);
   const transport =
-    options.transport ?? createSdkTransport(config, options.credential === undefined ? {} : { credential: options.credential });
+    options.transport ??
+    createSdkTransport(config, {
+      ...(options.credential === undefined ? {} : { credential: options.credential }),
+      ...(options.trustedCa === undefined ? {} : { trustedCa: options.trustedCa }),
+    });
   const budget = new UpstreamBudget({
     maxCallsPerSecond: config.maxCallsPerSecond,
     clock,

@@ -1,10 +1,11 @@
 /**
- * STS emulator: an in-process HTTP server speaking the real AssumeRole wire protocol (both signature schemes,
+ * STS emulator: an in-process HTTPS server speaking the real AssumeRole wire protocol (both signature schemes,
  * documented validations and errors), plus the sealed-token functions the OSS emulator uses to verify tokens.
  */
 export { startStsEmulator, STS_API_VERSION } from './server.js';
 export { sealToken, openToken } from './sealed-token.js';
 export { FaultQueue } from './fault-queue.js';
+export { generateLoopbackCertificate, type LoopbackCertificate } from './tls-certificate.js';
 export { checkPolicyText, checkPolicyDocument, CONDITION_OPERATORS, type PolicyGrammarResult } from './policy-grammar.js';
 export { percentEncode } from './signing-encoder.js';
 export { rpcStringToSign, rpcSignature } from './rpc-signature.js';

@@ -97,7 +97,7 @@ export async function startEnv(ossOptions: Partial<OssEmulatorOptions> = {}): Pr
     ],
     ...ossOptions,
   });
-  const client = new StsClass(new $OpenApiUtil.Config({ ...caller, endpoint: sts.endpoint, protocol: 'http' }));
+  const client = new StsClass(new $OpenApiUtil.Config({ ...caller, endpoint: sts.endpoint, protocol: 'https', ca: sts.ca }));
   return {
     sts,
     oss,
