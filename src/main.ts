@@ -2,6 +2,7 @@
  * Production start-up only: the configuration file named by BROKER_CONFIG, nothing else. Without it the process
  * stops with one line; it never falls back to local mode (that is `npm start`, from the development tree).
  */
+import type { AddressInfo } from 'node:net';
 import { loadConfigFile, ConfigError } from './config/index.js';
 import { createApp } from './app.js';
 import { buildRuntimeDeps } from './runtime/build-deps.js';
@@ -21,7 +22,9 @@ async function main(): Promise<void> {
   const deps = await buildRuntimeDeps(config, logger);
   const { app } = createApp({ ...deps, config, logger });
   const server = await listen(app, config.server.port, config.server.host);
-  logger.info({ event: 'broker.started', port: config.server.port, host: config.server.host }, 'oss-sts-broker listening');
+  // The bound port, not the configured one: `port: 0` (tests) asks the system for a free port.
+  const port = (server.address() as AddressInfo | null)?.port ?? config.server.port;
+  logger.info({ event: 'broker.started', port, host: config.server.host }, 'oss-sts-broker listening');
   onShutdown(logger, [() => closeServer(server), () => deps.store.close()]);
 }
 
