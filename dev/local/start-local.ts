@@ -32,6 +32,7 @@ import {
 import { Router } from 'express';
 import { createDevRoutes } from './dev-routes.js';
 import { localBanner } from './banner.js';
+import { bindingPort } from './port-in-use.js';
 
 export interface LocalStack {
   brokerUrl: string;
@@ -149,26 +150,30 @@ export async function startLocalStack(
   };
 
   try {
-    const broker = await listenEarly(ports.broker, '127.0.0.1');
+    const broker = await bindingPort('PORT', ports.broker, () => listenEarly(ports.broker, '127.0.0.1'));
     cleanup.push(() => closeServer(broker.server));
-    const sts = await startStsEmulator({
-      host: '127.0.0.1',
-      port: ports.sts,
-      accessKeys: [accessKey],
-      roles: [
-        { arn: LOCAL_UPLOAD_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_UPLOAD_ROLE] },
-        { arn: LOCAL_PARTNER_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_PARTNER_ROLE] },
-      ],
-      sealKey,
-      latencyMs: options.stsLatencyMs,
-    });
+    const sts = await bindingPort('LOCAL_STS_PORT', ports.sts, () =>
+      startStsEmulator({
+        host: '127.0.0.1',
+        port: ports.sts,
+        accessKeys: [accessKey],
+        roles: [
+          { arn: LOCAL_UPLOAD_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_UPLOAD_ROLE] },
+          { arn: LOCAL_PARTNER_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_PARTNER_ROLE] },
+        ],
+        sealKey,
+        latencyMs: options.stsLatencyMs,
+      }),
+    );
     cleanup.push(() => sts.close());
-    const oss = await startOssEmulator({
-      host: '127.0.0.1',
-      port: ports.oss,
-      sealKey,
-      buckets: [{ name: LOCAL_BUCKET, cors: localBucketCors(broker.port) }],
-    });
+    const oss = await bindingPort('LOCAL_OSS_PORT', ports.oss, () =>
+      startOssEmulator({
+        host: '127.0.0.1',
+        port: ports.oss,
+        sealKey,
+        buckets: [{ name: LOCAL_BUCKET, cors: localBucketCors(broker.port) }],
+      }),
+    );
     cleanup.push(() => oss.close());
 
     const actualPorts: LocalPorts = { broker: broker.port, sts: sts.port, oss: oss.port };
