@@ -104,6 +104,10 @@ export function createRoutes(deps: RouteDeps): Router {
     res.type('application/yaml').send(openapi);
   });
 
-  router.all('/v1/credentials', (_req, _res, next) => next(new BrokerError('method_not_allowed', 'use POST')));
+  router.all('/v1/credentials', (_req, res, next) => {
+    // RFC 9110, section 15.5.6: a 405 must list the methods the resource supports.
+    res.setHeader('Allow', 'POST');
+    next(new BrokerError('method_not_allowed', 'use POST'));
+  });
   return router;
 }
