@@ -113,7 +113,7 @@ function listenEarly(
 }
 
 /** The bucket's CORS: the broker's page (both loopback spellings) may use every method the demo needs. */
-export function localBucketCors(brokerPort: number) {
+function localBucketCors(brokerPort: number) {
   return [
     {
       allowedOrigins: [`http://127.0.0.1:${brokerPort}`, `http://localhost:${brokerPort}`],

@@ -11,8 +11,8 @@ export const OPERATIONS = ['put', 'multipart', 'get', 'list', 'delete'] as const
 export type Operation = (typeof OPERATIONS)[number];
 
 /** STS: DurationSeconds is 900..MaxSessionDuration, and MaxSessionDuration is at most 43200 (facts A1). */
-export const STS_MIN_DURATION = 900;
-export const STS_MAX_DURATION = 43200;
+const STS_MIN_DURATION = 900;
+const STS_MAX_DURATION = 43200;
 
 const windowLimit = z
   .object({

@@ -8,11 +8,7 @@
  * - policyHash           sha256 hex of the canonical text (audit, cache keys)
  * - OPERATION_ACTIONS    operations → OSS actions (facts C)
  */
-export type { ConditionBlock, ConditionOperator, PolicyDocument, SessionPolicy, Statement } from './types.js';
+export type { PolicyDocument } from './types.js';
 export { buildSessionPolicy } from './build-session-policy.js';
-export { assertPolicyConfined } from './assert-confined.js';
-export { bucketArn, extensionVariants, objectArn } from './arn.js';
-export { canonicalJson } from './canonical-json.js';
-export { actionsFor, OPERATION_ACTIONS, type ActionSpec, type ResourceKind } from './oss-actions.js';
-export { assertPolicyFits, checkProfileFits, policyLength, type ProfileFit } from './policy-size.js';
+export { assertPolicyFits, checkProfileFits } from './policy-size.js';
 export { policyHash } from './policy-hash.js';

@@ -12,7 +12,7 @@
  */
 import type { Operation } from '../config/schema.js';
 
-export type ResourceKind = 'object' | 'bucket';
+type ResourceKind = 'object' | 'bucket';
 
 export interface ActionSpec {
   action: string;

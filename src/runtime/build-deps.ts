@@ -25,7 +25,7 @@ function hasRedis(config: Readonly<BrokerConfig>): boolean {
   return r.url !== undefined || (r.sentinels?.length ?? 0) > 0 || (r.cluster?.length ?? 0) > 0;
 }
 
-export async function buildStore(config: Readonly<BrokerConfig>, logger: Logger): Promise<KeyValueStore> {
+async function buildStore(config: Readonly<BrokerConfig>, logger: Logger): Promise<KeyValueStore> {
   if (!hasRedis(config)) {
     // Only reachable in local mode: the config schema requires Redis in production.
     logger.warn({ event: 'store.memory' }, 'no Redis configured: using an in-memory store (one process only; development use)');

@@ -10,19 +10,19 @@
  */
 import type { KeyValueStore } from './types.js';
 
-export interface QuotaWindow {
+interface QuotaWindow {
   limit: number;
   windowSeconds: number;
 }
 
-export interface QuotaRequest {
+interface QuotaRequest {
   /** Who is counted, e.g. `<client>/<tenant>/<subject>`. Any characters; encoded into the key here. */
   principalKey: string;
   profile: string;
   windows: QuotaWindow[];
 }
 
-export type QuotaDecision =
+type QuotaDecision =
   | { allowed: true; release(): Promise<void> }
   | { allowed: false; retryAfterSeconds: number; limit: number; windowSeconds: number };
 

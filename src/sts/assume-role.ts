@@ -17,7 +17,7 @@ import { UpstreamBudget } from './upstream-budget.js';
 import type { AssumeRoleInput, StsClient, StsCredentials } from './types.js';
 
 /** pino-compatible subset. Nothing here ever passes it a credential. */
-export interface StsLogger {
+interface StsLogger {
   warn(obj: object, msg?: string): void;
   debug(obj: object, msg?: string): void;
 }
@@ -55,7 +55,7 @@ export interface CreateStsClientOptions {
  * 2 x timeoutMs: fast failures (refused, 5xx) still get every attempt, a hang gets one more. This keeps the call
  * well inside the cache's cross-replica lock wait (`cache.lockTimeoutMs`, default 6 s) with the default 5 s timeout.
  */
-export function retryDeadlineMs(config: StsConfig): number {
+function retryDeadlineMs(config: StsConfig): number {
   return config.timeoutMs;
 }
 

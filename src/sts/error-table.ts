@@ -8,7 +8,7 @@
  * - throttled: the account's shared AssumeRole quota is used up (facts A5); retried with backoff.
  * - unavailable: STS itself failed; retried.
  */
-export type StsErrorKind = 'rejected' | 'throttled' | 'unavailable';
+type StsErrorKind = 'rejected' | 'throttled' | 'unavailable';
 
 export interface StsErrorRule {
   kind: StsErrorKind;

@@ -19,7 +19,7 @@ import { StsError, errors } from './sts-error.js';
 import { generateLoopbackCertificate } from './tls-certificate.js';
 import type { StsEmulator, StsEmulatorOptions, StsEmulatorStats } from './types.js';
 
-export const STS_API_VERSION = '2015-04-01';
+const STS_API_VERSION = '2015-04-01';
 
 export async function startStsEmulator(options: StsEmulatorOptions): Promise<StsEmulator> {
   if (!Buffer.isBuffer(options.sealKey) || options.sealKey.length !== 32) {

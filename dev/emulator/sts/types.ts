@@ -10,7 +10,7 @@ export interface StsEmulatorClock {
 }
 
 /** An AccessKey pair the emulator trusts as a caller (the broker's own RAM identity). */
-export interface EmulatorAccessKey {
+interface EmulatorAccessKey {
   accessKeyId: string;
   accessKeySecret: string;
 }

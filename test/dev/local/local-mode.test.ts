@@ -41,7 +41,12 @@ if (!hasCurl) console.warn('local-mode.test: no curl on this machine, so the ban
  * Runs the banner's partner `curl` command as printed, in bash with a bare environment, and parses its answer.
  * Asynchronously: the broker answering it runs in this process.
  */
-async function pasteBannerPartnerCommand(of: LocalStack): Promise<Record<string, any>> {
+interface PartnerAnswer {
+  credentials?: { accessKeyId?: string };
+  upload?: { prefix?: string };
+}
+
+async function pasteBannerPartnerCommand(of: LocalStack): Promise<PartnerAnswer> {
   const lines = localBanner(of).split('\n');
   const at = lines.findIndex((l) => l.includes('x-api-key'));
   expect(at).toBeGreaterThan(0);
@@ -53,7 +58,7 @@ async function pasteBannerPartnerCommand(of: LocalStack): Promise<Record<string,
       throw new Error(`the banner's partner command failed (exit ${String(error.code)})`);
     },
   );
-  return JSON.parse(stdout) as Record<string, any>;
+  return JSON.parse(stdout) as PartnerAnswer;
 }
 
 async function json(path: string, init: { headers?: Record<string, string>; body?: unknown } = {}) {

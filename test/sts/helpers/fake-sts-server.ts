@@ -20,7 +20,7 @@ export type FakeAnswer =
   | { kind: 'hang' }
   | { kind: 'reset' };
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   url: string;
   headers: http.IncomingHttpHeaders;
@@ -56,7 +56,7 @@ function pe(s: string): string {
 }
 
 /** Rebuilds the ACS3 canonical request (facts B3) and checks the signature. */
-export function verifyAcs3(method: string, url: string, headers: http.IncomingHttpHeaders, secret: string): boolean {
+function verifyAcs3(method: string, url: string, headers: http.IncomingHttpHeaders, secret: string): boolean {
   const auth = /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]+)$/.exec(
     String(headers.authorization ?? ''),
   );

@@ -9,7 +9,7 @@ import Sts, { AssumeRoleRequest } from '@alicloud/sts20150401';
 import { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
 import { startStsEmulator, type StsEmulator, type StsEmulatorOptions } from '../../../../dev/emulator/sts/index.js';
 
-export const ACCOUNT_ID = '1234567890123456';
+const ACCOUNT_ID = '1234567890123456';
 export const ROLE_ARN = `acs:ram::${ACCOUNT_ID}:role/uploader`;
 export const LONG_ROLE_ARN = `acs:ram::${ACCOUNT_ID}:role/long-sessions`;
 export const UNTRUSTING_ROLE_ARN = `acs:ram::${ACCOUNT_ID}:role/trusts-nobody`;
