@@ -1,13 +1,18 @@
-# Production image: compiled JavaScript, production dependencies only, non-root.
-FROM node:20-bookworm-slim AS build
+# Production image: the compiled broker (dist/), its production dependencies and openapi.yaml, on Node 24 LTS
+# (Node 20 reached end of life in April 2026), as a non-root user. Nothing from dev/, test/ or bench/ is copied, and
+# .dockerignore keeps them out of the build context as well (test/architecture/dockerfile.test.ts checks both).
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# tsconfig.build.json compiles src/ only, without its *.test.ts files.
 RUN npm run build
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -15,7 +20,14 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY openapi.yaml ./openapi.yaml
 USER node
+# PORT overrides `server.port` from the configuration file, so the port the broker listens on, EXPOSE and the
+# HEALTHCHECK below always agree; change it with `-e PORT=...`.
+ENV PORT=8080
 EXPOSE 8080
-# BROKER_CONFIG must point at a mounted config file; without it the image would start local mode.
+# BROKER_CONFIG must point at a mounted configuration file; without a readable one the broker stops with one line.
 ENV BROKER_CONFIG=/etc/oss-sts-broker/config.yaml
+# Liveness through Node's own fetch: the slim image has no curl or wget. /healthz says the process serves HTTP;
+# readiness (Redis and configuration, /readyz) is for the orchestrator's readiness probe, not for restarts.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/main.js"]

@@ -70,7 +70,7 @@ const raiseLimits = (windows: WindowLimit[]): WindowLimit[] => windows.map((w) =
  * transport (e.g. HTTPS to the emulator) is made here and in bench/server.ts's parseConfig call only.
  */
 function stsSection(stsPort: number, maxCallsPerSecond: number): Record<string, unknown> {
-  return { ...example.sts, region: undefined, endpoint: `127.0.0.1:${stsPort}`, protocol: 'http', maxCallsPerSecond };
+  return { ...example.sts, region: undefined, endpoint: `127.0.0.1:${stsPort}`, maxCallsPerSecond };
 }
 
 export interface BrokerConfigOptions {

@@ -12,6 +12,8 @@ export interface ChildServer {
   name: string;
   pid: number;
   port: number;
+  /** The STS emulator's one-run CA (sts children only): brokers trust it in code, as STS is HTTPS only. */
+  stsCa: string | undefined;
   stats(resetPeak?: boolean): Promise<ChildStats>;
   /** A full GC, then the heap still in use (bytes); null unless the child runs with --expose-gc. */
   liveHeap(): Promise<number | null>;
@@ -73,12 +75,14 @@ export function spawnServer(name: string, spec: ServerSpec, options: SpawnOption
 
   const ready = next('ready', 30_000);
   post({ cmd: 'start', spec });
-  return ready.then(({ pid, port }) => {
+  return ready.then((message) => {
+    const { pid, port } = message;
     if (options.pin) pin(pid, String(cpus().length - 1));
     return {
       name,
       pid,
       port,
+      stsCa: 'stsCa' in message ? message.stsCa : undefined,
       async stats(resetPeak = false) {
         const reply = next('stats', 5000);
         post({ cmd: 'stats', resetPeak });

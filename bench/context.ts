@@ -79,6 +79,7 @@ export function startBroker(ctx: BenchContext, name: string, options: BrokerOpti
       devClientId: BENCH_CLIENT_ID,
       devJwks: ctx.issuer.jwks,
       accessKey: ctx.accessKey,
+      stsTrustedCa: options.sts.stsCa ?? '',
       cacheKey: ctx.cacheKey,
       logLevel: SETTINGS.logLevel,
     },

@@ -32,6 +32,8 @@ export interface BrokerSpec {
   devClientId: string;
   devJwks: JSONWebKeySet;
   accessKey: AccessKeyPair;
+  /** PEM of the STS emulator's one-run CA: the broker reaches STS over HTTPS only and trusts this CA in code. */
+  stsTrustedCa: string;
   /** 32 bytes, base64 (also `cache.encryptionKey`). */
   cacheKey: string;
   /** pino level of the broker's request and audit logs; written to /dev/null (serialization cost kept, no I/O). */
@@ -82,7 +84,7 @@ export interface ChildStats {
 }
 
 export type ChildMessage =
-  | { type: 'ready'; port: number; pid: number }
+  | { type: 'ready'; port: number; pid: number /** The STS emulator's CA (sts kind only). */; stsCa?: string }
   | { type: 'stats'; stats: ChildStats }
   /** Heap in use right after a forced full GC, bytes (the live heap); null when gc is not exposed. */
   | { type: 'gc'; liveHeap: number | null; rss: number }

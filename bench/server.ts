@@ -90,8 +90,8 @@ async function startBroker(spec: BrokerSpec): Promise<number> {
     fromDist<typeof import('../src/shared/clock.js')>(dist, 'shared/clock.js'),
     fromDist<typeof import('../src/runtime/server.js')>(dist, 'runtime/server.js'),
   ]);
-  // Plain-HTTP STS to the emulator is the one relaxation; request handling is production's.
-  const config = parseConfig(spec.config, { plainHttpSts: true, memoryStore: spec.store === 'memory' });
+  // Production's rules and request handling; STS over HTTPS, trusting the emulator's one-run CA given in code.
+  const config = parseConfig(spec.config, { memoryStore: spec.store === 'memory' });
   // The broker's logs at their configured level, serialized as in production, but written to /dev/null so that
   // piping them to the parent costs neither process CPU.
   const logger = createLogger(spec.logLevel as 'info', pino.destination({ dest: '/dev/null', sync: false }));
@@ -104,6 +104,7 @@ async function startBroker(spec: BrokerSpec): Promise<number> {
       config: config.sts,
       clock: systemClock,
       credential: accessKeyCredential(spec.accessKey.accessKeyId, spec.accessKey.accessKeySecret),
+      trustedCa: spec.stsTrustedCa,
       logger,
     }),
     authenticator: createAuthenticator({ clients: config.clients, clock: systemClock, localJwks: { [spec.devClientId]: spec.devJwks } }),
@@ -201,7 +202,7 @@ process.on('message', (message: ParentMessage) => {
   switch (message.cmd) {
     case 'start':
       start(message.spec).then(
-        (port) => send({ type: 'ready', port, pid: process.pid }),
+        (port) => send({ type: 'ready', port, pid: process.pid, ...(emulator ? { stsCa: emulator.ca } : {}) }),
         (error: unknown) => {
           send({ type: 'error', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
           setTimeout(() => process.exit(1), 100);

@@ -1,1 +1,1 @@
-export { createDemoRoutes, demoContentSecurityPolicy, type DemoRoutesOptions } from './demo-routes.js';
+export { createDemoRoutes, demoContentSecurityPolicy } from './demo-routes.js';

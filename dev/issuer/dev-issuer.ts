@@ -27,7 +27,7 @@ export interface DevIssuerOptions {
   clock?: Clock;
 }
 
-export interface DevTokenRequest {
+interface DevTokenRequest {
   sub: string;
   tenant: string;
   /** Default 3600, at most 86400. */

@@ -1,6 +1,11 @@
 import type { LocalStack } from './start-local.js';
 import { LOCAL_BUCKET } from './local-config.js';
 
+/** One shell word, whatever the text holds (a LOCAL_PARTNER_API_KEY secret may contain `"`, `$` or a backtick). */
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
 /** The start-up banner: what runs where, and commands a newcomer can paste to see the whole flow. */
 export function localBanner(stack: LocalStack): string {
   const b = stack.brokerUrl;
@@ -26,7 +31,7 @@ Try it:
     -d '{"profile":"uploads","files":[{"name":"me.png","size":48211,"contentType":"image/png"}]}'
   curl -s -X POST ${b}/v1/credentials -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
     -d '{"profile":"uploads","dryRun":true}'
-  curl -s -X POST ${b}/v1/credentials -H "x-api-key: $LOCAL_PARTNER_API_KEY" -H 'content-type: application/json' \\
+  curl -s -X POST ${b}/v1/credentials -H ${shellQuote(`x-api-key: ${stack.partnerApiKey}`)} -H 'content-type: application/json' \\
     -d '{"profile":"partner-read"}'
 
 `;

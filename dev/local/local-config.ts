@@ -7,17 +7,20 @@ import { randomBytes } from 'node:crypto';
 import type { BrokerConfig, OidcClientConfig } from '../../src/config/schema.js';
 import { parseConfig, type DevelopmentRelaxations } from '../../src/config/load.js';
 
-export const LOCAL_ACCOUNT_ID = '1000000000000000';
+const LOCAL_ACCOUNT_ID = '1000000000000000';
 export const LOCAL_BUCKET = 'local-bucket';
-export const LOCAL_REGION = 'cn-hangzhou';
+const LOCAL_REGION = 'cn-hangzhou';
 export const LOCAL_UPLOAD_ROLE = `acs:ram::${LOCAL_ACCOUNT_ID}:role/local-uploader`;
 export const LOCAL_PARTNER_ROLE = `acs:ram::${LOCAL_ACCOUNT_ID}:role/local-partner-reader`;
-export const LOCAL_PARTNER_TENANT = 'partner1';
+const LOCAL_PARTNER_TENANT = 'partner1';
 export const LOCAL_DEV_CLIENT_ID = 'local-dev';
-export const LOCAL_PARTNER_CLIENT_ID = 'local-partner';
+const LOCAL_PARTNER_CLIENT_ID = 'local-partner';
 
-/** Local mode's relaxations of the production rules, given in code: an in-memory store, plain HTTP to the STS emulator. */
-export const LOCAL_RELAXATIONS: DevelopmentRelaxations = { memoryStore: true, plainHttpSts: true };
+/**
+ * Local mode's one relaxation of the production rules, given in code: the in-memory store. STS is reached over
+ * HTTPS as in production; the emulator's one-run CA is passed to the STS client in code (start-local.ts).
+ */
+export const LOCAL_RELAXATIONS: DevelopmentRelaxations = { memoryStore: true };
 
 export interface LocalPorts {
   broker: number;
@@ -126,7 +129,7 @@ export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig
           clients: [LOCAL_PARTNER_CLIENT_ID],
         },
       },
-      sts: { endpoint: `127.0.0.1:${ports.sts}`, protocol: 'http', timeoutMs: 3000 },
+      sts: { endpoint: `127.0.0.1:${ports.sts}`, timeoutMs: 3000 },
       redis: input.redisUrl ? { url: input.redisUrl, keyPrefix: 'osb:local:' } : { keyPrefix: 'osb:local:' },
       cache: { encryptionKey: input.cacheKeyBase64 },
       uploads: {

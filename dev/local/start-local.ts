@@ -1,8 +1,8 @@
 /**
  * Local mode, the embedded default: the broker, the STS emulator, the OSS emulator, the development token issuer
  * and the demo page on loopback, with no cloud account. The broker reaches the STS emulator through the same
- * @alicloud/credentials chain and SDK as in production; only the endpoint and the AccessKey pair (from the
- * environment) differ. The OSS emulator shares the STS emulator's seal key, so it can open the tokens the STS
+ * @alicloud/credentials chain and SDK, over HTTPS, as in production; only the endpoint, the AccessKey pair (from the
+ * environment) and the CA it trusts (the emulator's, made for the run) differ. The OSS emulator shares the STS emulator's seal key, so it can open the tokens the STS
  * emulator issues and enforce their session policies.
  */
 import { randomBytes } from 'node:crypto';
@@ -33,6 +33,7 @@ import {
 import { Router } from 'express';
 import { createDevRoutes } from './dev-routes.js';
 import { localBanner } from './banner.js';
+import { bindingPort } from './port-in-use.js';
 
 export interface LocalStack {
   brokerUrl: string;
@@ -113,7 +114,7 @@ function listenEarly(
 }
 
 /** The bucket's CORS: the broker's page (both loopback spellings) may use every method the demo needs. */
-export function localBucketCors(brokerPort: number) {
+function localBucketCors(brokerPort: number) {
   return [
     {
       allowedOrigins: [`http://127.0.0.1:${brokerPort}`, `http://localhost:${brokerPort}`],
@@ -150,26 +151,30 @@ export async function startLocalStack(
   };
 
   try {
-    const broker = await listenEarly(ports.broker, '127.0.0.1');
+    const broker = await bindingPort('PORT', ports.broker, () => listenEarly(ports.broker, '127.0.0.1'));
     cleanup.push(() => closeServer(broker.server));
-    const sts = await startStsEmulator({
-      host: '127.0.0.1',
-      port: ports.sts,
-      accessKeys: [accessKey],
-      roles: [
-        { arn: LOCAL_UPLOAD_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_UPLOAD_ROLE] },
-        { arn: LOCAL_PARTNER_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_PARTNER_ROLE] },
-      ],
-      sealKey,
-      latencyMs: options.stsLatencyMs,
-    });
+    const sts = await bindingPort('LOCAL_STS_PORT', ports.sts, () =>
+      startStsEmulator({
+        host: '127.0.0.1',
+        port: ports.sts,
+        accessKeys: [accessKey],
+        roles: [
+          { arn: LOCAL_UPLOAD_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_UPLOAD_ROLE] },
+          { arn: LOCAL_PARTNER_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_PARTNER_ROLE] },
+        ],
+        sealKey,
+        latencyMs: options.stsLatencyMs,
+      }),
+    );
     cleanup.push(() => sts.close());
-    const oss = await startOssEmulator({
-      host: '127.0.0.1',
-      port: ports.oss,
-      sealKey,
-      buckets: [{ name: LOCAL_BUCKET, cors: localBucketCors(broker.port) }],
-    });
+    const oss = await bindingPort('LOCAL_OSS_PORT', ports.oss, () =>
+      startOssEmulator({
+        host: '127.0.0.1',
+        port: ports.oss,
+        sealKey,
+        buckets: [{ name: LOCAL_BUCKET, cors: localBucketCors(broker.port) }],
+      }),
+    );
     cleanup.push(() => oss.close());
 
     const actualPorts: LocalPorts = { broker: broker.port, sts: sts.port, oss: oss.port };
@@ -184,9 +189,11 @@ export async function startLocalStack(
       logLevel: env.LOG_LEVEL,
     });
     const logger = options.logger ?? createLogger(config.logLevel);
+    // HTTPS to the STS emulator as in production; its one-run CA is trusted in code (SdkClientOptions.trustedCa).
     const deps = await buildRuntimeDeps(config, logger, {
       localJwks: { [LOCAL_DEV_CLIENT_ID]: issuer.jwks },
       relax: LOCAL_RELAXATIONS,
+      stsTrustedCa: sts.ca,
     });
     cleanup.push(() => deps.store.close());
     const extraRoutes = Router();

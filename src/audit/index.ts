@@ -1,2 +1,2 @@
 /** Audit events for every credential decision. */
-export { createLogAuditSink, type AuditEvent, type AuditEventName, type AuditSink } from './audit.js';
+export type { AuditEvent } from './audit.js';

@@ -13,7 +13,7 @@ import type { Principal } from './principal.js';
  * Reads one claim as a non-empty string. `Object.hasOwn` so a configured claim name such as `constructor` can
  * never resolve to something inherited from Object.prototype.
  */
-export function readStringClaim(payload: JWTPayload, name: string): string {
+function readStringClaim(payload: JWTPayload, name: string): string {
   if (!Object.hasOwn(payload, name) || payload[name] === undefined || payload[name] === null) {
     throw new BrokerError('unauthenticated', `token lacks claim ${name}`);
   }

@@ -20,7 +20,7 @@ export class KeySourceUnavailable extends Error {
 }
 
 /** Seconds a caller should wait when the identity provider's keys cannot be fetched. */
-export const JWKS_RETRY_AFTER_SECONDS = 5;
+const JWKS_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Whether an error thrown by jose's remote JWKS resolver came from fetching the set rather than from matching the

@@ -10,7 +10,7 @@ import type { Principal } from './principal.js';
 import type { OidcVerifier } from './oidc-verifier.js';
 
 /** Larger than any sane ID/access token; refusing early keeps a huge header from reaching base64/JSON parsing. */
-export const MAX_TOKEN_CHARS = 16 * 1024;
+const MAX_TOKEN_CHARS = 16 * 1024;
 
 export interface OidcRouter {
   /** Whether any OIDC client is configured. */

@@ -15,7 +15,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 const VERSION = 'v1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-export const ENCRYPTION_KEY_BYTES = 32;
+const ENCRYPTION_KEY_BYTES = 32;
 
 export interface Sealer {
   seal(aad: string, plaintext: string): string;

@@ -6,8 +6,6 @@ export {
   createTokenCache,
   type TokenCache,
   type TokenCacheOptions,
-  type TokenCacheResult,
 } from './token-cache.js';
 export { tokenCacheKey, type TokenCacheKeyInput } from './cache-key.js';
-export { createSealer, parseEncryptionKey, ENCRYPTION_KEY_BYTES, type Sealer } from './encryption.js';
-export { parseCredentials } from './credentials-codec.js';
+export { createSealer, parseEncryptionKey } from './encryption.js';

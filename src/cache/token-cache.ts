@@ -43,7 +43,7 @@ export interface TokenCacheOptions {
   logger?: StoreLogger;
 }
 
-export interface TokenCacheResult {
+interface TokenCacheResult {
   credentials: StsCredentials;
   /** false only for the caller whose request made the AssumeRole call. */
   cached: boolean;

@@ -13,8 +13,6 @@ import { redisTopology } from './redis-topology.js';
 export interface DevelopmentRelaxations {
   /** Run on the in-memory store when no Redis is configured (one process only). */
   memoryStore?: boolean;
-  /** Reach STS over plain HTTP (the local emulator). */
-  plainHttpSts?: boolean;
 }
 
 function clientProblems(config: BrokerConfig): string[] {
@@ -128,6 +126,5 @@ export function crossCheck(config: BrokerConfig, relax: DevelopmentRelaxations):
     ...uploadProblems(config),
   ];
   if (config.server.metricsPort === config.server.port) problems.push('server.metricsPort: must differ from server.port');
-  if (config.sts.protocol === 'http' && !relax.plainHttpSts) problems.push('sts.protocol: "http" is only for the local emulator');
   return problems;
 }

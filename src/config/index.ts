@@ -12,4 +12,3 @@ export type {
 export { loadConfigFile, parseConfig, type DevelopmentRelaxations } from './load.js';
 export { redisTopology, type RedisTopology } from './redis-topology.js';
 export { ConfigError } from './config-error.js';
-export { readSecretEnv } from './secret-env.js';

@@ -246,8 +246,6 @@ export const configSchema = z
           .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'host[:port], no scheme')
           .optional(),
         region: z.string().optional(),
-        protocol: z.enum(['https', 'http']).default('https'),
-        /** http only makes sense against the local emulator. */
         timeoutMs: z.number().int().positive().max(60000).default(5000),
         maxAttempts: z.number().int().min(1).max(5).default(3),
         /** The STS session-policy size limit (facts A1: 2,048 now, 1,024 in older docs). */

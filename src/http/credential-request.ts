@@ -14,7 +14,7 @@ const fileSchema = z
   })
   .strict();
 
-export const credentialRequestSchema = z
+const credentialRequestSchema = z
   .object({
     profile: z.string().min(1).max(64),
     files: z.array(fileSchema).max(1000).optional(),

@@ -8,9 +8,9 @@ import { StoreUnavailableError } from '../store/types.js';
 import type { Logger } from '../shared/logger.js';
 import { describeCause } from '../sts/error-map.js';
 
-export const PROBLEM_TYPE_BASE = 'urn:oss-sts-broker:problem:';
+const PROBLEM_TYPE_BASE = 'urn:oss-sts-broker:problem:';
 
-export function sendProblem(res: Response, requestId: string, error: BrokerError): void {
+function sendProblem(res: Response, requestId: string, error: BrokerError): void {
   const title = ERROR_TABLE[error.code].title;
   if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="oss-sts-broker"');

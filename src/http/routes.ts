@@ -203,8 +203,14 @@ export function createRoutes(deps: RouteDeps): Router {
     res.type('application/yaml').send(openapi);
   });
 
-  router.all('/v1/credentials', (_req, _res, next) => next(new BrokerError('method_not_allowed', 'use POST')));
-  router.all(['/v1/post-policy', '/v1/oss-callback'], (_req, _res, next) => next(new BrokerError('method_not_allowed', 'use POST')));
-  router.all('/v1/usage', (_req, _res, next) => next(new BrokerError('method_not_allowed', 'use GET')));
+  // RFC 9110, section 15.5.6: a 405 must list the methods the resource supports.
+  const only =
+    (method: string): express.RequestHandler =>
+    (_req, res, next) => {
+      res.setHeader('Allow', method);
+      next(new BrokerError('method_not_allowed', `use ${method}`));
+    };
+  router.all(['/v1/credentials', '/v1/post-policy', '/v1/oss-callback'], only('POST'));
+  router.all('/v1/usage', only('GET'));
   return router;
 }

@@ -1,2 +1,2 @@
 /** Prometheus metrics for the broker. */
-export { createMetrics, type Metrics } from './metrics.js';
+export type { Metrics } from './metrics.js';

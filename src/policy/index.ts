@@ -8,7 +8,7 @@
  * - policyHash           sha256 hex of the canonical text (audit, cache keys)
  * - OPERATION_ACTIONS    operations → OSS actions (facts C)
  */
-export type { ConditionBlock, ConditionOperator, PolicyDocument, SessionPolicy, Statement } from './types.js';
+export type { PolicyDocument } from './types.js';
 export { buildSessionPolicy } from './build-session-policy.js';
 export { assertPolicyConfined } from './assert-confined.js';
 export { bucketArn, extensionVariants, objectArn } from './arn.js';

@@ -9,24 +9,8 @@
  * - nameKeys               exact keys for `keys` scope (`original` or `random` naming)
  * - roleSessionName        collision-free RoleSessionName that names the end user
  */
-export type { FileSpec, Grant } from './grant.js';
-export { applyProfile, profileEndpoint, type ApplyProfileInput } from './apply-profile.js';
+export type { Grant } from './grant.js';
+export { applyProfile } from './apply-profile.js';
 export { compilePrefixTemplate, type CompiledPrefixTemplate } from './prefix-template.js';
-export {
-  assertSafeValue,
-  isSafeValue,
-  MAX_CLAIM_CHARS,
-  MAX_FILE_NAME_BYTES,
-  type SafeValueKind,
-} from './safe-segment.js';
-export {
-  checkFiles,
-  checkFileNames,
-  checkFileSizes,
-  checkFilesStructure,
-  checkFileTypes,
-  fileExtension,
-  normalizeContentType,
-} from './file-rules.js';
-export { assertKeyLength, defaultRandomId, MAX_KEY_BYTES, nameKeys, type NameKeysInput, type RandomId } from './key-naming.js';
-export { roleSessionName, ROLE_SESSION_NAME_MAX, ROLE_SESSION_NAME_MIN } from './role-session-name.js';
+export { isSafeValue } from './safe-segment.js';
+export { normalizeContentType } from './file-rules.js';

@@ -16,8 +16,8 @@
 import { createHash } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
 
-export const ROLE_SESSION_NAME_MIN = 2;
-export const ROLE_SESSION_NAME_MAX = 64;
+// STS's minimum of 2 characters always holds: a plain name is at least `a@b`, a hashed one holds the hash.
+const ROLE_SESSION_NAME_MAX = 64;
 
 const PLAIN_PART = /^[A-Za-z0-9._-]+$/;
 const HASH_CHARS = 16;

@@ -51,7 +51,13 @@ export async function buildStore(
 export async function buildRuntimeDeps(
   config: Readonly<BrokerConfig>,
   logger: Logger,
-  options: { clock?: Clock; localJwks?: Record<string, JSONWebKeySet>; relax?: DevelopmentRelaxations } = {},
+  options: {
+    clock?: Clock;
+    localJwks?: Record<string, JSONWebKeySet>;
+    relax?: DevelopmentRelaxations;
+    /** The STS emulator's CA, passed in code by local mode only (see SdkClientOptions.trustedCa). */
+    stsTrustedCa?: string;
+  } = {},
 ): Promise<RuntimeDeps> {
   const clock = options.clock ?? systemClock;
   if (config.cache.encryptionKey === undefined) throw new Error('cache.encryptionKey is required');
@@ -70,6 +76,7 @@ export async function buildRuntimeDeps(
       clock,
       logger,
       credential,
+      trustedCa: options.stsTrustedCa,
       onBreakerStateChange: (state) => metrics.stsBreakerState.set(BREAKER_STATE_VALUE[state]),
     }),
     authenticator,

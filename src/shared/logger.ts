@@ -7,7 +7,7 @@
  */
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers.cookie',

@@ -12,7 +12,7 @@
  */
 import type { KeyValueStore } from './types.js';
 
-export interface QuotaWindow {
+interface QuotaWindow {
   limit: number;
   windowSeconds: number;
 }
@@ -24,7 +24,7 @@ export interface QuotaRequest {
   windows: QuotaWindow[];
 }
 
-export type QuotaDecision =
+type QuotaDecision =
   | { allowed: true; release(): Promise<void> }
   | { allowed: false; retryAfterSeconds: number; limit: number; windowSeconds: number };
 

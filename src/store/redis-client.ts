@@ -42,7 +42,7 @@ export type RedisConnectionPlan =
 const MAX_RECONNECT_DELAY_MS = 2000;
 
 /** Capped exponential backoff with a little jitter, so replicas do not reconnect in lock-step after an outage. */
-export function reconnectDelayMs(attempt: number): number {
+function reconnectDelayMs(attempt: number): number {
   const base = Math.min(50 * 2 ** Math.min(attempt, 10), MAX_RECONNECT_DELAY_MS);
   return Math.round(base * (0.8 + Math.random() * 0.2));
 }

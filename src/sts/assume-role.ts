@@ -18,7 +18,7 @@ import type { AssumeRoleInput, StsClient, StsCredentials } from './types.js';
 import { inSpan } from '../tracing/index.js';
 
 /** pino-compatible subset. Nothing here ever passes it a credential. */
-export interface StsLogger {
+interface StsLogger {
   warn(obj: object, msg?: string): void;
   debug(obj: object, msg?: string): void;
 }
@@ -38,6 +38,8 @@ export interface CreateStsClientOptions {
   clock?: Clock;
   /** Explicit credential (tests); default is the @alicloud/credentials default chain (facts F). */
   credential?: SdkCredential;
+  /** The STS emulator's CA (local mode, tests): see `SdkClientOptions.trustedCa`. Never from configuration. */
+  trustedCa?: string;
   logger?: StsLogger;
   onCall?: (outcome: StsCallOutcome) => void;
   /** Called with the breaker's new state on every transition (metrics: `osb_sts_breaker_state`). */
@@ -56,7 +58,7 @@ export interface CreateStsClientOptions {
  * 2 x timeoutMs: fast failures (refused, 5xx) still get every attempt, a hang gets one more. This keeps the call
  * well inside the cache's cross-replica lock wait (`cache.lockTimeoutMs`, default 6 s) with the default 5 s timeout.
  */
-export function retryDeadlineMs(config: StsConfig): number {
+function retryDeadlineMs(config: StsConfig): number {
   return config.timeoutMs;
 }
 
@@ -68,7 +70,11 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
   const logger = options.logger ?? NULL_LOGGER;
   const onCall = options.onCall ?? (() => undefined);
   const transport =
-    options.transport ?? createSdkTransport(config, options.credential === undefined ? {} : { credential: options.credential });
+    options.transport ??
+    createSdkTransport(config, {
+      ...(options.credential === undefined ? {} : { credential: options.credential }),
+      ...(options.trustedCa === undefined ? {} : { trustedCa: options.trustedCa }),
+    });
   const budget = new UpstreamBudget({
     maxCallsPerSecond: config.maxCallsPerSecond,
     clock,

@@ -31,6 +31,21 @@ const NETWORK_ERRNOS = new Set([
   'ENOTFOUND',
 ]);
 
+/**
+ * TLS failures: the endpoint's certificate is not trusted, expired or for another name, or the endpoint does not
+ * speak TLS at all (EPROTO). A retry a moment later meets the same certificate, so these are not retried; they get
+ * their own outcome so an operator sees "tls" in the metrics rather than "unknown".
+ */
+function isTlsFailure(code: unknown): boolean {
+  return (
+    typeof code === 'string' &&
+    (code === 'EPROTO' ||
+      code.startsWith('ERR_TLS_') ||
+      code.startsWith('ERR_SSL_') ||
+      /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code))
+  );
+}
+
 /** Throttling without a usable `x-acs-retry-after`: ask callers to wait this long. */
 export const DEFAULT_THROTTLE_RETRY_AFTER_SECONDS = 1;
 const MAX_RETRY_AFTER_SECONDS = 60;
@@ -129,6 +144,7 @@ export function mapStsError(err: unknown): MappedStsError {
   if (typeof code === 'string' && NETWORK_ERRNOS.has(code)) {
     return unavailable(err, 'STS could not be reached', code === 'ETIMEDOUT' ? 'timeout' : 'network', true);
   }
+  if (isTlsFailure(code)) return unavailable(err, 'STS could not be reached securely (TLS)', 'tls', false);
   if (err instanceof Error && /socket hang up/i.test(err.message)) {
     return unavailable(err, 'STS could not be reached', 'network', true);
   }

@@ -10,7 +10,7 @@
  *   made 56 calls). The caller gets 503 `upstream_throttled` with Retry-After instead.
  * - unavailable: STS itself failed; retried with backoff.
  */
-export type StsErrorKind = 'rejected' | 'throttled' | 'unavailable';
+type StsErrorKind = 'rejected' | 'throttled' | 'unavailable';
 
 export interface StsErrorRule {
   kind: StsErrorKind;

@@ -3,26 +3,14 @@
  * a circuit breaker and bounded retries; every failure leaves as a BrokerError (upstream_rejected /
  * upstream_unavailable / upstream_throttled). Build it once with createStsClient and inject it.
  */
-export type { AssumeRoleInput, StsClient, StsCredentials } from './types.js';
-export { createStsClient, retryDeadlineMs } from './assume-role.js';
-export type { CreateStsClientOptions, StsCallOutcome, StsLogger } from './assume-role.js';
-export { accessKeyCredential, createSdkClient, createSdkTransport, sdkRuntimeOptions } from './sdk-client.js';
-export type {
-  RawAssumeRoleBody,
-  SdkClientOptions,
-  SdkCredential,
-  StsConfig,
-  StsSdkClient,
-  StsTransport,
-} from './sdk-client.js';
-export { describeCause, mapStsError, DEFAULT_THROTTLE_RETRY_AFTER_SECONDS } from './error-map.js';
-export type { MappedStsError } from './error-map.js';
+export { createStsClient } from './assume-role.js';
+export type { StsCallOutcome } from './assume-role.js';
+export { accessKeyCredential, createSdkClient, sdkRuntimeOptions } from './sdk-client.js';
+export type { StsConfig } from './sdk-client.js';
+export { mapStsError, DEFAULT_THROTTLE_RETRY_AFTER_SECONDS } from './error-map.js';
 export { ruleForCode, STS_ERROR_TABLE } from './error-table.js';
-export type { StsErrorKind, StsErrorRule } from './error-table.js';
-export { withRetry, backoffDelay, realSleep } from './retry.js';
-export type { RetryOptions, Sleep } from './retry.js';
+export { withRetry, backoffDelay } from './retry.js';
 export { CircuitBreaker } from './circuit-breaker.js';
-export type { BreakerState, CircuitBreakerOptions } from './circuit-breaker.js';
+export type { BreakerState } from './circuit-breaker.js';
 export { UpstreamBudget } from './upstream-budget.js';
-export type { UpstreamBudgetOptions } from './upstream-budget.js';
 export { parseAssumeRoleBody, parseExpiration } from './parse-response.js';

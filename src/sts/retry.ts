@@ -31,8 +31,8 @@ export interface RetryOptions {
   onAttemptFailed?: (failure: MappedStsError, attempt: number, willRetry: boolean) => void;
 }
 
-export const DEFAULT_BASE_DELAY_MS = 100;
-export const DEFAULT_MAX_DELAY_MS = 2000;
+const DEFAULT_BASE_DELAY_MS = 100;
+const DEFAULT_MAX_DELAY_MS = 2000;
 
 /** Full-jitter delay before retry number `retry` (1-based). */
 export function backoffDelay(retry: number, baseMs: number, maxMs: number, random: () => number): number {

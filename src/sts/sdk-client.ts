@@ -7,6 +7,9 @@
  *   role), never from the config file. Tests may inject an explicit credential object instead.
  * - `endpoint` is host[:port] with no scheme. Without it the SDK resolves `sts.<regionId>.aliyuncs.com`; for the VPC
  *   endpoint the operator sets `endpoint: sts-vpc.<region>.aliyuncs.com`.
+ * - Always HTTPS, with the certificate verified: the request carries the broker's signed AssumeRole call and the
+ *   answer carries the issued AccessKeySecret and SecurityToken, so nothing (no configuration field, no option) can
+ *   switch to plain HTTP or turn verification off (`ignoreSSL` is never set).
  * - In 1.2.0 the second argument of `assumeRoleWithOptions` is `$dara.RuntimeOptions` from @darabonba/typescript
  *   (not tea-util's `$Util.RuntimeOptions` of older SDKs). openapi-core 1.0.8 only reads plain fields from it
  *   (`runtime.readTimeout || config.readTimeout`, ...), so a plain object works; we type it from the SDK signature
@@ -56,6 +59,14 @@ export interface StsTransport {
 export interface SdkClientOptions {
   /** An explicit credential (tests). Default: `new Credential()`, the default provider chain (facts F). */
   credential?: SdkCredential;
+  /**
+   * PEM of the one CA to trust for STS instead of the system's roots. Development only: local mode and tests pass
+   * the STS emulator's one-run CA here, in code, because Node reads NODE_EXTRA_CA_CERTS only when a process starts
+   * and they start the emulator inside the same process. Never read from the configuration file, so an operator
+   * cannot point production at a server the public roots do not vouch for. A process that must trust one more CA
+   * uses the standard NODE_EXTRA_CA_CERTS, which adds to the public roots (the production-entry test does so).
+   */
+  trustedCa?: string;
 }
 
 /** An explicit AccessKey credential (tests; local mode). Production uses the default chain instead. */
@@ -67,7 +78,8 @@ export function accessKeyCredential(accessKeyId: string, accessKeySecret: string
 export function createSdkClient(config: StsConfig, options: SdkClientOptions = {}): StsSdkClient {
   const sdkConfig = new $OpenApiUtil.Config({
     credential: options.credential ?? new Credential(),
-    protocol: config.protocol,
+    protocol: 'https',
+    ...(options.trustedCa === undefined ? {} : { ca: options.trustedCa }),
     readTimeout: config.timeoutMs,
     connectTimeout: config.timeoutMs,
   });

@@ -14,7 +14,7 @@ import { BrokerError } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 import { realSleep, type Sleep } from './retry.js';
 
-export const DEFAULT_MAX_WAIT_MS = 250;
+const DEFAULT_MAX_WAIT_MS = 250;
 
 export interface UpstreamBudgetOptions {
   maxCallsPerSecond: number;

@@ -23,7 +23,7 @@ export async function makeKey(alg: 'RS256' | 'ES256', kid: string): Promise<Test
   return { alg, kid, privateKey, publicKey, publicJwk };
 }
 
-export const ISSUER = 'https://idp.example.com/';
+const ISSUER = 'https://idp.example.com/';
 export const AUDIENCE = 'oss-sts-broker';
 
 /** A valid payload for ISSUER/AUDIENCE at NOW; override or delete fields per test. */

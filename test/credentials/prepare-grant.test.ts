@@ -28,10 +28,10 @@ const config = parseConfig(
         clients: ['web'],
       },
     },
-    sts: { endpoint: '127.0.0.1:1', protocol: 'http' },
+    sts: { endpoint: '127.0.0.1:1' },
     cache: { encryptionKey: Buffer.alloc(32).toString('base64') },
   },
-  { memoryStore: true, plainHttpSts: true },
+  { memoryStore: true },
 );
 const user = (sub: string): Principal => ({ kind: 'user', clientId: 'web', subject: sub, tenant: 'acme', claims: { sub, tenant: 'acme' } });
 const clock = { now: () => 1_000_000 };

@@ -25,7 +25,6 @@ describe('the pod configuration from deploy/kubernetes', () => {
     expect(config.cache.encryptionKey).toBe(secret.stringData['cache-key']);
     expect(Buffer.from(config.cache.encryptionKey!, 'base64')).toHaveLength(32);
     expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8080, metricsPort: 9090 });
-    expect(config.sts.protocol).toBe('https');
     expect(Object.keys(config.profiles)).toEqual(['avatars', 'partner-read']);
   });
 

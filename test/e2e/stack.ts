@@ -22,13 +22,13 @@ export const OTHER_BUCKET = 'other-bucket';
  * reach is then refused because of the session policy the broker built, not because the role lacks it. (A role with
  * no policy grants nothing, as in RAM.)
  */
-export const FULL_OSS_ACCESS = { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: ['acs:oss:*:*:*'] }] };
+const FULL_OSS_ACCESS = { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: ['acs:oss:*:*:*'] }] };
 
 /** The broker's credential response, as the contract types it. */
 export type Vended = CredentialResponse;
 
 /** A controllable clock for the OSS emulator: starts at real time, moved forward by tests. */
-export class MovableClock {
+class MovableClock {
   offsetMs = 0;
   now(): number {
     return Date.now() + this.offsetMs;

@@ -151,7 +151,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     },
     // Generous deadlines: CI runs on two shared cores with Chromium and several servers busy at once. The deadline
     // behaviour itself is tested in test/store and test/sts with servers that never answer.
-    sts: { endpoint: shared.emulator.endpoint, protocol: 'http', timeoutMs: 4000, maxAttempts: 3, maxCallsPerSecond: 1000 },
+    sts: { endpoint: shared.emulator.endpoint, timeoutMs: 4000, maxAttempts: 3, maxCallsPerSecond: 1000 },
     redis: { url: REDIS_URL, keyPrefix: shared.keyPrefix, commandTimeoutMs: 2000 },
     cache: { encryptionKey: shared.cacheKey },
     logLevel: 'info',
@@ -161,9 +161,9 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     for (const profile of Object.values<Record<string, unknown>>(raw.profiles)) profile.endpoint ??= options.ossEndpoint;
   }
   if (options.store === 'memory') delete raw.redis.url;
-  // Production rules refuse plain-HTTP STS and a missing Redis; tests reach the emulator over loopback and some
-  // run on the memory store, so they pass local mode's relaxations: the code path is the same.
-  const config = parseConfig(raw, { memoryStore: true, plainHttpSts: true });
+  // Production rules refuse a missing Redis; some tests run on the memory store, so they pass local mode's
+  // relaxation: the code path is the same.
+  const config = parseConfig(raw, { memoryStore: true });
 
   let store: KeyValueStore;
   if (options.store === 'memory') store = new MemoryStore({ clock });
@@ -189,7 +189,8 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const { app, metrics, startDraining } = createApp({
     config,
     store,
-    sts: createStsClient({ config: config.sts, clock, credential }),
+    // HTTPS as in production; the emulator's one-run CA is trusted in code (SdkClientOptions.trustedCa).
+    sts: createStsClient({ config: config.sts, clock, credential, trustedCa: shared.emulator.ca }),
     authenticator: createAuthenticator({ clients: config.clients, clock, localJwks: { web: shared.issuer.jwks } }),
     encryptionKey: Buffer.from(shared.cacheKey, 'base64'),
     clock,

@@ -1,6 +1,7 @@
 /**
- * Checks real responses against openapi.yaml: finds the operation's response for the status and content type and
- * validates the body with Ajv (OpenAPI 3.1 schemas are JSON Schema 2020-12).
+ * Checks real responses against openapi.yaml: finds the operation's response for the status and content type,
+ * validates the body with Ajv (OpenAPI 3.1 schemas are JSON Schema 2020-12), and checks the documented headers:
+ * each `required` one is present, and every documented one present matches its schema.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,12 @@ export function expectMatchesSpec(method: string, path: string, res: Response): 
   const response = operation.responses?.[String(res.status)];
   if (!response) throw new Error(`openapi.yaml has no ${res.status} response for ${method} ${path}`);
   const resolved = resolve(response);
+  checkHeaders(`${method} ${path} ${res.status}`, resolved.headers ?? {}, res);
+  if (resolved.content === undefined) {
+    // A response documented without a body (HEAD).
+    if (res.text) throw new Error(`${method} ${path} ${res.status} has a body that openapi.yaml does not document`);
+    return;
+  }
   const contentType = String(res.headers['content-type'] ?? '')
     .split(';')[0]!
     .trim();
@@ -47,5 +54,21 @@ export function expectMatchesSpec(method: string, path: string, res: Response): 
   const body = contentType.endsWith('json') ? res.body : res.text;
   if (!validate(body)) {
     throw new Error(`${method} ${path} ${res.status} does not match openapi.yaml: ${ajv.errorsText(validate.errors)}`);
+  }
+}
+
+function checkHeaders(what: string, headers: Record<string, { $ref?: string }>, res: Response): void {
+  for (const [name, node] of Object.entries(headers)) {
+    const header = resolve(node);
+    const value = res.headers[name.toLowerCase()];
+    if (value === undefined) {
+      if (header.required) throw new Error(`${what} lacks the ${name} header that openapi.yaml requires`);
+      continue;
+    }
+    if (!header.schema) continue;
+    const validate = ajv.compile(rewriteRefs(header.schema) as object);
+    if (!validate(String(value))) {
+      throw new Error(`${what}: header ${name}: ${String(value)} does not match openapi.yaml: ${ajv.errorsText(validate.errors)}`);
+    }
   }
 }

@@ -36,7 +36,7 @@ function rawConfig(extra: { metricsPort?: number; stsEndpoint?: string } = {}): 
       },
     },
     sts: extra.stsEndpoint
-      ? { endpoint: extra.stsEndpoint, protocol: 'http', maxAttempts: 1, breaker: { failureThreshold: 2, openSeconds: 10 } }
+      ? { endpoint: extra.stsEndpoint, maxAttempts: 1, breaker: { failureThreshold: 2, openSeconds: 10 } }
       : { region: 'cn-hangzhou' },
     cache: { encryptionKey: randomBytes(32).toString('base64') },
   };
@@ -158,8 +158,8 @@ describe('osb_sts_breaker_state follows the breaker built by buildRuntimeDeps', 
     sts.expectSecret(key.secret);
     sts.script({ kind: 'error', status: 500, code: 'InternalError' });
     const clock = manualClock(Date.now());
-    const config = parseConfig(rawConfig({ stsEndpoint: sts.endpoint }), { memoryStore: true, plainHttpSts: true });
-    const deps = await buildRuntimeDeps(config, logger, { clock });
+    const config = parseConfig(rawConfig({ stsEndpoint: sts.endpoint }), { memoryStore: true });
+    const deps = await buildRuntimeDeps(config, logger, { clock, stsTrustedCa: sts.ca });
     const gauge = async () => (await deps.metrics.stsBreakerState.get()).values[0]?.value;
     const input = { roleArn: 'acs:ram::123456789012:role/uploader', roleSessionName: 'acme.alice', policy: '{}', durationSeconds: 900 };
     try {

@@ -39,7 +39,6 @@ afterAll(async () => {
 function config(): StsConfig {
   return {
     endpoint: emulator.endpoint,
-    protocol: 'http',
     timeoutMs: 2000,
     maxAttempts: 3,
     policyMaxChars: 2048,
@@ -50,7 +49,7 @@ function config(): StsConfig {
 
 describe('StsClient against the STS emulator', () => {
   it('issues credentials scoped by the session policy, signed via the default credentials chain', async () => {
-    const client = createStsClient({ config: config() });
+    const client = createStsClient({ config: config(), trustedCa: emulator.ca });
     const before = Date.now();
     const creds = await client.assumeRole(input);
     expect(creds.accessKeyId).toMatch(/^STS\./);
@@ -62,7 +61,11 @@ describe('StsClient against the STS emulator', () => {
 
   it('a wrong broker secret is SignatureDoesNotMatch -> upstream_rejected, not retried', async () => {
     const calls = emulator.stats.assumeRoleCalls;
-    const client = createStsClient({ config: config(), credential: accessKeyCredential(brokerAk.accessKeyId, 'wrong-secret') });
+    const client = createStsClient({
+      config: config(),
+      trustedCa: emulator.ca,
+      credential: accessKeyCredential(brokerAk.accessKeyId, 'wrong-secret'),
+    });
     await expect(client.assumeRole(input)).rejects.toMatchObject({
       code: 'upstream_rejected',
       status: 502,
@@ -72,7 +75,7 @@ describe('StsClient against the STS emulator', () => {
   });
 
   it('an unknown role is EntityNotExist.Role -> upstream_rejected', async () => {
-    const client = createStsClient({ config: config() });
+    const client = createStsClient({ config: config(), trustedCa: emulator.ca });
     await expect(client.assumeRole({ ...input, roleArn: 'acs:ram::1234567890123456:role/nope' })).rejects.toMatchObject({
       code: 'upstream_rejected',
       detail: 'STS refused: EntityNotExist.Role',
@@ -80,7 +83,7 @@ describe('StsClient against the STS emulator', () => {
   });
 
   it('a bad policy is InvalidParameter.PolicyGrammar -> upstream_rejected', async () => {
-    const client = createStsClient({ config: config() });
+    const client = createStsClient({ config: config(), trustedCa: emulator.ca });
     await expect(client.assumeRole({ ...input, policy: '{"Version":"1","Statement":"nope"}' })).rejects.toMatchObject({
       code: 'upstream_rejected',
       detail: expect.stringMatching(/^STS refused: InvalidParameter\./),
@@ -89,8 +92,13 @@ describe('StsClient against the STS emulator', () => {
 
   it('an HTML page is retried until STS answers; throttling is answered, not retried', async () => {
     const outcomes: StsCallOutcome[] = [];
-    const client = createStsClient({ config: config(), onCall: (o) => outcomes.push(o), sleep: async () => undefined });
-    emulator.faults.push({ kind: 'html' });
+    const client = createStsClient({
+      config: config(),
+      trustedCa: emulator.ca,
+      onCall: (o) => outcomes.push(o),
+      sleep: async () => undefined,
+    });
+    emulator.faults.push({ kind: 'throttle', retryAfterMs: 100 }, { kind: 'html' });
     const calls = emulator.stats.assumeRoleCalls;
     await expect(client.assumeRole(input)).resolves.toMatchObject({ accessKeyId: expect.stringMatching(/^STS\./) });
     expect(emulator.stats.assumeRoleCalls - calls).toBe(2);

@@ -50,7 +50,6 @@ beforeEach(() => {
 function config(overrides: Partial<StsConfig> = {}): StsConfig {
   return {
     endpoint: sts.endpoint,
-    protocol: 'http',
     timeoutMs: 2000,
     maxAttempts: 3,
     policyMaxChars: 2048,
@@ -64,6 +63,7 @@ function client(overrides: Partial<StsConfig> = {}, extra: { deadlineMs?: number
   const outcomes: StsCallOutcome[] = [];
   const c = createStsClient({
     config: config(overrides),
+    trustedCa: sts.ca,
     onCall: (o) => outcomes.push(o),
     sleep: async () => undefined, // no real backoff waits in tests
     ...extra,
@@ -115,7 +115,7 @@ describe('AssumeRole through the real SDK', () => {
   it('sends ExternalId when set, and accepts an explicit credential object', async () => {
     const other = { id: fakeValue('LTAI'), secret: fakeValue('other-') };
     const credential = accessKeyCredential(other.id, other.secret);
-    const c = createStsClient({ config: config(), credential });
+    const c = createStsClient({ config: config(), trustedCa: sts.ca, credential });
     await c.assumeRole({ ...input, externalId: 'partner-ext-1' });
     const req = sts.requests[0]!;
     expect(req.accessKeyId).toBe(other.id);
@@ -254,7 +254,7 @@ describe('AssumeRole through the real SDK', () => {
     );
     const lines: Array<[object, string | undefined]> = [];
     const logger = { warn: (o: object, m?: string) => lines.push([o, m]), debug: (o: object, m?: string) => lines.push([o, m]) };
-    const c = createStsClient({ config: config(), logger, sleep: async () => undefined });
+    const c = createStsClient({ config: config(), trustedCa: sts.ca, logger, sleep: async () => undefined });
     await failure(c.assumeRole(input));
     const failed = lines.map(([o]) => o as Record<string, unknown>).filter((o) => o.event === 'sts.assume_role.failed');
     expect(failed.map((o) => o.stsCode)).toEqual(['InternalError', 'network', 'NoPermission']);

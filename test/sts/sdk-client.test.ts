@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { createSdkClient, sdkRuntimeOptions, type StsConfig } from '../../src/sts/index.js';
 
 const base: StsConfig = {
-  protocol: 'https',
   timeoutMs: 1234,
   maxAttempts: 3,
   policyMaxChars: 2048,
@@ -11,11 +10,12 @@ const base: StsConfig = {
 };
 
 /** Reads the SDK client's resolved settings (openapi-core keeps them on underscored fields). */
-function settings(config: StsConfig): Record<string, unknown> {
-  const c = createSdkClient(config) as unknown as Record<string, unknown>;
+function settings(config: StsConfig, trustedCa?: string): Record<string, unknown> {
+  const c = createSdkClient(config, trustedCa === undefined ? {} : { trustedCa }) as unknown as Record<string, unknown>;
   return {
     endpoint: c._endpoint,
     protocol: c._protocol,
+    ca: c._ca,
     readTimeout: c._readTimeout,
     connectTimeout: c._connectTimeout,
     retry: c._retryOptions,
@@ -27,6 +27,7 @@ describe('createSdkClient', () => {
     expect(settings({ ...base, region: 'cn-hangzhou' })).toEqual({
       endpoint: 'sts.cn-hangzhou.aliyuncs.com',
       protocol: 'https',
+      ca: undefined, // the system's roots (plus NODE_EXTRA_CA_CERTS)
       readTimeout: 1234,
       connectTimeout: 1234,
       retry: undefined, // no SDK-side retries: ours only
@@ -39,14 +40,17 @@ describe('createSdkClient', () => {
     );
   });
 
-  it('keeps host:port and the protocol for a local endpoint', () => {
-    expect(settings({ ...base, protocol: 'http', endpoint: '127.0.0.1:9100' })).toMatchObject({
+  it('keeps host:port for a local endpoint, still over HTTPS, trusting only the CA given in code', () => {
+    expect(settings({ ...base, endpoint: '127.0.0.1:9100' }, 'PEM')).toMatchObject({
       endpoint: '127.0.0.1:9100',
-      protocol: 'http',
+      protocol: 'https',
+      ca: 'PEM',
     });
   });
 
-  it('runtime options carry our timeouts and no retry', () => {
-    expect(sdkRuntimeOptions(base)).toMatchObject({ readTimeout: 1234, connectTimeout: 1234, autoretry: false });
+  it('runtime options carry our timeouts and no retry, and never switch certificate checks off', () => {
+    const runtime = sdkRuntimeOptions(base) as Record<string, unknown>;
+    expect(runtime).toMatchObject({ readTimeout: 1234, connectTimeout: 1234, autoretry: false });
+    expect(runtime).not.toHaveProperty('ignoreSSL');
   });
 });

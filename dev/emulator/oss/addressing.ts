@@ -21,7 +21,7 @@ export interface Target {
 }
 
 /** Percent-decodes to bytes and requires valid UTF-8 (issue 3: invalid UTF-8 is refused). */
-export function decodeComponent(raw: string): string {
+function decodeComponent(raw: string): string {
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i] as string;

@@ -5,7 +5,7 @@
  */
 import { ERRORS, ossError } from './oss-error.js';
 
-export interface FormFile {
+interface FormFile {
   filename: string;
   contentType: string | undefined;
   data: Buffer;

@@ -6,15 +6,7 @@
  */
 export { CALLBACK_PUBLIC_KEY_PATH } from './callback-key.js';
 export { startOssEmulator } from './server.js';
-export { ERRORS as OSS_ERRORS, OssError } from './oss-error.js';
-export { SUB_RESOURCES, v1Signature, v1StringToSign } from './signature-v1.js';
-export { V4_ALGORITHM, v4Sign } from './signature-v4.js';
 export type {
-  CorsRule,
-  OssBucketConfig,
   OssEmulator,
-  OssEmulatorClock,
   OssEmulatorOptions,
-  OssEmulatorStats,
-  StoredObjectView,
 } from './types.js';

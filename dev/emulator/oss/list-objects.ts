@@ -8,9 +8,9 @@ import { ERRORS, ossError } from './oss-error.js';
 import { xmlReply, type Reply } from './respond.js';
 import type { XmlNode } from './xml.js';
 
-export const OWNER = { ID: '1234567890123456', DisplayName: '1234567890123456' };
+const OWNER = { ID: '1234567890123456', DisplayName: '1234567890123456' };
 
-export interface ListParams {
+interface ListParams {
   prefix: string;
   delimiter: string;
   maxKeys: number;

@@ -12,7 +12,7 @@ import { xmlReply, type Reply } from './respond.js';
 import { parseCompleteMultipartUpload } from './xml.js';
 
 /** Every part but the last must be at least 100 KiB (ali-oss minimum part size, facts D3). */
-export const MIN_PART_BYTES = 100 * 1024;
+const MIN_PART_BYTES = 100 * 1024;
 const MAX_PART_NUMBER = 10000;
 
 interface Part {

@@ -48,7 +48,7 @@ function fieldName(ref: unknown): string {
   return (ref.startsWith('$') ? ref.slice(1) : ref).toLowerCase();
 }
 
-export function decodePolicy(base64: string): { expiration: string; conditions: unknown[] } {
+function decodePolicy(base64: string): { expiration: string; conditions: unknown[] } {
   let doc: unknown;
   try {
     const text = Buffer.from(base64, 'base64').toString('utf8');

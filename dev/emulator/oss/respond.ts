@@ -19,7 +19,7 @@ export function xmlReply(root: string, node: XmlNode, status = 200, headers: Rec
   return { status, headers: { 'content-type': 'application/xml', ...headers }, body: xmlDocument(root, node) };
 }
 
-export function errorXml(err: OssError, requestId: string, hostId: string): string {
+function errorXml(err: OssError, requestId: string, hostId: string): string {
   const node: XmlNode = { Code: err.code, Message: err.message, RequestId: requestId, HostId: hostId };
   for (const [k, v] of Object.entries(err.details)) node[k] = v;
   return xmlDocument('Error', node);

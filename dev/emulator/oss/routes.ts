@@ -4,7 +4,7 @@
  */
 import { ERRORS, ossError } from './oss-error.js';
 
-export type OperationName =
+type OperationName =
   | 'PutObject'
   | 'GetObject'
   | 'HeadObject'

@@ -77,7 +77,7 @@ export interface SignedRequest {
 }
 
 /** `/<bucket>/<key>` (raw UTF-8 key) or `/<bucket>/`, plus `?` sorted sub-resources, valueless ones bare. */
-export function canonicalizedResource(req: SignedRequest): string {
+function canonicalizedResource(req: SignedRequest): string {
   const path = req.bucket ? `/${req.bucket}/${req.key ?? ''}` : '/';
   // Sorted by name, as ali-oss's buildCanonicalizedResource does: sorting the `k=v` strings instead would put
   // `callback-var=…` before `callback=…`.
@@ -88,7 +88,7 @@ export function canonicalizedResource(req: SignedRequest): string {
   return subs.length > 0 ? `${path}?${subs.join('&')}` : path;
 }
 
-export function canonicalizedOssHeaders(headers: SignedRequest['headers']): string {
+function canonicalizedOssHeaders(headers: SignedRequest['headers']): string {
   return Object.keys(headers)
     .filter((name) => name.startsWith('x-oss-') && headers[name] !== undefined)
     .sort()

@@ -9,7 +9,7 @@ import { headerText, SUB_RESOURCES, type SignedRequest } from './signature-v1.js
 export const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
 
 /** RFC 3986 strict encoder used by ali-oss `encodeString` (and STS, facts B3.1). */
-export function pe(s: string): string {
+function pe(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 

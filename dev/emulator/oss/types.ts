@@ -3,7 +3,7 @@
  * Kept apart from the implementation so local mode and tests import types only.
  */
 
-export interface OssEmulatorClock {
+interface OssEmulatorClock {
   /** Milliseconds since the epoch. */
   now(): number;
 }
@@ -24,7 +24,7 @@ export interface CorsRule {
   maxAgeSeconds?: number;
 }
 
-export interface OssBucketConfig {
+interface OssBucketConfig {
   /** 3..63 characters, `[a-z0-9-]` (ali-oss refuses other names client-side, facts D4). */
   name: string;
   cors?: CorsRule[];
@@ -52,7 +52,7 @@ export interface OssEmulatorOptions {
   callbackTimeoutMs?: number;
 }
 
-export interface StoredObjectView {
+interface StoredObjectView {
   body: Buffer;
   contentType?: string;
   /** Quoted, as OSS returns it: `"…"`. */

@@ -5,11 +5,11 @@
  */
 
 /** Escapes element text (no attributes are ever written, so quotes stay readable, as in OSS's own messages). */
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/[<>&]/g, (c) => `&${{ '<': 'lt', '>': 'gt', '&': 'amp' }[c]};`);
 }
 
-export type XmlValue = string | number | boolean | XmlNode | XmlNode[] | undefined;
+type XmlValue = string | number | boolean | XmlNode | XmlNode[] | undefined;
 export interface XmlNode {
   [element: string]: XmlValue | XmlValue[];
 }

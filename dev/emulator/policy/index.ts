@@ -15,7 +15,4 @@ export { PolicyGrammarError } from './errors.js';
 export { evaluatePolicy, parsePolicy, parsePolicyText, type ParsedPolicy } from './policy.js';
 export { evaluateSession } from './session.js';
 export type { AccessRequest, ContextValue, Decision } from './request.js';
-export type { Effect, ParsedStatement } from './statement.js';
-export type { ParsedCondition } from './condition.js';
-export type { PatternSet } from './pattern-set.js';
 export { CONDITION_OPERATORS } from './condition-operators.js';

@@ -23,7 +23,7 @@ export interface CidrBlock {
 const BITS = { 4: 32, 6: 128 } as const;
 
 /** Parses a plain IPv4 or IPv6 address (no zone id, no brackets); null when it is not one. */
-export function parseIpAddress(text: string): IpAddressValue | null {
+function parseIpAddress(text: string): IpAddressValue | null {
   if (isIPv4(text)) return { version: 4, value: ipv4ToBigInt(text) };
   if (isIPv6(text) && !text.includes('%')) return { version: 6, value: ipv6ToBigInt(text) };
   return null;

@@ -9,7 +9,7 @@ import { PolicyGrammarError } from './errors.js';
 import { parsePatternSet, patternSetMatches, type PatternSet } from './pattern-set.js';
 import type { NormalizedContext } from './request.js';
 
-export type Effect = 'Allow' | 'Deny';
+type Effect = 'Allow' | 'Deny';
 
 export interface ParsedStatement {
   readonly effect: Effect;

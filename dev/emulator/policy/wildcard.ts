@@ -25,7 +25,7 @@ export class WildcardPattern {
 }
 
 /** Classic single-backtrack glob match over code points. */
-export function wildcardMatch(pattern: readonly string[], text: readonly string[]): boolean {
+function wildcardMatch(pattern: readonly string[], text: readonly string[]): boolean {
   let p = 0;
   let t = 0;
   let starAt = -1; // pattern index of the last `*` seen

@@ -15,7 +15,7 @@ const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const SOURCE_IDENTITY = ROLE_SESSION_NAME;
 
 export const MIN_DURATION_SECONDS = 900;
-export const DEFAULT_DURATION_SECONDS = 3600;
+const DEFAULT_DURATION_SECONDS = 3600;
 /** The largest MaxSessionDuration a role may have (facts A1). */
 export const MAX_ROLE_SESSION_SECONDS = 43200;
 

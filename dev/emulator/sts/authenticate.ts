@@ -27,7 +27,7 @@ export interface AuthContext {
   nonces: NonceCache;
 }
 
-export type SignatureScheme = 'ACS3-HMAC-SHA256' | 'RPC-HMAC-SHA1';
+type SignatureScheme = 'ACS3-HMAC-SHA256' | 'RPC-HMAC-SHA1';
 
 export interface Authenticated {
   accessKeyId: string;

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { errors } from './sts-error.js';
 
 /** Bodies beyond this are refused: AssumeRole parameters are a few KiB at most. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface ParsedRequest {
   method: string;

@@ -1,8 +1,11 @@
 /**
- * The STS emulator's HTTP server: routing (POST/GET `/`, Version, Action), fault injection, authentication,
+ * The STS emulator's HTTPS server: routing (POST/GET `/`, Version, Action), fault injection, authentication,
  * validation and issuance, in the order real STS applies them (facts B5). It logs nothing, so no secret can leak.
+ * HTTPS only, with a certificate made at start-up (tls-certificate.ts): the broker has no plain-HTTP path to STS.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { validateAssumeRoleParams } from './assume-role-params.js';
 import { authenticate, type AuthContext } from './authenticate.js';
@@ -13,9 +16,10 @@ import { header, parseRequest, type ParsedRequest } from './request-parser.js';
 import { applyFault, sendError, sendJson } from './respond.js';
 import { RoleRegistry } from './role-registry.js';
 import { StsError, errors } from './sts-error.js';
+import { generateLoopbackCertificate } from './tls-certificate.js';
 import type { StsEmulator, StsEmulatorOptions, StsEmulatorStats } from './types.js';
 
-export const STS_API_VERSION = '2015-04-01';
+const STS_API_VERSION = '2015-04-01';
 
 export async function startStsEmulator(options: StsEmulatorOptions): Promise<StsEmulator> {
   if (!Buffer.isBuffer(options.sealKey) || options.sealKey.length !== 32) {
@@ -112,15 +116,18 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
     return issueCredentials(input, caller.accessKeyId, issue);
   }
 
-  const server = createServer((req, res) => {
+  const tls = await generateLoopbackCertificate();
+  if (options.caFile !== undefined) await writeFile(options.caFile, tls.caPem, { mode: 0o644 });
+  const server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) res.destroy();
     });
   });
   // Longer than SDK keep-alive agents keep idle sockets, so a client never reuses a socket already closed here.
   server.keepAliveTimeout = 65_000;
-  // A client aborting mid-request must not crash the process.
+  // A client aborting mid-request, or refusing the certificate, must not crash the process.
   server.on('clientError', (_err, socket) => socket.destroy());
+  server.on('tlsClientError', (_err, socket) => socket.destroy());
 
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -134,7 +141,8 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
 
   return {
-    url: `http://${hostForUrl}:${port}`,
+    url: `https://${hostForUrl}:${port}`,
+    ca: tls.caPem,
     host,
     port,
     endpoint: `${hostForUrl}:${port}`,

@@ -10,7 +10,7 @@ export interface StsEmulatorClock {
 }
 
 /** An AccessKey pair the emulator trusts as a caller (the broker's own RAM identity). */
-export interface EmulatorAccessKey {
+interface EmulatorAccessKey {
   accessKeyId: string;
   accessKeySecret: string;
 }
@@ -41,6 +41,11 @@ export interface StsEmulatorOptions {
   policyMaxChars?: number;
   /** Accepted clock skew for Timestamp / x-acs-date, and the nonce replay window. Default 900 s (facts B3, G). */
   maxSkewSeconds?: number;
+  /**
+   * Also write the one-run CA (PEM) to this file, for a broker in another process: NODE_EXTRA_CA_CERTS=<file>.
+   * In-process callers take `ca` from the handle instead.
+   */
+  caFile?: string;
 }
 
 export interface StsEmulatorStats {
@@ -51,8 +56,13 @@ export interface StsEmulatorStats {
 }
 
 export interface StsEmulator {
-  /** `http://host:port` */
+  /** `https://host:port` */
   url: string;
+  /**
+   * PEM of the CA that signed the emulator's certificate, made at start-up for this run only. The emulator serves
+   * HTTPS only, because the broker reaches STS over HTTPS only; clients trust this CA (SDK `ca`, NODE_EXTRA_CA_CERTS).
+   */
+  ca: string;
   host: string;
   port: number;
   /** `host:port`, the form the Alibaba SDK's `endpoint` option wants (facts B2). */

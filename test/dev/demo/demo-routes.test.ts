@@ -139,7 +139,6 @@ describe('demo routes outside local mode: the production app, assembled as src/m
       BROKER_CACHE_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'silent',
     });
-    expect(config.sts.protocol).toBe('https');
     const logger = createLogger(config.logLevel);
     const deps = await buildRuntimeDeps(config, logger);
     store = deps.store;

@@ -16,6 +16,13 @@ import { LOCAL_BUCKET } from '../../../dev/local/local-config.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && !process.env.CI;
+if (skip) {
+  // Vitest prints no reason for a skipped suite; say why, and how to run it.
+  console.warn(
+    `demo.browser.test: SKIPPED: no Chromium at ${CHROMIUM}. Install Debian's chromium (apt-get install chromium, ` +
+      'or run .ci/run, which does) to run the demo page in a browser. Under CI it never skips.',
+  );
+}
 const SCREENSHOT = '/tmp/oss-sts-broker-demo.png';
 
 // The broker reaches the STS emulator through the @alicloud/credentials chain, which reads process.env: the

@@ -4,15 +4,20 @@
  * the local OSS emulator using the vended credentials.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import OSS from 'ali-oss';
+import { localBanner } from '../../../dev/local/banner.js';
 import { startLocalStack, type LocalStack } from '../../../dev/local/start-local.js';
 import { ConfigError } from '../../../src/config/index.js';
 import { REDIS_URL } from '../../helpers/broker.js';
 
 // The broker's STS identity comes from the credentials chain, which reads process.env (as in production).
 const accessKey = { id: `LTAIlocaltest${randomBytes(4).toString('hex')}`, secret: randomBytes(24).toString('base64url') };
-const partnerKey = `pk_local_test.${randomBytes(24).toString('base64url')}`;
+// Shell-special characters in the secret (allowed: visible ASCII): the banner's command must still paste as is.
+const partnerKey = `pk_local_test.${randomBytes(24).toString('base64url')}'$HOME"\`x`;
 const saved = { ...process.env };
 let stack: LocalStack;
 
@@ -28,6 +33,33 @@ afterAll(async () => {
   await stack?.close();
   process.env = saved;
 });
+
+const hasCurl = ['/usr/bin/curl', '/bin/curl', '/usr/local/bin/curl'].some((p) => existsSync(p));
+if (!hasCurl) console.warn('local-mode.test: no curl on this machine, so the banner commands are not run in a shell');
+
+/**
+ * Runs the banner's partner `curl` command as printed, in bash with a bare environment, and parses its answer.
+ * Asynchronously: the broker answering it runs in this process.
+ */
+interface PartnerAnswer {
+  credentials?: { accessKeyId?: string };
+  upload?: { prefix?: string };
+}
+
+async function pasteBannerPartnerCommand(of: LocalStack): Promise<PartnerAnswer> {
+  const lines = localBanner(of).split('\n');
+  const at = lines.findIndex((l) => l.includes('x-api-key'));
+  expect(at).toBeGreaterThan(0);
+  expect(lines[at]).not.toContain('$LOCAL_PARTNER_API_KEY');
+  const command = `${lines[at]}\n${lines[at + 1]}`;
+  // On failure, report the exit code only: the command holds the partner key.
+  const { stdout } = await promisify(execFile)('bash', ['-c', command], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } }).catch(
+    (error: { code?: unknown }) => {
+      throw new Error(`the banner's partner command failed (exit ${String(error.code)})`);
+    },
+  );
+  return JSON.parse(stdout) as PartnerAnswer;
+}
 
 async function json(path: string, init: { headers?: Record<string, string>; body?: unknown } = {}) {
   const res = await fetch(`${stack.brokerUrl}${path}`, {
@@ -75,6 +107,12 @@ describe('local mode', () => {
     expect(wrongProfile.body.code).toBe('forbidden');
   });
 
+  it.skipIf(!hasCurl)("the banner's partner command works pasted into a shell, the key written out (quoted)", async () => {
+    const answer = await pasteBannerPartnerCommand(stack);
+    expect(answer.credentials?.accessKeyId).toMatch(/^STS\./);
+    expect(answer.upload?.prefix).toBe('partners/partner1/');
+  });
+
   it('refuses a malformed LOCAL_PARTNER_API_KEY at start-up, naming the variable', async () => {
     await expect(
       startLocalStack({
@@ -98,6 +136,8 @@ describe('local mode', () => {
         body: JSON.stringify({ profile: 'partner-read', dryRun: true }),
       });
       expect(res.status).toBe(200);
+      // The generated key is not in any environment variable: the banner's command carries it.
+      if (hasCurl) expect((await pasteBannerPartnerCommand(other)).credentials?.accessKeyId).toMatch(/^STS\./);
     } finally {
       await other.close();
     }

@@ -1,12 +1,17 @@
 /**
- * A tiny scripted HTTP server on 127.0.0.1:0 that answers the STS SDK the way real STS (or whatever sits in front
+ * A tiny scripted HTTPS server on 127.0.0.1:0 (the broker speaks only HTTPS to STS; its certificate comes from the
+ * STS emulator's one-run CA, trusted by the client through `ca`) that answers the STS SDK the way real STS (or whatever sits in front
  * of it) can: a valid AssumeRole JSON answer, an A3 JSON error `{RequestId, HostId, Code, Message}` with a 4xx/5xx
  * status, a proxy's HTML page, a hang, a connection reset. It records every request so tests can count attempts,
  * and checks the ACS3-HMAC-SHA256 signature (facts B3) when given the expected AccessKey pair.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { generateLoopbackCertificate } from '../../../dev/emulator/sts/index.js';
 
 export type FakeAnswer =
   | { kind: 'ok'; expiration?: string; credentials?: Record<string, unknown> }
@@ -15,7 +20,7 @@ export type FakeAnswer =
   | { kind: 'hang' }
   | { kind: 'reset' };
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   url: string;
   headers: http.IncomingHttpHeaders;
@@ -29,6 +34,8 @@ export interface FakeSts {
   port: number;
   /** `127.0.0.1:<port>`, the form the SDK's `endpoint` takes (node-stack.md). */
   endpoint: string;
+  /** PEM of the CA that signed the server's certificate: the client's `trustedCa`. */
+  ca: string;
   requests: RecordedRequest[];
   /** The secrets inside the `ok` answer, to assert they never leak. */
   secrets: { accessKeyId: string; accessKeySecret: string; securityToken: string };
@@ -49,7 +56,7 @@ function pe(s: string): string {
 }
 
 /** Rebuilds the ACS3 canonical request (facts B3) and checks the signature. */
-export function verifyAcs3(method: string, url: string, headers: http.IncomingHttpHeaders, secret: string): boolean {
+function verifyAcs3(method: string, url: string, headers: http.IncomingHttpHeaders, secret: string): boolean {
   const auth = /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]+)$/.exec(
     String(headers.authorization ?? ''),
   );
@@ -88,9 +95,10 @@ export async function startFakeSts(): Promise<FakeSts> {
   const requests: RecordedRequest[] = [];
   let answers: FakeAnswer[] = [{ kind: 'ok' }];
   let secret: string | undefined;
-  const sockets = new Set<Socket>();
+  const sockets = new Set<Duplex>();
 
-  const server = http.createServer((req, res) => {
+  const tls = await generateLoopbackCertificate();
+  const server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const id = /Credential=([^,]+)/.exec(String(req.headers.authorization ?? ''))?.[1];
@@ -118,6 +126,7 @@ export async function startFakeSts(): Promise<FakeSts> {
         return;
     }
   });
+  server.on('tlsClientError', (_err, s) => s.destroy());
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -127,6 +136,7 @@ export async function startFakeSts(): Promise<FakeSts> {
   return {
     port,
     endpoint: `127.0.0.1:${port}`,
+    ca: tls.caPem,
     requests,
     secrets,
     script: (...next) => {
@@ -144,7 +154,7 @@ export async function startFakeSts(): Promise<FakeSts> {
 
 /** A loopback port that was bound and then released: connecting to it is refused. */
 export async function closedPort(): Promise<number> {
-  const server = http.createServer();
+  const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));

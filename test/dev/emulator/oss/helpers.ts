@@ -11,14 +11,14 @@ import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { startStsEmulator, type StsEmulator } from '../../../../dev/emulator/sts/index.js';
 import { startOssEmulator, type OssEmulator, type OssEmulatorOptions } from '../../../../dev/emulator/oss/index.js';
 
-export const ACCOUNT = '1234567890123456';
+const ACCOUNT = '1234567890123456';
 /** A role whose own policy reaches both buckets entirely. */
-export const WIDE_ROLE = `acs:ram::${ACCOUNT}:role/oss-wide`;
+const WIDE_ROLE = `acs:ram::${ACCOUNT}:role/oss-wide`;
 /** A role whose own policy only allows put/get under `photos/users/`. */
 export const NARROW_ROLE = `acs:ram::${ACCOUNT}:role/oss-narrow`;
 export const BUCKET = 'photos';
 export const OTHER_BUCKET = 'archive';
-export const REGION = 'oss-cn-hangzhou';
+const REGION = 'oss-cn-hangzhou';
 
 const WIDE_POLICY = {
   Version: '1',
@@ -97,7 +97,7 @@ export async function startEnv(ossOptions: Partial<OssEmulatorOptions> = {}): Pr
     ],
     ...ossOptions,
   });
-  const client = new StsClass(new $OpenApiUtil.Config({ ...caller, endpoint: sts.endpoint, protocol: 'http' }));
+  const client = new StsClass(new $OpenApiUtil.Config({ ...caller, endpoint: sts.endpoint, protocol: 'https', ca: sts.ca }));
   return {
     sts,
     oss,

@@ -1,4 +1,9 @@
 /** Successful AssumeRole through the official SDK (both signature schemes) and hand-built RPC requests. */
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openToken, type StsEmulator } from '../../../../dev/emulator/sts/index.js';
 import {
@@ -30,7 +35,50 @@ describe('AssumeRole success', () => {
     expect(emulator.host).toBe('127.0.0.1');
     expect(emulator.port).toBeGreaterThan(0);
     expect(emulator.endpoint).toBe(`127.0.0.1:${emulator.port}`);
-    expect(emulator.url).toBe(`http://127.0.0.1:${emulator.port}`);
+    expect(emulator.url).toBe(`https://127.0.0.1:${emulator.port}`);
+  });
+
+  it('serves HTTPS only, with a certificate for the loopback names signed by a CA made for this run', async () => {
+    const ca = new X509Certificate(emulator.ca);
+    expect(ca.ca).toBe(true);
+    const served = await new Promise<X509Certificate>((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: emulator.port, ca: emulator.ca }, () => {
+        const cert = socket.getPeerX509Certificate();
+        socket.destroy();
+        if (cert) resolve(cert);
+        else reject(new Error('no peer certificate'));
+      });
+      socket.on('error', reject);
+    });
+    expect(served.checkIssued(ca) && served.verify(ca.publicKey)).toBe(true);
+    expect(served.ca).toBe(false);
+    expect(served.checkIP('127.0.0.1')).toBe('127.0.0.1');
+    expect(served.checkHost('localhost')).toBe('localhost');
+    // A plain-HTTP request gets no STS answer: the port speaks TLS only.
+    const plain = await fetch(`http://127.0.0.1:${emulator.port}/?Action=AssumeRole`).then(
+      (res) => res.status,
+      (err: unknown) => err,
+    );
+    expect(plain).toBeInstanceOf(Error);
+    // Another run's CA does not vouch for this certificate.
+    const other = await startTestEmulator(generateKeys());
+    try {
+      expect(served.verify(new X509Certificate(other.ca).publicKey)).toBe(false);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('writes its CA to `caFile` for NODE_EXTRA_CA_CERTS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osb-sts-ca-'));
+    const caFile = join(dir, 'ca.pem');
+    const withFile = await startTestEmulator(generateKeys(), { caFile });
+    try {
+      expect(readFileSync(caFile, 'utf8')).toBe(withFile.ca);
+    } finally {
+      await withFile.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([
@@ -108,7 +156,7 @@ describe('AssumeRole success', () => {
 
   it('accepts RPC v1 parameters in an x-www-form-urlencoded body (credentials / ali-oss style)', async () => {
     const policy = JSON.stringify(SESSION_POLICY);
-    const req = buildRpcRequest(emulator.url, { RoleArn: ROLE_ARN, RoleSessionName: 'bob', Policy: policy, DurationSeconds: '900' }, keys, {
+    const req = buildRpcRequest(emulator, { RoleArn: ROLE_ARN, RoleSessionName: 'bob', Policy: policy, DurationSeconds: '900' }, keys, {
       bodyParams: ['RoleArn', 'RoleSessionName', 'Policy', 'DurationSeconds'],
     });
     expect(req.url).not.toContain('RoleArn');
@@ -122,7 +170,7 @@ describe('AssumeRole success', () => {
   });
 
   it('accepts everything, Signature included, in the body, with a millisecond Timestamp (ali-oss OSS.STS)', async () => {
-    const req = buildRpcRequest(emulator.url, { RoleArn: ROLE_ARN, RoleSessionName: 'carol' }, keys, {
+    const req = buildRpcRequest(emulator, { RoleArn: ROLE_ARN, RoleSessionName: 'carol' }, keys, {
       common: { Timestamp: new Date().toISOString() },
       bodyParams: [
         'Action',
@@ -144,7 +192,7 @@ describe('AssumeRole success', () => {
   });
 
   it('accepts a signed GET', async () => {
-    const res = await sendRaw(buildRpcRequest(emulator.url, { RoleArn: ROLE_ARN, RoleSessionName: 'dave' }, keys, { method: 'GET' }));
+    const res = await sendRaw(buildRpcRequest(emulator, { RoleArn: ROLE_ARN, RoleSessionName: 'dave' }, keys, { method: 'GET' }));
     expect(res.status).toBe(200);
     expect((res.json.AssumedRoleUser as Record<string, string>).Arn).toBe(`${ROLE_ARN}/dave`);
   });

@@ -94,14 +94,14 @@ describe('authentication', () => {
     const params = { RoleArn: ROLE_ARN, RoleSessionName: 'alice' };
 
     it('rejects a replayed SignatureNonce', async () => {
-      const req = buildRpcRequest(emulator.url, params, keys);
+      const req = buildRpcRequest(emulator, params, keys);
       expect((await sendRaw(req)).status).toBe(200);
       const replay = await sendRaw(req);
       expect([replay.status, replay.json.Code]).toEqual([400, 'SignatureNonceUsed']);
     });
 
     it('refuses the replay by timestamp once the nonce window has passed', async () => {
-      const req = buildRpcRequest(emulator.url, params, keys);
+      const req = buildRpcRequest(emulator, params, keys);
       expect((await sendRaw(req)).status).toBe(200);
       offsetMs = 16 * 60_000;
       try {
@@ -113,19 +113,19 @@ describe('authentication', () => {
 
     it('does not burn a nonce for a request whose signature fails', async () => {
       const nonce = 'shared-nonce-' + Date.now();
-      const forged = buildRpcRequest(emulator.url, params, keys, { common: { SignatureNonce: nonce }, signature: 'AAAA' });
+      const forged = buildRpcRequest(emulator, params, keys, { common: { SignatureNonce: nonce }, signature: 'AAAA' });
       expect((await sendRaw(forged)).json.Code).toBe('SignatureDoesNotMatch');
-      const genuine = buildRpcRequest(emulator.url, params, keys, { common: { SignatureNonce: nonce } });
+      const genuine = buildRpcRequest(emulator, params, keys, { common: { SignatureNonce: nonce } });
       expect((await sendRaw(genuine)).status).toBe(200);
     });
 
     it('detects a parameter changed after signing, in the query or in the body', async () => {
-      const q = buildRpcRequest(emulator.url, params, keys);
+      const q = buildRpcRequest(emulator, params, keys);
       q.url = q.url.replace('RoleSessionName=alice', 'RoleSessionName=mallory');
       expect((await sendRaw(q)).json.Code).toBe('SignatureDoesNotMatch');
 
-      const b = buildRpcRequest(emulator.url, params, keys, { bodyParams: ['RoleSessionName'] });
-      b.init.body = 'RoleSessionName=mallory';
+      const b = buildRpcRequest(emulator, params, keys, { bodyParams: ['RoleSessionName'] });
+      b.body = 'RoleSessionName=mallory';
       expect((await sendRaw(b)).json.Code).toBe('SignatureDoesNotMatch');
     });
 
@@ -140,7 +140,7 @@ describe('authentication', () => {
       ['a badly formed Timestamp', { Timestamp: '2024-01-01 00:00:00' }, 'InvalidTimeStamp.Format'],
       ['an impossible Timestamp', { Timestamp: '2024-02-30T00:00:00Z' }, 'InvalidTimeStamp.Format'],
     ])('rejects %s', async (_name, common, code) => {
-      const req = buildRpcRequest(emulator.url, params, keys, { common });
+      const req = buildRpcRequest(emulator, params, keys, { common });
       if (code === 'MissingSignature') req.url = req.url.replace(/&Signature=[^&]*/, '');
       const res = await sendRaw(req);
       expect(res.status).toBe(400);

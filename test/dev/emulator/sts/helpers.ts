@@ -1,14 +1,15 @@
 /**
  * Shared set-up for the STS emulator tests: keys generated at test time, an emulator on an ephemeral port, and the
- * official SDK client pointed at it (node-stack.md: endpoint 'host:port', protocol 'http').
+ * official SDK client pointed at it (node-stack.md: endpoint 'host:port'), over HTTPS trusting the emulator's
+ * one-run CA, as the broker reaches it.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import Sts, { AssumeRoleRequest } from '@alicloud/sts20150401';
 import { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
 import { startStsEmulator, type StsEmulator, type StsEmulatorOptions } from '../../../../dev/emulator/sts/index.js';
 
-export const ACCOUNT_ID = '1234567890123456';
+const ACCOUNT_ID = '1234567890123456';
 export const ROLE_ARN = `acs:ram::${ACCOUNT_ID}:role/uploader`;
 export const LONG_ROLE_ARN = `acs:ram::${ACCOUNT_ID}:role/long-sessions`;
 export const UNTRUSTING_ROLE_ARN = `acs:ram::${ACCOUNT_ID}:role/trusts-nobody`;
@@ -67,7 +68,8 @@ export function sdkClient(
     accessKeyId: creds.accessKeyId,
     accessKeySecret: creds.accessKeySecret,
     endpoint: emulator.endpoint,
-    protocol: 'http',
+    protocol: 'https',
+    ca: emulator.ca,
     ...extra,
   });
   return new StsClass(config);
@@ -98,11 +100,6 @@ export interface RawResponse {
   json: Record<string, unknown>;
 }
 
-async function toRaw(res: Response): Promise<RawResponse> {
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, json: JSON.parse(text) as Record<string, unknown> };
-}
-
 export interface RpcRequestOptions {
   method?: 'GET' | 'POST';
   /** Parameter names sent in the x-www-form-urlencoded body instead of the query (POST only). */
@@ -113,16 +110,26 @@ export interface RpcRequestOptions {
   signature?: string;
 }
 
+/** An RPC request as built by buildRpcRequest: sendRaw sends it (more than once, for replays). */
+export interface RpcRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+  /** The emulator's CA, trusted for this request only. */
+  ca: string;
+}
+
 /**
  * Builds an RPC v1 request by hand, signed per facts B4 with the RFC 3986 encoder written here independently of the
- * emulator's code, and returns the fetch arguments so a test can send it more than once (replay).
+ * emulator's code, and returns it unsent so a test can send it more than once (replay).
  */
 export function buildRpcRequest(
-  url: string,
+  emulator: StsEmulator,
   params: Record<string, string>,
   creds: { accessKeyId: string; accessKeySecret: string },
   options: RpcRequestOptions = {},
-): { url: string; init: RequestInit } {
+): RpcRequest {
   const method = options.method ?? 'POST';
   const all: Record<string, string> = {
     Action: 'AssumeRole',
@@ -151,16 +158,40 @@ export function buildRpcRequest(
   const query = new URLSearchParams();
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(all)) (bodyNames.has(k) ? body : query).append(k, v);
-  const init: RequestInit = { method };
-  if (bodyNames.size > 0) {
-    init.body = body.toString();
-    init.headers = { 'content-type': 'application/x-www-form-urlencoded' };
-  }
-  return { url: `${url}/?${query.toString()}`, init };
+  const form = bodyNames.size > 0;
+  return {
+    url: `${emulator.url}/?${query.toString()}`,
+    method,
+    headers: form ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
+    body: form ? body.toString() : '',
+    ca: emulator.ca,
+  };
 }
 
-export async function sendRaw(req: { url: string; init: RequestInit }): Promise<RawResponse> {
-  return toRaw(await fetch(req.url, req.init));
+/** Sends one request over HTTPS, trusting only the given CA, and reads the JSON answer. */
+function exchange(url: string, options: { method: string; headers: Record<string, string>; ca: string; setHost?: boolean }, body: string) {
+  return new Promise<RawResponse>((resolve, reject) => {
+    const r = httpsRequest(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+        try {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers, json: text === '' ? {} : JSON.parse(text) });
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
+    r.on('error', reject);
+    r.end(body);
+  });
+}
+
+export function sendRaw(req: RpcRequest): Promise<RawResponse> {
+  return exchange(req.url, { method: req.method, headers: req.headers, ca: req.ca }, req.body);
 }
 
 export interface Acs3RequestOptions {
@@ -226,24 +257,7 @@ export function sendHttp(
   emulator: StsEmulator,
   req: { method: string; path: string; headers: Record<string, string>; body: string },
 ): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const r = httpRequest(
-      { host: emulator.host, port: emulator.port, method: req.method, path: req.path, headers: req.headers, setHost: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const headers = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
-          try {
-            resolve({ status: res.statusCode ?? 0, headers, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-          } catch (err) {
-            reject(err as Error);
-          }
-        });
-      },
-    );
-    r.on('error', reject);
-    r.end(req.body);
-  });
+  // An ACS3 request signs its Host header: send exactly that one, not Node's.
+  const setHost = !('host' in req.headers);
+  return exchange(`${emulator.url}${req.path}`, { method: req.method, headers: req.headers, ca: emulator.ca, setHost }, req.body);
 }

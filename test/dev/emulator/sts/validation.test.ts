@@ -15,6 +15,7 @@ import {
   thrown,
   type StsClient,
   type TestKeys,
+  sendHttp,
 } from './helpers.js';
 
 function policyOfLength(length: number): string {
@@ -119,49 +120,50 @@ describe('AssumeRole validation', () => {
 
   it('rejects a non-integer DurationSeconds', async () => {
     for (const value of ['1000.5', '1e3', '-900', 'abc']) {
-      const res = await sendRaw(buildRpcRequest(emulator.url, { RoleArn: ROLE_ARN, RoleSessionName: 'al', DurationSeconds: value }, keys));
+      const res = await sendRaw(buildRpcRequest(emulator, { RoleArn: ROLE_ARN, RoleSessionName: 'al', DurationSeconds: value }, keys));
       expect(res.status).toBe(400);
       expect(res.json.Code).toBe('InvalidParameter.DurationSeconds');
     }
   });
 
   it('routes only AssumeRole on / with GET or POST', async () => {
-    const other = await sendRaw(buildRpcRequest(emulator.url, { Action: 'GetCallerIdentity' }, keys));
+    const other = await sendRaw(buildRpcRequest(emulator, { Action: 'GetCallerIdentity' }, keys));
     expect([other.status, other.json.Code]).toEqual([404, 'InvalidApi.NotFound']);
 
     const sdkOther = await thrown(() => client.getCallerIdentity());
     expect([sdkOther.statusCode, sdkOther.code]).toEqual([404, 'InvalidApi.NotFound']);
 
-    const noAction = await sendRaw(buildRpcRequest(emulator.url, { RoleArn: ROLE_ARN }, keys, { common: { Action: undefined } }));
+    const noAction = await sendRaw(buildRpcRequest(emulator, { RoleArn: ROLE_ARN }, keys, { common: { Action: undefined } }));
     expect([noAction.status, noAction.json.Code]).toEqual([400, 'MissingParameter']);
 
-    const badVersion = await sendRaw(buildRpcRequest(emulator.url, { RoleArn: ROLE_ARN }, keys, { common: { Version: '2014-01-01' } }));
+    const badVersion = await sendRaw(buildRpcRequest(emulator, { RoleArn: ROLE_ARN }, keys, { common: { Version: '2014-01-01' } }));
     expect([badVersion.status, badVersion.json.Code]).toEqual([400, 'InvalidVersion']);
 
-    const noVersion = await sendRaw(buildRpcRequest(emulator.url, { RoleArn: ROLE_ARN }, keys, { common: { Version: undefined } }));
+    const noVersion = await sendRaw(buildRpcRequest(emulator, { RoleArn: ROLE_ARN }, keys, { common: { Version: undefined } }));
     expect([noVersion.status, noVersion.json.Code]).toEqual([400, 'MissingVersion']);
 
-    const wrongPath = await fetch(`${emulator.url}/other?Action=AssumeRole`, { method: 'POST' });
+    const wrongPath = await sendHttp(emulator, { method: 'POST', path: '/other?Action=AssumeRole', headers: {}, body: '' });
     expect(wrongPath.status).toBe(404);
-    expect(((await wrongPath.json()) as Record<string, string>).Code).toBe('InvalidApi.NotFound');
+    expect(wrongPath.json.Code).toBe('InvalidApi.NotFound');
 
-    const put = await fetch(`${emulator.url}/?Action=AssumeRole`, { method: 'PUT' });
+    const put = await sendHttp(emulator, { method: 'PUT', path: '/?Action=AssumeRole', headers: {}, body: '' });
     expect(put.status).toBe(404);
     expect(put.headers.get('content-type')).toBe('application/json;charset=utf-8');
   });
 
   it('refuses a body over 1 MiB with 413 and closes the connection', async () => {
-    const res = await fetch(`${emulator.url}/?Action=AssumeRole`, {
+    const res = await sendHttp(emulator, {
       method: 'POST',
+      path: '/?Action=AssumeRole',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'Policy=' + 'x'.repeat(1024 * 1024 + 1),
-    }).catch((err: unknown) => err as Error);
-    // Either the status arrives, or the socket is closed before the client finished sending.
-    if (res instanceof Response) {
-      expect(res.status).toBe(413);
-      expect(((await res.json()) as Record<string, string>).Code).toBe('RequestEntityTooLarge');
+    }).catch((err: unknown) => err as NodeJS.ErrnoException);
+    // Either the status arrives, or the socket is closed before the client finished sending (not a TLS failure).
+    if (res instanceof Error) {
+      expect(res.code).toMatch(/^(ECONNRESET|EPIPE)$/);
     } else {
-      expect(res).toBeInstanceOf(Error);
+      expect(res.status).toBe(413);
+      expect(res.json.Code).toBe('RequestEntityTooLarge');
     }
   });
 
