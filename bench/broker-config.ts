@@ -4,6 +4,7 @@
  * measured request passes the guards an operator who copies the example gets: its profile (file types, size, key
  * naming, conditions), its quota windows, its rate-limit windows, its cache settings and its server settings.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -15,15 +16,28 @@ interface WindowLimit {
   windowSeconds: number;
 }
 
+interface ByteWindowLimit {
+  limitBytes: number;
+  windowSeconds: number;
+}
+
 /** The parts of the example the bench reads or replaces; everything else is passed through as it is. */
 interface ExampleConfig {
   server: Record<string, unknown>;
   clients: Array<Record<string, unknown> & { id: string; type: string }>;
-  profiles: Record<string, Record<string, unknown> & { roleArn: string; clients: string[]; quota?: { perPrincipal: WindowLimit[] } }>;
+  profiles: Record<
+    string,
+    Record<string, unknown> & {
+      roleArn: string;
+      clients: string[];
+      quota?: { perPrincipal?: WindowLimit[]; bytesPerPrincipal?: ByteWindowLimit[] };
+    }
+  >;
   sts: Record<string, unknown>;
   redis: Record<string, unknown>;
   cache: Record<string, unknown>;
   rateLimits: Record<string, WindowLimit>;
+  uploads?: Record<string, unknown>;
 }
 
 const example = parseYaml(readFileSync(fileURLToPath(new URL(`../${EXAMPLE_CONFIG_PATH}`, import.meta.url)), 'utf8')) as ExampleConfig;
@@ -39,6 +53,8 @@ export const SUBSTITUTIONS = [
   'sts → the STS emulator on loopback over plain HTTP, through the official SDK; sts.maxCallsPerSecond set per scenario',
   'redis.url → REDIS_URL, redis.keyPrefix → one prefix per broker process (deleted afterwards); or no Redis for the memory-store soak',
   'cache.encryptionKey → 32 random bytes per run',
+  `every byte quota's \`limitBytes\` → ${NEVER_REFUSE.toLocaleString('en-US')} (windows kept: each request still reserves its declared bytes)`,
+  'uploads.grantKey → 32 random bytes per run (the bench posts no forms)',
 ];
 
 function firstOidcClient(): { id: string } {
@@ -64,6 +80,10 @@ export const REQUEST_BODY = JSON.stringify({ profile: BENCH_PROFILE, files: [{ n
 export const EXAMPLE_ROLES: string[] = Object.values(example.profiles).map((p) => p.roleArn);
 
 const raiseLimits = (windows: WindowLimit[]): WindowLimit[] => windows.map((w) => ({ ...w, limit: NEVER_REFUSE }));
+const raiseByteLimits = (windows: ByteWindowLimit[]): ByteWindowLimit[] => windows.map((w) => ({ ...w, limitBytes: NEVER_REFUSE }));
+
+/** The example's form callbacks need a grant key (BROKER_GRANT_KEY in production); the bench never posts a form. */
+const GRANT_KEY = randomBytes(32).toString('base64');
 
 /**
  * The `sts` section: the emulator on loopback. The one place that says how the bench reaches STS, so a change of
@@ -91,7 +111,15 @@ export function brokerConfig(options: BrokerConfigOptions): Record<string, unkno
   const profiles = Object.fromEntries(
     Object.entries(example.profiles).map(([name, profile]) => [
       name,
-      profile.quota ? { ...profile, quota: { perPrincipal: raiseLimits(profile.quota.perPrincipal) } } : profile,
+      profile.quota
+        ? {
+            ...profile,
+            quota: {
+              ...(profile.quota.perPrincipal ? { perPrincipal: raiseLimits(profile.quota.perPrincipal) } : {}),
+              ...(profile.quota.bytesPerPrincipal ? { bytesPerPrincipal: raiseByteLimits(profile.quota.bytesPerPrincipal) } : {}),
+            },
+          }
+        : profile,
     ]),
   );
   const clients = example.clients.map((c) => (c.id === BENCH_CLIENT_ID ? options.devClient : c));
@@ -104,6 +132,7 @@ export function brokerConfig(options: BrokerConfigOptions): Record<string, unkno
     redis: { ...example.redis, keyPrefix: options.keyPrefix, ...(options.store === 'redis' ? { url: options.redisUrl } : {}) },
     cache: { ...example.cache, encryptionKey: options.cacheKey, ...options.cache },
     rateLimits: Object.fromEntries(Object.entries(example.rateLimits).map(([k, w]) => [k, { ...w, limit: NEVER_REFUSE }])),
+    uploads: { ...example.uploads, grantKey: GRANT_KEY },
     logLevel: options.logLevel,
   };
 }

@@ -45,8 +45,16 @@ const minimal = {
 
 describe('configuration', () => {
   it('loads the shipped example with secrets from the environment', () => {
-    const config = loadConfigFile(example, { BROKER_REDIS_URL: 'redis://127.0.0.1:6379', BROKER_CACHE_KEY: cacheKey() });
+    const grantKey = cacheKey();
+    const config = loadConfigFile(example, {
+      BROKER_REDIS_URL: 'redis://127.0.0.1:6379',
+      BROKER_CACHE_KEY: cacheKey(),
+      BROKER_GRANT_KEY: grantKey,
+    });
     expect(Object.keys(config.profiles)).toEqual(['avatars', 'partner-read']);
+    expect(config.profiles.avatars?.postPolicy?.callback?.url).toBe('https://broker.example.com/v1/oss-callback');
+    expect(config.profiles.avatars?.quota?.bytesPerPrincipal).toEqual([{ limitBytes: 104857600, windowSeconds: 86400 }]);
+    expect(config.uploads).toMatchObject({ grantKey, callbackPublicKeyHosts: ['gosspublic.alicdn.com'] });
     expect(config.profiles.avatars?.durationSeconds).toBe(900);
     expect(Object.isFrozen(config.profiles.avatars)).toBe(true);
   });
@@ -55,7 +63,11 @@ describe('configuration', () => {
     const keyFile = join(dir, 'cache.key');
     const key = cacheKey();
     writeFileSync(keyFile, `${key}\n`);
-    const config = loadConfigFile(example, { BROKER_REDIS_URL: 'redis://x:6379', BROKER_CACHE_KEY_FILE: keyFile });
+    const config = loadConfigFile(example, {
+      BROKER_REDIS_URL: 'redis://x:6379',
+      BROKER_CACHE_KEY_FILE: keyFile,
+      BROKER_GRANT_KEY: cacheKey(),
+    });
     expect(config.cache.encryptionKey).toBe(key);
     const problems = problemsOf(() =>
       loadConfigFile(example, { BROKER_REDIS_URL: 'redis://x:6379', BROKER_CACHE_KEY: key, BROKER_CACHE_KEY_FILE: keyFile }),
@@ -67,6 +79,7 @@ describe('configuration', () => {
     const problems = problemsOf(() => loadConfigFile(example, {}));
     expect(problems).toContainEqual(expect.stringMatching(/^redis\.url: required/));
     expect(problems).toContainEqual(expect.stringMatching(/^cache\.encryptionKey: required/));
+    expect(problems).toContainEqual(expect.stringMatching(/^uploads\.grantKey: required by profiles\.avatars\.postPolicy\.callback/));
   });
 
   it.each([

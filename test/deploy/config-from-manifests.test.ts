@@ -23,6 +23,7 @@ describe('the pod configuration from deploy/kubernetes', () => {
     const config = loadConfigFile(env.BROKER_CONFIG!, env);
     expect(config.redis.url).toBe(secret.stringData['redis-url']);
     expect(config.cache.encryptionKey).toBe(secret.stringData['cache-key']);
+    expect(config.uploads.grantKey).toBe(secret.stringData['grant-key']);
     expect(Buffer.from(config.cache.encryptionKey!, 'base64')).toHaveLength(32);
     expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8080, metricsPort: 9090 });
     expect(Object.keys(config.profiles)).toEqual(['avatars', 'partner-read']);

@@ -113,8 +113,13 @@ describe('docker-compose.yml structure', () => {
     const env = services['broker-1']!.environment!;
     expect(env.BROKER_REDIS_URL_FILE).toBe('/run/secrets/redis-url');
     expect(env.BROKER_CACHE_KEY_FILE).toBe('/run/secrets/cache-key');
-    expect(services['broker-1']!.secrets).toEqual(['redis-url', 'cache-key']);
-    expect(compose.secrets).toEqual({ 'redis-url': { file: './secrets/redis-url' }, 'cache-key': { file: './secrets/cache-key' } });
+    expect(env.BROKER_GRANT_KEY_FILE).toBe('/run/secrets/grant-key');
+    expect(services['broker-1']!.secrets).toEqual(['redis-url', 'cache-key', 'grant-key']);
+    expect(compose.secrets).toEqual({
+      'redis-url': { file: './secrets/redis-url' },
+      'cache-key': { file: './secrets/cache-key' },
+      'grant-key': { file: './secrets/grant-key' },
+    });
     expect(readFileSync(join(DEPLOY_DIR, '..', '.gitignore'), 'utf8').split('\n')).toContain('deploy/secrets/');
   });
 
@@ -130,6 +135,7 @@ describe('the config the brokers mount', () => {
   const config = loadConfigFile(configPath, {
     BROKER_REDIS_URL: 'redis://redis:6379/0',
     BROKER_CACHE_KEY: Buffer.alloc(32, 7).toString('base64'),
+    BROKER_GRANT_KEY: Buffer.alloc(32, 9).toString('base64'),
   });
 
   it('is deploy/config.example.yaml, at BROKER_CONFIG, accepted by the broker', () => {
@@ -193,6 +199,7 @@ describe('the broker healthcheck one-liner, run with node', () => {
     const config = loadConfigFile(join(DEPLOY_DIR, 'config.example.yaml'), {
       BROKER_REDIS_URL: 'redis://redis:6379/0',
       BROKER_CACHE_KEY: Buffer.alloc(32, 7).toString('base64'),
+      BROKER_GRANT_KEY: Buffer.alloc(32, 9).toString('base64'),
     });
     const { app } = createApp({
       config,

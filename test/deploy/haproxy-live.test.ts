@@ -51,6 +51,7 @@ async function startReplica(store: KeyValueStore): Promise<Replica> {
   const config = loadConfigFile(join(DEPLOY_DIR, 'config.example.yaml'), {
     BROKER_REDIS_URL: 'redis://unused:6379/0',
     BROKER_CACHE_KEY: Buffer.alloc(32, 7).toString('base64'),
+    BROKER_GRANT_KEY: Buffer.alloc(32, 9).toString('base64'),
   });
   const { app } = createApp({
     config,

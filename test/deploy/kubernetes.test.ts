@@ -244,7 +244,7 @@ describe('config and secrets reach the files the broker reads', () => {
     expect(Object.keys(configMap.data)).toContain(item.key);
   });
 
-  it.each(['BROKER_REDIS_URL_FILE', 'BROKER_CACHE_KEY_FILE'])('%s is a key of the Secret', (name) => {
+  it.each(['BROKER_REDIS_URL_FILE', 'BROKER_CACHE_KEY_FILE', 'BROKER_GRANT_KEY_FILE'])('%s is a key of the Secret', (name) => {
     const { volume, item } = fileIn(env[name]!);
     expect(volume.secret.secretName).toBe(secretExample.metadata.name);
     expect(Object.keys(secretExample.stringData)).toContain(item.key);
@@ -258,6 +258,7 @@ describe('config and secrets reach the files the broker reads', () => {
   it('the Secret example holds placeholders only', () => {
     expect(secretExample.stringData['redis-url']).toContain('REPLACE-ME');
     expect(Buffer.from(secretExample.stringData['cache-key'], 'base64').toString('utf8')).toContain('REPLACE-ME');
+    expect(Buffer.from(secretExample.stringData['grant-key'], 'base64').toString('utf8')).toContain('REPLACE-ME');
     expect(secretExample.data).toBeUndefined();
   });
 });

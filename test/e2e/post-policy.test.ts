@@ -3,8 +3,8 @@
  * FormData (what a browser does) to the OSS emulator, which verifies the V4 signature with the STS token and checks
  * every policy condition. The point: what the form pins is refused by the *storage*, not by the broker.
  *
- * The profile here has no upload callback: the emulator's callbacks are built separately, and these cases are about
- * the form. (The callback-field cases and the emulator → broker callback run live with that work.)
+ * The profile here has no upload callback: these cases are about the form. The callback-field cases and the
+ * emulator → broker callback are in upload-callback.test.ts.
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -49,7 +49,8 @@ export interface Stack {
 
 export interface StackOptions {
   extraRoles?: EmulatorRole[];
-  configPatch?: TestBrokerOptions['configPatch'];
+  /** Edits the broker's raw config; gets the OSS emulator (started first), e.g. for its callback key host. */
+  configPatch?: (config: Parameters<NonNullable<TestBrokerOptions['configPatch']>>[0], env: { oss: OssEmulator }) => void;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -66,7 +67,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       configPatch: (config) => {
         // Roomy request limits: these tests are about what the tokens reach, not about rate limiting.
         config.rateLimits = { perPrincipal: { limit: 1000, windowSeconds: 60 }, perIp: { limit: 10000, windowSeconds: 60 } };
-        options.configPatch?.(config);
+        options.configPatch?.(config, { oss });
       },
     });
   } catch (error) {

@@ -165,6 +165,7 @@
     $('files').disabled = !on;
     $('upload').disabled = !on;
     $('other-prefix').disabled = !on;
+    formSignedIn(on);
   }
 
   async function signIn(event) {
@@ -356,7 +357,212 @@
     $('signin-form').addEventListener('submit', signIn);
     $('upload').addEventListener('click', uploadSelected);
     $('other-prefix').addEventListener('click', tryOtherPrefix);
+    startFormUpload();
     document.body.dataset.ready = 'true';
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Form upload (no SDK): POST /v1/post-policy signs one PostObject form per declared file; the page posts it with
+  // fetch + FormData to the bucket URL the broker returned. OSS checks the form's policy (key, content-length-range,
+  // Content-Type, callback), stores the file, calls the broker back, and relays the broker's JSON reply.
+  // https://www.alibabacloud.com/help/en/oss/developer-reference/postobject
+
+  var FORM_HINTS = {
+    EntityTooLarge: 'The file is larger than the content-length-range the broker signed: the storage refused it.',
+    AccessDenied: 'A field breaks a condition of the signed policy (here: its Content-Type), so the storage refused it.',
+    CallbackFailed: 'OSS stored the object, but could not deliver the upload callback to the broker.',
+  };
+
+  /** OSS's XML error (`<Code>`, `<Message>`) as an error describe() reports as "Refused by OSS". */
+  function ossFormRefusal(status, xml) {
+    var code = /<Code>([^<]*)<\/Code>/.exec(xml);
+    var message = /<Message>([^<]*)<\/Message>/.exec(xml);
+    var error = new Error((FORM_HINTS[code?.[1]] || '') + (message ? ' OSS: ' + message[1] : ''));
+    error.code = code ? code[1] : 'HTTP ' + status;
+    error.status = status;
+    return error;
+  }
+
+  async function getJson(path) {
+    var res = await fetch(path, { headers: { authorization: 'Bearer ' + state.token } });
+    var data = null;
+    try {
+      data = await res.json();
+    } catch (_e) {
+      data = null;
+    }
+    if (!res.ok) throw new BrokerRefusal(res.status, data);
+    return data;
+  }
+
+  /** POST /v1/post-policy declaring one file: the broker applies the profile's file rules and signs a form for it. */
+  async function signForm(declared) {
+    var answer = await postJson('/v1/post-policy', { profile: PROFILE, files: [declared] }, state.token);
+    var upload = answer.uploads[0];
+    log(
+      'signed form for ' + upload.key + ': ' + declared.contentType + ', at most ' + upload.maxSizeBytes + ' B, until ' + answer.expiration,
+    );
+    return upload;
+  }
+
+  /**
+   * The browser's whole upload: every field of the signed form in order, the file last, to `upload.url`.
+   * `contentType` is the Content-Type field the page sends (the file's real type); the policy pins the declared one.
+   */
+  async function postForm(upload, file, contentType) {
+    var form = new FormData();
+    Object.keys(upload.fields).forEach((name) => {
+      form.append(name, name === 'Content-Type' ? contentType : upload.fields[name]);
+    });
+    form.append('file', file, file.name || 'file');
+    var res = await fetch(upload.url, { method: 'POST', body: form });
+    var text = await res.text();
+    if (res.status !== 200) throw ossFormRefusal(res.status, text);
+    return JSON.parse(text); // the broker's callback reply {key, size, etag}, relayed by OSS
+  }
+
+  /** GET /v1/usage?profile=uploads: the caller's own byte counters (the callback turns reserved into used). */
+  async function refreshUsage() {
+    var box = $('usage');
+    try {
+      var usage = await getJson('/v1/usage?profile=' + PROFILE);
+      var w = usage.bytes[0];
+      if (!w) {
+        box.textContent = 'This profile has no byte quota.';
+        return;
+      }
+      box.className = 'usage ok';
+      box.dataset.used = String(w.usedBytes);
+      box.dataset.reserved = String(w.reservedBytes);
+      box.textContent =
+        humanSize(w.usedBytes) +
+        ' used of ' +
+        humanSize(w.limitBytes) +
+        ' per ' +
+        w.windowSeconds / 3600 +
+        ' h; ' +
+        humanSize(w.reservedBytes) +
+        ' reserved for uploads not yet called back (' +
+        w.usedBytes +
+        ' B used).';
+    } catch (error) {
+      box.className = 'usage';
+      box.textContent = '';
+      box.appendChild(refusalNode(error));
+    }
+  }
+
+  async function formUploadOne(file) {
+    var t = transferRow(file);
+    $('form-transfers').appendChild(t.row);
+    t.status('asking the broker to sign a form…');
+    var type = file.type || 'application/octet-stream';
+    var upload;
+    try {
+      upload = await signForm({ name: file.name, size: file.size, contentType: type });
+    } catch (error) {
+      t.refuse(error);
+      log(file.name + ' (form): ' + describe(error).code, 'bad');
+      return;
+    }
+    t.status('POST form to ' + upload.url + ' (key ' + upload.key + ')');
+    try {
+      var reply = await postForm(upload, file, type);
+      t.progress(1);
+      t.status('uploaded: ' + reply.key + ', ' + reply.size + ' B recorded by the broker', 'done');
+      t.row.dataset.state = 'done';
+      addUploaded(reply.key, reply.size, 'form', reply.etag);
+      log('form upload ' + reply.key + ': OSS relayed the broker callback reply (size ' + reply.size + ', etag ' + reply.etag + ')', 'ok');
+    } catch (error) {
+      t.refuse(error);
+      log(file.name + ' (form): ' + describe(error).code, 'bad');
+    }
+    await refreshUsage();
+  }
+
+  async function formUploadSelected() {
+    var files = Array.prototype.slice.call($('form-files').files || []);
+    if (files.length === 0) {
+      log('choose one or more files for the form upload first');
+      return;
+    }
+    $('form-upload').disabled = true;
+    try {
+      for (var i = 0; i < files.length; i++) await formUploadOne(files[i]);
+    } finally {
+      $('form-upload').disabled = false;
+      $('form-files').value = '';
+    }
+  }
+
+  /** Declares `declared` to the broker (which accepts and signs it), then posts `file` as `sentType` to OSS. */
+  async function lieToTheBroker(what, declared, file, sentType) {
+    var box = $('form-lie-result');
+    box.hidden = false;
+    box.className = 'result';
+    box.textContent = 'asking the broker to sign a form for ' + declared.name + '…';
+    try {
+      var upload = await signForm(declared);
+      box.textContent = 'the broker signed it; posting ' + file.size + ' B as ' + sentType + ' to OSS…';
+      var reply = await postForm(upload, file, sentType);
+      box.className = 'result bad';
+      box.textContent = 'OSS accepted ' + reply.key + ' (' + what + '): the signed policy did not hold. This is a bug.';
+      log(what + ': accepted by OSS (unexpected!)', 'bad');
+    } catch (error) {
+      box.className = 'result refused';
+      box.textContent = '';
+      box.dataset.case = what;
+      box.appendChild(refusalNode(error));
+      box.appendChild(
+        el(
+          'div',
+          'muted',
+          'Declared to the broker: ' +
+            declared.size +
+            ' B of ' +
+            declared.contentType +
+            '; sent to OSS: ' +
+            file.size +
+            ' B of ' +
+            sentType +
+            '.',
+        ),
+      );
+      var d = describe(error);
+      log(what + ': ' + d.source + ' ' + d.code, d.source === 'OSS' ? 'ok' : 'bad');
+    }
+    await refreshUsage();
+  }
+
+  function formSignedIn(on) {
+    $('form-files').disabled = !on;
+    $('form-upload').disabled = !on;
+    $('form-too-big').disabled = !on;
+    $('form-wrong-type').disabled = !on;
+    $('usage-refresh').disabled = !on;
+    if (on) refreshUsage();
+  }
+
+  function startFormUpload() {
+    $('form-upload').addEventListener('click', formUploadSelected);
+    $('usage-refresh').addEventListener('click', refreshUsage);
+    $('form-too-big').addEventListener('click', () =>
+      lieToTheBroker(
+        'one byte over the declared size',
+        { name: 'declared-100-bytes.txt', size: 100, contentType: 'text/plain' },
+        new File([new Uint8Array(101).fill(120)], 'declared-100-bytes.txt', { type: 'text/plain' }),
+        'text/plain',
+      ),
+    );
+    $('form-wrong-type').addEventListener('click', () => {
+      var html = '<!doctype html><title>not a png</title><script>alert(1)</script>\n';
+      return lieToTheBroker(
+        'another type than declared',
+        { name: 'declared-image.png', size: html.length, contentType: 'image/png' },
+        new File([html], 'declared-image.png', { type: 'text/html' }),
+        'text/html',
+      );
+    });
   }
 
   start();

@@ -137,6 +137,7 @@ describe('demo routes outside local mode: the production app, assembled as src/m
     const config = loadConfigFile(EXAMPLE_CONFIG, {
       BROKER_REDIS_URL: REDIS_URL,
       BROKER_CACHE_KEY: randomBytes(32).toString('base64'),
+      BROKER_GRANT_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'silent',
     });
     const logger = createLogger(config.logLevel);

@@ -3,7 +3,8 @@
  * cannot work on these machines): the whole local stack in-process on ephemeral ports, a development sign-in,
  * uploads from the browser with ali-oss straight to the OSS emulator (put and multipart), and the refusals the page
  * must show in words: a disallowed type, a file too large (both from the broker) and another user's prefix (from
- * the storage itself).
+ * the storage itself). The form path (no SDK): a signed form posted with fetch + FormData, the callback raising
+ * usage, and a file over its declared size and one of another type refused by the storage, not the broker.
  *
  * Skipped only where Chromium is missing outside CI; under CI (`.ci/run` installs it) it must run.
  */
@@ -144,6 +145,74 @@ describe.skipIf(skip)('demo page in headless Chromium', { timeout: 60_000 }, () 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     // No CSP violation, no script error: the page works under its own CSP with no inline script.
     expect(pageProblems.filter((p) => !p.includes('403') && !p.includes('400'))).toEqual([]);
+  });
+
+  describe('form upload (no SDK)', () => {
+    const usage = async () => {
+      const box = page.locator('[data-testid="usage"][data-used]');
+      await box.waitFor({ timeout: 10_000 });
+      return { used: Number(await box.getAttribute('data-used')), reserved: Number(await box.getAttribute('data-reserved')) };
+    };
+
+    it('posts the signed form with fetch + FormData to OSS, which calls the broker back: usage goes up by the file', async () => {
+      // The STS uploads above count too (declared sizes); the page shows the broker's figure once refreshed.
+      await page.click('#usage-refresh');
+      await expect.poll(async () => (await usage()).used).toBeGreaterThan(0);
+      const before = await usage();
+      const note = Buffer.from('sent as a signed PostObject form\n'.repeat(10));
+      await page.setInputFiles('#form-files', [{ name: 'form-note.txt', mimeType: 'text/plain', buffer: note }]);
+      await page.click('#form-upload');
+      await page.locator('#form-transfers li[data-file="form-note.txt"][data-state="done"]').waitFor({ timeout: 20_000 });
+
+      const key = 'uploads/acme/alice/form-note.txt';
+      const stored = stack.oss.objects.get(LOCAL_BUCKET, key);
+      expect(stored?.body.equals(note)).toBe(true);
+      expect(stored?.contentType).toBe('text/plain');
+      const etag = stored!.etag.replace(/"/g, '');
+      // The row shows the broker's callback reply as OSS relayed it: key, size, etag.
+      const row = await page.locator(`[data-testid="uploaded"] tbody tr[data-key="${key}"]`).textContent();
+      expect(row).toContain('form');
+      expect(row).toContain(etag);
+      const log = await page.locator('[data-testid="log"] li').allTextContents();
+      expect(
+        log.some((l) => l.includes(`form upload ${key}: OSS relayed the broker callback reply (size ${note.length}, etag ${etag})`)),
+      ).toBe(true);
+      // The callback turned the reservation into the actual size.
+      await expect.poll(usage).toEqual({ used: before.used + note.length, reserved: before.reserved });
+    });
+
+    it.each([
+      [
+        'one byte over the declared size',
+        '#form-too-big',
+        'declared-100-bytes.txt',
+        'Refused by OSS — EntityTooLarge (HTTP 400)',
+        'EntityTooLarge',
+      ],
+      [
+        'another type than declared',
+        '#form-wrong-type',
+        'declared-image.png',
+        'Refused by OSS — AccessDenied (HTTP 403)',
+        'Policy Condition failed: ["eq", "$content-type", "image/png"]',
+      ],
+    ])('%s: the broker signs the declared form, the storage refuses what was sent', async (what, button, name, heading, detail) => {
+      const before = await usage();
+      await page.click(button);
+      const result = page.locator(`[data-testid="form-lie-result"].refused[data-case="${what}"]`);
+      await result.waitFor({ timeout: 20_000 });
+      const text = await result.textContent();
+      expect(text).toContain(heading);
+      expect(text).toContain(detail);
+      // Not the broker: it signed the form for what was declared, and logged it.
+      const log = await page.locator('[data-testid="log"] li').allTextContents();
+      expect(log.some((l) => l.includes(`signed form for uploads/acme/alice/${name}`))).toBe(true);
+      expect(log.some((l) => l.includes(`${what}: OSS `))).toBe(true);
+      expect(stack.oss.objects.get(LOCAL_BUCKET, `uploads/acme/alice/${name}`)).toBeFalsy();
+      // Nothing was stored, so nothing was used (the declared bytes stay reserved until the form's grant lapses).
+      await expect.poll(async () => (await usage()).used).toBe(before.used);
+      expect(pageProblems.filter((p) => !p.includes('403') && !p.includes('400'))).toEqual([]);
+    });
   });
 
   it('wires refreshSTSToken to the broker: with a 1 ms interval every OSS request refreshes, and the upload still lands', async () => {
