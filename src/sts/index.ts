@@ -1,10 +1,11 @@
 /**
- * STS client: AssumeRole through @alicloud/sts20150401 with the default credentials chain, an upstream call budget,
- * a circuit breaker and bounded retries; every failure leaves as a BrokerError (upstream_rejected /
- * upstream_unavailable / upstream_throttled). Build it once with createStsClient and inject it.
+ * STS client: AssumeRole through @alicloud/sts20150401 with the default credentials chain, a circuit breaker, a
+ * per-replica and an account-wide (shared store) call budget, and bounded retries; every failure leaves as a
+ * BrokerError (upstream_rejected / upstream_unavailable / upstream_throttled / store_unavailable). Build it once with
+ * createStsClient and inject it.
  */
 export type { AssumeRoleInput, StsClient, StsCredentials } from './types.js';
-export { createStsClient, retryDeadlineMs } from './assume-role.js';
+export { assumeRoleDeadlineMs, createStsClient, retryDeadlineMs } from './assume-role.js';
 export type { CreateStsClientOptions, StsCallOutcome, StsLogger } from './assume-role.js';
 export { accessKeyCredential, createSdkClient, createSdkTransport, sdkRuntimeOptions } from './sdk-client.js';
 export type {
@@ -23,6 +24,6 @@ export { withRetry, backoffDelay, realSleep } from './retry.js';
 export type { RetryOptions, Sleep } from './retry.js';
 export { CircuitBreaker } from './circuit-breaker.js';
 export type { BreakerState, CircuitBreakerOptions } from './circuit-breaker.js';
-export { UpstreamBudget } from './upstream-budget.js';
+export { BudgetRefusedError, UpstreamBudget } from './upstream-budget.js';
 export type { UpstreamBudgetOptions } from './upstream-budget.js';
 export { parseAssumeRoleBody, parseExpiration } from './parse-response.js';
