@@ -163,6 +163,12 @@ export const configSchema = z
         policyMaxChars: z.number().int().min(256).max(65536).default(2048),
         /** Upper bound on AssumeRole calls per second from this replica (the account shares ~100/s). */
         maxCallsPerSecond: z.number().positive().max(1000).default(20),
+        /**
+         * AssumeRole calls per second for the whole account, counted in Redis by every replica together. STS allows
+         * 6,000/min (~100/s) per account; fixed one-second windows allow up to twice this in a sliding second, so the
+         * default 40 stays under 100 even at a window boundary and leaves room for the account's other users.
+         */
+        accountCallsPerSecond: z.number().int().min(1).max(100).default(40),
         breaker: z
           .object({
             failureThreshold: z.number().int().positive().default(5),

@@ -46,7 +46,7 @@ export async function buildRuntimeDeps(
   const store = await buildStore(config, logger);
   return {
     store,
-    sts: createStsClient({ config: config.sts, clock, logger }),
+    sts: createStsClient({ config: config.sts, clock, logger, store }),
     authenticator: createAuthenticator({ clients: config.clients, clock, localJwks: options.localJwks }),
     encryptionKey: Buffer.from(config.cache.encryptionKey, 'base64'),
   };

@@ -16,11 +16,13 @@
 import { BrokerError } from '../errors.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
-import { describeCause, mapStsError } from './error-map.js';
+import { describeCause, mapStsError, type MappedStsError } from './error-map.js';
 import { parseAssumeRoleBody } from './parse-response.js';
 import { withRetry, type Sleep } from './retry.js';
 import { createSdkTransport, type SdkCredential, type StsConfig, type StsTransport } from './sdk-client.js';
 import { BudgetRefusedError, DEFAULT_MAX_WAIT_MS, UpstreamBudget } from './upstream-budget.js';
+import { createAccountBudget, DEFAULT_ACCOUNT_MAX_WAIT_MS, type AccountBudget } from './account-budget.js';
+import type { KeyValueStore } from '../store/types.js';
 import type { AssumeRoleInput, StsClient, StsCredentials } from './types.js';
 
 /** pino-compatible subset. Nothing here ever passes it a credential. */
@@ -53,6 +55,11 @@ export interface CreateStsClientOptions {
   random?: () => number;
   /** No retry starts later than this after the first attempt began; default `timeoutMs` (see `retryDeadlineMs`). */
   deadlineMs?: number;
+  /**
+   * The shared store, where the account-wide budget (`sts.accountCallsPerSecond`) is counted by every replica.
+   * Production always passes it; without it only this replica's bucket applies (unit tests of the STS client).
+   */
+  store?: KeyValueStore;
 }
 
 /**
@@ -64,7 +71,7 @@ export function retryDeadlineMs(config: StsConfig): number {
 }
 
 /** What the budgets may add: their waits, and a round trip or two to the shared store. */
-const BUDGET_ALLOWANCE_MS = DEFAULT_MAX_WAIT_MS + 500;
+const BUDGET_ALLOWANCE_MS = DEFAULT_MAX_WAIT_MS + DEFAULT_ACCOUNT_MAX_WAIT_MS + 500;
 
 /**
  * The longest one assumeRole can take, and the deadline it is held to: the budgets' waits, then retries that start
@@ -74,6 +81,9 @@ const BUDGET_ALLOWANCE_MS = DEFAULT_MAX_WAIT_MS + 500;
 export function assumeRoleDeadlineMs(config: StsConfig, retryDeadline: number = retryDeadlineMs(config)): number {
   return BUDGET_ALLOWANCE_MS + retryDeadline + 2 * config.timeoutMs;
 }
+
+/** A retry the account budget could not fund: no call was made, and the previous failure is the answer. */
+class UnfundedRetry extends Error {}
 
 function withHardDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -100,6 +110,10 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
     options.transport ?? createSdkTransport(config, options.credential === undefined ? {} : { credential: options.credential });
   const sleepOption = options.sleep === undefined ? {} : { sleep: options.sleep };
   const localBudget = new UpstreamBudget({ maxCallsPerSecond: config.maxCallsPerSecond, clock, ...sleepOption });
+  const accountBudget: AccountBudget | undefined =
+    options.store === undefined
+      ? undefined
+      : createAccountBudget({ store: options.store, limit: config.accountCallsPerSecond, clock, ...sleepOption });
   const breaker = new CircuitBreaker({
     failureThreshold: config.breaker.failureThreshold,
     openSeconds: config.breaker.openSeconds,
@@ -130,6 +144,7 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
     try {
       if (background) localBudget.takeForBackground();
       else await localBudget.take();
+      await accountBudget?.take({ background });
     } catch (err) {
       onCall({ code: 'budget_exhausted', ms: 0 });
       logger.warn({ event: 'sts.assume_role.budget_exhausted', background, ...logFields }, 'STS call budget exhausted');
@@ -139,19 +154,28 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
 
   function callWithRetries(input: AssumeRoleInput, background: boolean, logFields: object): Promise<StsCredentials> {
     let attemptStartedAt = clock.now();
+    let previous: MappedStsError | undefined;
     return withRetry(
       async (n) => {
         if (n > 1) {
+          await accountBudget?.take({ background, wait: false }).catch((err: unknown) => {
+            throw new UnfundedRetry('no account budget for a retry', { cause: err });
+          });
           logger.debug({ event: 'sts.assume_role.retry', attempt: n, ...logFields }, 'retrying');
         }
         attemptStartedAt = clock.now();
         return attempt(input);
       },
       (err) => {
+        if (err instanceof UnfundedRetry && previous !== undefined) {
+          onCall({ code: 'budget_exhausted', ms: 0 });
+          return { ...previous, retryable: false };
+        }
         const failure = mapStsError(err);
         // The transport only throws SDK errors; a BrokerError here comes from parsing the answer.
         const code = err instanceof BrokerError ? 'malformed' : failure.outcomeCode;
         onCall({ code, ms: clock.now() - attemptStartedAt });
+        previous = failure;
         return failure;
       },
       {

@@ -25,5 +25,7 @@ export type { RetryOptions, Sleep } from './retry.js';
 export { CircuitBreaker } from './circuit-breaker.js';
 export type { BreakerState, CircuitBreakerOptions } from './circuit-breaker.js';
 export { BudgetRefusedError, UpstreamBudget } from './upstream-budget.js';
+export { accountBudgetKey, createAccountBudget } from './account-budget.js';
+export type { AccountBudget, AccountBudgetOptions } from './account-budget.js';
 export type { UpstreamBudgetOptions } from './upstream-budget.js';
 export { parseAssumeRoleBody, parseExpiration } from './parse-response.js';

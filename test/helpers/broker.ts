@@ -149,7 +149,14 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     },
     // Generous deadlines: CI runs on two shared cores with Chromium and several servers busy at once. The deadline
     // behaviour itself is tested in test/store and test/sts with servers that never answer.
-    sts: { endpoint: shared.emulator.endpoint, protocol: 'http', timeoutMs: 4000, maxAttempts: 3, maxCallsPerSecond: 1000 },
+    sts: {
+      endpoint: shared.emulator.endpoint,
+      protocol: 'http',
+      timeoutMs: 4000,
+      maxAttempts: 3,
+      maxCallsPerSecond: 1000,
+      accountCallsPerSecond: 100,
+    },
     redis: { url: REDIS_URL, keyPrefix: shared.keyPrefix, commandTimeoutMs: 2000 },
     cache: { encryptionKey: shared.cacheKey },
     logLevel: 'info',
@@ -187,7 +194,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const { app, metrics } = createApp({
     config,
     store,
-    sts: createStsClient({ config: config.sts, clock, credential }),
+    sts: createStsClient({ config: config.sts, clock, credential, store }),
     authenticator: createAuthenticator({ clients: config.clients, clock, localJwks: { web: shared.issuer.jwks } }),
     encryptionKey: Buffer.from(shared.cacheKey, 'base64'),
     clock,

@@ -35,6 +35,7 @@ function config(overrides: Partial<StsConfig>): StsConfig {
     maxAttempts: 1,
     policyMaxChars: 2048,
     maxCallsPerSecond: 100,
+    accountCallsPerSecond: 100,
     breaker: { failureThreshold: 1, openSeconds: 10 },
     ...overrides,
   };
