@@ -15,7 +15,7 @@ import { systemClock, type Clock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createLogAuditSink, type AuditSink } from './audit/audit.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
-import { createTokenCache } from './cache/index.js';
+import { tokenCacheFromConfig, type TokenCache } from './cache/index.js';
 import { createQuotaCounter } from './store/index.js';
 import { createCredentialService } from './credentials/index.js';
 import { requestId } from './http/request-id.js';
@@ -43,6 +43,8 @@ export interface BrokerApp {
   app: Express;
   metrics: Metrics;
   logger: Logger;
+  /** Its refresh-ahead rounds (`refreshDue`) and timer (`close`). */
+  tokenCache: TokenCache;
 }
 
 const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
@@ -56,14 +58,12 @@ export function createApp(deps: AppDeps): BrokerApp {
   // Throws ConfigError (start-up stops) when a profile's prefix template or smallest policy is unusable.
   for (const warning of checkProfiles(config)) logger.warn({ event: 'config.profile.policy_may_not_fit' }, warning);
 
-  const tokenCache = createTokenCache({
+  const tokenCache = tokenCacheFromConfig(config, {
     store,
     encryptionKey,
     clock,
-    minRemainingMs: config.cache.minRemainingSeconds * 1000,
-    l1MaxEntries: config.cache.l1MaxEntries,
-    lockTimeoutMs: config.cache.lockTimeoutMs,
     logger,
+    onRefresh: (result) => metrics.tokenRefreshAhead.inc({ result }),
   });
   const credentials = createCredentialService({
     config,
@@ -115,5 +115,5 @@ export function createApp(deps: AppDeps): BrokerApp {
   if (deps.extraRoutes) app.use(deps.extraRoutes);
   app.use(problemFor('not_found', 'no such resource'));
   app.use(problemHandler(logger));
-  return { app, metrics, logger };
+  return { app, metrics, logger, tokenCache };
 }

@@ -78,6 +78,23 @@ const apiKeyClient = z
   })
   .strict();
 
+const REFRESH_AHEAD_DEFAULTS = { enabled: true, leadSeconds: 60, maxKeys: 10000, concurrency: 4 };
+
+const refreshAheadSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Re-issue this long before the token drops under minRemainingSeconds; keep it above the STS deadline. */
+    leadSeconds: z.number().int().min(1).max(3600).default(60),
+    /** A key requested within this long is hot. Default: twice minRemainingSeconds (clients refresh more often). */
+    hotSeconds: z.number().int().min(1).max(86400).optional(),
+    /** Hot keys tracked per replica (least recently requested out first). */
+    maxKeys: z.number().int().min(0).max(1_000_000).default(10000),
+    /** Background refreshes at once per replica. */
+    concurrency: z.number().int().min(1).max(64).default(4),
+  })
+  .strict()
+  .default(REFRESH_AHEAD_DEFAULTS);
+
 export const clientSchema = z.discriminatedUnion('type', [oidcClient, apiKeyClient]);
 
 const profileSchema = z
@@ -202,11 +219,31 @@ export const configSchema = z
         /** A cached token is reused only while it has more than this much life left. */
         minRemainingSeconds: z.number().int().min(60).default(300),
         l1MaxEntries: z.number().int().min(0).max(1_000_000).default(10000),
-        /** How long replicas wait for another replica's in-flight AssumeRole before calling STS themselves. */
+        /**
+         * How long a request waits for another replica's in-flight AssumeRole for the same token before it gets a 503
+         * (or a stale token). It never calls STS itself meanwhile: that would give one key two tokens.
+         */
         lockTimeoutMs: z.number().int().positive().max(30000).default(6000),
+        /**
+         * Serve-stale: while STS cannot issue (down, throttling, breaker open), a cached token with more life left
+         * than this is still handed out, marked `"stale": true`. Below it, the 503. Must be under minRemainingSeconds.
+         */
+        staleFloorSeconds: z.number().int().min(0).default(60),
+        /** Hot keys are re-issued in the background before their token drops under minRemainingSeconds. */
+        refreshAhead: refreshAheadSchema,
       })
       .strict()
-      .default({ minRemainingSeconds: 300, l1MaxEntries: 10000, lockTimeoutMs: 6000 }),
+      .refine((c) => c.staleFloorSeconds < c.minRemainingSeconds, {
+        message: 'must be less than cache.minRemainingSeconds',
+        path: ['staleFloorSeconds'],
+      })
+      .default({
+        minRemainingSeconds: 300,
+        l1MaxEntries: 10000,
+        lockTimeoutMs: 6000,
+        staleFloorSeconds: 60,
+        refreshAhead: REFRESH_AHEAD_DEFAULTS,
+      }),
     rateLimits: z
       .object({
         perPrincipal: windowLimit.default({ limit: 120, windowSeconds: 60 }),

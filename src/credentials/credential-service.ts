@@ -12,7 +12,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../shared/clock.js';
 import type { StsClient, StsCredentials } from '../sts/types.js';
 import type { Grant } from '../rules/index.js';
-import type { TokenCache } from '../cache/index.js';
+import type { IssueToken, TokenCache } from '../cache/index.js';
 import { createGrantPreparer } from './prepare-grant.js';
 import type { QuotaCounter } from '../store/index.js';
 import { toCredentialResponse, toDryRunResponse, type CredentialResponse, type DryRunResponse } from './responses.js';
@@ -64,14 +64,16 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
     return result.release;
   }
 
-  function assume(grant: Grant, policyJson: string): () => Promise<StsCredentials> {
-    return () =>
+  /** How to issue a token for this grant; the cache calls it for a miss, and again in the background while hot. */
+  function assume(grant: Grant, policyJson: string): IssueToken {
+    return ({ background }) =>
       sts.assumeRole({
         roleArn: grant.roleArn,
         roleSessionName: grant.roleSessionName,
         policy: policyJson,
         durationSeconds: grant.durationSeconds,
         externalId: grant.externalId,
+        priority: background ? 'background' : 'foreground',
       });
   }
 

@@ -18,6 +18,7 @@ import { createLogger } from '../../src/shared/logger.js';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
 import type { Express } from 'express';
 import type { Metrics } from '../../src/metrics/index.js';
+import type { TokenCache } from '../../src/cache/index.js';
 import { Writable } from 'node:stream';
 import { deleteByPrefix, rawClient } from '../store/helpers.js';
 
@@ -63,6 +64,8 @@ export interface TestBrokerOptions {
 export interface TestBroker {
   app: Express;
   metrics: Metrics;
+  /** The app's token cache: `refreshDue()` runs a refresh-ahead round now. */
+  tokenCache: TokenCache;
   emulator: StsEmulator;
   issuer: DevIssuer;
   store: KeyValueStore;
@@ -191,7 +194,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   );
   const audit: AuditEvent[] = [];
   const credential = new Credential(new CredentialConfig({ type: 'access_key', ...shared.accessKey }));
-  const { app, metrics } = createApp({
+  const { app, metrics, tokenCache } = createApp({
     config,
     store,
     sts: createStsClient({ config: config.sts, clock, credential, store }),
@@ -204,6 +207,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   return {
     app,
     metrics,
+    tokenCache,
     emulator: shared.emulator,
     issuer: shared.issuer,
     store,
@@ -214,6 +218,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     token: (sub = 'alice', tenant = 'acme', extra) => shared.issuer.issue({ sub, tenant, ...(extra ? { extraClaims: extra } : {}) }),
     shared,
     async close() {
+      tokenCache.close();
       await store.close();
       if (options.shared) return;
       await shared.emulator.close();
