@@ -1,10 +1,25 @@
-/** The token cache as the configuration asks for it: the reuse and stale floors, and refresh-ahead. */
+/**
+ * The token cache as the configuration asks for it: floors, refresh-ahead, and a cross-replica lock that outlives
+ * the slowest issuance the STS client allows.
+ *
+ * The lock's holder reads the store, calls STS and writes the value before it lets go. If the lock expired before
+ * that (it used to live only `cache.lockTimeoutMs`, 6 s, while one AssumeRole with its retries can take longer),
+ * another replica would take it and call STS too: one key, two tokens. So its lifetime is derived from the STS
+ * client's hard deadline (sts/assume-role.ts `assumeRoleDeadlineMs`, from `sts.timeoutMs` and the retry deadline)
+ * plus two store round trips and a margin.
+ */
 import type { BrokerConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
+import { assumeRoleDeadlineMs } from '../sts/assume-role.js';
 import type { KeyValueStore, StoreLogger } from '../store/index.js';
 import { createTokenCache, type RefreshResult, type TokenCache } from './token-cache.js';
 
+const LOCK_MARGIN_MS = 1000;
 const REFRESH_ROUND_INTERVAL_MS = 1000;
+
+export function issuanceLockTtlMs(config: Pick<BrokerConfig, 'sts' | 'redis'>): number {
+  return assumeRoleDeadlineMs(config.sts) + 2 * config.redis.commandTimeoutMs + LOCK_MARGIN_MS;
+}
 
 export interface TokenCacheDeps {
   store: KeyValueStore;
@@ -23,6 +38,7 @@ export function tokenCacheFromConfig(config: Readonly<BrokerConfig>, deps: Token
     staleFloorMs: cache.staleFloorSeconds * 1000,
     l1MaxEntries: cache.l1MaxEntries,
     lockTimeoutMs: cache.lockTimeoutMs,
+    lockTtlMs: issuanceLockTtlMs(config),
     ...(ahead.enabled
       ? {
           refreshAhead: {

@@ -12,7 +12,7 @@ export {
   type TokenCacheOptions,
   type TokenCacheResult,
 } from './token-cache.js';
-export { tokenCacheFromConfig, type TokenCacheDeps } from './cache-config.js';
+export { issuanceLockTtlMs, tokenCacheFromConfig, type TokenCacheDeps } from './cache-config.js';
 export { tokenCacheKey, type TokenCacheKeyInput } from './cache-key.js';
 export { createSealer, parseEncryptionKey, ENCRYPTION_KEY_BYTES, type Sealer } from './encryption.js';
 export { parseCredentials } from './credentials-codec.js';

@@ -7,8 +7,10 @@
  * (DESIGN "Token lifetime contract"). Issuance is coalesced twice:
  * - in this process, concurrent callers for one key share one promise (single flight);
  * - across replicas, a lock `lock:<key>` (SET NX PX, random owner) elects one issuer; the others poll for its value.
- *   A waiter that sees the lock vanish without a value (the holder failed or crashed and its lock expired) competes
- *   for the lock again; a waiter that has waited `lockTimeoutMs` issues by itself.
+ *   The lock lives `lockTtlMs`, which must outlive the holder's worst-case issuance (cache-config.ts derives it from
+ *   the STS deadline): while it is held nobody else calls STS for the key, so one key never gets two tokens. A lock
+ *   that vanishes without a value (the holder failed, or crashed and the lock expired) is competed for again. A
+ *   waiter gives up after `lockTimeoutMs` with 503 `upstream_unavailable` rather than calling STS itself.
  *
  * Refresh-ahead: keys requested recently are re-issued in the background shortly before their token drops under
  * the floor (hot-keys.ts), so a busy user never waits on STS. Background rounds yield to foreground misses, run a few
@@ -24,6 +26,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokerError } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 import { ExpiringLru } from '../shared/expiring-lru.js';
 import type { StsCredentials } from '../sts/types.js';
@@ -61,10 +64,10 @@ export interface TokenCacheOptions {
   staleFloorMs?: number;
   /** 0 disables the in-process layer. */
   l1MaxEntries: number;
-  /** How long a replica waits for another replica's issuance before issuing itself (cache.lockTimeoutMs). */
+  /** How long a request waits for another replica's issuance before giving up with 503 (cache.lockTimeoutMs). */
   lockTimeoutMs: number;
-  /** Lifetime of the cross-replica lock, i.e. how long a crashed holder blocks others. Default: lockTimeoutMs. */
-  lockTtlMs?: number;
+  /** Lifetime of the cross-replica lock: must outlive the worst-case issuance (see cache-config.ts). */
+  lockTtlMs: number;
   /** How often a waiting replica looks for the value. Default 25 ms. */
   pollIntervalMs?: number;
   logger?: StoreLogger;
@@ -99,8 +102,7 @@ const STORE_WARN_INTERVAL_MS = 10_000;
 const REFRESH_RETRY_MS = 5_000;
 
 export function createTokenCache(options: TokenCacheOptions): TokenCache {
-  const { store, clock, minRemainingMs, lockTimeoutMs } = options;
-  const lockTtlMs = options.lockTtlMs ?? lockTimeoutMs;
+  const { store, clock, minRemainingMs, lockTimeoutMs, lockTtlMs } = options;
   const staleFloorMs = Math.min(options.staleFloorMs ?? minRemainingMs, minRemainingMs);
   const pollIntervalMs = options.pollIntervalMs ?? 25;
   const logger = options.logger ?? silentLogger;
@@ -187,8 +189,11 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
 
       for (;;) {
         if (performance.now() - started >= lockTimeoutMs) {
-          logger.warn({ event: 'cache.lock.timeout', keyHash: keyHash(key) }, 'gave up waiting for another issuer');
-          return { credentials: await issueAndShare(key, issue, false), issued: true };
+          // Calling STS ourselves now would give this key a second token while the holder's call is still running.
+          logger.warn({ event: 'cache.lock.wait_timeout', keyHash: keyHash(key) }, 'gave up waiting for another issuer');
+          throw new BrokerError('upstream_unavailable', 'another replica is still getting this token from STS', {
+            retryAfterSeconds: 1,
+          });
         }
         await sleep(pollIntervalMs);
         const value = await readShared(key, minRemainingMs);
