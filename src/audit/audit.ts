@@ -5,7 +5,12 @@
  */
 import type { Logger } from '../shared/logger.js';
 
-export type AuditEventName = 'credentials.issued' | 'credentials.cached' | 'credentials.refused' | 'credentials.dry_run';
+export type AuditEventName =
+  | 'credentials.issued'
+  | 'credentials.cached'
+  | 'credentials.served_stale'
+  | 'credentials.refused'
+  | 'credentials.dry_run';
 
 export interface AuditEvent {
   event: AuditEventName;
@@ -19,8 +24,10 @@ export interface AuditEvent {
   roleSessionName?: string | undefined;
   accessKeyId?: string | undefined;
   expiration?: string | undefined;
-  outcome: 'issued' | 'cached' | 'refused' | 'dry_run';
-  /** The problem code for refusals. */
+  outcome: 'issued' | 'cached' | 'stale' | 'refused' | 'dry_run';
+  /** True when the token was served under the lifetime promise because STS could not issue (serve-stale). */
+  stale?: boolean | undefined;
+  /** The problem code for refusals; for a stale token, the STS failure it stood in for. */
   code?: string | undefined;
   sourceIp?: string | undefined;
 }

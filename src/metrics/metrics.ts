@@ -28,7 +28,7 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
     }),
     tokenCache: new Counter({
       name: 'osb_token_cache_total',
-      help: 'Token cache lookups: hit (served from cache) or miss (AssumeRole needed)',
+      help: 'Token cache lookups: hit (served from cache), miss (AssumeRole needed) or stale (served under the floor, STS failing)',
       labelNames: ['result'],
       registers: [registry],
     }),
