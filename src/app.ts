@@ -20,6 +20,7 @@ import { createQuotaCounter } from './store/index.js';
 import { createCredentialService } from './credentials/index.js';
 import { requestId } from './http/request-id.js';
 import { createRoutes } from './http/routes.js';
+import { logSafeUrl } from './http/log-safe-url.js';
 import { problemFor, problemHandler } from './http/problem.js';
 import { instrumentSts } from './sts/instrument.js';
 import { checkProfiles } from './credentials/check-profiles.js';
@@ -86,7 +87,7 @@ export function createApp(deps: AppDeps): BrokerApp {
       genReqId: (req) => (req as express.Request).id,
       customProps: () => ({ event: 'http.request' }),
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: logSafeUrl(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       // Credential requests are logged once, by their audit event (issued, cached, dry run or refused, with the
