@@ -75,6 +75,23 @@ const apiKeyClient = z
           .strict(),
       )
       .min(1),
+    /**
+     * Opt-in credentials URLs, for clients that can only GET a URL (the OSS Android/iOS SDKs' auth-server provider,
+     * the @alicloud/credentials URI provider): `GET /v1/credentials/<profile>?format=alibaba&credential=<id>.<secret>`.
+     * Each is scoped to one profile; like keys, only the SHA-256 of the secret is stored, and `revoked` turns it off.
+     */
+    credentialUrls: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, 'must be 4-64 of A-Z a-z 0-9 _ -'),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the lowercase hex SHA-256 of the secret'),
+            profile: ident,
+            revoked: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .default([]),
   })
   .strict();
 

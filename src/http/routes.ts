@@ -15,6 +15,7 @@ import type { KeyValueStore } from '../store/types.js';
 import type { BrokerConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { asBrokerError } from './problem.js';
+import { createCredentialsGetRoutes } from './credentials-get-route.js';
 
 export interface RouteDeps {
   config: Readonly<BrokerConfig>;
@@ -39,11 +40,12 @@ function issueCredentials(service: CredentialService): RequestHandler {
   };
 }
 
-/** Every refusal on the credential route is a decision too, and gets its audit event (before the problem handler). */
+/** Every refusal on a credential route is a decision too, and gets its audit event (before the problem handler). */
 function auditRefusal(audit: AuditSink, metrics: Metrics, clock: Clock) {
   return function recordRefusal(error: unknown, req: express.Request, _res: express.Response, next: express.NextFunction) {
     const problem = asBrokerError(error);
-    const profile = typeof req.body?.profile === 'string' && req.body.profile.length <= 64 ? req.body.profile : undefined;
+    const named: unknown = req.params?.profile ?? req.body?.profile;
+    const profile = typeof named === 'string' && named.length <= 64 ? named : undefined;
     const p = req.principal;
     audit.record({
       event: 'credentials.refused',
@@ -68,6 +70,7 @@ export function createRoutes(deps: RouteDeps): Router {
   const openapi = readFileSync(deps.openapiPath, 'utf8');
   const router = Router();
 
+  router.use(createCredentialsGetRoutes(deps, auditRefusal(audit, metrics, clock)));
   router.post(
     '/v1/credentials',
     noStore,
