@@ -81,6 +81,12 @@ const alibabaErrors: ErrorRequestHandler = (error, req, res, next) => {
 export function createCredentialsGetRoutes(deps: RouteDeps, recordRefusal: ErrorRequestHandler): Router {
   const { config, store, authenticator, credentials } = deps;
   const router = Router();
+  const onlyGet: RequestHandler = (_req, res, next) => {
+    res.setHeader('Allow', 'GET');
+    next(new BrokerError('method_not_allowed', 'use GET'));
+  };
+  // Express answers HEAD with the GET handler: that would issue credentials (and spend quota) for a dropped body.
+  router.head(PATH, onlyGet);
   router.get(
     PATH,
     noStore,
@@ -92,9 +98,6 @@ export function createCredentialsGetRoutes(deps: RouteDeps, recordRefusal: Error
     recordRefusal,
     alibabaErrors,
   );
-  router.all(PATH, (_req, res, next) => {
-    res.setHeader('Allow', 'GET');
-    next(new BrokerError('method_not_allowed', 'use GET'));
-  });
+  router.all(PATH, onlyGet);
   return router;
 }

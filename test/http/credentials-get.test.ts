@@ -130,12 +130,18 @@ describe('GET /v1/credentials/{profile}', () => {
     expect(res.body.detail).toContain(words);
   });
 
-  it('answers other methods with 405 and Allow: GET', async () => {
+  it('answers other methods with 405 and Allow: GET; a HEAD issues nothing', async () => {
     const res = await request(broker.app)
       .post('/v1/credentials/uploads')
       .set(await user());
     expect(res.status).toBe(405);
     expect(res.headers.allow).toBe('GET');
+    const before = broker.emulator.stats.assumeRoleCalls;
+    const head = await request(broker.app)
+      .head('/v1/credentials/uploads')
+      .set(await user());
+    expect(head.status).toBe(405);
+    expect(broker.emulator.stats.assumeRoleCalls).toBe(before);
   });
 });
 
