@@ -15,11 +15,12 @@ import { systemClock, type Clock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createLogAuditSink, type AuditSink } from './audit/audit.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
-import { createTokenCache } from './cache/index.js';
+import { tokenCacheFromConfig, type TokenCache } from './cache/index.js';
 import { createQuotaCounter } from './store/index.js';
 import { createCredentialService } from './credentials/index.js';
 import { requestId } from './http/request-id.js';
 import { createRoutes } from './http/routes.js';
+import { logSafeUrl } from './http/log-safe-url.js';
 import { problemFor, problemHandler } from './http/problem.js';
 import { instrumentSts } from './sts/instrument.js';
 import { checkProfiles } from './credentials/check-profiles.js';
@@ -48,13 +49,8 @@ export interface BrokerApp {
   logger: Logger;
   /** Shutdown has begun: /readyz answers 503 from now on (runtime/server.ts drains the server after this). */
   startDraining(): void;
-}
-
-/** The path of a request URL without its query string: a JWT or API key sent as a query parameter never reaches a log. */
-function pathOnly(url: string | undefined): string {
-  if (url === undefined) return '';
-  const q = url.indexOf('?');
-  return q < 0 ? url : url.slice(0, q);
+  /** Its refresh-ahead rounds (`refreshDue`) and timer (`close`). */
+  tokenCache: TokenCache;
 }
 
 const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
@@ -68,14 +64,12 @@ export function createApp(deps: AppDeps): BrokerApp {
   // The loader ran these already; a configuration built by hand gets them too (throws ConfigError).
   checkProfiles(config);
 
-  const tokenCache = createTokenCache({
+  const tokenCache = tokenCacheFromConfig(config, {
     store,
     encryptionKey,
     clock,
-    minRemainingMs: config.cache.minRemainingSeconds * 1000,
-    l1MaxEntries: config.cache.l1MaxEntries,
-    lockTimeoutMs: config.cache.lockTimeoutMs,
     logger,
+    onRefresh: (result) => metrics.tokenRefreshAhead.inc({ result }),
   });
   const sts = instrumentSts(deps.sts, metrics, clock);
   const quota = createQuotaCounter(store);
@@ -95,15 +89,15 @@ export function createApp(deps: AppDeps): BrokerApp {
       genReqId: (req) => (req as express.Request).id,
       customProps: () => ({ event: 'http.request' }),
       serializers: {
-        // The path only: clients put tokens and keys into query strings (`?access_token=`, `?api_key=`) even where
-        // the broker never reads them there, and the query would carry them into the access log.
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: pathOnly(req.url) }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: logSafeUrl(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       // Credential requests are logged once, by their audit event (issued, cached, dry run or refused, with the
       // request id, principal, outcome and address); a second generic line per request was a tenth of the
       // cache-hit CPU in `npm run bench`. Probes and scrapes are not logged at all.
-      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics', '/v1/credentials'].includes(pathOnly(req.url)) },
+      autoLogging: {
+        ignore: (req) => ['/healthz', '/readyz', '/metrics', '/v1/credentials'].includes((req.url ?? '').split('?')[0] ?? ''),
+      },
     }),
   );
   app.use(helmet());
@@ -144,6 +138,7 @@ export function createApp(deps: AppDeps): BrokerApp {
     app,
     metrics,
     logger,
+    tokenCache,
     startDraining() {
       draining = true;
     },

@@ -8,6 +8,7 @@ import type { Logger } from '../shared/logger.js';
 export type AuditEventName =
   | 'credentials.issued'
   | 'credentials.cached'
+  | 'credentials.served_stale'
   | 'credentials.refused'
   | 'credentials.dry_run'
   | 'post_policy.issued'
@@ -27,11 +28,13 @@ export interface AuditEvent {
   roleSessionName?: string | undefined;
   accessKeyId?: string | undefined;
   expiration?: string | undefined;
-  outcome: 'issued' | 'cached' | 'refused' | 'dry_run' | 'recorded' | 'duplicate';
+  outcome: 'issued' | 'cached' | 'stale' | 'refused' | 'dry_run' | 'recorded' | 'duplicate';
+  /** True when the token was served under the lifetime promise because STS could not issue (serve-stale). */
+  stale?: boolean | undefined;
   /** Upload callbacks: the object's actual size and ETag. */
   bytes?: number | undefined;
   etag?: string | undefined;
-  /** The problem code for refusals. */
+  /** The problem code for refusals; for a stale token, the STS failure it stood in for. */
   code?: string | undefined;
   sourceIp?: string | undefined;
 }

@@ -2,45 +2,78 @@
  * The token cache: one AssumeRole serves every identical request while the token has life left, because STS allows
  * only ~100 AssumeRole calls per second per account (DESIGN "What it is", step 4).
  *
- * Lookup order: L1 (this process) → Redis (every replica) → issue. Issuance is coalesced twice:
+ * Lookup order: L1 (this process) -> the shared store (every replica) -> issue. A token is handed out only while it
+ * has more than `minRemainingMs` of life left: that floor is the lifetime promise clients schedule their refresh on
+ * (DESIGN "Token lifetime contract"). Issuance is coalesced twice:
  * - in this process, concurrent callers for one key share one promise (single flight);
- * - across replicas, a lock `lock:<key>` (SET NX PX, random owner) elects one issuer; the others poll the value.
- *   A waiter that sees the lock vanish without a value (the holder failed or crashed and its lock expired) competes
- *   for the lock again; a waiter that has waited `lockTimeoutMs` issues by itself. That last rule is a deliberate
- *   trade-off: availability over the last AssumeRole saved (the STS upstream budget bounds the damage).
+ * - across replicas, a lock `lock:<key>` (SET NX PX, random owner) elects one issuer; the others poll for its value.
+ *   The lock lives `lockTtlMs`, which must outlive the holder's worst-case issuance (cache-config.ts derives it from
+ *   the STS deadline): while it is held nobody else calls STS for the key, so one key never gets two tokens. A lock
+ *   that vanishes without a value (the holder failed, or crashed and the lock expired) is competed for again. A
+ *   waiter gives up after `lockTimeoutMs` with 503 `upstream_unavailable` rather than calling STS itself.
+ *
+ * Refresh-ahead: keys requested recently are re-issued in the background shortly before their token drops under
+ * the floor (hot-keys.ts), so a busy user never waits on STS. Background rounds yield to foreground misses, run a few
+ * refreshes at a time, and call STS at background priority (no waiting, a reserve of budget left to foreground).
+ *
+ * Serve-stale: `peekStale` returns a token that is under the floor but still above `staleFloorMs`, for the caller to
+ * hand out when STS cannot give a new one (credentials/credential-service.ts decides when).
  *
  * Failure policy: the cache is an optimisation, so a store failure on read is a miss and a failure on write is
  * logged and ignored; the caller still gets credentials. (Quotas, which must fail closed, live in store/quota.ts.)
- * Values are sealed with AES-256-GCM under the cache key as AAD (encryption.ts); logs name a key only by the first
- * 12 characters of its hash and never carry credential fields.
+ * Logs name a key only by the first 12 characters of its hash and never carry credential fields.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokerError } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
+import { ExpiringLru } from '../shared/expiring-lru.js';
 import type { StsCredentials } from '../sts/types.js';
 import { errorMessage, silentLogger, type KeyValueStore, type StoreLogger } from '../store/index.js';
-import { createSealer } from './encryption.js';
-import { ExpiringLru } from '../shared/expiring-lru.js';
+import { HotKeys, type HotEntry, type IssueToken } from './hot-keys.js';
+import { createSharedTokens } from './shared-tokens.js';
 import { createThrottledWarn } from './throttled-warn.js';
-import { parseCredentials } from './credentials-codec.js';
+
+export type { IssueToken } from './hot-keys.js';
+
+export interface RefreshAheadOptions {
+  /** Re-issue this long before a hot key's token drops under the floor. */
+  leadMs: number;
+  /** A key requested within this long is hot. */
+  hotMs: number;
+  /** At most this many hot keys are tracked (least recently requested out first). */
+  maxKeys: number;
+  /** Refreshes run at once per round. */
+  concurrency: number;
+  /** Run a round this often (unref'd timer); 0: only when `refreshDue()` is called. */
+  intervalMs: number;
+}
+
+/** What one background refresh did, for metrics. */
+export type RefreshResult = 'refreshed' | 'adopted' | 'busy' | 'failed';
 
 export interface TokenCacheOptions {
   store: KeyValueStore;
   /** 32 bytes (cache.encryptionKey). */
   encryptionKey: Buffer;
   clock: Clock;
-  /** A token is reused only while it has more than this much life left (cache.minRemainingSeconds × 1000). */
+  /** A token is reused only while it has more than this much life left (cache.minRemainingSeconds x 1000). */
   minRemainingMs: number;
+  /** `peekStale` returns tokens with more life left than this (cache.staleFloorSeconds). Default: no stale tokens. */
+  staleFloorMs?: number;
   /** 0 disables the in-process layer. */
   l1MaxEntries: number;
-  /** How long a replica waits for another replica's issuance before issuing itself (cache.lockTimeoutMs). */
+  /** How long a request waits for another replica's issuance before giving up with 503 (cache.lockTimeoutMs). */
   lockTimeoutMs: number;
-  /** Lifetime of the cross-replica lock, i.e. how long a crashed holder blocks others. Default: lockTimeoutMs. */
-  lockTtlMs?: number;
+  /** Lifetime of the cross-replica lock: must outlive the worst-case issuance (see cache-config.ts). */
+  lockTtlMs: number;
   /** How often a waiting replica looks for the value. Default 25 ms. */
   pollIntervalMs?: number;
   logger?: StoreLogger;
+  /** Refresh-ahead; off when absent. */
+  refreshAhead?: RefreshAheadOptions;
+  onRefresh?: (result: RefreshResult) => void;
 }
 
 interface TokenCacheResult {
@@ -50,7 +83,13 @@ interface TokenCacheResult {
 }
 
 export interface TokenCache {
-  getOrIssue(key: string, issue: () => Promise<StsCredentials>): Promise<TokenCacheResult>;
+  getOrIssue(key: string, issue: IssueToken): Promise<TokenCacheResult>;
+  /** A token for `key` still above the stale floor (possibly under the reuse floor), or null. Never calls STS. */
+  peekStale(key: string): Promise<StsCredentials | null>;
+  /** Runs one refresh-ahead round now and waits for it (the timer runs the same rounds). */
+  refreshDue(): Promise<void>;
+  /** Stops the refresh-ahead timer. */
+  close(): void;
 }
 
 interface Flight {
@@ -59,81 +98,81 @@ interface Flight {
 }
 
 const STORE_WARN_INTERVAL_MS = 10_000;
+/** After a failed background refresh, try that key again this much later (the foreground still has a token). */
+const REFRESH_RETRY_MS = 5_000;
 
 export function createTokenCache(options: TokenCacheOptions): TokenCache {
-  const { store, clock, minRemainingMs, lockTimeoutMs } = options;
-  const lockTtlMs = options.lockTtlMs ?? lockTimeoutMs;
+  const { store, clock, minRemainingMs, lockTimeoutMs, lockTtlMs } = options;
+  const staleFloorMs = Math.min(options.staleFloorMs ?? minRemainingMs, minRemainingMs);
   const pollIntervalMs = options.pollIntervalMs ?? 25;
   const logger = options.logger ?? silentLogger;
-  const sealer = createSealer(options.encryptionKey);
   const l1 = new ExpiringLru<StsCredentials>(options.l1MaxEntries, clock);
   const warn = createThrottledWarn(logger, clock, STORE_WARN_INTERVAL_MS);
   const flights = new Map<string, Promise<Flight>>();
+  const ahead = options.refreshAhead;
+  const hot =
+    ahead === undefined
+      ? undefined
+      : new HotKeys({ maxKeys: ahead.maxKeys, hotMs: ahead.hotMs, leadMs: ahead.leadMs, minRemainingMs, retryMs: REFRESH_RETRY_MS });
 
-  const valueKey = (key: string): string => `token:${key}`;
   const lockKey = (key: string): string => `lock:${key}`;
   const keyHash = (key: string): string => key.slice(0, 12);
   const usable = (c: StsCredentials): boolean => c.expiresAt - clock.now() > minRemainingMs;
-
-  function remember(key: string, credentials: StsCredentials): void {
-    // L1 drops the entry when it stops being usable, so a hit there needs no second floor check.
-    l1.set(key, credentials, credentials.expiresAt - minRemainingMs);
-  }
 
   function storeFailed(op: string, key: string, error: unknown): void {
     warn('cache.store.unavailable', { op, keyHash: keyHash(key), err: errorMessage(error) }, 'token cache store failed');
   }
 
-  /** Redis read; any failure or unusable value is a miss. */
-  async function readShared(key: string): Promise<StsCredentials | null> {
-    let sealed: string | null;
-    try {
-      sealed = await store.get(valueKey(key));
-    } catch (error) {
-      storeFailed('read', key, error);
-      return null;
-    }
-    if (sealed === null) return null;
-    const json = sealer.open(key, sealed);
-    const credentials = json === null ? null : parseCredentials(json);
-    if (credentials === null) {
-      // Usually replicas with different cache.encryptionKey values; worth a warning, not an error for the caller.
-      warn('cache.value.unreadable', { keyHash: keyHash(key) }, 'cached token could not be opened');
-      return null;
-    }
-    if (!usable(credentials)) return null;
+  const shared = createSharedTokens({
+    store,
+    encryptionKey: options.encryptionKey,
+    clock,
+    onProblem: (op, key, error) =>
+      op === 'open'
+        ? warn('cache.value.unreadable', { keyHash: keyHash(key) }, 'cached token could not be opened')
+        : storeFailed(op, key, error),
+  });
+
+  /** Keeps the newest token per key in L1, until it drops under the stale floor. */
+  function remember(key: string, credentials: StsCredentials): void {
+    const known = l1.get(key);
+    if (known !== undefined && known.expiresAt > credentials.expiresAt) return;
+    l1.set(key, credentials, credentials.expiresAt - staleFloorMs);
+  }
+
+  /** A token from the shared store with more than `floorMs` left, remembered in L1; null otherwise. */
+  async function readShared(key: string, floorMs: number): Promise<StsCredentials | null> {
+    const credentials = await shared.read(key, Math.min(floorMs, staleFloorMs));
+    if (credentials === null) return null;
     remember(key, credentials);
+    return credentials.expiresAt - clock.now() > floorMs ? credentials : null;
+  }
+
+  async function issueAndShare(key: string, issue: IssueToken, background: boolean): Promise<StsCredentials> {
+    const credentials = await issue({ background });
+    remember(key, credentials);
+    await shared.write(key, credentials);
+    hot?.renewed(key, credentials.expiresAt);
     return credentials;
   }
 
-  async function issueAndShare(key: string, issue: () => Promise<StsCredentials>): Promise<Flight> {
-    const credentials = await issue();
-    remember(key, credentials);
-    // TTL = the token's whole remaining life; readers apply the floor, so a future larger floor still works.
-    const ttlMs = credentials.expiresAt - clock.now();
-    if (ttlMs >= 1) {
-      try {
-        await store.set(valueKey(key), sealer.seal(key, JSON.stringify(credentials)), ttlMs);
-      } catch (error) {
-        storeFailed('write', key, error);
-      }
-    }
-    return { credentials, issued: true };
+  async function unlock(key: string, owner: string): Promise<void> {
+    await store.deleteIfEquals(lockKey(key), owner).catch((error: unknown) => storeFailed('unlock', key, error));
   }
 
-  async function issueUnderLock(key: string, owner: string, issue: () => Promise<StsCredentials>): Promise<Flight> {
+  async function issueUnderLock(key: string, owner: string, issue: IssueToken): Promise<Flight> {
     try {
       // The previous holder may have written the value between our read and our lock: look once more.
-      const fresh = await readShared(key);
+      const fresh = await readShared(key, minRemainingMs);
       if (fresh !== null) return { credentials: fresh, issued: false };
-      return await issueAndShare(key, issue);
+      return { credentials: await issueAndShare(key, issue, false), issued: true };
     } finally {
-      await store.deleteIfEquals(lockKey(key), owner).catch((error: unknown) => storeFailed('unlock', key, error));
+      await unlock(key, owner);
     }
   }
 
   /** The cross-replica part: win the lock and issue, or wait for the winner's value. */
-  async function resolveShared(key: string, issue: () => Promise<StsCredentials>): Promise<Flight> {
+  async function resolveShared(key: string, issue: IssueToken): Promise<Flight> {
     // Waiting is measured on the monotonic timer: it bounds real latency; the injected clock is for token lifetimes.
     const started = performance.now();
     const owner = randomUUID();
@@ -143,50 +182,133 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
         acquired = await store.set(lockKey(key), owner, lockTtlMs, { onlyIfAbsent: true });
       } catch (error) {
         storeFailed('lock', key, error);
-        return issueAndShare(key, issue); // No store, no coordination: issue (upstream budget still applies).
+        // No store, no coordination: issue (the STS budgets still apply).
+        return { credentials: await issueAndShare(key, issue, false), issued: true };
       }
       if (acquired) return issueUnderLock(key, owner, issue);
 
       for (;;) {
         if (performance.now() - started >= lockTimeoutMs) {
-          logger.warn({ event: 'cache.lock.timeout', keyHash: keyHash(key) }, 'gave up waiting for another issuer');
-          return issueAndShare(key, issue);
+          // Calling STS ourselves now would give this key a second token while the holder's call is still running.
+          logger.warn({ event: 'cache.lock.wait_timeout', keyHash: keyHash(key) }, 'gave up waiting for another issuer');
+          throw new BrokerError('upstream_unavailable', 'another replica is still getting this token from STS', {
+            retryAfterSeconds: 1,
+          });
         }
         await sleep(pollIntervalMs);
-        const shared = await readShared(key);
-        if (shared !== null) return { credentials: shared, issued: false };
+        const value = await readShared(key, minRemainingMs);
+        if (value !== null) return { credentials: value, issued: false };
         let held: boolean;
         try {
           held = (await store.get(lockKey(key))) !== null;
         } catch (error) {
           storeFailed('lock', key, error);
-          return issueAndShare(key, issue);
+          return { credentials: await issueAndShare(key, issue, false), issued: true };
         }
         if (!held) break; // The holder finished without a value, or crashed and its lock expired: compete again.
       }
     }
   }
 
+  /** One background re-issue for a hot key, coordinated with the other replicas through the same lock. */
+  async function refreshOne(key: string, entry: HotEntry): Promise<RefreshResult> {
+    if (flights.has(key)) return 'busy'; // a foreground miss is already on it
+    const adopt = async (): Promise<boolean> => {
+      const newer = await shared.read(key, minRemainingMs);
+      if (newer === null || newer.expiresAt <= entry.expiresAt) return false;
+      remember(key, newer);
+      hot?.renewed(key, newer.expiresAt);
+      return true;
+    };
+    if (await adopt()) return 'adopted'; // another replica refreshed it already
+    const owner = randomUUID();
+    let acquired: boolean;
+    try {
+      acquired = await store.set(lockKey(key), owner, lockTtlMs, { onlyIfAbsent: true });
+    } catch (error) {
+      storeFailed('lock', key, error);
+      return 'failed'; // without coordination, leave it to the foreground
+    }
+    if (!acquired) return 'busy';
+    try {
+      if (await adopt()) return 'adopted';
+      await issueAndShare(key, entry.issue, true);
+      return 'refreshed';
+    } catch (error) {
+      hot?.failed(key, clock.now());
+      warn('cache.refresh.failed', { keyHash: keyHash(key), code: (error as { code?: unknown }).code }, 'background refresh failed');
+      return 'failed';
+    } finally {
+      await unlock(key, owner);
+    }
+  }
+
+  let round: Promise<void> | undefined;
+
+  async function runRound(): Promise<void> {
+    if (hot === undefined || ahead === undefined) return;
+    const due = hot.due(clock.now());
+    for (let i = 0; i < due.length; i += ahead.concurrency) {
+      // Yield to foreground misses: they are requests a client is waiting on, and they need the STS budget first.
+      if (flights.size > 0) return;
+      const batch = due.slice(i, i + ahead.concurrency);
+      const results = await Promise.all(batch.map(([key, entry]) => refreshOne(key, entry)));
+      for (const result of results) options.onRefresh?.(result);
+    }
+  }
+
+  function refreshDue(): Promise<void> {
+    round ??= runRound().finally(() => {
+      round = undefined;
+    });
+    return round;
+  }
+
+  const timer =
+    ahead !== undefined && ahead.intervalMs > 0
+      ? setInterval(() => {
+          refreshDue().catch((error: unknown) => warn('cache.refresh.round_failed', { err: errorMessage(error) }, 'refresh round failed'));
+        }, ahead.intervalMs)
+      : undefined;
+  timer?.unref();
+
   return {
     async getOrIssue(key, issue) {
       const local = l1.get(key);
-      if (local !== undefined) return { credentials: local, cached: true };
+      if (local !== undefined && usable(local)) {
+        hot?.touch(key, issue, local.expiresAt, clock.now());
+        return { credentials: local, cached: true };
+      }
 
-      const inFlight = flights.get(key);
-      if (inFlight !== undefined) return { credentials: (await inFlight).credentials, cached: true };
-
-      const flight = (async (): Promise<Flight> => {
-        const shared = await readShared(key);
-        if (shared !== null) return { credentials: shared, issued: false };
-        return resolveShared(key, issue);
-      })();
-      flights.set(key, flight);
+      let flight = flights.get(key);
+      const joined = flight !== undefined;
+      if (flight === undefined) {
+        flight = (async (): Promise<Flight> => {
+          const value = await readShared(key, minRemainingMs);
+          if (value !== null) return { credentials: value, issued: false };
+          return resolveShared(key, issue);
+        })();
+        flights.set(key, flight);
+      }
       try {
         const { credentials, issued } = await flight;
-        return { credentials, cached: !issued };
+        hot?.touch(key, issue, credentials.expiresAt, clock.now());
+        return { credentials, cached: joined || !issued };
       } finally {
-        flights.delete(key);
+        if (!joined) flights.delete(key);
       }
+    },
+
+    async peekStale(key) {
+      const local = l1.get(key);
+      if (local !== undefined && local.expiresAt - clock.now() > staleFloorMs) return local;
+      return readShared(key, staleFloorMs);
+    },
+
+    refreshDue,
+
+    close() {
+      if (timer !== undefined) clearInterval(timer);
     },
   };
 }

@@ -117,12 +117,45 @@ const apiKeyClient = z
           .strict(),
       )
       .min(1),
+    /**
+     * Opt-in credentials URLs, for clients that can only GET a URL (the OSS Android/iOS SDKs' auth-server provider,
+     * the @alicloud/credentials URI provider): `GET /v1/credentials/<profile>?format=alibaba&credential=<id>.<secret>`.
+     * Each is scoped to one profile; like keys, only the SHA-256 of the secret is stored, and `revoked` turns it off.
+     */
+    credentialUrls: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, 'must be 4-64 of A-Z a-z 0-9 _ -'),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the lowercase hex SHA-256 of the secret'),
+            profile: ident,
+            revoked: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .default([]),
   })
   .strict();
 
 const redisNode = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict();
 /** An empty list would read as "no Redis" and the broker would count on its own: refuse it instead. */
 const EMPTY_NODE_LIST = 'must list at least one node (omit the field instead)';
+const REFRESH_AHEAD_DEFAULTS = { enabled: true, leadSeconds: 60, maxKeys: 10000, concurrency: 4 };
+
+const refreshAheadSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Re-issue this long before the token drops under minRemainingSeconds; keep it above the STS deadline. */
+    leadSeconds: z.number().int().min(1).max(3600).default(60),
+    /** A key requested within this long is hot. Default: twice minRemainingSeconds (clients refresh more often). */
+    hotSeconds: z.number().int().min(1).max(86400).optional(),
+    /** Hot keys tracked per replica (least recently requested out first). */
+    maxKeys: z.number().int().min(0).max(1_000_000).default(10000),
+    /** Background refreshes at once per replica. */
+    concurrency: z.number().int().min(1).max(64).default(4),
+  })
+  .strict()
+  .default(REFRESH_AHEAD_DEFAULTS);
 
 export const clientSchema = z.discriminatedUnion('type', [oidcClient, apiKeyClient]);
 
@@ -252,6 +285,12 @@ export const configSchema = z
         policyMaxChars: z.number().int().min(256).max(65536).default(2048),
         /** Upper bound on AssumeRole calls per second from this replica (the account shares ~100/s). */
         maxCallsPerSecond: z.number().positive().max(1000).default(20),
+        /**
+         * AssumeRole calls per second for the whole account, counted in Redis by every replica together. STS allows
+         * 6,000/min (~100/s) per account; fixed one-second windows allow up to twice this in a sliding second, so the
+         * default 40 stays under 100 even at a window boundary and leaves room for the account's other users.
+         */
+        accountCallsPerSecond: z.number().int().min(1).max(100).default(40),
         breaker: z
           .object({
             failureThreshold: z.number().int().positive().default(5),
@@ -325,11 +364,31 @@ export const configSchema = z
         /** A cached token is reused only while it has more than this much life left. */
         minRemainingSeconds: z.number().int().min(60).default(300),
         l1MaxEntries: z.number().int().min(0).max(1_000_000).default(10000),
-        /** How long replicas wait for another replica's in-flight AssumeRole before calling STS themselves. */
+        /**
+         * How long a request waits for another replica's in-flight AssumeRole for the same token before it gets a 503
+         * (or a stale token). It never calls STS itself meanwhile: that would give one key two tokens.
+         */
         lockTimeoutMs: z.number().int().positive().max(30000).default(6000),
+        /**
+         * Serve-stale: while STS cannot issue (down, throttling, breaker open), a cached token with more life left
+         * than this is still handed out, marked `"stale": true`. Below it, the 503. Must be under minRemainingSeconds.
+         */
+        staleFloorSeconds: z.number().int().min(0).default(60),
+        /** Hot keys are re-issued in the background before their token drops under minRemainingSeconds. */
+        refreshAhead: refreshAheadSchema,
       })
       .strict()
-      .default({ minRemainingSeconds: 300, l1MaxEntries: 10000, lockTimeoutMs: 6000 }),
+      .refine((c) => c.staleFloorSeconds < c.minRemainingSeconds, {
+        message: 'must be less than cache.minRemainingSeconds',
+        path: ['staleFloorSeconds'],
+      })
+      .default({
+        minRemainingSeconds: 300,
+        l1MaxEntries: 10000,
+        lockTimeoutMs: 6000,
+        staleFloorSeconds: 60,
+        refreshAhead: REFRESH_AHEAD_DEFAULTS,
+      }),
     rateLimits: z
       .object({
         perPrincipal: windowLimit.default({ limit: 120, windowSeconds: 60 }),

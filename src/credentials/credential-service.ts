@@ -1,7 +1,12 @@
 /**
  * Issuing credentials, as a list of named steps: profile → grant + policy (prepare-grant.ts) → (dry run) → quota →
- * cache/STS → audit.
+ * cache/STS (or a stale token while STS cannot issue) → audit.
  * No HTTP here: the route hands in an authenticated principal and a validated request and gets a response body.
+ *
+ * Serve-stale (DESIGN "Token lifetime contract"): when the issuing path fails because STS is down, throttling, its
+ * breaker is open or the shared STS budget cannot be reached, a cached token that is under the reuse floor but still
+ * above `cache.staleFloorSeconds` is served, marked `stale: true`, counted and audited as such. Not when STS refused
+ * (`upstream_rejected`): that can be a role or trust policy taken away on purpose. Below the hard floor, the 503.
  */
 import type { BrokerConfig } from '../config/schema.js';
 import { principalKey, type Principal } from '../auth/principal.js';
@@ -10,12 +15,13 @@ import { BrokerError, assertThat } from '../errors.js';
 import type { AuditSink } from '../audit/audit.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../shared/clock.js';
-import type { StsClient, StsCredentials } from '../sts/types.js';
+import type { StsClient } from '../sts/types.js';
 import type { Grant } from '../rules/index.js';
-import type { TokenCache } from '../cache/index.js';
+import type { IssueToken, TokenCache } from '../cache/index.js';
 import { createGrantPreparer } from './prepare-grant.js';
 import type { QuotaCounter } from '../store/index.js';
-import { toCredentialResponse, toDryRunResponse, type CredentialResponse, type DryRunResponse } from './responses.js';
+import { toCredentialResponse, toDryRunResponse, type CredentialResponse, type DryRunResponse, type ServedToken } from './responses.js';
+import { refreshAfterMs } from './lifetime.js';
 import type { ByteQuota } from '../uploads/byte-quota.js';
 
 export interface CredentialServiceDeps {
@@ -59,9 +65,27 @@ export async function takeRequestQuota(
   return result.release;
 }
 
+/** Failures of the issuing path that a still-valid cached token may stand in for. */
+const STALE_STANDS_IN_FOR: ReadonlySet<string> = new Set(['upstream_unavailable', 'upstream_throttled', 'store_unavailable']);
+
 export function createCredentialService(deps: CredentialServiceDeps): CredentialService {
   const { config, sts, tokenCache, quota, audit, metrics, clock } = deps;
   const prepare = createGrantPreparer(config, clock);
+  const minRemainingMs = config.cache.minRemainingSeconds * 1000;
+
+  /** The cached token or a new one; a stale one when STS cannot issue; else the failure. */
+  async function obtain(cacheKey: string, issue: IssueToken): Promise<ServedToken & { standIn?: BrokerError }> {
+    try {
+      const { credentials, cached } = await tokenCache.getOrIssue(cacheKey, issue);
+      return { credentials, cached, stale: false, refreshAfterMs: refreshAfterMs(credentials.expiresAt, clock.now(), minRemainingMs) };
+    } catch (error) {
+      if (!(error instanceof BrokerError) || !STALE_STANDS_IN_FOR.has(error.code)) throw error;
+      const stale = await tokenCache.peekStale(cacheKey);
+      if (stale === null) throw error;
+      const after = refreshAfterMs(stale.expiresAt, clock.now(), minRemainingMs, { retryAfterSeconds: error.retryAfterSeconds });
+      return { credentials: stale, cached: true, stale: true, refreshAfterMs: after, standIn: error };
+    }
+  }
 
   function findProfile(name: string) {
     const profile = Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined;
@@ -69,14 +93,16 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
     return profile;
   }
 
-  function assume(grant: Grant, policyJson: string): () => Promise<StsCredentials> {
-    return () =>
+  /** How to issue a token for this grant; the cache calls it for a miss, and again in the background while hot. */
+  function assume(grant: Grant, policyJson: string): IssueToken {
+    return ({ background }) =>
       sts.assumeRole({
         roleArn: grant.roleArn,
         roleSessionName: grant.roleSessionName,
         policy: policyJson,
         durationSeconds: grant.durationSeconds,
         externalId: grant.externalId,
+        priority: background ? 'background' : 'foreground',
       });
   }
 
@@ -103,30 +129,32 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       }
 
       const release = await takeRequestQuota(config, quota, principal, grant.profile);
-      let result: { credentials: StsCredentials; cached: boolean };
+      let served: Awaited<ReturnType<typeof obtain>>;
       let releaseBytes = async () => {};
       try {
         // An STS token is never followed by a callback, so its declared sizes are counted at once (DESIGN:
         // "on the STS path it counts declared sizes only").
         const declared = (request.files ?? []).map((f) => ({ bytes: f.size ?? 0, settle: 'now' as const, expiresAt: clock.now() }));
         if (deps.bytes) releaseBytes = (await deps.bytes.reserve(principal, grant.profile, declared)).release;
-        result = await tokenCache.getOrIssue(cacheKey, assume(grant, policy.json));
+        served = await obtain(cacheKey, assume(grant, policy.json));
       } catch (error) {
         await release().catch(() => undefined);
         await releaseBytes().catch(() => undefined);
         throw error;
       }
-      const outcome = result.cached ? 'cached' : 'issued';
-      metrics.tokenCache.inc({ result: result.cached ? 'hit' : 'miss' });
+      const outcome = served.stale ? 'stale' : served.cached ? 'cached' : 'issued';
+      metrics.tokenCache.inc({ result: served.stale ? 'stale' : served.cached ? 'hit' : 'miss' });
       metrics.credentialRequests.inc({ profile: grant.profile, outcome });
+      if (served.standIn) metrics.staleServed.inc({ profile: grant.profile, reason: served.standIn.code });
       audit.record({
         ...base,
-        event: result.cached ? 'credentials.cached' : 'credentials.issued',
+        event: served.stale ? 'credentials.served_stale' : served.cached ? 'credentials.cached' : 'credentials.issued',
         outcome,
-        accessKeyId: result.credentials.accessKeyId,
-        expiration: new Date(result.credentials.expiresAt).toISOString(),
+        accessKeyId: served.credentials.accessKeyId,
+        expiration: new Date(served.credentials.expiresAt).toISOString(),
+        ...(served.standIn ? { stale: true, code: served.standIn.code } : {}),
       });
-      return toCredentialResponse(grant, result.credentials, result.cached, clock.now());
+      return toCredentialResponse(grant, served, clock.now());
     },
   };
 }

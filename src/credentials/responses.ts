@@ -26,7 +26,11 @@ export interface CredentialResponse {
     operations: Operation[];
   };
   serverTime: string;
+  /** Come back for a new token at (or after) this time; well before `credentials.expiration` (lifetime.ts). */
+  refreshAfter: string;
   cached: boolean;
+  /** A token under the lifetime promise, served because STS could not issue a new one. */
+  stale: boolean;
 }
 
 export interface DryRunResponse {
@@ -43,7 +47,15 @@ export interface DryRunResponse {
   policy: PolicyDocument;
 }
 
-export function toCredentialResponse(grant: Grant, credentials: StsCredentials, cached: boolean, nowMs: number): CredentialResponse {
+export interface ServedToken {
+  credentials: StsCredentials;
+  cached: boolean;
+  stale: boolean;
+  refreshAfterMs: number;
+}
+
+export function toCredentialResponse(grant: Grant, served: ServedToken, nowMs: number): CredentialResponse {
+  const { credentials } = served;
   const upload: CredentialResponse['upload'] = {
     bucket: grant.bucket,
     region: grant.region,
@@ -64,7 +76,9 @@ export function toCredentialResponse(grant: Grant, credentials: StsCredentials, 
     },
     upload,
     serverTime: isoSeconds(nowMs),
-    cached,
+    refreshAfter: isoSeconds(served.refreshAfterMs),
+    cached: served.cached,
+    stale: served.stale,
   };
 }
 

@@ -16,6 +16,7 @@ import type { KeyValueStore } from '../store/types.js';
 import type { BrokerConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { asBrokerError } from './problem.js';
+import { createCredentialsGetRoutes } from './credentials-get-route.js';
 
 export interface RouteDeps {
   config: Readonly<BrokerConfig>;
@@ -104,7 +105,8 @@ function recordUpload(uploads: Uploads): RequestHandler {
 function auditRefusal(audit: AuditSink, metrics: Metrics, clock: Clock, event: AuditEventName = 'credentials.refused') {
   return function recordRefusal(error: unknown, req: express.Request, _res: express.Response, next: express.NextFunction) {
     const problem = asBrokerError(error);
-    const profile = typeof req.body?.profile === 'string' && req.body.profile.length <= 64 ? req.body.profile : undefined;
+    const named: unknown = req.params?.profile ?? req.body?.profile;
+    const profile = typeof named === 'string' && named.length <= 64 ? named : undefined;
     const p = req.principal;
     audit.record({
       event,
@@ -131,6 +133,7 @@ export function createRoutes(deps: RouteDeps): Router {
   const openapi = readFileSync(deps.openapiPath, 'utf8');
   const router = Router();
 
+  router.use(createCredentialsGetRoutes(deps, auditRefusal(audit, metrics, clock)));
   router.post(
     '/v1/credentials',
     noStore,

@@ -11,6 +11,8 @@ export interface Metrics {
   registry: Registry;
   credentialRequests: Counter<'profile' | 'outcome'>;
   tokenCache: Counter<'result'>;
+  tokenRefreshAhead: Counter<'result'>;
+  staleServed: Counter<'profile' | 'reason'>;
   stsCalls: Counter<'code'>;
   stsLatency: Histogram<'code'>;
   httpLatency: Histogram<'route' | 'status'>;
@@ -52,8 +54,20 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
     }),
     tokenCache: new Counter({
       name: 'osb_token_cache_total',
-      help: 'Token cache lookups: hit (served from cache) or miss (AssumeRole needed)',
+      help: 'Token cache lookups: hit (served from cache), miss (AssumeRole needed) or stale (served under the floor, STS failing)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    tokenRefreshAhead: new Counter({
+      name: 'osb_token_refresh_ahead_total',
+      help: 'Background re-issues of hot tokens: refreshed, adopted (another replica did it), busy (skipped), failed',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    staleServed: new Counter({
+      name: 'osb_token_stale_served_total',
+      help: 'Tokens under the reuse floor served (stale: true) because STS could not issue; reason = the STS failure code',
+      labelNames: ['profile', 'reason'],
       registers: [registry],
     }),
     stsCalls: new Counter({

@@ -76,6 +76,7 @@ export async function buildRuntimeDeps(
       clock,
       logger,
       credential,
+      store,
       trustedCa: options.stsTrustedCa,
       onBreakerStateChange: (state) => metrics.stsBreakerState.set(BREAKER_STATE_VALUE[state]),
     }),

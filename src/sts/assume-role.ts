@@ -1,10 +1,17 @@
 /**
- * The broker's StsClient: upstream budget -> circuit breaker -> bounded retries -> one SDK attempt -> parse.
+ * The broker's StsClient: circuit breaker -> upstream budgets (this replica's bucket, then the account's shared
+ * count) -> bounded retries -> one SDK attempt -> parse.
+ *
+ * The breaker comes first: a call it refuses spends no budget, so an outage cannot drain the budget and have later
+ * callers told "throttled" when STS is in fact down. A budget refusal is not an STS answer, so it leaves the breaker
+ * as it was. Retries are STS calls too: each spends budget, and none is made without it.
  *
  * Built once (createApp's caller) and injected; nothing else in the broker touches the SDK. Failures leave as
- * BrokerError (`upstream_rejected` / `upstream_unavailable` / `upstream_throttled`, see error-map.ts) whose detail
- * is safe to show; the raw SDK error stays in `cause` for logs. `onCall` reports every outcome with a bounded code
- * so the metrics layer can count STS calls and errors without this module knowing prom-client.
+ * BrokerError (`upstream_rejected` / `upstream_unavailable` / `upstream_throttled`, see error-map.ts; the budgets add
+ * `store_unavailable` when the shared count cannot be reached) whose detail is safe to show; the raw SDK error stays
+ * in `cause` for logs. `onCall` reports every outcome with a bounded code so the metrics layer can count STS calls and
+ * errors without this module knowing prom-client. One assumeRole never takes longer than `assumeRoleDeadlineMs`: the
+ * token cache's cross-replica lock is sized from it.
  */
 import { BrokerError } from '../errors.js';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -13,12 +20,14 @@ import { describeCause, mapStsError, type MappedStsError } from './error-map.js'
 import { parseAssumeRoleBody } from './parse-response.js';
 import { withRetry, type Sleep } from './retry.js';
 import { createSdkTransport, type SdkCredential, type StsConfig, type StsTransport } from './sdk-client.js';
-import { UpstreamBudget } from './upstream-budget.js';
+import { BudgetRefusedError, DEFAULT_MAX_WAIT_MS, UpstreamBudget } from './upstream-budget.js';
+import { createAccountBudget, DEFAULT_ACCOUNT_MAX_WAIT_MS, type AccountBudget } from './account-budget.js';
+import type { KeyValueStore } from '../store/types.js';
 import type { AssumeRoleInput, StsClient, StsCredentials } from './types.js';
 import { inSpan } from '../tracing/index.js';
 
 /** pino-compatible subset. Nothing here ever passes it a credential. */
-interface StsLogger {
+export interface StsLogger {
   warn(obj: object, msg?: string): void;
   debug(obj: object, msg?: string): void;
 }
@@ -49,17 +58,50 @@ export interface CreateStsClientOptions {
   /** Backoff sleep and jitter source (tests). */
   sleep?: Sleep;
   random?: () => number;
-  /** Total time budget for one assumeRole, retries included; default `timeoutMs` (see `retryDeadlineMs`). */
+  /** No retry starts later than this after the first attempt began; default `timeoutMs` (see `retryDeadlineMs`). */
   deadlineMs?: number;
+  /**
+   * The shared store, where the account-wide budget (`sts.accountCallsPerSecond`) is counted by every replica.
+   * Production always passes it; without it only this replica's bucket applies (unit tests of the STS client).
+   */
+  store?: KeyValueStore;
 }
 
 /**
- * No new attempt starts after `timeoutMs` has passed since the first began, so one assumeRole takes at most about
- * 2 x timeoutMs: fast failures (refused, 5xx) still get every attempt, a hang gets one more. This keeps the call
- * well inside the cache's cross-replica lock wait (`cache.lockTimeoutMs`, default 6 s) with the default 5 s timeout.
+ * No new attempt starts after `timeoutMs` has passed since the first began: fast failures (refused, 5xx) still get
+ * every attempt, a hang gets one more.
  */
-function retryDeadlineMs(config: StsConfig): number {
+export function retryDeadlineMs(config: StsConfig): number {
   return config.timeoutMs;
+}
+
+/** What the budgets may add: their waits, and a round trip or two to the shared store. */
+const BUDGET_ALLOWANCE_MS = DEFAULT_MAX_WAIT_MS + DEFAULT_ACCOUNT_MAX_WAIT_MS + 500;
+
+/**
+ * The longest one assumeRole can take, and the deadline it is held to: the budgets' waits, then retries that start
+ * no later than the retry deadline, the last of which may take its connect and its read timeout (the SDK applies
+ * both, one after the other). A call still running at this point fails with `upstream_unavailable`.
+ */
+export function assumeRoleDeadlineMs(config: StsConfig, retryDeadline: number = retryDeadlineMs(config)): number {
+  return BUDGET_ALLOWANCE_MS + retryDeadline + 2 * config.timeoutMs;
+}
+
+/** A retry the account budget could not fund: no call was made, and the previous failure is the answer. */
+class UnfundedRetry extends Error {}
+
+function withHardDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new BrokerError('upstream_unavailable', 'STS did not answer in time', { cause: new Error(`assumeRole exceeded ${ms} ms`) })),
+      ms,
+    );
+    timer.unref();
+  });
+  // Promise.race subscribes to `work`, so a late rejection after the deadline won is handled, not reported.
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 const NULL_LOGGER: StsLogger = { warn: () => undefined, debug: () => undefined };
@@ -75,16 +117,18 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
       ...(options.credential === undefined ? {} : { credential: options.credential }),
       ...(options.trustedCa === undefined ? {} : { trustedCa: options.trustedCa }),
     });
-  const budget = new UpstreamBudget({
-    maxCallsPerSecond: config.maxCallsPerSecond,
-    clock,
-    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
-  });
+  const sleepOption = options.sleep === undefined ? {} : { sleep: options.sleep };
+  const localBudget = new UpstreamBudget({ maxCallsPerSecond: config.maxCallsPerSecond, clock, ...sleepOption });
+  const accountBudget: AccountBudget | undefined =
+    options.store === undefined
+      ? undefined
+      : createAccountBudget({ store: options.store, limit: config.accountCallsPerSecond, clock, ...sleepOption });
   const breaker = new CircuitBreaker({
     failureThreshold: config.breaker.failureThreshold,
     openSeconds: config.breaker.openSeconds,
     clock,
     isOutage: (err) => err instanceof BrokerError && err.code === 'upstream_unavailable',
+    isNotAttempted: (err) => err instanceof BudgetRefusedError,
     onStateChange: (from: BreakerState, to: BreakerState) => {
       logger.warn({ event: `sts.breaker.${to === 'half-open' ? 'half_open' : to}`, from, to }, `STS breaker ${to}`);
       options.onBreakerStateChange?.(to);
@@ -92,6 +136,7 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
     onReject: () => onCall({ code: 'breaker_open', ms: 0 }),
   });
   const deadlineMs = options.deadlineMs ?? retryDeadlineMs(config);
+  const hardDeadlineMs = assumeRoleDeadlineMs(config, deadlineMs);
 
   /** One SDK call, as its own span: a slow or retried AssumeRole shows each attempt. */
   function attempt(input: AssumeRoleInput, n: number): Promise<StsCredentials> {
@@ -119,59 +164,78 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
     return credentials;
   }
 
-  function classify(startedAt: { at: number }): (err: unknown) => MappedStsError {
-    return (err) => {
-      const failure = mapStsError(err);
-      // The transport only throws SDK errors; a BrokerError here comes from parsing the answer.
-      const code = err instanceof BrokerError ? 'malformed' : failure.outcomeCode;
-      onCall({ code, ms: clock.now() - startedAt.at });
-      return failure;
-    };
+  async function spendBudget(background: boolean, logFields: object): Promise<void> {
+    try {
+      if (background) localBudget.takeForBackground();
+      else await localBudget.take();
+      await accountBudget?.take({ background });
+    } catch (err) {
+      onCall({ code: 'budget_exhausted', ms: 0 });
+      logger.warn({ event: 'sts.assume_role.budget_exhausted', background, ...logFields }, 'STS call budget exhausted');
+      throw err;
+    }
+  }
+
+  function callWithRetries(input: AssumeRoleInput, background: boolean, logFields: object): Promise<StsCredentials> {
+    let attemptStartedAt = clock.now();
+    let previous: MappedStsError | undefined;
+    return withRetry(
+      async (n) => {
+        if (n > 1) {
+          await accountBudget?.take({ background, wait: false }).catch((err: unknown) => {
+            throw new UnfundedRetry('no account budget for a retry', { cause: err });
+          });
+          logger.debug({ event: 'sts.assume_role.retry', attempt: n, ...logFields }, 'retrying');
+        }
+        attemptStartedAt = clock.now();
+        return attempt(input, n);
+      },
+      (err) => {
+        if (err instanceof UnfundedRetry && previous !== undefined) {
+          onCall({ code: 'budget_exhausted', ms: 0 });
+          return { ...previous, retryable: false };
+        }
+        const failure = mapStsError(err);
+        // The transport only throws SDK errors; a BrokerError here comes from parsing the answer.
+        const code = err instanceof BrokerError ? 'malformed' : failure.outcomeCode;
+        onCall({ code, ms: clock.now() - attemptStartedAt });
+        previous = failure;
+        return failure;
+      },
+      {
+        // Background refreshes are retried by the next refresh round, not here: nobody is waiting for them.
+        maxAttempts: background ? 1 : config.maxAttempts,
+        deadlineMs,
+        clock,
+        ...sleepOption,
+        ...(options.random === undefined ? {} : { random: options.random }),
+        beforeRetry: () => localBudget.tryTake(),
+        onAttemptFailed: (failure, n, willRetry) =>
+          logger.warn(
+            {
+              event: 'sts.assume_role.failed',
+              attempt: n,
+              willRetry,
+              code: failure.error.code,
+              stsCode: failure.outcomeCode,
+              ...logFields,
+              upstream: describeCause(failure.error.cause),
+            },
+            'AssumeRole attempt failed',
+          ),
+      },
+    );
   }
 
   const client: StsClient = {
     async assumeRole(input: AssumeRoleInput): Promise<StsCredentials> {
+      const background = input.priority === 'background';
       const logFields = { roleArn: input.roleArn, roleSessionName: input.roleSessionName };
-      try {
-        await budget.take();
-      } catch (err) {
-        onCall({ code: 'budget_exhausted', ms: 0 });
-        logger.warn({ event: 'sts.assume_role.budget_exhausted', ...logFields }, 'STS call budget exhausted');
-        throw err;
-      }
-      const attemptStart = { at: clock.now() };
-      return breaker.run(() =>
-        withRetry(
-          (n) => {
-            attemptStart.at = clock.now();
-            if (n > 1) logger.debug({ event: 'sts.assume_role.retry', attempt: n, ...logFields }, 'retrying');
-            return attempt(input, n);
-          },
-          classify(attemptStart),
-          {
-            maxAttempts: config.maxAttempts,
-            deadlineMs,
-            clock,
-            ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
-            ...(options.random === undefined ? {} : { random: options.random }),
-            // Retries are STS calls too: they spend the same budget, and are skipped when it is empty.
-            beforeRetry: () => budget.tryTake(),
-            onAttemptFailed: (failure, n, willRetry) =>
-              logger.warn(
-                {
-                  event: 'sts.assume_role.failed',
-                  attempt: n,
-                  willRetry,
-                  code: failure.error.code,
-                  stsCode: failure.outcomeCode,
-                  ...logFields,
-                  upstream: describeCause(failure.error.cause),
-                },
-                'AssumeRole attempt failed',
-              ),
-          },
-        ),
-      );
+      const call = breaker.run(async () => {
+        await spendBudget(background, logFields);
+        return callWithRetries(input, background, logFields);
+      });
+      return withHardDeadline(call, hardDeadlineMs);
     },
   };
   // The role ARN and duration are configuration, not secrets; the session policy and session name stay out.

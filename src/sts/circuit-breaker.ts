@@ -8,7 +8,11 @@
  * re-opens the breaker.
  *
  * Only outages count (`isOutage`); a refusal (`upstream_rejected`) or throttling means STS answered, so it closes
- * the breaker like a success.
+ * the breaker like a success. A call that never reached STS (`isNotAttempted`: the upstream budget said no) is
+ * neither: it changes nothing, and a half-open trial it held is given back for the next caller.
+ *
+ * The breaker is asked first, before any budget is spent: a call it refuses costs nothing, so an open breaker cannot
+ * drain the budget and have later callers told "throttled" when STS is in fact down.
  */
 import { BrokerError } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
@@ -25,6 +29,8 @@ export interface CircuitBreakerOptions {
   onStateChange?: (from: BreakerState, to: BreakerState) => void;
   /** Called when a call is refused without running (metrics: `breaker_open`). */
   onReject?: () => void;
+  /** Errors meaning the call never reached STS (a budget refusal): neither success nor failure. */
+  isNotAttempted?: (err: unknown) => boolean;
 }
 
 export class CircuitBreaker {
@@ -49,7 +55,8 @@ export class CircuitBreaker {
       this.onSuccess();
       return result;
     } catch (err) {
-      if (this.options.isOutage(err)) this.onFailure();
+      if (this.options.isNotAttempted?.(err) === true) this.trialInFlight = false;
+      else if (this.options.isOutage(err)) this.onFailure();
       else this.onSuccess();
       throw err;
     }

@@ -1,16 +1,29 @@
 /**
- * STS client: AssumeRole through @alicloud/sts20150401 with the default credentials chain, an upstream call budget,
- * a circuit breaker and bounded retries; every failure leaves as a BrokerError (upstream_rejected /
- * upstream_unavailable / upstream_throttled). Build it once with createStsClient and inject it.
+ * STS client: AssumeRole through @alicloud/sts20150401 with the default credentials chain, a circuit breaker, a
+ * per-replica and an account-wide (shared store) call budget, and bounded retries; every failure leaves as a
+ * BrokerError (upstream_rejected / upstream_unavailable / upstream_throttled / store_unavailable). Build it once with
+ * createStsClient and inject it.
  */
-export { createStsClient } from './assume-role.js';
-export type { StsCallOutcome } from './assume-role.js';
-export { accessKeyCredential, createSdkClient, sdkRuntimeOptions } from './sdk-client.js';
-export type { StsConfig } from './sdk-client.js';
-export { mapStsError, DEFAULT_THROTTLE_RETRY_AFTER_SECONDS } from './error-map.js';
+export type { AssumeRoleInput, StsClient, StsCredentials } from './types.js';
+export { assumeRoleDeadlineMs, createStsClient, retryDeadlineMs } from './assume-role.js';
+export type { CreateStsClientOptions, StsCallOutcome, StsLogger } from './assume-role.js';
+export { accessKeyCredential, createSdkClient, createSdkTransport, sdkRuntimeOptions } from './sdk-client.js';
+export type {
+  RawAssumeRoleBody,
+  SdkClientOptions,
+  SdkCredential,
+  StsConfig,
+  StsSdkClient,
+  StsTransport,
+} from './sdk-client.js';
+export { describeCause, mapStsError, DEFAULT_THROTTLE_RETRY_AFTER_SECONDS } from './error-map.js';
+export type { MappedStsError } from './error-map.js';
 export { ruleForCode, STS_ERROR_TABLE } from './error-table.js';
 export { withRetry, backoffDelay } from './retry.js';
 export { CircuitBreaker } from './circuit-breaker.js';
-export type { BreakerState } from './circuit-breaker.js';
-export { UpstreamBudget } from './upstream-budget.js';
+export type { BreakerState, CircuitBreakerOptions } from './circuit-breaker.js';
+export { BudgetRefusedError, UpstreamBudget } from './upstream-budget.js';
+export { accountBudgetKey, createAccountBudget } from './account-budget.js';
+export type { AccountBudget, AccountBudgetOptions } from './account-budget.js';
+export type { UpstreamBudgetOptions } from './upstream-budget.js';
 export { parseAssumeRoleBody, parseExpiration } from './parse-response.js';

@@ -6,6 +6,11 @@ export interface AssumeRoleInput {
   policy: string;
   durationSeconds: number;
   externalId?: string | undefined;
+  /**
+   * Not sent to STS. `background` (refresh-ahead, nobody waiting): never waits for budget, leaves a reserve of it to
+   * requests a client is waiting on, and makes one attempt only.
+   */
+  priority?: 'foreground' | 'background' | undefined;
 }
 
 /** Temporary credentials. `accessKeySecret` and `securityToken` are secrets: never log them. */

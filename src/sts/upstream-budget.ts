@@ -1,20 +1,34 @@
 /**
- * Token bucket capping AssumeRole calls per second from this replica.
+ * Token bucket smoothing AssumeRole calls from this replica (`sts.maxCallsPerSecond`).
  *
- * STS allows ~100 AssumeRole calls per second (6,000/min) per Alibaba Cloud account, shared by every RAM user and
- * role and so by every replica (facts A5). Going over gets the whole account throttled, including other services.
- * Each replica therefore spends at most `maxCallsPerSecond` (config, default 20); the operator sizes it so that
- * replicas x budget stays under the account limit. Bursts up to one second's worth are allowed.
+ * STS allows 6,000 AssumeRole calls per minute (about 100 per second) per Alibaba Cloud account, shared by every
+ * RAM user and role and so by every replica (https://www.alibabacloud.com/help/doc-detail/28763.htm). The account as a
+ * whole is guarded by the shared budget in account-budget.ts; this bucket only keeps one replica from taking the
+ * whole account's share in a burst. Bursts up to one second's worth are allowed.
  *
  * When the bucket is empty a caller waits a short bounded time for the next token (tokens are reserved, so waiters
  * are served in order), else fails at once with `upstream_throttled` and Retry-After 1: queueing longer would only
- * hold HTTP requests open while the backlog grows.
+ * hold HTTP requests open while the backlog grows. Background work (refresh-ahead) never waits and leaves a reserve
+ * for requests a client is waiting on.
  */
-import { BrokerError } from '../errors.js';
+import { BrokerError, type BrokerErrorOptions } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 import { realSleep, type Sleep } from './retry.js';
 
-const DEFAULT_MAX_WAIT_MS = 250;
+export const DEFAULT_MAX_WAIT_MS = 250;
+/** Share of the bucket that background calls may not touch: foreground misses always find a token first. */
+export const BACKGROUND_RESERVE = 0.25;
+
+/**
+ * A budget said no: no STS call was made. The circuit breaker treats it as neither success nor failure (a refusal
+ * here says nothing about STS), and callers see the `upstream_throttled` (or `store_unavailable`) problem it carries.
+ */
+export class BudgetRefusedError extends BrokerError {
+  constructor(code: 'upstream_throttled' | 'store_unavailable', detail: string, options: BrokerErrorOptions = {}) {
+    super(code, detail, options);
+    this.name = 'BudgetRefusedError';
+  }
+}
 
 export interface UpstreamBudgetOptions {
   maxCallsPerSecond: number;
@@ -56,6 +70,15 @@ export class UpstreamBudget {
     return true;
   }
 
+  /** Takes a token for background work: never waits, and only while the foreground reserve stays untouched. */
+  takeForBackground(): void {
+    this.refill();
+    if (this.tokens < 1 + this.capacity * BACKGROUND_RESERVE) {
+      throw new BudgetRefusedError('upstream_throttled', 'no STS budget to spare for background refresh', { retryAfterSeconds: 1 });
+    }
+    this.tokens -= 1;
+  }
+
   /** Takes a token, waiting up to `maxWaitMs`; throws `upstream_throttled` (Retry-After 1) when none comes in time. */
   async take(): Promise<void> {
     this.refill();
@@ -65,7 +88,7 @@ export class UpstreamBudget {
     }
     const waitMs = Math.ceil((1 - this.tokens) / this.ratePerMs);
     if (waitMs > this.maxWaitMs) {
-      throw new BrokerError('upstream_throttled', 'Too many STS calls from this instance; try again shortly', {
+      throw new BudgetRefusedError('upstream_throttled', 'Too many STS calls from this instance; try again shortly', {
         retryAfterSeconds: 1,
       });
     }

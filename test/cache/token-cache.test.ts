@@ -2,7 +2,7 @@
  * The token cache against the real Redis. Two cache instances with separate L1s sharing one Redis stand in for two
  * replicas. Credentials are fakes with recognisable secret strings so the tests can look for leaks.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTokenCache, tokenCacheKey, type TokenCacheOptions } from '../../src/cache/index.js';
@@ -75,6 +75,7 @@ function cache(store: KeyValueStore, overrides: Partial<TokenCacheOptions> = {})
     minRemainingMs: 300_000,
     l1MaxEntries: 100,
     lockTimeoutMs: 5000,
+    lockTtlMs: 10_000,
     ...overrides,
   });
 }
@@ -152,16 +153,33 @@ describe('createTokenCache', () => {
     expect(await raw.exists(`${prefix}lock:${key}`)).toBe(0);
   });
 
-  it('lock held too long: a waiter issues by itself after lockTimeoutMs, and says so', async () => {
+  it('lock held too long: a waiter gives up with 503 after lockTimeoutMs, never calls STS itself, and says so', async () => {
     const logger = collectingLogger();
     const c = cache(await redis(), { lockTimeoutMs: 200, pollIntervalMs: 10, logger });
     const key = freshKey();
     await raw.set(`${prefix}lock:${key}`, 'stuck-owner', 'PX', 60_000);
     const i = issuer(systemClock);
-    expect((await c.getOrIssue(key, i.issue)).cached).toBe(false);
-    expect(i.calls).toBe(1);
-    expect(logger.lines.map((l) => l.obj.event)).toContain('cache.lock.timeout');
+    await expect(c.getOrIssue(key, i.issue)).rejects.toMatchObject({ code: 'upstream_unavailable', status: 503, retryAfterSeconds: 1 });
+    expect(i.calls).toBe(0);
+    expect(logger.lines.map((l) => l.obj.event)).toContain('cache.lock.wait_timeout');
     expect(await raw.get(`${prefix}lock:${key}`)).toBe('stuck-owner'); // never delete a lock we do not own
+  });
+
+  it('STS slower than the lock wait: the lock outlives the issuance, so one key gets one token', async () => {
+    // Replica A's issuance takes 1.2 s; waiters give up after 200 ms. The lock must live as long as the issuance
+    // (lockTtlMs, derived from the STS deadline in production), not as long as the wait.
+    const a = cache(await redis(), { lockTimeoutMs: 200, lockTtlMs: 10_000, pollIntervalMs: 10 });
+    const b = cache(await redis(), { lockTimeoutMs: 200, lockTtlMs: 10_000, pollIntervalMs: 10 });
+    const key = freshKey();
+    const i = issuer(systemClock, { delayMs: 1200 });
+    const first = a.getOrIssue(key, i.issue);
+    await vi.waitFor(() => expect(i.calls).toBe(1));
+    await sleep(400); // longer than the wait: with a lock that lived only lockTimeoutMs, B would now take it
+    expect(await raw.pttl(`${prefix}lock:${key}`)).toBeGreaterThan(5000);
+    await expect(b.getOrIssue(key, i.issue)).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    const issued = await first;
+    expect(i.calls).toBe(1);
+    expect(await b.getOrIssue(key, i.issue)).toEqual({ credentials: issued.credentials, cached: true });
   });
 
   it('store down: still issues, coalesces in process, logs the outage once per interval', async () => {

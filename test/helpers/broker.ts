@@ -18,6 +18,7 @@ import { createLogger } from '../../src/shared/logger.js';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
 import type { Express } from 'express';
 import type { Metrics } from '../../src/metrics/index.js';
+import type { TokenCache } from '../../src/cache/index.js';
 import { Writable } from 'node:stream';
 import { deleteByPrefix, rawClient } from '../store/helpers.js';
 
@@ -65,6 +66,8 @@ export interface TestBroker {
   metrics: Metrics;
   /** Shutdown has begun (the app's readiness fails); see runtime/server.ts for the drain itself. */
   startDraining(): void;
+  /** The app's token cache: `refreshDue()` runs a refresh-ahead round now. */
+  tokenCache: TokenCache;
   emulator: StsEmulator;
   issuer: DevIssuer;
   store: KeyValueStore;
@@ -151,7 +154,13 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     },
     // Generous deadlines: CI runs on two shared cores with Chromium and several servers busy at once. The deadline
     // behaviour itself is tested in test/store and test/sts with servers that never answer.
-    sts: { endpoint: shared.emulator.endpoint, timeoutMs: 4000, maxAttempts: 3, maxCallsPerSecond: 1000 },
+    sts: {
+      endpoint: shared.emulator.endpoint,
+      timeoutMs: 4000,
+      maxAttempts: 3,
+      maxCallsPerSecond: 1000,
+      accountCallsPerSecond: 100,
+    },
     redis: { url: REDIS_URL, keyPrefix: shared.keyPrefix, commandTimeoutMs: 2000 },
     cache: { encryptionKey: shared.cacheKey },
     logLevel: 'info',
@@ -186,11 +195,11 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   );
   const audit: AuditEvent[] = [];
   const credential = new Credential(new CredentialConfig({ type: 'access_key', ...shared.accessKey }));
-  const { app, metrics, startDraining } = createApp({
+  const { app, metrics, startDraining, tokenCache } = createApp({
     config,
     store,
     // HTTPS as in production; the emulator's one-run CA is trusted in code (SdkClientOptions.trustedCa).
-    sts: createStsClient({ config: config.sts, clock, credential, trustedCa: shared.emulator.ca }),
+    sts: createStsClient({ config: config.sts, clock, credential, trustedCa: shared.emulator.ca, store }),
     authenticator: createAuthenticator({ clients: config.clients, clock, localJwks: { web: shared.issuer.jwks } }),
     encryptionKey: Buffer.from(shared.cacheKey, 'base64'),
     clock,
@@ -201,6 +210,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     app,
     metrics,
     startDraining,
+    tokenCache,
     emulator: shared.emulator,
     issuer: shared.issuer,
     store,
@@ -211,6 +221,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     token: (sub = 'alice', tenant = 'acme', extra) => shared.issuer.issue({ sub, tenant, ...(extra ? { extraClaims: extra } : {}) }),
     shared,
     async close() {
+      tokenCache.close();
       await store.close();
       if (options.shared) return;
       await shared.emulator.close();

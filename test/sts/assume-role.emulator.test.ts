@@ -43,6 +43,7 @@ function config(): StsConfig {
     maxAttempts: 3,
     policyMaxChars: 2048,
     maxCallsPerSecond: 100,
+    accountCallsPerSecond: 100,
     breaker: { failureThreshold: 5, openSeconds: 10 },
   };
 }

@@ -54,6 +54,7 @@ function config(overrides: Partial<StsConfig> = {}): StsConfig {
     maxAttempts: 3,
     policyMaxChars: 2048,
     maxCallsPerSecond: 100,
+    accountCallsPerSecond: 100,
     breaker: { failureThreshold: 5, openSeconds: 10 },
     ...overrides,
   };

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { BrokerError } from '../../src/errors.js';
-import { CircuitBreaker, type BreakerState } from '../../src/sts/index.js';
+import { BudgetRefusedError, CircuitBreaker, type BreakerState } from '../../src/sts/index.js';
 import { manualClock } from './helpers/fake-sts-server.js';
 
 const outage = () => new BrokerError('upstream_unavailable', 'down');
 const rejected = () => new BrokerError('upstream_rejected', 'STS refused: NoPermission');
+
+/** A budget refusal: the call never reached STS. */
+const notAttempted = () => new BudgetRefusedError('upstream_throttled', 'no budget');
 
 function setup(failureThreshold = 3, openSeconds = 10) {
   const clock = manualClock();
@@ -15,6 +18,7 @@ function setup(failureThreshold = 3, openSeconds = 10) {
     openSeconds,
     clock,
     isOutage: (e) => e instanceof BrokerError && e.code === 'upstream_unavailable',
+    isNotAttempted: (e) => e instanceof BudgetRefusedError,
     onStateChange: (from, to) => changes.push([from, to]),
     onReject: () => (rejects += 1),
   });
@@ -63,6 +67,26 @@ describe('CircuitBreaker', () => {
     await expect(b.fail(rejected)).rejects.toThrow();
     await expect(b.fail(outage)).rejects.toThrow();
     expect(b.breaker.state).toBe('closed');
+  });
+
+  it('a call that never reached STS neither closes nor re-opens it, and gives the half-open trial back', async () => {
+    const b = setup(1, 10);
+    await expect(b.fail(outage)).rejects.toThrow();
+    b.clock.advance(10_000);
+    await expect(b.fail(notAttempted)).rejects.toBeInstanceOf(BudgetRefusedError);
+    expect(b.breaker.state).toBe('half-open');
+    // The trial slot is free again: the next caller is let through instead of being refused as "open".
+    await expect(b.succeed()).resolves.toBe('ok');
+    expect(b.breaker.state).toBe('closed');
+    expect(b.rejects()).toBe(0);
+  });
+
+  it('budget refusals in the closed state do not reset the outage count', async () => {
+    const b = setup(2, 10);
+    await expect(b.fail(outage)).rejects.toThrow();
+    await expect(b.fail(notAttempted)).rejects.toThrow();
+    await expect(b.fail(outage)).rejects.toThrow();
+    expect(b.breaker.state).toBe('open');
   });
 
   it('half-open lets one trial through; success closes', async () => {

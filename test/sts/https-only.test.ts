@@ -29,6 +29,7 @@ function stsConfig(endpoint: string): StsConfig {
     maxAttempts: 1,
     policyMaxChars: 2048,
     maxCallsPerSecond: 100,
+    accountCallsPerSecond: 40,
     breaker: { failureThreshold: 5, openSeconds: 10 },
   };
 }

@@ -6,6 +6,7 @@ const base: StsConfig = {
   maxAttempts: 3,
   policyMaxChars: 2048,
   maxCallsPerSecond: 20,
+  accountCallsPerSecond: 100,
   breaker: { failureThreshold: 5, openSeconds: 10 },
 };
 

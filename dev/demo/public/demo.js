@@ -7,13 +7,21 @@
   var MULTIPART_THRESHOLD = 1024 * 1024; // files over 1 MiB use multipartUpload
   var PART_SIZE = 512 * 1024; // OSS wants parts of at least 100 KB (all but the last)
   var PROFILE = 'uploads';
-  // ali-oss calls refreshSTSToken on a timer, not from `expiration` (node-stack.md). The broker hands back its cached
-  // token while it has more than 5 minutes left, so every 5 minutes always gets a usable one. `?refreshMs=` shortens
-  // it to watch the refresh happen (the browser test uses it).
-  var REFRESH_MS = (() => {
+  // ali-oss calls refreshSTSToken on a timer, not from `expiration`. The broker promises that every token it returns
+  // lives at least (expiration - refreshAfter) longer (cache.minRemainingSeconds), so the timer is that promise minus
+  // a margin for a request still on its way to OSS and for clock drift. `?refreshMs=` overrides it to watch the
+  // refresh happen (the browser test uses it).
+  var REFRESH_MARGIN_MS = 60 * 1000;
+  var ASKED_REFRESH_MS = (() => {
     var asked = Number(new URLSearchParams(window.location.search).get('refreshMs'));
-    return Number.isInteger(asked) && asked >= 1 && asked <= 3600000 ? asked : 5 * 60 * 1000;
+    return Number.isInteger(asked) && asked >= 1 && asked <= 3600000 ? asked : null;
   })();
+
+  function refreshIntervalMs(answer) {
+    if (ASKED_REFRESH_MS !== null) return ASKED_REFRESH_MS;
+    var promised = Date.parse(answer.credentials.expiration) - Date.parse(answer.refreshAfter);
+    return Math.max(1000, promised - REFRESH_MARGIN_MS);
+  }
 
   var state = { token: null, sub: null, tenant: null, client: null, upload: null };
 
@@ -157,7 +165,7 @@
           stsToken: fresh.credentials.securityToken,
         };
       },
-      refreshSTSTokenInterval: REFRESH_MS,
+      refreshSTSTokenInterval: refreshIntervalMs(answer),
     });
   }
 
