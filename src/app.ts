@@ -4,8 +4,6 @@
  */
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type Router } from 'express';
-import helmet from 'helmet';
-import cors from 'cors';
 import type { BrokerConfig } from './config/schema.js';
 import type { KeyValueStore } from './store/types.js';
 import type { StsClient } from './sts/types.js';
@@ -19,6 +17,7 @@ import { createQuotaCounter } from './store/index.js';
 import { createCredentialService } from './credentials/index.js';
 import { requestId } from './http/request-id.js';
 import { accessLog } from './http/access-log.js';
+import { responseHeaders } from './http/response-headers.js';
 import { createRoutes } from './http/routes.js';
 import { problemFor, problemHandler } from './http/problem.js';
 import { instrumentSts } from './sts/instrument.js';
@@ -85,17 +84,8 @@ export function createApp(deps: AppDeps): BrokerApp {
   // Credential requests are logged once, by their audit event (issued, cached, dry run or refused, with the request
   // id, principal, outcome and address); probes and scrapes are not logged at all; everything else gets one line.
   app.use(accessLog(logger));
-  app.use(helmet());
-  app.use(
-    cors({
-      // An allow-list only; an empty list means no cross-origin access. Never a wildcard.
-      origin: [...config.server.corsOrigins],
-      methods: ['POST', 'GET'],
-      allowedHeaders: ['Authorization', 'X-Api-Key', 'Content-Type', 'X-Request-Id'],
-      exposedHeaders: ['X-Request-Id', 'Retry-After'],
-      maxAge: 600,
-    }),
-  );
+  // helmet's security headers and the CORS headers, worked out once (an allow-list only; never a wildcard).
+  app.use(responseHeaders({ corsOrigins: config.server.corsOrigins }));
   app.use((req, res, next) => {
     const end = metrics.httpLatency.startTimer();
     res.on('finish', () => end({ route: req.route?.path ?? 'other', status: String(res.statusCode) }));
