@@ -6,6 +6,7 @@ import express, { Router, type RequestHandler } from 'express';
 import type { Authenticator } from '../auth/index.js';
 import { noStore, requireJson, authenticate } from './guards.js';
 import { perIpLimit, perPrincipalLimit } from './rate-limits.js';
+import { guardChain } from './guard-chain.js';
 import { parseCredentialRequest } from './credential-request.js';
 import { BrokerError } from '../errors.js';
 import type { CredentialService } from '../credentials/index.js';
@@ -129,36 +130,38 @@ export function createRoutes(deps: RouteDeps): Router {
   const openapi = readFileSync(deps.openapiPath, 'utf8');
   const router = Router();
 
+  // Each route's guards run as one handler (guard-chain.ts), in the order written.
   router.post(
     '/v1/credentials',
-    noStore,
-    perIpLimit(store, config),
-    authenticate(authenticator),
-    perPrincipalLimit(store, config),
-    requireJson,
-    express.json({ limit: config.server.bodyLimitBytes, strict: true }),
+    guardChain(
+      noStore,
+      perIpLimit(store, config),
+      authenticate(authenticator),
+      perPrincipalLimit(store, config),
+      requireJson,
+      express.json({ limit: config.server.bodyLimitBytes, strict: true }),
+    ),
     issueCredentials(credentials),
     auditRefusal(audit, metrics, clock),
   );
 
   router.post(
     '/v1/post-policy',
-    noStore,
-    perIpLimit(store, config),
-    authenticate(authenticator),
-    perPrincipalLimit(store, config),
-    requireJson,
-    express.json({ limit: config.server.bodyLimitBytes, strict: true }),
+    guardChain(
+      noStore,
+      perIpLimit(store, config),
+      authenticate(authenticator),
+      perPrincipalLimit(store, config),
+      requireJson,
+      express.json({ limit: config.server.bodyLimitBytes, strict: true }),
+    ),
     issuePostPolicy(uploads),
     auditRefusal(audit, metrics, clock, 'post_policy.refused'),
   );
 
   router.get(
     '/v1/usage',
-    noStore,
-    perIpLimit(store, config),
-    authenticate(authenticator),
-    perPrincipalLimit(store, config),
+    guardChain(noStore, perIpLimit(store, config), authenticate(authenticator), perPrincipalLimit(store, config)),
     reportUsage(uploads),
   );
 
