@@ -8,6 +8,7 @@
  * -> per-principal limit -> issue -> audit refusals -> flat errors. The access log masks query values (log-safe-url.ts),
  * so the credentials URL's secret is never written down by the broker.
  */
+import type { Logger } from '../shared/logger.js';
 import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Authenticator } from '../auth/index.js';
 import { CREDENTIAL_URL_PARAM, createCredentialUrlAuthenticator } from '../auth/index.js';
@@ -69,14 +70,16 @@ function issue(service: CredentialService): RequestHandler {
 }
 
 /** Failures in the flat shape for callers that asked for it; everything else goes on to the problem+json handler. */
-const alibabaErrors: ErrorRequestHandler = (error, req, res, next) => {
-  if (!wantsAlibabaFormat(req) || res.headersSent) return next(error);
-  const problem = asBrokerError(error);
-  const log = { event: 'http.request.failed', requestId: req.id, code: problem.code, status: problem.status };
-  if (problem.code === 'internal') req.log?.error({ ...log, err: problem.cause ?? problem }, 'request failed');
-  else req.log?.info(log, 'request refused');
-  sendAlibabaError(res, req.id, problem);
-};
+function alibabaErrors(logger: Logger): ErrorRequestHandler {
+  return function answerInAlibabaShape(error, req, res, next) {
+    if (!wantsAlibabaFormat(req) || res.headersSent) return next(error);
+    const problem = asBrokerError(error);
+    const log = { event: 'http.request.failed', requestId: req.id, code: problem.code, status: problem.status };
+    if (problem.code === 'internal') logger.error({ ...log, err: problem.cause ?? problem }, 'request failed');
+    else logger.info(log, 'request refused');
+    sendAlibabaError(res, req.id, problem);
+  };
+}
 
 export function createCredentialsGetRoutes(deps: RouteDeps, recordRefusal: ErrorRequestHandler): Router {
   const { config, store, authenticator, credentials } = deps;
@@ -96,7 +99,7 @@ export function createCredentialsGetRoutes(deps: RouteDeps, recordRefusal: Error
     perPrincipalLimit(store, config),
     issue(credentials),
     recordRefusal,
-    alibabaErrors,
+    alibabaErrors(deps.logger),
   );
   router.all(PATH, onlyGet);
   return router;

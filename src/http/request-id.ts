@@ -15,6 +15,9 @@ export function requestId(): RequestHandler {
     const incoming = req.get('x-request-id');
     req.id = incoming !== undefined && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', req.id);
+    // Express's req.ip is a getter that walks X-Forwarded-For through the trust-proxy rule on every read; the
+    // limits, the service and the audit event read it several times per request. Work it out once.
+    Object.defineProperty(req, 'ip', { value: req.ip, enumerable: true, configurable: true, writable: true });
     next();
   };
 }

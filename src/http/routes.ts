@@ -6,6 +6,7 @@ import express, { Router, type RequestHandler } from 'express';
 import type { Authenticator } from '../auth/index.js';
 import { noStore, requireJson, authenticate } from './guards.js';
 import { perIpLimit, perPrincipalLimit } from './rate-limits.js';
+import { guardChain } from './guard-chain.js';
 import { parseCredentialRequest } from './credential-request.js';
 import { BrokerError } from '../errors.js';
 import type { CredentialService } from '../credentials/index.js';
@@ -18,6 +19,8 @@ import type { Clock } from '../shared/clock.js';
 import { asBrokerError } from './problem.js';
 import { createCredentialsGetRoutes } from './credentials-get-route.js';
 
+import type { Logger } from '../shared/logger.js';
+
 export interface RouteDeps {
   config: Readonly<BrokerConfig>;
   store: KeyValueStore;
@@ -28,6 +31,8 @@ export interface RouteDeps {
   metrics: Metrics;
   clock: Clock;
   openapiPath: string;
+  /** For failures answered outside the problem handler (the flat Alibaba error shape). */
+  logger: Logger;
   /** True once shutdown has begun: readiness fails first, so no new work is routed here while the server drains. */
   isDraining?: () => boolean;
 }
@@ -133,37 +138,39 @@ export function createRoutes(deps: RouteDeps): Router {
   const openapi = readFileSync(deps.openapiPath, 'utf8');
   const router = Router();
 
+  // Each route's guards run as one handler (guard-chain.ts), in the order written.
   router.use(createCredentialsGetRoutes(deps, auditRefusal(audit, metrics, clock)));
   router.post(
     '/v1/credentials',
-    noStore,
-    perIpLimit(store, config),
-    authenticate(authenticator),
-    perPrincipalLimit(store, config),
-    requireJson,
-    express.json({ limit: config.server.bodyLimitBytes, strict: true }),
+    guardChain(
+      noStore,
+      perIpLimit(store, config),
+      authenticate(authenticator),
+      perPrincipalLimit(store, config),
+      requireJson,
+      express.json({ limit: config.server.bodyLimitBytes, strict: true }),
+    ),
     issueCredentials(credentials),
     auditRefusal(audit, metrics, clock),
   );
 
   router.post(
     '/v1/post-policy',
-    noStore,
-    perIpLimit(store, config),
-    authenticate(authenticator),
-    perPrincipalLimit(store, config),
-    requireJson,
-    express.json({ limit: config.server.bodyLimitBytes, strict: true }),
+    guardChain(
+      noStore,
+      perIpLimit(store, config),
+      authenticate(authenticator),
+      perPrincipalLimit(store, config),
+      requireJson,
+      express.json({ limit: config.server.bodyLimitBytes, strict: true }),
+    ),
     issuePostPolicy(uploads),
     auditRefusal(audit, metrics, clock, 'post_policy.refused'),
   );
 
   router.get(
     '/v1/usage',
-    noStore,
-    perIpLimit(store, config),
-    authenticate(authenticator),
-    perPrincipalLimit(store, config),
+    guardChain(noStore, perIpLimit(store, config), authenticate(authenticator), perPrincipalLimit(store, config)),
     reportUsage(uploads),
   );
 

@@ -27,6 +27,13 @@ export interface MemoryStoreOptions {
 
 /** A full sweep is O(n); when the map stays full of live keys, sweep at most this often and evict otherwise. */
 const SWEEP_INTERVAL_MS = 1000;
+/**
+ * Expired entries are also swept this often on writes, full or not. Without it a key that is never read again
+ * (a quota window of a past hour, a lock, a token of a principal who left) stayed until the map held `maxEntries`:
+ * under 10,000 principals the map only grew, towards 100,000 entries, and RSS with it. Each sweep is O(n) once per
+ * interval, so its cost per write is O(n / writes per interval).
+ */
+const EXPIRED_SWEEP_INTERVAL_MS = 10_000;
 
 export class MemoryStore implements KeyValueStore {
   readonly kind = 'memory' as const;
@@ -34,10 +41,12 @@ export class MemoryStore implements KeyValueStore {
   private readonly clock: Clock;
   private readonly maxEntries: number;
   private lastSweep = Number.NEGATIVE_INFINITY;
+  private lastExpiredSweep: number;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.maxEntries = Math.max(1, options.maxEntries ?? 100_000);
+    this.lastExpiredSweep = this.clock.now();
   }
 
   /** Number of entries held, live or not yet swept (for tests and metrics). */
@@ -124,6 +133,11 @@ export class MemoryStore implements KeyValueStore {
   private put(key: string, entry: Entry): void {
     // Delete first so a rewritten key moves to the young end of the insertion order.
     this.entries.delete(key);
+    const now = this.clock.now();
+    if (now - this.lastExpiredSweep >= EXPIRED_SWEEP_INTERVAL_MS) {
+      this.lastExpiredSweep = now;
+      this.sweepExpired(now);
+    }
     if (this.entries.size >= this.maxEntries) this.makeRoom();
     this.entries.set(key, entry);
   }
@@ -132,13 +146,17 @@ export class MemoryStore implements KeyValueStore {
     const now = this.clock.now();
     if (now - this.lastSweep >= SWEEP_INTERVAL_MS) {
       this.lastSweep = now;
-      for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
+      this.sweepExpired(now);
     }
     // Map iteration is insertion order, so the first keys are the oldest.
     for (const k of this.entries.keys()) {
       if (this.entries.size < this.maxEntries) break;
       this.entries.delete(k);
     }
+  }
+
+  private sweepExpired(now: number): void {
+    for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
   }
 }
 

@@ -56,3 +56,27 @@ describe('MemoryStore', () => {
     expect(await store.get('a')).toBeNull();
   });
 });
+
+describe('MemoryStore sweeps expired entries while not full', () => {
+  it('keys never read again are dropped within the sweep interval, so the map plateaus', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore({ clock, maxEntries: 1_000_000 });
+    // 20 "windows" of 500 short-lived keys each, none read again: without the sweep the map would hold all 10,000.
+    for (let round = 0; round < 20; round += 1) {
+      for (let i = 0; i < 500; i += 1) await store.set(`k:${round}:${i}`, 'v', 1000);
+      clock.advance(5000);
+    }
+    await store.set('last', 'v', 1000);
+    expect(store.size).toBeLessThanOrEqual(1001);
+    expect(await store.get('last')).toBe('v');
+  });
+
+  it('never sweeps a live entry', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore({ clock });
+    await store.set('long', 'v', 60_000);
+    clock.advance(30_000);
+    await store.set('other', 'v', 1000);
+    expect(await store.get('long')).toBe('v');
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * The limits in their guard chain: the per-IP window still refuses before authentication decides (an unauthenticated
+ * flood is limited), the order of refusals is the declared one, and a store that cannot count refuses (fail closed).
+ * The store is the real MemoryStore; the authenticator is an injected stand-in that counts its calls.
+ */
+import { describe, expect, it } from 'vitest';
+import express from 'express';
+import request from 'supertest';
+import { MemoryStore, StoreUnavailableError, type KeyValueStore } from '../store/index.js';
+import type { Authenticator, Principal } from '../auth/index.js';
+import type { BrokerConfig } from '../config/schema.js';
+import { BrokerError } from '../errors.js';
+import { authenticate, noStore } from './guards.js';
+import { guardChain } from './guard-chain.js';
+import { perIpLimit, perPrincipalLimit } from './rate-limits.js';
+import { problemHandler } from './problem.js';
+import { createLogger } from '../shared/logger.js';
+
+function principal(subject: string): Principal {
+  return { kind: 'user', clientId: 'web', subject, tenant: 't', claims: { sub: subject, tenant: 't' } } as unknown as Principal;
+}
+
+function appWith(store: KeyValueStore, limits: { ip: number; principal: number }) {
+  const calls = { authenticate: 0 };
+  const authenticator: Authenticator = {
+    async authenticate(headers) {
+      calls.authenticate += 1;
+      const token = headers.authorization?.replace(/^Bearer /, '');
+      if (!token || token === 'bad') throw new BrokerError('unauthenticated', 'no');
+      return principal(token);
+    },
+  };
+  const config = {
+    rateLimits: { perIp: { limit: limits.ip, windowSeconds: 60 }, perPrincipal: { limit: limits.principal, windowSeconds: 60 } },
+  } as unknown as BrokerConfig;
+  const app = express();
+  app.use((req, _res, next) => {
+    req.id = 'r';
+    next();
+  });
+  app.post(
+    '/x',
+    guardChain(noStore, perIpLimit(store, config), authenticate(authenticator), perPrincipalLimit(store, config)),
+    (_req, res) => void res.json({ ok: true }),
+  );
+  app.use(problemHandler(createLogger('silent')));
+  return { app, calls };
+}
+
+describe('rate limits in the guard chain', () => {
+  it('refuses an address over its limit as limit: ip, even with a bad token, then before verifying any token', async () => {
+    const { app, calls } = appWith(new MemoryStore(), { ip: 2, principal: 100 });
+    expect((await request(app).post('/x').set('authorization', 'Bearer bad')).status).toBe(401);
+    expect((await request(app).post('/x').set('authorization', 'Bearer alice')).status).toBe(200);
+    const third = await request(app).post('/x').set('authorization', 'Bearer bad');
+    expect({ status: third.status, code: third.body.code, limit: third.body.limit }).toEqual({
+      status: 429,
+      code: 'rate_limited',
+      limit: 'ip',
+    });
+    expect(Number(third.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(third.headers['cache-control']).toBe('no-store');
+    const before = calls.authenticate;
+    const fourth = await request(app).post('/x').set('authorization', 'Bearer alice');
+    expect({ status: fourth.status, limit: fourth.body.limit }).toEqual({ status: 429, limit: 'ip' });
+    expect(calls.authenticate).toBe(before);
+  });
+
+  it('limits per principal, with the RateLimit headers of the principal window', async () => {
+    const { app } = appWith(new MemoryStore(), { ip: 100, principal: 2 });
+    const first = await request(app).post('/x').set('authorization', 'Bearer bob');
+    expect(first.status).toBe(200);
+    expect(first.headers['ratelimit-policy']).toBe('2;w=60');
+    expect(first.headers.ratelimit).toMatch(/^limit=2, remaining=1, reset=\d+$/);
+    expect((await request(app).post('/x').set('authorization', 'Bearer bob')).status).toBe(200);
+    const third = await request(app).post('/x').set('authorization', 'Bearer bob');
+    expect({ status: third.status, limit: third.body.limit }).toEqual({ status: 429, limit: 'principal' });
+    expect((await request(app).post('/x').set('authorization', 'Bearer carol')).status).toBe(200);
+  });
+
+  it('fails closed: a store that cannot count answers 503 store_unavailable, never the handler', async () => {
+    const store = new MemoryStore();
+    store.incrementWindow = async () => {
+      throw new StoreUnavailableError('down');
+    };
+    const { app } = appWith(store, { ip: 100, principal: 100 });
+    const res = await request(app).post('/x').set('authorization', 'Bearer dave');
+    expect({ status: res.status, code: res.body.code }).toEqual({ status: 503, code: 'store_unavailable' });
+    const unauthenticated = await request(app).post('/x').set('authorization', 'Bearer bad');
+    expect({ status: unauthenticated.status, code: unauthenticated.body.code }).toEqual({ status: 503, code: 'store_unavailable' });
+  });
+});
