@@ -20,7 +20,11 @@ import { createDevIssuer, type DevIssuer } from '../../dev/issuer/dev-issuer.js'
 import { buildLocalConfig, LOCAL_DEV_CLIENT_ID } from '../../dev/local/local-config.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../deploy/config.example.yaml', import.meta.url));
-const secrets = () => ({ BROKER_REDIS_URL: 'redis://127.0.0.1:6379', BROKER_CACHE_KEY: randomBytes(32).toString('base64') });
+const secrets = () => ({
+  BROKER_REDIS_URL: 'redis://127.0.0.1:6379',
+  BROKER_CACHE_KEY: randomBytes(32).toString('base64'),
+  BROKER_GRANT_KEY: randomBytes(32).toString('base64'),
+});
 
 /** createApp with real parts (no network is used before a request) and a logger whose lines we keep. */
 function start(config: Readonly<BrokerConfig>, issuer?: DevIssuer, clientId?: string) {
@@ -60,7 +64,12 @@ describe('deploy/config.example.yaml', () => {
     // The example's identity provider, stood in for by the dev issuer (which signs ES256).
     const raw = parseYaml(readFileSync(EXAMPLE, 'utf8')) as { clients: Array<Record<string, unknown>> };
     raw.clients[0]!.algorithms = ['ES256'];
-    const config = parseConfig({ ...raw, redis: { url: 'redis://127.0.0.1:6379' }, cache: { encryptionKey: secrets().BROKER_CACHE_KEY } });
+    const config = parseConfig({
+      ...raw,
+      redis: { url: 'redis://127.0.0.1:6379' },
+      cache: { encryptionKey: secrets().BROKER_CACHE_KEY },
+      uploads: { ...(raw as { uploads?: object }).uploads, grantKey: secrets().BROKER_GRANT_KEY },
+    });
     const issuer = await createDevIssuer({ issuer: 'https://login.example.com/', audience: 'oss-sts-broker' });
     const { app } = start(config, issuer, 'web');
     const max = config.profiles.avatars!.maxClaimChars;

@@ -64,7 +64,7 @@ describe('server.metricsPort', () => {
   beforeAll(async () => {
     fakeIdentity();
     const config = parseConfig(rawConfig({ metricsPort: 9464 }), { memoryStore: true });
-    deps = await buildRuntimeDeps(config, logger);
+    deps = await buildRuntimeDeps(config, logger, { relax: { memoryStore: true } });
     app = createApp({ ...deps, config, logger }).app;
     // main.ts starts it on server.metricsPort; port 0 here, as every test server listens.
     metricsServer = await startMetricsServer(deps.metrics.registry, 0, '127.0.0.1', logger);
@@ -159,7 +159,7 @@ describe('osb_sts_breaker_state follows the breaker built by buildRuntimeDeps', 
     sts.script({ kind: 'error', status: 500, code: 'InternalError' });
     const clock = manualClock(Date.now());
     const config = parseConfig(rawConfig({ stsEndpoint: sts.endpoint }), { memoryStore: true });
-    const deps = await buildRuntimeDeps(config, logger, { clock, stsTrustedCa: sts.ca });
+    const deps = await buildRuntimeDeps(config, logger, { clock, stsTrustedCa: sts.ca, relax: { memoryStore: true } });
     const gauge = async () => (await deps.metrics.stsBreakerState.get()).values[0]?.value;
     const input = { roleArn: 'acs:ram::123456789012:role/uploader', roleSessionName: 'acme.alice', policy: '{}', durationSeconds: 900 };
     try {

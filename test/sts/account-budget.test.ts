@@ -62,7 +62,14 @@ describe('one STS budget for the account', () => {
     const replicas: StsClient[] = [];
     for (let i = 0; i < 3; i += 1) {
       replicas.push(
-        createStsClient({ config: config(10), credential: brokerAk, clock, store: await scope.store(), sleep: async () => undefined }),
+        createStsClient({
+          config: config(10),
+          trustedCa: sts.ca,
+          credential: brokerAk,
+          clock,
+          store: await scope.store(),
+          sleep: async () => undefined,
+        }),
       );
     }
     const before = sts.requests.length;
@@ -82,7 +89,14 @@ describe('one STS budget for the account', () => {
   it('retries spend the shared budget: with none left, the STS failure is the answer and no retry is made', async () => {
     const clock = freshClock();
     const store = await scope.store();
-    const client = createStsClient({ config: config(1), credential: brokerAk, clock, store, sleep: async () => undefined });
+    const client = createStsClient({
+      config: config(1),
+      trustedCa: sts.ca,
+      credential: brokerAk,
+      clock,
+      store,
+      sleep: async () => undefined,
+    });
     sts.script({ kind: 'error', status: 500, code: 'InternalError' });
     try {
       const before = sts.requests.length;
@@ -106,7 +120,13 @@ describe('one STS budget for the account', () => {
   it('fails closed when Redis cannot be reached: no STS call, store_unavailable', async () => {
     const dead = RedisStore.fromConfig(redisConfig(scope.prefix, { url: 'redis://127.0.0.1:1' }));
     scope.opened.push(dead);
-    const client = createStsClient({ config: config(40), credential: brokerAk, store: dead, sleep: async () => undefined });
+    const client = createStsClient({
+      config: config(40),
+      trustedCa: sts.ca,
+      credential: brokerAk,
+      store: dead,
+      sleep: async () => undefined,
+    });
     const before = sts.requests.length;
     const [result] = await settle([client.assumeRole(input)]);
     expect(result).toMatchObject({ code: 'store_unavailable', status: 503, retryAfterSeconds: 1 });

@@ -99,7 +99,7 @@ describe('StsClient against the STS emulator', () => {
       onCall: (o) => outcomes.push(o),
       sleep: async () => undefined,
     });
-    emulator.faults.push({ kind: 'throttle', retryAfterMs: 100 }, { kind: 'html' });
+    emulator.faults.push({ kind: 'html' });
     const calls = emulator.stats.assumeRoleCalls;
     await expect(client.assumeRole(input)).resolves.toMatchObject({ accessKeyId: expect.stringMatching(/^STS\./) });
     expect(emulator.stats.assumeRoleCalls - calls).toBe(2);

@@ -55,6 +55,7 @@ describe('breaker before budget', () => {
     const client = createStsClient({
       config: config({ maxCallsPerSecond: 2 }),
       credential: accessKeyCredential(brokerAk.id, brokerAk.secret),
+      trustedCa: sts.ca,
       clock,
       onCall: (o) => outcomes.push(o),
       sleep: async () => undefined,
@@ -82,6 +83,7 @@ describe('breaker before budget', () => {
       // Half a call per second: after the first call the bucket needs two seconds for the next token.
       config: config({ maxCallsPerSecond: 0.5, breaker: { failureThreshold: 1, openSeconds: 1 } }),
       credential: accessKeyCredential(brokerAk.id, brokerAk.secret),
+      trustedCa: sts.ca,
       clock,
       sleep: async () => undefined,
       logger: { warn: (o) => events.push(String((o as { event?: string }).event)), debug: () => undefined },

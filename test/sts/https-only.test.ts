@@ -66,7 +66,12 @@ describe('STS over HTTPS only', () => {
   it('the configuration has no switch for the protocol: `sts.protocol` is refused, whatever its value', () => {
     // The shipped example, which must always load, with only the `sts` section changed.
     const example = parseYaml(readFileSync(fileURLToPath(new URL('../../deploy/config.example.yaml', import.meta.url)), 'utf8'));
-    const base = { ...example, redis: { url: 'redis://127.0.0.1:6379' }, cache: { encryptionKey: Buffer.alloc(32, 1).toString('base64') } };
+    const base = {
+      ...example,
+      redis: { url: 'redis://127.0.0.1:6379' },
+      cache: { encryptionKey: Buffer.alloc(32, 1).toString('base64') },
+      uploads: { ...example.uploads, grantKey: Buffer.alloc(32, 2).toString('base64') },
+    };
     expect(() => parseConfig({ ...base, sts: { ...base.sts } })).not.toThrow();
     for (const protocol of ['http', 'https']) {
       let thrown: unknown;
