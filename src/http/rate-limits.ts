@@ -80,7 +80,9 @@ export function perIpLimit(store: KeyValueStore, config: Readonly<BrokerConfig>,
     const verdict = ip.count(key, res).then(
       // The per-IP figures until the caller is known (a refusal by authentication carries these); the
       // per-principal limit overwrites them once it has counted.
-      ({ remaining, resetInMs }) => ip.setHeaders(res, remaining, resetInMs),
+      ({ remaining, resetInMs }) => {
+        if (!res.hasHeader('RateLimit')) ip.setHeaders(res, remaining, resetInMs);
+      },
       (error: unknown) => {
         if (error instanceof BrokerError && error.code === 'rate_limited') {
           const resetAt = clock.now() + (error.retryAfterSeconds ?? 1) * 1000;

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster, Redis } from 'ioredis';
 import { quotaKey } from '../../../src/store/index.js';
+import { principalKey } from '../../../src/auth/principal.js';
 import {
   type Answer,
   askCredentials,
@@ -115,7 +116,7 @@ export function defineHaSuite(name: string, options: HaSuiteOptions, startTopolo
     if (options.plannedFailover) {
       it('follows a planned failover without a restart, counting on the new master', async () => {
         const t = topology!;
-        const key = `${a.broker.shared.keyPrefix}${quotaKey(QUOTA_PROFILE, 'web:acme:planned-user', 3600)}`;
+        const key = `${a.broker.shared.keyPrefix}${quotaKey(QUOTA_PROFILE, principalKey({ clientId: 'web', tenant: 'acme', subject: 'planned-user' }), 3600)}`;
         const token = await jwt('planned-user');
         expect((await askCredentials(a.url, token, QUOTA_PROFILE)).status).toBe(200);
         const oldMaster = await t.masterPortFor(key);
@@ -146,7 +147,7 @@ export function defineHaSuite(name: string, options: HaSuiteOptions, startTopolo
 
     it('answers 503 while the master is down, recovers without a restart, and grants no quota beyond its limit', async () => {
       const t = topology!;
-      const key = `${a.broker.shared.keyPrefix}${quotaKey(FAILOVER_PROFILE, 'web:acme:failover-user', 3600)}`;
+      const key = `${a.broker.shared.keyPrefix}${quotaKey(FAILOVER_PROFILE, principalKey({ clientId: 'web', tenant: 'acme', subject: 'failover-user' }), 3600)}`;
       const token = await jwt('failover-user');
       // The hash tag puts the probe in the quota counter's slot: on the very master that dies.
       const probeClient = await t.client();
