@@ -1,5 +1,5 @@
 /**
- * The local-mode configuration (DESIGN.md, "Local mode": the contract scripts and tests rely on). Built as a plain
+ * The local-mode configuration (README.md, "Local mode": the contract scripts and tests rely on). Built as a plain
  * object and validated by the same schema as a production file, so local mode cannot drift from what production
  * accepts.
  */

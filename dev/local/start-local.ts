@@ -66,7 +66,7 @@ function localAccessKey(env: NodeJS.ProcessEnv): { accessKeyId: string; accessKe
   const secret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
   if (id && secret) return { accessKeyId: id, accessKeySecret: secret };
   const generated = { accessKeyId: `LTAIlocal${randomBytes(8).toString('hex')}`, accessKeySecret: randomBytes(24).toString('base64url') };
-  // The credentials default chain reads these variables (facts F, step 1): the same path as production.
+  // The credentials default chain reads these variables (https://github.com/aliyun/credentials-nodejs#credential-provider-chain, step 1): the same path as production.
   env.ALIBABA_CLOUD_ACCESS_KEY_ID = generated.accessKeyId;
   env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = generated.accessKeySecret;
   return generated;

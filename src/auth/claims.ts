@@ -1,7 +1,7 @@
 /**
  * Reduces a verified JWT payload to the Principal the rules see. Only plain strings (and numbers, which some
  * identity providers use for ids) become claims: an array or object has no single meaning inside an object-key
- * prefix, so it is refused here rather than stringified into "a,b" or "[object Object]" (DESIGN.md, invariant 1).
+ * prefix, so it is refused here rather than stringified into "a,b" or "[object Object]" (README.md, security property 1).
  * Character-set and length checks of the values belong to the rules, which see every source of prefix text.
  */
 import type { JWTPayload } from 'jose';

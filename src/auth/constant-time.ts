@@ -1,5 +1,5 @@
 /**
- * The one constant-time comparison in the broker (DESIGN.md, security invariant 3: "API keys compare in constant
+ * The one constant-time comparison in the broker (README.md, security property 3: "API keys compare in constant
  * time"). Kept tiny and on its own, as node-oidc-provider does, so every caller uses the same reviewed code.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * One verifier per configured OIDC client: the JWT checks of DESIGN.md security invariant 3 (pinned algorithms,
+ * One verifier per configured OIDC client: the JWT checks of README.md security property 3 (pinned algorithms,
  * issuer, audience, expiry, not-before) done by jose, then the claims reduced to a Principal (claims.ts).
  */
 import { readFileSync } from 'node:fs';

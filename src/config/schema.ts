@@ -11,7 +11,7 @@ const ident = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1-63 of a
 export const OPERATIONS = ['put', 'multipart', 'get', 'list', 'delete'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
-/** STS: DurationSeconds is 900..MaxSessionDuration, and MaxSessionDuration is at most 43200 (facts A1). */
+/** STS: DurationSeconds is 900..MaxSessionDuration, and MaxSessionDuration is at most 43200 (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). */
 export const STS_MIN_DURATION = 900;
 export const STS_MAX_DURATION = 43200;
 
@@ -166,7 +166,7 @@ const profileSchema = z
     /** OSS endpoint returned to clients; defaults to https://oss-<region>.aliyuncs.com. */
     endpoint: z.url({ protocol: /^https?$/ }).optional(),
     roleArn: z.string().regex(/^acs:ram::\d+:role\/[A-Za-z0-9._-]{1,64}$/, 'must look like acs:ram::<account>:role/<name>'),
-    /** For cross-account partner roles whose trust policy requires sts:ExternalId (facts A1). */
+    /** For cross-account partner roles whose trust policy requires sts:ExternalId (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). */
     externalId: z
       .string()
       .regex(/^[\w+=,.@:/-]{2,1224}$/)
@@ -221,7 +221,7 @@ const profileSchema = z
   .strict()
   .superRefine((profile, ctx) => {
     if (profile.postPolicy === undefined) return;
-    // PostObject is authorized as oss:PutObject on the key (RAM action table, facts C).
+    // PostObject is authorized as oss:PutObject on the key (RAM action table, https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements).
     if (!profile.operations.includes('put')) {
       ctx.addIssue({ code: 'custom', path: ['postPolicy'], message: 'needs the "put" operation (PostObject is oss:PutObject)' });
     }
@@ -281,7 +281,7 @@ export const configSchema = z
         region: z.string().optional(),
         timeoutMs: z.number().int().positive().max(60000).default(5000),
         maxAttempts: z.number().int().min(1).max(5).default(3),
-        /** The STS session-policy size limit (facts A1: 2,048 now, 1,024 in older docs). */
+        /** The STS session-policy size limit (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole: 2,048 now, 1,024 in older docs). */
         policyMaxChars: z.number().int().min(256).max(65536).default(2048),
         /** Upper bound on AssumeRole calls per second from this replica (the account shares ~100/s). */
         maxCallsPerSecond: z.number().positive().max(1000).default(20),

@@ -1,5 +1,5 @@
 /**
- * OSS resource names (facts C "OSS resources and actions"). Region and account are `*`: the doc says region must
+ * OSS resource names (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "OSS resources and actions"). Region and account are `*`: the doc says region must
  * be `*`, and the bucket name alone is globally unique, so naming the account adds nothing to the confinement.
  */
 export function bucketArn(bucket: string): string {

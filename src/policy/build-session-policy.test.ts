@@ -17,7 +17,7 @@ const base: Grant = {
 };
 
 describe('buildSessionPolicy', () => {
-  it('put on a prefix is exactly the documented pattern (facts C: examplebucket/exampledir/*)', () => {
+  it('put on a prefix is exactly the documented pattern (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements: examplebucket/exampledir/*)', () => {
     const { document, json } = buildSessionPolicy(base);
     expect(document).toEqual({
       Version: '1',

@@ -6,7 +6,7 @@
  * - canonicalJson        sorted keys, no whitespace: equal grants give byte-equal text
  * - assertPolicyFits     the request-time size check; profileSizeProblems proves each profile's worst case
  * - policyHash           sha256 hex of the canonical text (audit, cache keys)
- * - OPERATION_ACTIONS    operations → OSS actions (facts C)
+ * - OPERATION_ACTIONS    operations → OSS actions (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements)
  */
 export type { PolicyDocument } from './types.js';
 export { buildSessionPolicy } from './build-session-policy.js';

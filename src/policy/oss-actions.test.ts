@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OPERATIONS, type Operation } from '../config/schema.js';
 import { actionsFor, OPERATION_ACTIONS } from './oss-actions.js';
 
-describe('OSS actions per operation (facts C)', () => {
+describe('OSS actions per operation (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements)', () => {
   it.each<[Operation, string[], string]>([
     ['put', ['oss:PutObject'], 'object'],
     ['multipart', ['oss:AbortMultipartUpload', 'oss:ListParts', 'oss:PutObject'], 'object'],

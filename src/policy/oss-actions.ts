@@ -1,12 +1,12 @@
 /**
- * Broker operations → OSS RAM actions (facts C "OSS resources and actions"). One table, so what a profile's
+ * Broker operations → OSS RAM actions (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "OSS resources and actions"). One table, so what a profile's
  * `operations` grants can be read in one place.
  *
  * - put        PutObject covers PutObject, PostObject, AppendObject (and the parts of a multipart upload).
  * - multipart  Initiate / UploadPart / Complete are all `oss:PutObject`; a client also needs to list the parts it
  *              sent and abort an upload it gives up on.
  * - get        GetObject covers GetObject, HeadObject, GetObjectMeta.
- * - list       ListObjects is granted on the *bucket* resource (facts C: "bucket ARN, not bucket/*"), so it is
+ * - list       ListObjects is granted on the *bucket* resource (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements: "bucket ARN, not bucket/*"), so it is
  *              confined by a `StringLike oss:Prefix` condition instead of by the resource.
  * - delete     DeleteObject covers DeleteObject and DeleteMultipleObjects.
  */

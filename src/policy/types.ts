@@ -1,10 +1,10 @@
 /**
- * The RAM policy document (facts C "Structure"), in the normalized form this broker builds: `Action` and
+ * The RAM policy document (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Structure"), in the normalized form this broker builds: `Action` and
  * `Resource` are always arrays and a condition value is a string or an array of strings. RAM also accepts a
  * single string for Action/Resource; code that parses foreign policies (an evaluator) should normalize to this.
  */
 
-/** Condition operators the broker writes or an evaluator may meet (facts C "Condition"). */
+/** Condition operators the broker writes or an evaluator may meet (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Condition"). */
 export type ConditionOperator =
   | 'StringEquals'
   | 'StringNotEquals'

@@ -3,7 +3,7 @@
  * (structure, names, types, sizes) and a caller always sees the same error for the same request.
  *
  * Declared sizes and content types are the caller's own statements: STS session policies cannot limit object size
- * or Content-Type (facts C has no such condition keys), so these checks catch honest mistakes early and the
+ * or Content-Type (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements has no such condition keys), so these checks catch honest mistakes early and the
  * response tells the client the limits. What the policy *can* enforce - the extension - build-session-policy.ts
  * writes into the resources.
  */

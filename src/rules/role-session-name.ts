@@ -1,6 +1,6 @@
 /**
  * RoleSessionName for AssumeRole, derived from the principal so Alibaba's ActionTrail names the end user behind
- * every OSS request. STS allows letters, digits and `. @ - _`, 2-64 characters (facts A1; older docs say 32, but
+ * every OSS request. STS allows letters, digits and `. @ - _`, 2-64 characters (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole; older docs say 32, but
  * the current SDK model says 64).
  *
  * The name is also part of the token cache key (DESIGN invariant 5), so two different principals must never get

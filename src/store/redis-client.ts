@@ -2,7 +2,7 @@
  * Builds the one ioredis client of the process from the `redis` config section: standalone (`url`), Sentinel
  * (`sentinels` + `sentinelName`) or Cluster (`cluster`). The options are chosen so a request never hangs on Redis:
  *
- * - `commandTimeout`: every command has a deadline (ioredis has none by default; reference/node-stack.md: a dead
+ * - `commandTimeout`: every command has a deadline (ioredis has none by default; reference/the Node SDK notes: a dead
  *   Redis otherwise fails a command only after ~73 s).
  * - `enableOfflineQueue: false`: while disconnected, commands fail at once instead of queueing until reconnect.
  *   Callers turn that into StoreUnavailableError → 503, or a cache miss; never into a silent wait.

@@ -45,7 +45,7 @@ export interface StsCallOutcome {
 export interface CreateStsClientOptions {
   config: StsConfig;
   clock?: Clock;
-  /** Explicit credential (tests); default is the @alicloud/credentials default chain (facts F). */
+  /** Explicit credential (tests); default is the @alicloud/credentials default chain (https://github.com/aliyun/credentials-nodejs#credential-provider-chain). */
   credential?: SdkCredential;
   /** The STS emulator's CA (local mode, tests): see `SdkClientOptions.trustedCa`. Never from configuration. */
   trustedCa?: string;

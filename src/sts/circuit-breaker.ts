@@ -2,7 +2,7 @@
  * Consecutive-failure circuit breaker in front of STS.
  *
  * When STS (or the path to it) is down, every credential request would otherwise wait out timeouts and retries, and
- * pile load on the account's shared AssumeRole quota (facts A5) as soon as STS comes back. After `failureThreshold`
+ * pile load on the account's shared AssumeRole quota (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (limits)) as soon as STS comes back. After `failureThreshold`
  * consecutive outage failures the breaker opens: calls fail at once with `upstream_unavailable` and a Retry-After of
  * the remaining open time. After `openSeconds` one trial call is let through (half-open); its result closes or
  * re-opens the breaker.

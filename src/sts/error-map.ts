@@ -10,7 +10,7 @@
  * - Anything we do not recognise is `upstream_unavailable` too: never a 500, and never the raw message, which can
  *   carry the request URL or a proxy's page. The raw error is kept as `cause`, for logs only.
  *
- * Error classes and fields as openapi-core 1.0.8 throws them (node-stack.md; facts A3): ClientError (4xx),
+ * Error classes and fields as openapi-core 1.0.8 throws them (the Node SDK notes; https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)): ClientError (4xx),
  * ServerError (5xx), ThrottlingError (any code containing "Throttling", `retryAfter` from `x-acs-retry-after`),
  * a bare SyntaxError for a non-JSON error body, RequestTimeoutError (no code) for a read timeout, and Node's
  * errno errors (ECONNREFUSED, ECONNRESET "socket hang up", ...) for the socket.
@@ -133,7 +133,7 @@ export function mapStsError(err: unknown): MappedStsError {
     return fromRule(err, REJECTED, code, httpStatus);
   }
   if (code === 'InvalidCredentials' || (err instanceof Error && err.message.startsWith('unable to get credentials'))) {
-    // The default chain found nothing (facts F): the broker's own setup, not STS. Retrying re-walks a slow chain.
+    // The default chain found nothing (https://github.com/aliyun/credentials-nodejs#credential-provider-chain): the broker's own setup, not STS. Retrying re-walks a slow chain.
     return unavailable(err, 'The broker has no usable Alibaba Cloud credentials', 'no_credentials', false);
   }
   if (name === 'SyntaxError') {
@@ -154,7 +154,7 @@ export function mapStsError(err: unknown): MappedStsError {
 /**
  * The fields of an upstream error that are safe and useful in a log line: class, code, HTTP status, STS request id
  * (what Alibaba support asks for). Not the message: with the RPC signature the SDK's socket errors quote the whole
- * request URL, SecurityToken included (facts B4).
+ * request URL, SecurityToken included (https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism).
  */
 export function describeCause(err: unknown): Record<string, string | number> {
   const out: Record<string, string | number> = {};

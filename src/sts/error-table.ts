@@ -1,5 +1,5 @@
 /**
- * Which STS error codes mean what, for the broker (facts A3). Exact codes first, then the documented families
+ * Which STS error codes mean what, for the broker (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)). Exact codes first, then the documented families
  * (`InvalidParameter.*` grows as STS adds parameters), then the SDK's own rule that any code containing
  * "Throttling" is throttling (openapi-core 1.0.8 `doRequest`).
  *
@@ -21,9 +21,9 @@ export const REJECTED: StsErrorRule = { kind: 'rejected', retryable: false };
 export const THROTTLED: StsErrorRule = { kind: 'throttled', retryable: false };
 export const UNAVAILABLE: StsErrorRule = { kind: 'unavailable', retryable: true };
 
-/** Every code in facts A3 (AssumeRole table, troubleshooting list, common gateway codes), exact match. */
+/** Every code in https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes) (AssumeRole table, troubleshooting list, common gateway codes), exact match. */
 export const STS_ERROR_TABLE: Readonly<Record<string, StsErrorRule>> = {
-  // AssumeRole table (facts A3): all caused by our profile config or our RAM setup.
+  // AssumeRole table (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)): all caused by our profile config or our RAM setup.
   InvalidParameter: REJECTED,
   'InvalidParameter.RoleArn': REJECTED,
   'InvalidParameter.RoleSessionName': REJECTED,
@@ -37,11 +37,11 @@ export const STS_ERROR_TABLE: Readonly<Record<string, StsErrorRule>> = {
   MissingSecurityToken: REJECTED,
   'InvalidAccessKeyId.NotFound': REJECTED,
   'InvalidAccessKeyId.Inactive': REJECTED,
-  // Common gateway codes (facts A3, mirrored from the error center).
+  // Common gateway codes (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes), mirrored from the error center).
   SignatureDoesNotMatch: REJECTED,
   IncompleteSignature: REJECTED,
   'InvalidTimeStamp.Format': REJECTED,
-  // Our clock is off by more than STS allows (~15 min, facts G): an operator must fix it, a retry will not.
+  // Our clock is off by more than STS allows (~15 min, (not documented by Alibaba)): an operator must fix it, a retry will not.
   'InvalidTimeStamp.Expired': REJECTED,
   // Each SDK attempt signs with a fresh nonce, so a reused nonce (a duplicating proxy) is cured by a retry.
   SignatureNonceUsed: UNAVAILABLE,

@@ -3,7 +3,7 @@
  *
  * STS sends `Credentials{AccessKeyId, AccessKeySecret, SecurityToken, Expiration}` (the SDK hands them back in
  * camelCase); `Expiration` is UTC `yyyy-MM-ddTHH:mm:ssZ`, and @alicloud/credentials also accepts the form with
- * milliseconds, so we accept exactly those two (facts A2). A missing field or another date format means something
+ * milliseconds, so we accept exactly those two (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). A missing field or another date format means something
  * other than STS answered (or STS changed): it is `upstream_unavailable` "malformed STS response", and the detail
  * never echoes the values, which may be secrets.
  */

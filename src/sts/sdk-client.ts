@@ -1,7 +1,7 @@
 /**
  * Builds the one @alicloud/sts20150401 client the broker uses, and the per-call runtime options.
  *
- * Why it looks like this (node-stack.md, "ESM imports" and "The STS SDK against a local endpoint"; facts A6, B2, F):
+ * Why it looks like this (the Node SDK notes, "ESM imports" and "The STS SDK against a local endpoint"; https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-endpoint, B2, F):
  * - The SDK and @alicloud/credentials are CommonJS with a `default` export inside, so from ESM the class is `.default`.
  * - Credentials come from `new Credential()`, the default chain (env AccessKey, RRSA/OIDC, profile files, ECS RAM
  *   role), never from the config file. Tests may inject an explicit credential object instead.
@@ -57,7 +57,7 @@ export interface StsTransport {
 }
 
 export interface SdkClientOptions {
-  /** An explicit credential (tests). Default: `new Credential()`, the default provider chain (facts F). */
+  /** An explicit credential (tests). Default: `new Credential()`, the default provider chain (https://github.com/aliyun/credentials-nodejs#credential-provider-chain). */
   credential?: SdkCredential;
   /**
    * PEM of the one CA to trust for STS instead of the system's roots. Development only: local mode and tests pass

@@ -15,7 +15,7 @@ import { generateCredentialUrl } from '../../src/auth/index.js';
 import { BUCKET, expectAccessDenied, ossFailure, startStack, storedObject, type Stack } from './stack.js';
 import { UPLOAD_ROLE } from '../helpers/broker.js';
 
-// CommonJS with a `default` inside (node-stack.md); vitest's loader may already have unwrapped it.
+// CommonJS with a `default` inside (the Node SDK notes); vitest's loader may already have unwrapped it.
 type CredentialClass = typeof CredentialModule.default;
 const Credential: CredentialClass =
   (CredentialModule as { default?: CredentialClass }).default ?? (CredentialModule as unknown as CredentialClass);

@@ -1,6 +1,6 @@
 /**
  * End to end: a token stops working when it expires, and a session policy never grants more than the role itself
- * holds (effective permission = session policy ∩ role policy, facts C "Evaluation").
+ * holds (effective permission = session policy ∩ role policy, https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Evaluation").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT } from '../helpers/broker.js';
@@ -21,7 +21,7 @@ const NARROW_ROLE_POLICY = {
 
 /**
  * The OSS emulator's code for an expired STS token (dev/emulator/oss/oss-error.ts `securityTokenExpired`): the real
- * code name is unconfirmed (facts D1, EC 0002-00000007); `SecurityTokenExpired` is what ali-oss's own code uses.
+ * code name is unconfirmed (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header, EC 0002-00000007); `SecurityTokenExpired` is what ali-oss's own code uses.
  */
 const EXPIRED_TOKEN_CODE = 'SecurityTokenExpired';
 

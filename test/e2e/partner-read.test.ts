@@ -81,7 +81,7 @@ describe('a read-only partner token', () => {
     await expectAccessDenied(client.get('partners/partner2/secret.csv'));
     await expectAccessDenied(client.get('uploads/acme/alice/private.png'));
     await expectAccessDenied(ossClient(partner, { hostStyle: true }).get('partners/partner2/secret.csv'));
-    // HEAD has no body: ali-oss reads the error from the base64 XML in the x-oss-err header (facts D1).
+    // HEAD has no body: ali-oss reads the error from the base64 XML in the x-oss-err header (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header).
     await expectAccessDenied(client.head('partners/partner2/secret.csv'));
   });
 

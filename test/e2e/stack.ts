@@ -99,7 +99,7 @@ export interface ClientOptions {
   v4?: boolean;
   /**
    * Host-style addressing: an IP endpoint makes ali-oss connect to the IP but send `Host: <bucket>.oss-<region>…`
-   * and the path `/<key>` (node-stack.md), so the emulator must take the bucket from the Host header.
+   * and the path `/<key>` (the Node SDK notes), so the emulator must take the bucket from the Host header.
    */
   hostStyle?: boolean;
   /** Shifts the client's request dates (ali-oss `amendTimeSkewed`), to follow an emulator clock moved forward. */

@@ -1,7 +1,7 @@
 /**
  * End to end: credentials vended by the broker, used by the real ali-oss client against the OSS emulator, which
  * verifies the signature and the sealed STS token and evaluates the session policy. What these tests show is that
- * the *storage* refuses what the token was not meant to reach (invariant 1), not only the broker.
+ * the *storage* refuses what the token was not meant to reach (security property 1), not only the broker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

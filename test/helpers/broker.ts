@@ -22,7 +22,7 @@ import type { TokenCache } from '../../src/cache/index.js';
 import { Writable } from 'node:stream';
 import { deleteByPrefix, rawClient } from '../store/helpers.js';
 
-// CommonJS with a `default` inside (node-stack.md, ESM imports); vitest's loader may already have unwrapped it.
+// CommonJS with a `default` inside (the Node SDK notes, ESM imports); vitest's loader may already have unwrapped it.
 type CredentialClass = typeof CredentialModule.default;
 const Credential: CredentialClass =
   (CredentialModule as { default?: CredentialClass }).default ?? (CredentialModule as unknown as CredentialClass);

@@ -26,7 +26,7 @@ const brokerAk = { id: fakeValue('LTAI'), secret: fakeValue('broker-secret-') };
 let sts: FakeSts;
 
 beforeAll(async () => {
-  // The default credentials chain reads these first (facts F); nothing in the config names a key.
+  // The default credentials chain reads these first (https://github.com/aliyun/credentials-nodejs#credential-provider-chain); nothing in the config names a key.
   process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = brokerAk.id;
   process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = brokerAk.secret;
   delete process.env.ALIBABA_CLOUD_SECURITY_TOKEN;

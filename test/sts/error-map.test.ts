@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BrokerError } from '../../src/errors.js';
 import { DEFAULT_THROTTLE_RETRY_AFTER_SECONDS, mapStsError, ruleForCode, STS_ERROR_TABLE } from '../../src/sts/index.js';
 
-/** Builds the error openapi-core 1.0.8 throws for an STS JSON error body (facts A3). */
+/** Builds the error openapi-core 1.0.8 throws for an STS JSON error body (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)). */
 function sdkError(status: number, code: string, extra: Record<string, unknown> = {}): Error {
   const map = { statusCode: status, code, message: `code: ${status}, secret-ish text request id: r1`, requestId: 'r1', ...extra };
   if (code.includes('Throttling')) return new ThrottlingError(map);
@@ -16,7 +16,7 @@ function errnoError(code: string, message: string): Error {
 
 type Row = [code: string, status: number, broker: BrokerError['code'], retryable: boolean];
 
-// Every code of facts A3 (AssumeRole table, troubleshooting list, common gateway codes).
+// Every code of https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes) (AssumeRole table, troubleshooting list, common gateway codes).
 const A3: Row[] = [
   ['InvalidParameter', 400, 'upstream_rejected', false],
   ['InvalidParameter.RoleArn', 400, 'upstream_rejected', false],
@@ -47,7 +47,7 @@ const A3: Row[] = [
   ['ServiceUnavailable', 503, 'upstream_unavailable', true],
 ];
 
-describe('mapStsError: every STS code of facts A3', () => {
+describe('mapStsError: every STS code of https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)', () => {
   it('the table covers exactly the rows tested here', () => {
     expect(Object.keys(STS_ERROR_TABLE).sort()).toEqual(A3.map(([c]) => c).sort());
   });

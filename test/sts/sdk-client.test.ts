@@ -24,7 +24,7 @@ function settings(config: StsConfig, trustedCa?: string): Record<string, unknown
 }
 
 describe('createSdkClient', () => {
-  it('with a region only, the SDK resolves sts.<region>.aliyuncs.com (facts A6)', () => {
+  it('with a region only, the SDK resolves sts.<region>.aliyuncs.com (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-endpoint)', () => {
     expect(settings({ ...base, region: 'cn-hangzhou' })).toEqual({
       endpoint: 'sts.cn-hangzhou.aliyuncs.com',
       protocol: 'https',

@@ -1,5 +1,5 @@
 /**
- * Which bucket and key a request names (facts D4): host-style when the Host header is
+ * Which bucket and key a request names (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/client/initOptions.js): host-style when the Host header is
  * `<bucket>.oss-<region>[-internal].aliyuncs.com` (what ali-oss sends with an IP endpoint), otherwise path-style
  * `/<bucket>/<key>` (ali-oss with `endpoint: 'http://localhost:PORT', sldEnable: true`).
  * Also the object-name rules (https://alibabacloud.com/help/en/oss/user-guide/object-naming-conventions:

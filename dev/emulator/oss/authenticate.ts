@@ -1,5 +1,5 @@
 /**
- * Header authentication for every REST request (facts D1, D2): which scheme, the request time and its skew, the STS
+ * Header authentication for every REST request (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header, D2): which scheme, the request time and its skew, the STS
  * token, then the signature with the token's secret. Returns the opened token so the caller can authorize.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -42,7 +42,7 @@ function checkSkew(requestMs: number, settings: AuthSettings): void {
 
 /**
  * A V1 signed URL (ali-oss `signatureUrl`): `OSSAccessKeyId`, `Expires` (epoch seconds, used as DATE) and `Signature`
- * in the query, the token in the `security-token` sub-resource (facts D1 "STS token").
+ * in the query, the token in the `security-token` sub-resource (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header "STS token").
  */
 function authenticateSignedUrl(req: SignedRequest, q: Map<string, string>, settings: AuthSettings): SealedTokenPayload {
   const accessKeyId = q.get('OSSAccessKeyId') ?? '';
@@ -75,7 +75,7 @@ export function authenticate(req: SignedRequest, settings: AuthSettings): Sealed
 
   const v1 = parseV1Authorization(authorization);
   if (v1) {
-    // DATE = x-oss-date if present, else Date (facts D1).
+    // DATE = x-oss-date if present, else Date (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header).
     const date = req.headers['x-oss-date'] ?? req.headers.date;
     if (date === undefined) throw ossError(ERRORS.accessDeniedDate);
     checkSkew(Date.parse(date), settings);

@@ -1,5 +1,5 @@
 /**
- * RAM authorization of an authenticated request (facts C "Evaluation"): the token's session policy intersected with
+ * RAM authorization of an authenticated request (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Evaluation"): the token's session policy intersected with
  * the role's policy, through the shared evaluator. Only `allow` lets a request through; an unparsable policy denies.
  */
 import { evaluateSession, parsePolicy, type AccessRequest, type ContextValue, type ParsedPolicy } from '../policy/index.js';
@@ -13,7 +13,7 @@ export interface RequestFacts {
   userAgent?: string;
 }
 
-/** Object ARN `acs:oss:*:*:<bucket>/<key>`; bucket ARN `acs:oss:*:*:<bucket>` (facts C "OSS resources and actions"). */
+/** Object ARN `acs:oss:*:*:<bucket>/<key>`; bucket ARN `acs:oss:*:*:<bucket>` (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "OSS resources and actions"). */
 export function objectArn(bucket: string, key: string): string {
   return `acs:oss:*:*:${bucket}/${key}`;
 }

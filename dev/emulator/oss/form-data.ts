@@ -1,5 +1,5 @@
 /**
- * A small multipart/form-data reader for PostObject (facts D5), written here rather than adding busboy: the body is
+ * A small multipart/form-data reader for PostObject (https://www.alibabacloud.com/help/en/oss/developer-reference/postobject), written here rather than adding busboy: the body is
  * already buffered, and only names, filename, part Content-Type and values are needed. Field names are lower-cased
  * (they are case-insensitive); the file part must come last.
  */

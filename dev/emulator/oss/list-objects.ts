@@ -1,6 +1,6 @@
 /**
  * ListObjects (GetBucket) v1 and v2: `ListBucketResult` with prefix, delimiter/CommonPrefixes, marker or
- * continuation-token/start-after, max-keys (facts D3 `list`, `listV2`). Every v1 `Contents` carries
+ * continuation-token/start-after, max-keys (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/signUtils.js `list`, `listV2`). Every v1 `Contents` carries
  * `Owner{ID,DisplayName}` because ali-oss dereferences it; v2 only with `fetch-owner=true`, as OSS does.
  */
 import type { ObjectStore } from './object-store.js';

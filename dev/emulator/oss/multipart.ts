@@ -1,5 +1,5 @@
 /**
- * The multipart set (facts D3 `multipartUpload`): Initiate (`POST ?uploads`), UploadPart (`PUT ?partNumber&uploadId`,
+ * The multipart set (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/signUtils.js `multipartUpload`): Initiate (`POST ?uploads`), UploadPart (`PUT ?partNumber&uploadId`,
  * ETag header required by ali-oss), Complete (`POST ?uploadId`, XML part list checked in order and by ETag), Abort
  * (`DELETE ?uploadId`, 204) and ListParts (`GET ?uploadId`). Uploads are kept in memory only.
  */
@@ -11,7 +11,7 @@ import { ERRORS, ossError } from './oss-error.js';
 import { xmlReply, type Reply } from './respond.js';
 import { parseCompleteMultipartUpload } from './xml.js';
 
-/** Every part but the last must be at least 100 KiB (ali-oss minimum part size, facts D3). */
+/** Every part but the last must be at least 100 KiB (ali-oss minimum part size, https://github.com/ali-sdk/ali-oss/blob/master/lib/common/signUtils.js). */
 const MIN_PART_BYTES = 100 * 1024;
 const MAX_PART_NUMBER = 10000;
 

@@ -1,5 +1,5 @@
 /**
- * PutObject, GetObject, HeadObject, DeleteObject (facts D3). ETag = quoted upper-case hex MD5 of the body;
+ * PutObject, GetObject, HeadObject, DeleteObject (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/signUtils.js). ETag = quoted upper-case hex MD5 of the body;
  * a `Content-MD5` header, when sent, must match the body (InvalidDigest).
  */
 import { createHash } from 'node:crypto';

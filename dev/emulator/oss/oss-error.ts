@@ -1,6 +1,6 @@
 /**
  * The error table: every OSS error this emulator answers, with its HTTP status and message as the service documents
- * them (facts D1 "STS-related OSS errors", D5 error codes; object naming errors from
+ * them (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header "STS-related OSS errors", D5 error codes; object naming errors from
  * https://www.alibabacloud.com/help/doc-detail/185228.htm "InvalidObjectName"; PostObject errors from
  * https://www.alibabacloud.com/help/doc-detail/42976.htm and the 0006-000002xx EC pages, e.g.
  * https://help.aliyun.com/zh/oss/user-guide/0006-00000228 for "Extra input fields").

@@ -1,9 +1,9 @@
 /**
- * PostObject (facts D5): `POST` to the bucket with a multipart/form-data body. Header and URL signatures are ignored;
+ * PostObject (https://www.alibabacloud.com/help/en/oss/developer-reference/postobject): `POST` to the bucket with a multipart/form-data body. Header and URL signatures are ignored;
  * the form carries the credentials: V1 (`OSSAccessKeyId`, `policy`, `Signature` = base64 HMAC-SHA1(secret, policy))
  * or V4 (`x-oss-signature-version`, `x-oss-credential`, `x-oss-date`, `x-oss-signature` = hex HMAC-SHA256(signing key,
  * policy)), plus `x-oss-security-token`. Then the policy conditions, the key rules, and the token's RAM policy
- * (oss:PutObject on the key, facts C) all apply. A `callback` field (with `x:` variable fields) is validated before the
+ * (oss:PutObject on the key, https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements) all apply. A `callback` field (with `x:` variable fields) is validated before the
  * object is stored; the server runs the callback afterwards (upload-callback.ts).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';

@@ -1,7 +1,7 @@
 /**
  * Writing answers: one `Reply` shape for every operation, OSS's common response headers, and XML error bodies
- * `<Error><Code/><Message/><RequestId/><HostId/>…</Error>` (facts D1). A HEAD answer has no body, so its error travels
- * base64-encoded in `x-oss-err`, which ali-oss decodes (facts D1, ali-oss `requestError`).
+ * `<Error><Code/><Message/><RequestId/><HostId/>…</Error>` (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header). A HEAD answer has no body, so its error travels
+ * base64-encoded in `x-oss-err`, which ali-oss decodes (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header, ali-oss `requestError`).
  */
 import type { ServerResponse } from 'node:http';
 import type { OssError } from './oss-error.js';

@@ -1,6 +1,6 @@
 /**
  * Which operation a request is, from method, bucket/object level and sub-resources, and its RAM action and resource
- * (facts C "OSS resources and actions"). Anything outside the modelled set answers NotImplemented.
+ * (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "OSS resources and actions"). Anything outside the modelled set answers NotImplemented.
  */
 import { ERRORS, ossError } from './oss-error.js';
 
@@ -20,7 +20,7 @@ type OperationName =
 
 export interface Operation {
   name: OperationName;
-  /** The RAM action checked for it (facts C table). */
+  /** The RAM action checked for it (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements table). */
   action: string;
   /** Object operations are authorized on `bucket/key`, ListObjects on the bucket ARN. */
   level: 'object' | 'bucket';

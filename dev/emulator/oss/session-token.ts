@@ -1,9 +1,9 @@
 /**
  * Opens `x-oss-security-token` (header or PostObject field) with the STS emulator's seal key and checks it against
- * the AccessKeyId the request was signed with (facts D1 "STS-related OSS errors"):
+ * the AccessKeyId the request was signed with (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header "STS-related OSS errors"):
  * - no token: the `STS.` AccessKeyId alone is unknown to OSS → InvalidAccessKeyId;
  * - unknown or tampered → InvalidSecurityToken;
- * - expired → SecurityTokenExpired (facts G: the code is unconfirmed; this is the one ali-oss documents);
+ * - expired → SecurityTokenExpired ((not documented by Alibaba): the code is unconfirmed; this is the one ali-oss documents);
  * - AccessKeyId differs from the token's → InvalidAccessKeyId.
  */
 import { openToken } from '../sts/index.js';

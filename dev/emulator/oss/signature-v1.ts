@@ -1,10 +1,10 @@
 /**
- * OSS signature V1 (facts D1): `Authorization: OSS <AccessKeyId>:<base64(HMAC-SHA1(secret, StringToSign))>`,
+ * OSS signature V1 (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header): `Authorization: OSS <AccessKeyId>:<base64(HMAC-SHA1(secret, StringToSign))>`,
  * StringToSign = VERB \n Content-MD5 \n Content-Type \n DATE \n CanonicalizedOSSHeaders + CanonicalizedResource.
  */
 import { createHmac } from 'node:crypto';
 
-/** Query parameters that are sub-resources and so enter the CanonicalizedResource (facts D1 list, newer ones included). */
+/** Query parameters that are sub-resources and so enter the CanonicalizedResource (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header list, newer ones included). */
 export const SUB_RESOURCES: ReadonlySet<string> = new Set([
   'acl',
   'uploads',

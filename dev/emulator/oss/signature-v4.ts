@@ -1,6 +1,6 @@
 /**
- * OSS signature V4, `OSS4-HMAC-SHA256` (facts D2): CanonicalRequest → StringToSign → a signing key derived from
- * `aliyun_v4` + secret, date, region, `oss`, `aliyun_v4_request`. Also the PostObject V4 signature (facts D5), which
+ * OSS signature V4, `OSS4-HMAC-SHA256` (https://www.alibabacloud.com/help/en/oss/developer-reference/recommend-to-use-signature-version-4): CanonicalRequest → StringToSign → a signing key derived from
+ * `aliyun_v4` + secret, date, region, `oss`, `aliyun_v4_request`. Also the PostObject V4 signature (https://www.alibabacloud.com/help/en/oss/developer-reference/postobject), which
  * signs the base64 policy with the same key.
  */
 import { createHash, createHmac } from 'node:crypto';
@@ -8,7 +8,7 @@ import { headerText, SUB_RESOURCES, type SignedRequest } from './signature-v1.js
 
 export const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
 
-/** RFC 3986 strict encoder used by ali-oss `encodeString` (and STS, facts B3.1). */
+/** RFC 3986 strict encoder used by ali-oss `encodeString` (and STS, https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature.1). */
 function pe(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
@@ -22,7 +22,7 @@ export interface V4Authorization {
   signature: string;
 }
 
-/** Accepts both `,` (ali-oss) and `, ` (docs) between the parts (facts D2). */
+/** Accepts both `,` (ali-oss) and `, ` (docs) between the parts (https://www.alibabacloud.com/help/en/oss/developer-reference/recommend-to-use-signature-version-4). */
 export function parseV4Authorization(value: string): V4Authorization | null {
   const trimmed = value.trim();
   if (!trimmed.startsWith(`${V4_ALGORITHM} `)) return null;
@@ -55,7 +55,7 @@ export function parseV4Authorization(value: string): V4Authorization | null {
 
 /**
  * The canonical query strings to try. ali-oss sends a valueless sub-resource as `uploads=` but signs it bare, while a
- * genuine empty value (`prefix=`) is signed with `=` (facts D2 wire caveat); it sorts keys with localeCompare.
+ * genuine empty value (`prefix=`) is signed with `=` (https://www.alibabacloud.com/help/en/oss/developer-reference/recommend-to-use-signature-version-4 wire caveat); it sorts keys with localeCompare.
  * The first candidate follows the documented rule; the others cover clients that differ only in those two points.
  */
 export function canonicalQueryCandidates(query: SignedRequest['query']): string[] {

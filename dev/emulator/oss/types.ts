@@ -18,14 +18,14 @@ export interface CorsRule {
   allowedHeaders?: string[];
   /**
    * Response headers the browser may read. Default when omitted: `ETag` and `x-oss-request-id` (ali-oss's multipart
-   * upload in a browser needs `ETag`, node-stack.md). Pass `[]` to expose nothing.
+   * upload in a browser needs `ETag`, the Node SDK notes). Pass `[]` to expose nothing.
    */
   exposeHeaders?: string[];
   maxAgeSeconds?: number;
 }
 
 interface OssBucketConfig {
-  /** 3..63 characters, `[a-z0-9-]` (ali-oss refuses other names client-side, facts D4). */
+  /** 3..63 characters, `[a-z0-9-]` (ali-oss refuses other names client-side, https://github.com/ali-sdk/ali-oss/blob/master/lib/common/client/initOptions.js). */
   name: string;
   cors?: CorsRule[];
 }
@@ -39,11 +39,11 @@ export interface OssEmulatorOptions {
   sealKey: Buffer;
   buckets: OssBucketConfig[];
   clock?: OssEmulatorClock;
-  /** Accepted request-time skew. Default 900 s (facts D1: 15 minutes). */
+  /** Accepted request-time skew. Default 900 s (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header: 15 minutes). */
   maxSkewSeconds?: number;
   /** Keep objects in this directory instead of memory (created when missing; existing objects are loaded). */
   dataDir?: string;
-  /** Largest single PutObject / PostObject / part body. Default 5 GiB (facts D5). */
+  /** Largest single PutObject / PostObject / part body. Default 5 GiB (https://www.alibabacloud.com/help/en/oss/developer-reference/postobject). */
   maxObjectBytes?: number;
   /**
    * How long an upload callback may take. Default 5000 ms, OSS's limit
@@ -73,7 +73,7 @@ export interface OssEmulator {
   url: string;
   host: string;
   port: number;
-  /** `http://localhost:PORT`: use with ali-oss `sldEnable: true` for path-style requests (node-stack.md). */
+  /** `http://localhost:PORT`: use with ali-oss `sldEnable: true` for path-style requests (the Node SDK notes). */
   endpointPathStyle: string;
   objects: {
     get(bucket: string, key: string): StoredObjectView | undefined;

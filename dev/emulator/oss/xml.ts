@@ -1,6 +1,6 @@
 /**
  * The little XML this emulator needs: escaping, a builder for response documents, and a tiny reader for the
- * `CompleteMultipartUpload` body (facts D3 step 4), which has a fixed, flat shape. No DTDs, no entities beyond the
+ * `CompleteMultipartUpload` body (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/signUtils.js step 4), which has a fixed, flat shape. No DTDs, no entities beyond the
  * five predefined ones, no attributes: anything else is MalformedXML.
  */
 

@@ -1,7 +1,7 @@
 /**
- * The condition operator table (facts C "Condition", https://www.alibabacloud.com/help/en/ram/conditional-operator):
+ * The condition operator table (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Condition", https://www.alibabacloud.com/help/en/ram/conditional-operator):
  * name → how to compile one policy value into a test of one request value. An operator not in this table is a
- * grammar error at parse time; `…IfExists` and `Null` are UNCONFIRMED for RAM (facts C, G) and so are refused.
+ * grammar error at parse time; `…IfExists` and `Null` are UNCONFIRMED for RAM (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements, G) and so are refused.
  *
  * Negated operators (StringNotEquals, StringNotEqualsIgnoreCase, StringNotLike, NumericNotEquals, DateNotEquals,
  * NotIpAddress) are stored as their positive test plus `negated: true`; condition.ts applies the negation, and with

@@ -1,5 +1,5 @@
 /**
- * A statement's Condition block (facts C "Condition"): `{Operator: {Key: value | [values]}}`.
+ * A statement's Condition block (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Condition"): `{Operator: {Key: value | [values]}}`.
  * - several values for one key are ORed;
  * - several keys under one operator are ANDed;
  * - all operators of the block are ANDed.
@@ -11,7 +11,7 @@
  *
  * Missing keys (the request has no value for the key, or an empty list):
  * - a positive operator does not hold - an absent fact never satisfies "equals", "like", "in this CIDR", ….
- * - a negated operator HOLDS. This is AWS IAM's documented rule; RAM's docs do not say (facts C leaves it open), and
+ * - a negated operator HOLDS. This is AWS IAM's documented rule; RAM's docs do not say (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements leaves it open), and
  *   we pick it because (1) RAM's own examples put negated operators in Deny statements ("Deny … NotIpAddress
  *   acs:SourceIp", https://www.alibabacloud.com/help/doc-detail/141577.htm), where holding on a missing key fails
  *   closed: a request that cannot show its source address is denied; (2) in an Allow statement it is the permissive

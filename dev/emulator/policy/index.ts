@@ -1,5 +1,5 @@
 /**
- * dev/emulator/policy/: the RAM policy language (facts C), pure and shared by the STS emulator (grammar checks behind
+ * dev/emulator/policy/: the RAM policy language (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements), pure and shared by the STS emulator (grammar checks behind
  * InvalidParameter.PolicyGrammar) and the OSS emulator (authorizing every request).
  *
  * - parsePolicy / parsePolicyText   document or JSON text → ParsedPolicy; PolicyGrammarError on anything RAM's

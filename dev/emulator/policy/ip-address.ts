@@ -1,9 +1,9 @@
 /**
- * IP addresses and CIDR blocks for IpAddress / NotIpAddress on `acs:SourceIp` (facts C "Condition keys"): a policy
+ * IP addresses and CIDR blocks for IpAddress / NotIpAddress on `acs:SourceIp` (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Condition keys"): a policy
  * value is a CIDR block or a single address, IPv4 or IPv6. Parsed with `node:net` validation plus BigInt arithmetic,
  * no dependencies.
  *
- * Not supported: the `*` wildcard form the OSS doc mentions for `acs:SourceIp` (facts C; its exact semantics are not
+ * Not supported: the `*` wildcard form the OSS doc mentions for `acs:SourceIp` (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements; its exact semantics are not
  * documented), so a policy using it is refused at parse time rather than guessed at.
  */
 import { isIPv4, isIPv6 } from 'node:net';

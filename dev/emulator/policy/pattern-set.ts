@@ -1,10 +1,10 @@
 /**
  * Action / NotAction and Resource / NotResource of one statement: a list of wildcard patterns, possibly negated.
  *
- * - Actions match case-insensitively: facts C "Action values are 'in most cases' case-insensitive" [D: 93738]. We
+ * - Actions match case-insensitively: https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Action values are 'in most cases' case-insensitive" [D: 93738]. We
  *   take "always": the emulator is a test oracle for confinement, and the permissive reading never hides a widening.
- * - Resources match case-sensitively, like OSS object keys (facts C; the broker lists `.jpg` and `.JPG` for that).
- * - `Not…` elements apply to everything the patterns do NOT match (facts C "Structure": Action or NotAction).
+ * - Resources match case-sensitively, like OSS object keys (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements; the broker lists `.jpg` and `.JPG` for that).
+ * - `Not…` elements apply to everything the patterns do NOT match (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Structure": Action or NotAction).
  */
 import { PolicyGrammarError } from './errors.js';
 import { WildcardPattern } from './wildcard.js';
@@ -20,7 +20,7 @@ export function patternSetMatches(set: PatternSet, value: string): boolean {
   return set.negated ? !hit : hit;
 }
 
-/** `*` or `<service>:<ApiName>`, each part made of name characters and wildcards (facts C "Action form"). */
+/** `*` or `<service>:<ApiName>`, each part made of name characters and wildcards (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Action form"). */
 const ACTION_FORM = /^[A-Za-z0-9*?_-]+:[A-Za-z0-9*?_-]+$/;
 
 type Element = 'Action' | 'Resource';
@@ -42,7 +42,7 @@ export function parsePatternSet(statement: Readonly<Record<string, unknown>>, el
   return Object.freeze({ negated: hasNot, patterns: Object.freeze(patterns) });
 }
 
-/** A non-empty string or a non-empty array of non-empty strings (facts C: "a string or an array"). */
+/** A non-empty string or a non-empty array of non-empty strings (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements: "a string or an array"). */
 function nonEmptyStrings(raw: unknown, name: string): string[] {
   const values = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? (raw as unknown[]) : null;
   if (values === null || values.length === 0 || !values.every((v) => typeof v === 'string' && v.length > 0)) {

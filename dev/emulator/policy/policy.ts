@@ -1,6 +1,6 @@
 /**
- * A whole policy document (facts C "Structure"): `{"Version":"1","Statement":[…]}`, parsed once into an immutable
- * form and evaluated with RAM's basic rule (facts C "Evaluation"): any matching Deny → explicit deny; otherwise any
+ * A whole policy document (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Structure"): `{"Version":"1","Statement":[…]}`, parsed once into an immutable
+ * form and evaluated with RAM's basic rule (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Evaluation"): any matching Deny → explicit deny; otherwise any
  * matching Allow → allow; otherwise implicit deny.
  */
 import { isPlainObject } from './condition.js';
@@ -22,7 +22,7 @@ export function parsePolicy(document: unknown): ParsedPolicy {
   }
   if (document.Version !== '1') throw new PolicyGrammarError('Version must be "1".');
   const raw = document.Statement;
-  // Statement is an array of statements or one statement object (facts C "Structure").
+  // Statement is an array of statements or one statement object (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Structure").
   const list: unknown[] = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
   if (list.length === 0) throw new PolicyGrammarError('Statement must be a non-empty array or an object.');
   const statements = list.map((item, index) => {
@@ -36,7 +36,7 @@ export function parsePolicy(document: unknown): ParsedPolicy {
   return Object.freeze({ statements: Object.freeze(statements) });
 }
 
-/** `JSON.parse` + parsePolicy; text that is not JSON is a grammar error too (what STS answers for it, facts A3). */
+/** `JSON.parse` + parsePolicy; text that is not JSON is a grammar error too (what STS answers for it, https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)). */
 export function parsePolicyText(text: string): ParsedPolicy {
   let document: unknown;
   try {

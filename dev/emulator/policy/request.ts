@@ -1,12 +1,12 @@
 /**
- * What is asked of a policy, and what it answers (facts C "Evaluation": explicit deny, allow, implicit deny).
+ * What is asked of a policy, and what it answers (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Evaluation": explicit deny, allow, implicit deny).
  */
 
 /** A context value: one string, several (any of them may satisfy a condition), or absent. */
 export type ContextValue = string | readonly string[] | undefined;
 
 export interface AccessRequest {
-  /** `<ram-code>:<ApiName>`, e.g. `oss:PutObject` (facts C "OSS resources and actions"). */
+  /** `<ram-code>:<ApiName>`, e.g. `oss:PutObject` (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "OSS resources and actions"). */
   action: string;
   /** The resource name, e.g. `acs:oss:*:<account>:bucket/key` or the bucket ARN for ListObjects. */
   resource: string;

@@ -1,9 +1,9 @@
 /**
- * A role session's effective permission (facts C "Evaluation"): the session policy, when the token was issued with
+ * A role session's effective permission (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Evaluation"): the session policy, when the token was issued with
  * one, ∩ the role's own policy - "permissions that are included in the value of this parameter and owned by the RAM
  * role" (sts-sdk model doc; https://help.aliyun.com/document_detail/42775.html).
  *
- * - An explicit Deny in either policy wins (any explicit deny denies, facts C step 4).
+ * - An explicit Deny in either policy wins (any explicit deny denies, https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements step 4).
  * - sessionPolicy null: the token was issued without `Policy`, so the role's policy alone decides.
  * - rolePolicy null: a role with no policy attached grants nothing, so the result is at best an implicit deny -
  *   but a Deny in the session policy is still reported as explicit.

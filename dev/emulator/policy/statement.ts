@@ -1,5 +1,5 @@
 /**
- * One statement (facts C "Structure"): Effect, exactly one of Action/NotAction, exactly one of Resource/NotResource,
+ * One statement (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Structure"): Effect, exactly one of Action/NotAction, exactly one of Resource/NotResource,
  * an optional Condition. Any other element is a grammar error: `Principal` belongs to resource-based policies (trust
  * and bucket policies), never to a session or role policy, and a key the evaluator ignored (`Sid`, a typo such as
  * `Conditions`) could silently widen what a token may do.

@@ -1,5 +1,5 @@
 /**
- * Typed condition values (facts C "Condition"): numbers for Numeric*, instants for Date*, booleans for Bool. Each
+ * Typed condition values (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Condition"): numbers for Numeric*, instants for Date*, booleans for Bool. Each
  * parser reads a policy value (JSON string, number or boolean) or a request context value (always a string) and
  * returns null when the text is not of its type - never a guess such as `Number('') === 0`.
  */
@@ -15,7 +15,7 @@ export function parseNumber(raw: unknown): number | null {
 
 /**
  * ISO-8601 date or date-time, e.g. `2019-08-12T17:00:00+08:00` (the RAM doc's own example) or `2012-11-11T23:59:59Z`
- * (facts C `acs:CurrentTime`). A date-time without a zone is read as UTC, not as the host's local time, so the
+ * (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements `acs:CurrentTime`). A date-time without a zone is read as UTC, not as the host's local time, so the
  * verdict does not depend on where the emulator runs.
  */
 const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;

@@ -1,5 +1,5 @@
 /**
- * RAM wildcards (facts C "Wildcards"): `*` matches any run of characters including none, `?` exactly one character.
+ * RAM wildcards (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Wildcards"): `*` matches any run of characters including none, `?` exactly one character.
  * Used for Action, Resource and StringLike / StringNotLike. There is no escape: a `*` or `?` in a pattern is always a
  * wildcard. `*` matches across `/` (a resource is a flat string to RAM, not a path).
  *

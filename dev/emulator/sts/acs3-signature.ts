@@ -1,5 +1,5 @@
 /**
- * ACS3-HMAC-SHA256 (facts B3), the default of @alicloud/sts20150401@1.2.0. Pure functions shared by the emulator's
+ * ACS3-HMAC-SHA256 (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature), the default of @alicloud/sts20150401@1.2.0. Pure functions shared by the emulator's
  * verifier and by tests that hand-build requests.
  */
 import { createHash, createHmac } from 'node:crypto';
@@ -11,7 +11,7 @@ export interface Acs3CanonicalInput {
   method: string;
   /** Raw request path, e.g. `/`. */
   path: string;
-  /** Decoded query parameters (never the wire text, facts B2). */
+  /** Decoded query parameters (never the wire text, https://github.com/aliyun/alibabacloud-typescript-sdk/tree/master/sts-20150401). */
   query: Record<string, string>;
   /** Lower-cased header name -> values (several when the header repeated). Only the signed ones are used. */
   headers: Record<string, string[]>;
@@ -25,7 +25,7 @@ export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** CanonicalURI: openapi-core turns `+`→%20, `*`→%2A, %7E→~ (facts B3 step 2). It is `/` for STS. */
+/** CanonicalURI: openapi-core turns `+`→%20, `*`→%2A, %7E→~ (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature step 2). It is `/` for STS. */
 function canonicalUri(path: string): string {
   return path.replace(/\+/g, '%20').replace(/\*/g, '%2A').replace(/%7E/g, '~');
 }
@@ -86,7 +86,7 @@ export interface Acs3Authorization {
 
 /**
  * Parses `ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=a;b,Signature=hex`. The SDK sends no spaces after the commas
- * (facts B3); spaces are tolerated. Returns null when a part is missing or repeated.
+ * (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature); spaces are tolerated. Returns null when a part is missing or repeated.
  */
 export function parseAcs3Authorization(header: string): Acs3Authorization | null {
   const space = header.indexOf(' ');

@@ -1,22 +1,22 @@
 /**
- * Syntactic validation of AssumeRole parameters (facts A1), before any role lookup. Role-dependent checks (existence,
+ * Syntactic validation of AssumeRole parameters (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole), before any role lookup. Role-dependent checks (existence,
  * trust, the role's MaxSessionDuration) are in issue-credentials.ts.
  */
 import { checkPolicyText } from './policy-grammar.js';
 import { errors } from './sts-error.js';
 
-/** `acs:ram::<accountId>:role/<roleName>` (facts A1). RAM role names: letters, digits, `.`, `-` (we also allow `_` `@`), ≤ 64. */
+/** `acs:ram::<accountId>:role/<roleName>` (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). RAM role names: letters, digits, `.`, `-` (we also allow `_` `@`), ≤ 64. */
 const ROLE_ARN = /^acs:ram::(\d{1,32}):role\/([A-Za-z0-9.@_-]{1,64})$/;
-/** 2–64 of letters, digits, `.` `@` `-` `_`; current docs say 64, older 32 (facts A1). */
+/** 2–64 of letters, digits, `.` `@` `-` `_`; current docs say 64, older 32 (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). */
 const ROLE_SESSION_NAME = /^[A-Za-z0-9.@_-]{2,64}$/;
-/** 2–1224 of `[\w+=,.@:/-]` (facts A1). */
+/** 2–1224 of `[\w+=,.@:/-]` (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). */
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
-/** SourceIdentity constraints are UNCONFIRMED (facts A1, G); mirrors RoleSessionName as the facts suggest. */
+/** SourceIdentity constraints are UNCONFIRMED (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole, G); mirrors RoleSessionName as the facts suggest. */
 const SOURCE_IDENTITY = ROLE_SESSION_NAME;
 
 export const MIN_DURATION_SECONDS = 900;
 const DEFAULT_DURATION_SECONDS = 3600;
-/** The largest MaxSessionDuration a role may have (facts A1). */
+/** The largest MaxSessionDuration a role may have (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). */
 export const MAX_ROLE_SESSION_SECONDS = 43200;
 
 export interface AssumeRoleInput {
@@ -53,7 +53,7 @@ export function validateAssumeRoleParams(params: Record<string, string>, policyM
   let sessionPolicy: Record<string, unknown> | null = null;
   if (params.Policy !== undefined) {
     // An empty Policy is refused rather than treated as "no policy": a broker that sends '' by mistake would
-    // otherwise receive the role's full permissions (facts A1: without Policy the token gets everything).
+    // otherwise receive the role's full permissions (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole: without Policy the token gets everything).
     const chars = [...params.Policy].length;
     if (chars > policyMaxChars) throw errors.policySize(policyMaxChars);
     if (chars === 0) throw errors.policyGrammar('Policy must not be empty.');

@@ -1,5 +1,5 @@
 /**
- * Authenticates a request by whichever signature scheme it uses (facts B5):
+ * Authenticates a request by whichever signature scheme it uses (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature):
  * `Authorization: ACS3-…` → ACS3-HMAC-SHA256 (B3); a `Signature` parameter → RPC v1 HMAC-SHA1 (B4).
  * Order: cheap format checks, AccessKey lookup, clock skew, signature, then the nonce. The nonce is remembered only
  * after the signature verifies, so unauthenticated traffic cannot burn a legitimate caller's nonces.
@@ -120,7 +120,7 @@ function required(params: Record<string, string>, name: string): string {
   return value;
 }
 
-/** Timestamp / x-acs-date must parse and lie within ±maxSkew of the emulator's clock (~15 min, facts B3, G). */
+/** Timestamp / x-acs-date must parse and lie within ±maxSkew of the emulator's clock (~15 min, https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature, G). */
 function checkSkew(value: string, ctx: AuthContext): number {
   const time = parseStsTimestamp(value);
   if (time === null) throw errors.timestampFormat(value);

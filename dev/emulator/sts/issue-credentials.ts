@@ -1,6 +1,6 @@
 /**
  * The business half of AssumeRole: role lookup, trust, the role's session limit, then fresh temporary credentials
- * with a sealed SecurityToken, in the response shape of facts A2.
+ * with a sealed SecurityToken, in the response shape of https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole.
  */
 import { randomBytes } from 'node:crypto';
 import { MIN_DURATION_SECONDS, type AssumeRoleInput } from './assume-role-params.js';
@@ -41,7 +41,7 @@ function randomString(length: number): string {
 export function issueCredentials(input: AssumeRoleInput, callerAccessKeyId: string, ctx: IssueContext): AssumeRoleResponseBody {
   const role = ctx.roles.find(input.accountId, input.roleName);
   if (!role) throw errors.roleNotFound();
-  // The trust policy must trust the caller (facts A1, C "Evaluation" point 6).
+  // The trust policy must trust the caller (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole, C "Evaluation" point 6).
   if (role.trustedAccessKeyIds && !role.trustedAccessKeyIds.has(callerAccessKeyId)) throw errors.noPermission();
   if (input.durationSeconds < MIN_DURATION_SECONDS || input.durationSeconds > role.maxSessionDurationSeconds) {
     throw errors.durationSeconds(role.maxSessionDurationSeconds);
@@ -50,7 +50,7 @@ export function issueCredentials(input: AssumeRoleInput, callerAccessKeyId: stri
   const issuedAt = ctx.clock.now();
   // Whole seconds, so the sealed expiry equals the Expiration string the client sees.
   const expiresAt = Math.floor((issuedAt + input.durationSeconds * 1000) / 1000) * 1000;
-  // Shapes follow doc examples: `STS.` + alphanumerics for the id, a longer secret (facts A2).
+  // Shapes follow doc examples: `STS.` + alphanumerics for the id, a longer secret (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole).
   const accessKeyId = `STS.${randomString(25)}`;
   const accessKeySecret = randomString(44);
   const payload: SealedTokenPayload = {
@@ -68,7 +68,7 @@ export function issueCredentials(input: AssumeRoleInput, callerAccessKeyId: stri
     RequestId: newRequestId(),
     AssumedRoleUser: {
       AssumedRoleId: `${role.roleId}:${input.roleSessionName}`,
-      // Current ARN form `acs:ram::<acct>:role/<roleName>/<session>` (facts A2), role name as configured.
+      // Current ARN form `acs:ram::<acct>:role/<roleName>/<session>` (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole), role name as configured.
       Arn: `${role.arn}/${input.roleSessionName}`,
     },
     Credentials: {

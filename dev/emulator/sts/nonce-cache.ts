@@ -1,5 +1,5 @@
 /**
- * Remembers signature nonces so a captured request cannot be replayed (SignatureNonceUsed, facts A3).
+ * Remembers signature nonces so a captured request cannot be replayed (SignatureNonceUsed, https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)).
  * A nonce only needs remembering while its timestamp would still pass the skew check: after that the replay fails
  * with InvalidTimeStamp.Expired anyway. So each entry lives until max(requestTime, now) + maxSkew.
  */

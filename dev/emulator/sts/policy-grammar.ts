@@ -1,12 +1,12 @@
 /**
  * Grammar check for RAM policy documents as STS applies it to the AssumeRole `Policy` parameter and to the roles the
- * emulator is configured with (InvalidParameter.PolicyGrammar, facts A3). It delegates to the shared evaluator's
+ * emulator is configured with (InvalidParameter.PolicyGrammar, https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)). It delegates to the shared evaluator's
  * parser (dev/emulator/policy/), so the STS emulator refuses exactly what the OSS emulator could not evaluate:
  * unknown elements and operators, Action with NotAction, empty arrays, values of the wrong type, bad CIDRs and dates.
  */
 import { CONDITION_OPERATORS, parsePolicy, PolicyGrammarError } from '../policy/index.js';
 
-/** Condition operators documented for RAM (facts C), taken from the evaluator's operator table. */
+/** Condition operators documented for RAM (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements), taken from the evaluator's operator table. */
 export { CONDITION_OPERATORS };
 
 export type PolicyGrammarResult = { ok: true; policy: Record<string, unknown> } | { ok: false; reason: string };

@@ -1,7 +1,7 @@
 /**
  * Turns an incoming HTTP request into decoded parts: query, form body, their merge, raw body bytes and headers.
- * Parameters may arrive in the query (the SDK, facts B3/B4) or in an x-www-form-urlencoded body (@alicloud/credentials
- * and ali-oss's STS client, facts B4), so both are read and merged, the body winning like the SDK's Object.assign.
+ * Parameters may arrive in the query (the SDK, https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature/B4) or in an x-www-form-urlencoded body (@alicloud/credentials
+ * and ali-oss's STS client, https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism), so both are read and merged, the body winning like the SDK's Object.assign.
  */
 import type { IncomingMessage } from 'node:http';
 import { errors } from './sts-error.js';
@@ -12,7 +12,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export interface ParsedRequest {
   method: string;
   path: string;
-  /** Percent-decoded query parameters. Never the wire string: it is re-encoded for signing (facts B2). */
+  /** Percent-decoded query parameters. Never the wire string: it is re-encoded for signing (https://github.com/aliyun/alibabacloud-typescript-sdk/tree/master/sts-20150401). */
   query: Record<string, string>;
   /** Decoded form-body parameters (empty unless the body is application/x-www-form-urlencoded). */
   form: Record<string, string>;

@@ -1,5 +1,5 @@
 /**
- * Writes emulator responses: JSON success and error bodies (facts A2/A3) and the injected faults. Returns the code
+ * Writes emulator responses: JSON success and error bodies (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole/A3) and the injected faults. Returns the code
  * recorded in stats.byCode for what was written.
  */
 import type { ServerResponse } from 'node:http';
@@ -42,13 +42,13 @@ export function applyFault(res: ServerResponse, fault: StsFault): string {
     case 'error':
       return sendError(res, new StsError(fault.status, fault.code, fault.message));
     case 'throttle': {
-      // Throttling.User status is UNCONFIRMED (facts A3, G); 400 by default. openapi-core maps any code containing
+      // Throttling.User status is UNCONFIRMED (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes), G); 400 by default. openapi-core maps any code containing
       // "Throttling" to ThrottlingError whatever the status.
       const retryAfter = String(fault.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
       return sendError(res, new StsError(fault.status ?? 400, 'Throttling.User', THROTTLING_MESSAGE, { 'x-acs-retry-after': retryAfter }));
     }
     case 'html': {
-      // What a proxy in front of STS returns; the SDK fails with a bare SyntaxError parsing it (node-stack.md).
+      // What a proxy in front of STS returns; the SDK fails with a bare SyntaxError parsing it (the Node SDK notes).
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(fault.status ?? 502, {
           'content-type': 'text/html',

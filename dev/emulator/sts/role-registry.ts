@@ -7,14 +7,14 @@ import { MAX_ROLE_SESSION_SECONDS, parseRoleArn } from './assume-role-params.js'
 import { checkPolicyDocument } from './policy-grammar.js';
 import type { EmulatorRole } from './types.js';
 
-/** MaxSessionDuration range of a RAM role (facts A1). */
+/** MaxSessionDuration range of a RAM role (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). */
 const MIN_ROLE_MAX_SESSION = 3600;
 
 export interface RegisteredRole {
   arn: string;
   accountId: string;
   roleName: string;
-  /** Stable numeric id, used in AssumedRoleId `<roleId>:<session>` (facts A2). */
+  /** Stable numeric id, used in AssumedRoleId `<roleId>:<session>` (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). */
   roleId: string;
   maxSessionDurationSeconds: number;
   policy: object | null;

@@ -1,5 +1,5 @@
 /**
- * RPC v1 HMAC-SHA1 signature (facts B4): the legacy scheme used by sts20150401@1.1.x, by 1.2.0 with
+ * RPC v1 HMAC-SHA1 signature (https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism): the legacy scheme used by sts20150401@1.1.x, by 1.2.0 with
  * `signatureAlgorithm: 'v2'`, by @alicloud/credentials' RAM-role provider and by ali-oss's bundled STS client.
  * Pure functions: the same code computes the client side in tests and the server side in the emulator.
  */

@@ -2,7 +2,7 @@
  * SecurityTokens are sealed, not stored: AES-256-GCM over the JSON payload, so the OSS emulator, holding only the
  * seal key, can verify a token and recover the temporary secret without shared state with this emulator.
  * Layout (then base64url): version byte 0x01 | 12-byte IV | ciphertext | 16-byte GCM tag.
- * Real tokens are opaque with no length limit (facts A2), so the size of this form is acceptable.
+ * Real tokens are opaque with no length limit (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole), so the size of this form is acceptable.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { SealedTokenPayload } from './types.js';

@@ -1,6 +1,6 @@
 /**
  * The STS emulator's HTTPS server: routing (POST/GET `/`, Version, Action), fault injection, authentication,
- * validation and issuance, in the order real STS applies them (facts B5). It logs nothing, so no secret can leak.
+ * validation and issuance, in the order real STS applies them (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature). It logs nothing, so no secret can leak.
  * HTTPS only, with a certificate made at start-up (tls-certificate.ts): the broker has no plain-HTTP path to STS.
  */
 import { writeFile } from 'node:fs/promises';
@@ -75,7 +75,7 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
       count(sendError(res, err instanceof StsError ? err : errors.internal()));
       return;
     }
-    // ACS3 names the action in a header, RPC in a parameter (facts B3/B4).
+    // ACS3 names the action in a header, RPC in a parameter (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature/B4).
     const action = header(parsed, 'x-acs-action') ?? parsed.params.Action;
     const routed = parsed.path === '/' && (parsed.method === 'POST' || parsed.method === 'GET');
     const isAssumeRole = routed && action === 'AssumeRole';

@@ -1,7 +1,7 @@
 /**
- * STS error codes, their HTTP statuses and messages, and the JSON error body (facts A3).
+ * STS error codes, their HTTP statuses and messages, and the JSON error body (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)).
  * Where the facts mark a status UNCONFIRMED the choice is commented; the SDK only distinguishes 4xx from 5xx
- * (ClientError vs ServerError) and codes containing "Throttling" (facts A3), so these choices matter little to clients.
+ * (ClientError vs ServerError) and codes containing "Throttling" (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)), so these choices matter little to clients.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -18,7 +18,7 @@ export class StsError extends Error {
   }
 }
 
-/** Documented prefix the credentials library parses (facts A3). */
+/** Documented prefix the credentials library parses (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)). */
 export const SIGNATURE_MISMATCH_PREFIX = 'Specified signature is not matched with our calculation. server string to sign is:';
 
 export const THROTTLING_MESSAGE = 'Request was denied due to user flow control.';
@@ -35,10 +35,10 @@ export const errors = {
   missingAction: () =>
     new StsError(400, 'MissingParameter', 'The input parameter "Action" that is mandatory for processing this request is not supplied.'),
   // Named parameters follow the documented `Missing<Name>` / "<Name> is mandatory for this action." pattern
-  // (facts A3, MissingSecurityToken).
+  // (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes), MissingSecurityToken).
   missing: (name: string) => new StsError(400, `Missing${name}`, `${name} is mandatory for this action.`),
 
-  // --- authentication (statuses UNCONFIRMED per facts A3/G; 400 except the AK lookup) ---
+  // --- authentication (statuses UNCONFIRMED per https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)/G; 400 except the AK lookup) ---
   incompleteSignature: (detail: string) =>
     new StsError(400, 'IncompleteSignature', `The request signature does not conform to Aliyun standards. ${detail}`),
   // 404 chosen because the code says NotFound; real STS status UNCONFIRMED.
@@ -55,7 +55,7 @@ export const errors = {
   // UNCONFIRMED code; 413 because the emulator refuses to buffer unbounded bodies.
   bodyTooLarge: () => new StsError(413, 'RequestEntityTooLarge', 'The request body is too large.'),
 
-  // --- AssumeRole validation (facts A3 table) ---
+  // --- AssumeRole validation (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes) table) ---
   roleArn: () => new StsError(400, 'InvalidParameter.RoleArn', 'The parameter RoleArn is wrongly formed.'),
   roleSessionName: () => new StsError(400, 'InvalidParameter.RoleSessionName', 'The parameter RoleSessionName is wrongly formed.'),
   durationSeconds: (maxSeconds: number) =>
@@ -78,7 +78,7 @@ function formatHours(seconds: number): string {
   return Number.isInteger(hours) ? `${hours}hr` : `${seconds}s`;
 }
 
-/** The JSON error body of facts A3. */
+/** The JSON error body of https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes). */
 export function errorBody(code: string, message: string, requestId: string = newRequestId()): string {
   return JSON.stringify({ RequestId: requestId, HostId: 'sts.aliyuncs.com', Code: code, Message: message });
 }

@@ -1,6 +1,6 @@
 /**
  * The two timestamp forms STS speaks: `yyyy-MM-ddTHH:mm:ssZ` (SDK Timestamp / x-acs-date, and the only Expiration
- * form we emit, facts A2) and the same with milliseconds (ali-oss's bundled STS client uses toISOString, facts B4).
+ * form we emit, https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole) and the same with milliseconds (ali-oss's bundled STS client uses toISOString, https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism).
  */
 const SECONDS_FORM = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const MILLIS_FORM = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -15,7 +15,7 @@ export function parseStsTimestamp(value: string): number | null {
   return ms;
 }
 
-/** Exactly the 20-character `yyyy-MM-ddTHH:mm:ssZ` form; @alicloud/credentials rejects anything else (facts A2). */
+/** Exactly the 20-character `yyyy-MM-ddTHH:mm:ssZ` form; @alicloud/credentials rejects anything else (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). */
 export function formatExpiration(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19) + 'Z';
 }

@@ -16,11 +16,11 @@ interface EmulatorAccessKey {
 }
 
 export interface EmulatorRole {
-  /** `acs:ram::<accountId>:role/<roleName>` (facts A1). */
+  /** `acs:ram::<accountId>:role/<roleName>` (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). */
   arn: string;
-  /** The role's MaxSessionDuration, 3600..43200, default 3600 (facts A1). */
+  /** The role's MaxSessionDuration, 3600..43200, default 3600 (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). */
   maxSessionDurationSeconds?: number;
-  /** The role's own permission policy; sealed into tokens so the OSS emulator can intersect it (facts C, Evaluation). */
+  /** The role's own permission policy; sealed into tokens so the OSS emulator can intersect it (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements, Evaluation). */
   policy?: object;
   /** AccessKey ids the role's trust policy trusts. Default: every configured access key. */
   trustedAccessKeyIds?: string[];
@@ -37,9 +37,9 @@ export interface StsEmulatorOptions {
   /** Added to every response, for realistic benchmark latency. */
   latencyMs?: number;
   clock?: StsEmulatorClock;
-  /** Session policy limit in characters. Current docs say 2048, older ones 1024 (facts A1, G). */
+  /** Session policy limit in characters. Current docs say 2048, older ones 1024 (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole, G). */
   policyMaxChars?: number;
-  /** Accepted clock skew for Timestamp / x-acs-date, and the nonce replay window. Default 900 s (facts B3, G). */
+  /** Accepted clock skew for Timestamp / x-acs-date, and the nonce replay window. Default 900 s (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature, G). */
   maxSkewSeconds?: number;
   /**
    * Also write the one-run CA (PEM) to this file, for a broker in another process: NODE_EXTRA_CA_CERTS=<file>.
@@ -65,7 +65,7 @@ export interface StsEmulator {
   ca: string;
   host: string;
   port: number;
-  /** `host:port`, the form the Alibaba SDK's `endpoint` option wants (facts B2). */
+  /** `host:port`, the form the Alibaba SDK's `endpoint` option wants (https://github.com/aliyun/alibabacloud-typescript-sdk/tree/master/sts-20150401). */
   endpoint: string;
   stats: StsEmulatorStats;
   faults: FaultQueue;

@@ -1,5 +1,5 @@
 /**
- * The local-mode contract (DESIGN.md, "Local mode") as a script would use it: /dev/token, the `uploads` and
+ * The local-mode contract (README.md, "Local mode") as a script would use it: /dev/token, the `uploads` and
  * `partner-read` profiles, LOCAL_PARTNER_API_KEY, the in-memory store or REDIS_URL, and an upload with ali-oss to
  * the local OSS emulator using the vended credentials.
  */

@@ -3,7 +3,7 @@
  * STS emulator's one-run CA, trusted by the client through `ca`) that answers the STS SDK the way real STS (or whatever sits in front
  * of it) can: a valid AssumeRole JSON answer, an A3 JSON error `{RequestId, HostId, Code, Message}` with a 4xx/5xx
  * status, a proxy's HTML page, a hang, a connection reset. It records every request so tests can count attempts,
- * and checks the ACS3-HMAC-SHA256 signature (facts B3) when given the expected AccessKey pair.
+ * and checks the ACS3-HMAC-SHA256 signature (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature) when given the expected AccessKey pair.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type http from 'node:http';
@@ -32,7 +32,7 @@ interface RecordedRequest {
 
 export interface FakeSts {
   port: number;
-  /** `127.0.0.1:<port>`, the form the SDK's `endpoint` takes (node-stack.md). */
+  /** `127.0.0.1:<port>`, the form the SDK's `endpoint` takes (the Node SDK notes). */
   endpoint: string;
   /** PEM of the CA that signed the server's certificate: the client's `trustedCa`. */
   ca: string;
@@ -50,12 +50,12 @@ export function fakeValue(prefix: string): string {
   return `${prefix}${randomBytes(12).toString('hex')}`;
 }
 
-/** The signing encoder of facts B3 step 1. */
+/** The signing encoder of https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature step 1. */
 function pe(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** Rebuilds the ACS3 canonical request (facts B3) and checks the signature. */
+/** Rebuilds the ACS3 canonical request (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature) and checks the signature. */
 function verifyAcs3(method: string, url: string, headers: http.IncomingHttpHeaders, secret: string): boolean {
   const auth = /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]+)$/.exec(
     String(headers.authorization ?? ''),

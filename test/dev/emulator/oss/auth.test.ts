@@ -1,6 +1,6 @@
 /**
- * Authentication and token checks (facts D1/D2): unsigned, wrongly signed, skewed, token-less, tampered, expired and
- * mismatched requests are refused with OSS's codes; then RAM's session ∩ role intersection (facts C "Evaluation").
+ * Authentication and token checks (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header/D2): unsigned, wrongly signed, skewed, token-less, tampered, expired and
+ * mismatched requests are refused with OSS's codes; then RAM's session ∩ role intersection (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Evaluation").
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

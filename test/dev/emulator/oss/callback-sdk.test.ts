@@ -1,6 +1,6 @@
 /**
  * Upload callbacks through the real ali-oss client: `put` and `multipartUpload` with the `callback` option send
- * `x-oss-callback` / `x-oss-callback-var` (facts D3; ali-oss lib/common/callback.js), signed like any x-oss-* header in
+ * `x-oss-callback` / `x-oss-callback-var` (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/signUtils.js; ali-oss lib/common/callback.js), signed like any x-oss-* header in
  * V1 and V4. Also the URL form (`?callback=`), which ali-oss does not send, built and signed here.
  */
 import { randomBytes } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * Bucket CORS: preflight answered without authentication from the bucket's rules; actual requests from an allowed
- * origin expose ETag and x-oss-request-id (ali-oss multipart in a browser reads ETag, node-stack.md).
+ * origin expose ETag and x-oss-request-id (ali-oss multipart in a browser reads ETag, the Node SDK notes).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET, OTHER_BUCKET, ossClient, raw, startEnv, xmlCode, type Creds, type Env } from './helpers.js';

@@ -1,7 +1,7 @@
 /**
  * PostObject forms for the tests, built by hand as a browser encodes multipart/form-data, and signed by ali-oss
  * itself: V1 with `calculatePostSignature`, V4 with `signPostObjectPolicyV4` (the fields as ali-oss's README builds
- * them, facts D5).
+ * them, https://www.alibabacloud.com/help/en/oss/developer-reference/postobject).
  */
 import { randomBytes } from 'node:crypto';
 import type { OssEmulator } from '../../../../dev/emulator/oss/index.js';

@@ -1,7 +1,7 @@
 /**
  * Shared set-up for the OSS emulator tests: a real STS emulator (tokens come from AssumeRole through the official
  * @alicloud/sts20150401 SDK), an OSS emulator sharing its seal key, and the real ali-oss client pointed at it in the
- * two addressing styles (node-stack.md "ali-oss against a local endpoint") with V1 or V4 signatures.
+ * two addressing styles (the Node SDK notes "ali-oss against a local endpoint") with V1 or V4 signatures.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
@@ -149,7 +149,7 @@ export function ossClient(
   };
   if (creds.securityToken) {
     options.stsToken = creds.securityToken;
-    // ali-oss warns when stsToken comes without refreshSTSToken (facts D4).
+    // ali-oss warns when stsToken comes without refreshSTSToken (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/client/initOptions.js).
     options.refreshSTSToken = async () => ({ ...creds, stsToken: creds.securityToken });
     options.refreshSTSTokenInterval = 3600_000;
   }
@@ -196,7 +196,7 @@ export function xmlCode(body: string): string | undefined {
   return /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
 }
 
-/** A V1 header signature computed here, independently of the emulator (facts D1). */
+/** A V1 header signature computed here, independently of the emulator (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header). */
 export function signV1(secret: string, stringToSign: string): string {
   return createHmac('sha1', secret).update(stringToSign, 'utf8').digest('base64');
 }

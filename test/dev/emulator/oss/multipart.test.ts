@@ -1,5 +1,5 @@
 /**
- * The multipart set through ali-oss (facts D3): multipartUpload end to end, listParts, abort, and the Complete
+ * The multipart set through ali-oss (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/signUtils.js): multipartUpload end to end, listParts, abort, and the Complete
  * errors (InvalidPart, InvalidPartOrder, NoSuchUpload, EntityTooSmall, MalformedXML).
  */
 import { createHash, randomBytes } from 'node:crypto';

@@ -22,7 +22,7 @@ describe.each(MODES)('$name', (mode) => {
     const key = `${dir}hello world+1.txt`;
     const put = await client.put(key, Buffer.from('hello'));
     expect(put.res.status).toBe(200);
-    // ETag = quoted upper-case hex MD5 (facts D3).
+    // ETag = quoted upper-case hex MD5 (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/signUtils.js).
     expect(put.res.headers).toMatchObject({ etag: '"5D41402ABC4B2A76B9719D911017C592"' });
     expect(env.oss.objects.get(BUCKET, key)?.body.toString()).toBe('hello');
     expect(env.oss.objects.get(BUCKET, key)?.contentType).toBe('text/plain');
@@ -82,7 +82,7 @@ describe.each(MODES)('$name', (mode) => {
     expect(list.code).toBe('AccessDenied');
     const bare = await thrown(() => client.listV2({}, {}));
     expect(bare.code).toBe('AccessDenied');
-    // HEAD has no body: the error arrives base64 in x-oss-err and ali-oss decodes it (facts D1).
+    // HEAD has no body: the error arrives base64 in x-oss-err and ali-oss decodes it (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header).
     const head = await thrown(() => client.head('users/bob/x.txt'));
     expect(head.code).toBe('AccessDenied');
     expect(head.status).toBe(403);

@@ -1,7 +1,7 @@
 /**
- * PostObject (facts D5) with forms signed by ali-oss itself: V1 (`calculatePostSignature`) and V4
+ * PostObject (https://www.alibabacloud.com/help/en/oss/developer-reference/postobject) with forms signed by ali-oss itself: V1 (`calculatePostSignature`) and V4
  * (`signPostObjectPolicyV4`), an STS token in `x-oss-security-token`, and the policy conditions; the token's RAM
- * policy still applies (oss:PutObject on the key, facts C).
+ * policy still applies (oss:PutObject on the key, https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,9 +1,9 @@
 /**
  * Decisions of whole policies: Alibaba's documented example policies, wildcards, explicit deny, NotAction /
- * NotResource, and a role session's session-policy ∩ role-policy (facts C "Evaluation").
+ * NotResource, and a role session's session-policy ∩ role-policy (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Evaluation").
  *
  * Documented examples (policy text as published; the requests are ours):
- * - [UPLOAD]  facts C, ossdocs "Use a temporary credential provided by STS to access OSS": Allow oss:PutObject on
+ * - [UPLOAD]  https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements, ossdocs "Use a temporary credential provided by STS to access OSS": Allow oss:PutObject on
  *             acs:oss:*:*:examplebucket/exampledir/*.
  * - [LIST]    https://www.alibabacloud.com/help/en/ram/list-and-read-resources-in-a-bucket (myphotos, SDK variant).
  * - [DIR]     https://www.alibabacloud.com/help/ja/doc-detail/142249.htm (console access to myphotos/hangzhou/2015/:

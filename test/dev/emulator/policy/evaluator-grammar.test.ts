@@ -1,6 +1,6 @@
 /**
- * The RAM policy grammar (facts C "Structure" and "Condition"): what parsePolicy accepts, and what it refuses with
- * PolicyGrammarError (the InvalidParameter.PolicyGrammar of STS, facts A3).
+ * The RAM policy grammar (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Structure" and "Condition"): what parsePolicy accepts, and what it refuses with
+ * PolicyGrammarError (the InvalidParameter.PolicyGrammar of STS, https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Every condition operator of the RAM table (facts C; https://www.alibabacloud.com/help/en/ram/conditional-operator)
+ * Every condition operator of the RAM table (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements; https://www.alibabacloud.com/help/en/ram/conditional-operator)
  * with a row where it holds, one where it does not, and one where the request lacks the key. Our rule for a missing
  * key (dev/emulator/policy/condition.ts): positive operators do not hold; negated operators (…Not…, NotIpAddress)
  * do, as in AWS IAM.
@@ -62,7 +62,7 @@ const rows: Row[] = [
   ['NumericGreaterThanEquals', 'oss:MaxKeys', 10, '10', true],
   ['NumericGreaterThanEquals', 'oss:MaxKeys', 10, '9.99', false],
   ['NumericGreaterThanEquals', 'oss:MaxKeys', 10, MISSING, false],
-  // Date with acs:CurrentTime (ISO-8601, facts C); policy values may carry an offset or be epoch seconds.
+  // Date with acs:CurrentTime (ISO-8601, https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements); policy values may carry an offset or be epoch seconds.
   ['DateEquals', 'acs:CurrentTime', '2019-08-12T17:00:00+08:00', '2019-08-12T09:00:00Z', true],
   ['DateEquals', 'acs:CurrentTime', '2019-08-12T17:00:00+08:00', '2019-08-12T17:00:00Z', false],
   ['DateEquals', 'acs:CurrentTime', 1565600400, '2019-08-12T09:00:00.000Z', true],
@@ -140,7 +140,7 @@ describe('condition operators', () => {
   });
 });
 
-describe('condition combination (facts C: values ORed, keys ANDed, operators ANDed)', () => {
+describe('condition combination (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements: values ORed, keys ANDed, operators ANDed)', () => {
   const policy = parsePolicy({
     Version: '1',
     Statement: [

@@ -1,7 +1,7 @@
 /**
  * The broker's own session policies, read by the evaluator: what buildSessionPolicy writes for a Grant must parse
  * under RAM's grammar and allow exactly what the grant says - and nothing outside `bucket/<prefix>` (DESIGN
- * invariant 1). This connects src/policy/build-session-policy.ts to the evaluator the OSS emulator enforces with.
+ * security property 1). This connects src/policy/build-session-policy.ts to the evaluator the OSS emulator enforces with.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ const grant: Grant = {
   roleSessionName: 'alice@acme',
 };
 
-/** How the OSS emulator names resources (facts C): object `acs:oss:*:<owner>:bucket/key`, bucket without a key. */
+/** How the OSS emulator names resources (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements): object `acs:oss:*:<owner>:bucket/key`, bucket without a key. */
 const object = (key: string, bucket = 'examplebucket') => `acs:oss:*:1234567890123456:${bucket}/${key}`;
 const bucketArn = (bucket = 'examplebucket') => `acs:oss:*:1234567890123456:${bucket}`;
 

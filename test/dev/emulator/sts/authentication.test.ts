@@ -1,4 +1,4 @@
-/** Signature verification, clock skew and nonce replay for both schemes (facts B3, B4). */
+/** Signature verification, clock skew and nonce replay for both schemes (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature, B4). */
 import { ClientError } from '@alicloud/openapi-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_MISMATCH_PREFIX, type StsEmulator } from '../../../../dev/emulator/sts/index.js';
@@ -75,7 +75,7 @@ describe('authentication', () => {
       }
     });
 
-    it("verifies values with characters Node's querystring leaves raw (facts B2)", async () => {
+    it("verifies values with characters Node's querystring leaves raw (https://github.com/aliyun/alibabacloud-typescript-sdk/tree/master/sts-20150401)", async () => {
       const policy = JSON.stringify({
         Version: '1',
         Statement: [{ Effect: 'Allow', Action: 'oss:*', Resource: "acs:oss:*:*:b/it's (a)*!~ é+&=/?" }],

@@ -1,6 +1,6 @@
 /**
  * Shared set-up for the STS emulator tests: keys generated at test time, an emulator on an ephemeral port, and the
- * official SDK client pointed at it (node-stack.md: endpoint 'host:port'), over HTTPS trusting the emulator's
+ * official SDK client pointed at it (the Node SDK notes: endpoint 'host:port'), over HTTPS trusting the emulator's
  * one-run CA, as the broker reaches it.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
@@ -53,7 +53,7 @@ export async function startTestEmulator(keys: TestKeys, extra: Partial<StsEmulat
 
 /**
  * The client class. Under plain Node ESM the default import is the CommonJS `module.exports` and the class is its
- * `.default` (node-stack.md); vitest's interop already unwraps it to the class. Accept both.
+ * `.default` (the Node SDK notes); vitest's interop already unwraps it to the class. Accept both.
  */
 const StsClass: typeof Sts.default = typeof (Sts as unknown) === 'function' ? (Sts as unknown as typeof Sts.default) : Sts.default;
 
@@ -121,7 +121,7 @@ export interface RpcRequest {
 }
 
 /**
- * Builds an RPC v1 request by hand, signed per facts B4 with the RFC 3986 encoder written here independently of the
+ * Builds an RPC v1 request by hand, signed per https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism with the RFC 3986 encoder written here independently of the
  * emulator's code, and returns it unsent so a test can send it more than once (replay).
  */
 export function buildRpcRequest(

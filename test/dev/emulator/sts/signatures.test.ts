@@ -15,7 +15,7 @@ import {
   sha256Hex,
 } from '../../../../dev/emulator/sts/index.js';
 
-describe('RPC v1 HMAC-SHA1 (facts B4)', () => {
+describe('RPC v1 HMAC-SHA1 (https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism)', () => {
   // The CreateUser example of the RAM "Signature mechanism" doc (ramdocs, API Reference, Calling methods).
   const docParams = {
     AccessKeyId: 'testid',
@@ -49,7 +49,7 @@ describe('RPC v1 HMAC-SHA1 (facts B4)', () => {
   });
 });
 
-describe('percentEncode (facts B3 step 1)', () => {
+describe('percentEncode (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature step 1)', () => {
   it('encodes the characters encodeURIComponent leaves alone, except tilde', () => {
     expect(percentEncode("!'()*")).toBe('%21%27%28%29%2A');
     expect(percentEncode('a b~c')).toBe('a%20b~c');
@@ -57,7 +57,7 @@ describe('percentEncode (facts B3 step 1)', () => {
   });
 });
 
-describe('ACS3-HMAC-SHA256 (facts B3)', () => {
+describe('ACS3-HMAC-SHA256 (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature)', () => {
   const headers = {
     host: '127.0.0.1:9100',
     'x-acs-action': 'AssumeRole',

@@ -1,4 +1,4 @@
-/** Every documented AssumeRole validation error (facts A1/A3), as the official SDK surfaces it. */
+/** Every documented AssumeRole validation error (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole/A3), as the official SDK surfaces it. */
 import { ClientError } from '@alicloud/openapi-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StsEmulator } from '../../../../dev/emulator/sts/index.js';
