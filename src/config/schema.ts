@@ -19,14 +19,17 @@ const DEFAULT_MAX_CLAIM_CHARS = 64;
 /** Kubernetes: terminationGracePeriodSeconds must exceed this (deploy/kubernetes adds 5 s). */
 const DEFAULT_DRAIN_TIMEOUT_SECONDS = 20;
 
+/** A counting window: at most 31 days. */
+const windowSeconds = z
+  .number()
+  .int()
+  .positive()
+  .max(31 * 24 * 3600);
+
 const windowLimit = z
   .object({
     limit: z.number().int().positive(),
-    windowSeconds: z
-      .number()
-      .int()
-      .positive()
-      .max(31 * 24 * 3600),
+    windowSeconds,
   })
   .strict();
 
@@ -41,11 +44,7 @@ const byteWindowLimit = z
       .int()
       .positive()
       .max(2 ** 46),
-    windowSeconds: z
-      .number()
-      .int()
-      .positive()
-      .max(31 * 24 * 3600),
+    windowSeconds,
   })
   .strict();
 
