@@ -91,7 +91,7 @@ async function startBroker(spec: BrokerSpec): Promise<number> {
     fromDist<typeof import('../src/runtime/server.js')>(dist, 'runtime/server.js'),
   ]);
   // Production's rules and request handling; STS over HTTPS, trusting the emulator's one-run CA given in code.
-  const config = parseConfig(spec.config, { memoryStore: spec.store === 'memory' });
+  const config = parseConfig(spec.config, { memoryStore: spec.store === 'memory', shortReuseWindow: true });
   // The broker's logs at their configured level, serialized as in production, but written to /dev/null so that
   // piping them to the parent costs neither process CPU.
   const logger = createLogger(spec.logLevel as 'info', pino.destination({ dest: '/dev/null', sync: false }));
