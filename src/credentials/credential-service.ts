@@ -3,14 +3,14 @@
  * cache/STS (or a stale token while STS cannot issue) → audit.
  * No HTTP here: the route hands in an authenticated principal and a validated request and gets a response body.
  *
- * Serve-stale (DESIGN "Token lifetime contract"): when the issuing path fails because STS is down, throttling, its
+ * Serve-stale (README, "Token lifetime contract"): when the issuing path fails because STS is down, throttling, its
  * breaker is open or the shared STS budget cannot be reached, a cached token that is under the reuse floor but still
  * above `cache.staleFloorSeconds` is served, marked `stale: true`, counted and audited as such. Not when STS refused
  * (`upstream_rejected`): that can be a role or trust policy taken away on purpose. Below the hard floor, the 503.
  */
 import type { BrokerConfig } from '../config/schema.js';
 import { principalKey, type Principal } from '../auth/principal.js';
-import type { CredentialRequest } from '../http/credential-request.js';
+import type { CredentialRequest } from './credential-request.js';
 import { BrokerError, assertThat } from '../errors.js';
 import type { AuditSink } from '../audit/audit.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -132,7 +132,7 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       let served: Awaited<ReturnType<typeof obtain>>;
       let releaseBytes = async () => {};
       try {
-        // An STS token is never followed by a callback, so its declared sizes are counted at once (DESIGN:
+        // An STS token is never followed by a callback, so its declared sizes are counted at once (README:
         // "on the STS path it counts declared sizes only").
         const declared = (request.files ?? []).map((f) => ({ bytes: f.size ?? 0, settle: 'now' as const, expiresAt: clock.now() }));
         if (deps.bytes) releaseBytes = (await deps.bytes.reserve(principal, grant.profile, declared)).release;

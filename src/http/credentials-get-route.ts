@@ -5,7 +5,7 @@
  * (`credential=<id>.<secret>`, auth/credential-url.ts) for clients that cannot send a header.
  *
  * The guard chain, in order: no-store -> check the query -> per-IP limit -> authenticate (credentials URL or header)
- * -> per-principal limit -> issue -> audit refusals -> flat errors. The access log masks query values (log-safe-url.ts),
+ * -> per-principal limit -> issue -> audit refusals -> flat errors. The access log records paths only (access-log.ts),
  * so the credentials URL's secret is never written down by the broker.
  */
 import type { Logger } from '../shared/logger.js';
@@ -14,7 +14,7 @@ import type { Authenticator } from '../auth/index.js';
 import { CREDENTIAL_URL_PARAM, createCredentialUrlAuthenticator } from '../auth/index.js';
 import type { CredentialService } from '../credentials/index.js';
 import { BrokerError } from '../errors.js';
-import { parseCredentialRequest } from './credential-request.js';
+import { parseCredentialRequest } from '../credentials/credential-request.js';
 import { authenticate, noStore } from './guards.js';
 import { asBrokerError } from './problem.js';
 import { perIpLimit, perPrincipalLimit } from './rate-limits.js';

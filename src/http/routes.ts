@@ -7,7 +7,7 @@ import type { Authenticator } from '../auth/index.js';
 import { noStore, requireJson, authenticate } from './guards.js';
 import { perIpLimit, perPrincipalLimit } from './rate-limits.js';
 import { guardChain } from './guard-chain.js';
-import { parseCredentialRequest } from './credential-request.js';
+import { parseCredentialRequest } from '../credentials/credential-request.js';
 import { BrokerError } from '../errors.js';
 import type { CredentialService } from '../credentials/index.js';
 import type { AuditEventName, AuditSink } from '../audit/audit.js';
