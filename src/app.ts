@@ -19,7 +19,6 @@ import { requestId } from './http/request-id.js';
 import { accessLog } from './http/access-log.js';
 import { responseHeaders } from './http/response-headers.js';
 import { createRoutes } from './http/routes.js';
-import { logSafeUrl } from './http/log-safe-url.js';
 import { problemFor, problemHandler } from './http/problem.js';
 import { instrumentSts } from './sts/instrument.js';
 import { checkProfiles } from './credentials/check-profiles.js';

@@ -3,14 +3,12 @@
  * - KeyValueStore, StoreUnavailableError: the contract (types.ts).
  * - RedisStore + createRedisClient: production, shared by every replica; every failure → StoreUnavailableError.
  * - MemoryStore: local mode / development only (one process).
- * - createRateLimitStore: express-rate-limit Store on either of them, fail closed.
  * - createQuotaCounter: per-principal multi-window quotas, fail closed, refused requests cost nothing.
  */
 export { StoreUnavailableError, type KeyValueStore } from './types.js';
 export { RedisStore } from './redis-store.js';
 export { createRedisClient, type RedisConfig } from './redis-client.js';
 export { MemoryStore } from './memory-store.js';
-export { createRateLimitStore } from './rate-limit-store.js';
 export {
   createQuotaCounter,
   quotaKey,
