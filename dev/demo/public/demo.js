@@ -109,7 +109,12 @@
   async function postJson(path, body, token) {
     var headers = { 'content-type': 'application/json' };
     if (token) headers.authorization = 'Bearer ' + token;
-    var res = await fetch(path, { method: 'POST', headers: headers, body: JSON.stringify(body) });
+    return requestJson(path, { method: 'POST', headers: headers, body: JSON.stringify(body) });
+  }
+
+  /** One broker call: the JSON answer, or a BrokerRefusal carrying the problem body (null when it is not JSON). */
+  async function requestJson(path, init) {
+    var res = await fetch(path, init);
     var data = null;
     try {
       data = await res.json();
@@ -392,15 +397,7 @@
   }
 
   async function getJson(path) {
-    var res = await fetch(path, { headers: { authorization: 'Bearer ' + state.token } });
-    var data = null;
-    try {
-      data = await res.json();
-    } catch (_e) {
-      data = null;
-    }
-    if (!res.ok) throw new BrokerRefusal(res.status, data);
-    return data;
+    return requestJson(path, { headers: { authorization: 'Bearer ' + state.token } });
   }
 
   /** POST /v1/post-policy declaring one file: the broker applies the profile's file rules and signs a form for it. */
