@@ -1,5 +1,5 @@
 /**
- * The token cache key (DESIGN invariant 5): a cached token is handed only to a request that would make the very
+ * The token cache key (README, security property 5): a cached token is handed only to a request that would make the very
  * same AssumeRole call, so the key covers every parameter of that call: role, external id, session policy,
  * duration and session name.
  *

@@ -1,5 +1,5 @@
 /**
- * AES-256-GCM for cached tokens (DESIGN invariant 2: secrets are stored in Redis only encrypted).
+ * AES-256-GCM for cached tokens (README security property 2: secrets are stored in Redis only encrypted).
  *
  * Format: `v1.<iv>.<tag>.<ciphertext>`, each part base64url; a fresh random 12-byte IV per value (the GCM nonce
  * size; random IVs are safe far beyond the number of tokens one key will ever seal).

@@ -206,7 +206,7 @@ const profileSchema = z
     quota: z
       .object({
         perPrincipal: z.array(windowLimit).min(1).optional(),
-        /** Declared bytes per principal per window (DESIGN "Upload callbacks and byte quotas"). */
+        /** Declared bytes per principal per window (README, "Upload callbacks and byte quotas"). */
         bytesPerPrincipal: z.array(byteWindowLimit).min(1).optional(),
       })
       .strict()

@@ -1,5 +1,5 @@
 /**
- * The token lifetime contract (DESIGN "Token lifetime contract"): every token the broker returns has at least
+ * The token lifetime contract (README, "Token lifetime contract"): every token the broker returns has at least
  * `cache.minRemainingSeconds` of life left, and the response says when to come back (`refreshAfter`).
  *
  * STS tokens cannot be renewed, only replaced, and ali-oss refreshes on a timer, not from the expiry

@@ -10,7 +10,7 @@
  * an address is over its limit, this replica refuses that address for the rest of the window at once, before
  * verifying any token and without a store call (a refusal only: it can never allow more).
  *
- * Fail closed (DESIGN invariant 6): a store error is a refusal; the problem handler maps it to 503
+ * Fail closed (README security property 6): a store error is a refusal; the problem handler maps it to 503
  * `store_unavailable`. Nothing here lets a request through when the store cannot count it.
  */
 import type { RequestHandler, Response } from 'express';

@@ -1,5 +1,5 @@
 /**
- * The last line of defence for DESIGN invariant 1. The rules already refuse any value that could widen a
+ * The last line of defence for README security property 1. The rules already refuse any value that could widen a
  * resource; this re-checks the finished document against the grant, so a future bug in the builder or the rules
  * becomes a 500 instead of a token that reaches outside `bucket/<prefix>`.
  *

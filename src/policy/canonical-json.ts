@@ -1,7 +1,7 @@
 /**
  * Canonical JSON: object keys sorted (by UTF-16 code unit, i.e. the default sort), no whitespace, arrays in the
  * order given. Equal grants must give byte-equal policies, because the policy text is part of the token cache key
- * (DESIGN invariant 5) and of the audit hash; JSON.stringify alone keeps insertion order, which is not a contract.
+ * (README security property 5) and of the audit hash; JSON.stringify alone keeps insertion order, which is not a contract.
  */
 export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';

@@ -1,5 +1,5 @@
 /**
- * DESIGN invariant 1, as properties: whatever claims and file names arrive, either the rules refuse them with a
+ * README security property 1, as properties: whatever claims and file names arrive, either the rules refuse them with a
  * 4xx naming the problem, or every resource of the built policy lies inside `bucket/<rendered prefix>` and carries
  * no wildcard except the builder's own suffix.
  */

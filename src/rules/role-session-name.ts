@@ -3,7 +3,7 @@
  * every OSS request. STS allows letters, digits and `. @ - _`, 2-64 characters (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole; older docs say 32, but
  * the current SDK model says 64).
  *
- * The name is also part of the token cache key (DESIGN invariant 5), so two different principals must never get
+ * The name is also part of the token cache key (README security property 5), so two different principals must never get
  * the same name. Two forms, told apart by how many `@` they hold:
  *
  *   plain   `<subject>@<tenant>`                when both are non-empty `[A-Za-z0-9._-]` and the whole fits in 64;

@@ -1,6 +1,6 @@
 /**
  * The gate every untrusted value passes before it becomes part of an object key or a session-policy resource
- * (DESIGN "Security invariants" 1). RAM resources treat `*` and `?` as wildcards (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Wildcards"), so a value
+ * (README security property 1). RAM resources treat `*` and `?` as wildcards (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Wildcards"), so a value
  * that carried one would widen the token beyond its prefix; `/` and `..` would move it to another "folder"; `${`
  * could be mistaken for a template placeholder. We never escape such values: we refuse them with a clear 4xx, so
  * what the caller sent is exactly what ends up in the key.

@@ -7,7 +7,7 @@
  * Retry-After is that window's reset (the one that frees up last when several are full: all must have room).
  * `release()` gives the units back when issuance fails after counting.
  *
- * Store failures propagate as StoreUnavailableError (DESIGN invariant 6: an unreachable quota store never turns
+ * Store failures propagate as StoreUnavailableError (README security property 6: an unreachable quota store never turns
  * into "allow more than configured"; the HTTP layer answers 503 store_unavailable).
  */
 import type { KeyValueStore } from './types.js';

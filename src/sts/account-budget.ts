@@ -15,7 +15,7 @@
  * with `upstream_throttled` and a Retry-After up to the next window. Background work (refresh-ahead) never waits and
  * stops at `backgroundShare` of the window, so requests a client is waiting on always find room first.
  *
- * Fail closed (DESIGN invariant 6): when the store cannot be reached, no call is made (`store_unavailable`), because
+ * Fail closed (README security property 6): when the store cannot be reached, no call is made (`store_unavailable`), because
  * "no shared count" would otherwise mean "no limit".
  */
 import type { Clock } from '../shared/clock.js';

@@ -44,7 +44,7 @@ describe('POST /v1/post-policy', () => {
       key: 'uploads/acme/alice/me.png',
       maxSizeBytes: 48211,
     });
-    // The client posts the fields in this order and the file last (DESIGN's order).
+    // The client posts the fields in this order and the file last (the documented order).
     expect(Object.keys(first.fields)).toEqual([
       'key',
       'policy',

@@ -1,6 +1,6 @@
 /**
  * The broker's own session policies, read by the evaluator: what buildSessionPolicy writes for a Grant must parse
- * under RAM's grammar and allow exactly what the grant says - and nothing outside `bucket/<prefix>` (DESIGN
+ * under RAM's grammar and allow exactly what the grant says - and nothing outside `bucket/<prefix>` (README
  * security property 1). This connects src/policy/build-session-policy.ts to the evaluator the OSS emulator enforces with.
  */
 import fc from 'fast-check';
