@@ -62,6 +62,14 @@ async function defaultRun(ctx: BenchContext, meta: Omit<RunMeta, 'totalSeconds' 
   log(`STS emulators on :${sts.port} (${SETTINGS.stsLatencyMs} ms) and :${slowSts.port} (${SETTINGS.refresh.stsLatencyMs} ms)`);
   try {
     const hit = await runCacheHit(ctx, sts);
+    if (SETTINGS.cacheHitOnly) {
+      const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+      const { rps, cpu } = hit.ratios.realistic;
+      log(
+        `--cache-hit-only (no report written): realistic/express req/s ${pct(rps.median)} (${pct(rps.min)} – ${pct(rps.max)}), CPU ${cpu.median.toFixed(2)}× (${cpu.min.toFixed(2)}× – ${cpu.max.toFixed(2)}×); p99 half rate ${(hit.latency.realistic.p99 / hit.latency.express.p99).toFixed(2)}×`,
+      );
+      return;
+    }
     const zipf = await runZipf(ctx, sts);
     const refresh = await runRefresh(ctx, slowSts);
     const full: RunMeta = { ...meta, totalSeconds: (Date.now() - meta.startedAt.getTime()) / 1000, loadAfter: os.loadavg() };

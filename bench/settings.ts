@@ -12,13 +12,16 @@ function envNumber(name: string, fallback: number): number {
 }
 
 const args = new Set(process.argv.slice(2));
+const KNOWN_ARGS = new Set(['--soak', '--cache-hit-only']);
 for (const arg of args) {
-  if (arg !== '--soak') throw new Error(`unknown argument ${arg} (the only one is --soak)`);
+  if (!KNOWN_ARGS.has(arg)) throw new Error(`unknown argument ${arg} (known: ${[...KNOWN_ARGS].join(', ')})`);
 }
 
 export const SETTINGS = {
   /** `--soak`: run the 10,000-principal memory soak for both stores instead of the default scenarios. */
   soak: args.has('--soak'),
+  /** `--cache-hit-only`: scenario 1 (and 1b) alone, for quick iterations on the hot path. */
+  cacheHitOnly: args.has('--cache-hit-only'),
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   /** Pin the servers to the last CPU and the load generator to CPU 0 (taskset); off by default on a shared machine. */
   pin: process.env.BENCH_PIN === '1',
