@@ -27,21 +27,27 @@ export const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
-/** The headers that carry a credential: each must arrive at most once. */
-const CREDENTIAL_HEADERS = ['authorization', 'x-api-key'] as const;
-
 /**
  * Refuses a request that repeats a credential header. Node keeps only the first `Authorization` and joins repeated
  * `X-Api-Key` values with ", " (https://nodejs.org/api/http.html#messageheaders), so `req.get()` alone cannot tell
- * "sent twice" from "sent once": `headersDistinct` keeps every occurrence. Which of two credentials is meant would
- * be a guess, and a proxy that appends its own header must not silently win or lose.
+ * "sent twice" from "sent once": the raw header list keeps every occurrence. Which of two credentials is meant would
+ * be a guess, and a proxy that appends its own header must not silently win or lose. (`req.headersDistinct` says
+ * the same, but builds an object of every header on each request; this walks the names once.)
  */
 function assertSingleCredentialHeaders(req: Parameters<RequestHandler>[0]): void {
-  for (const name of CREDENTIAL_HEADERS) {
-    const values = req.headersDistinct[name];
-    if (values !== undefined && values.length > 1) {
-      throw new BrokerError('invalid_request', `the ${name} header must be sent once, not ${values.length} times`);
-    }
+  const raw = req.rawHeaders;
+  let authorization = 0;
+  let apiKey = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') authorization += 1;
+    else if (name.length === 9 && name.toLowerCase() === 'x-api-key') apiKey += 1;
+  }
+  for (const [header, count] of [
+    ['authorization', authorization],
+    ['x-api-key', apiKey],
+  ] as const) {
+    if (count > 1) throw new BrokerError('invalid_request', `the ${header} header must be sent once, not ${count} times`);
   }
 }
 
