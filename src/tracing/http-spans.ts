@@ -28,6 +28,12 @@ export function traceRequests(): RequestHandler {
     // and response emitters keeps their listeners (and so the rest of the chain) inside the request's context.
     context.bind(active, req);
     context.bind(active, res);
+    // Tracing off (the API's no-op tracer) or this trace not sampled: the span records nothing, so it needs no
+    // ending; skip the two per-request listeners. The context still carries the incoming trace to outgoing calls.
+    if (!span.isRecording()) {
+      context.with(active, next);
+      return;
+    }
     let ended = false;
     const end = () => {
       if (ended) return;
