@@ -17,6 +17,7 @@ import { BrokerError } from '../errors.js';
 import { parseCredentialRequest } from '../credentials/credential-request.js';
 import { authenticate, noStore } from './guards.js';
 import { asBrokerError } from './problem.js';
+import { sendJson } from './send-json.js';
 import { perIpLimit, perPrincipalLimit } from './rate-limits.js';
 import { sendAlibabaCredentials, sendAlibabaError, wantsAlibabaFormat } from './alibaba-sts-format.js';
 import type { RouteDeps } from './routes.js';
@@ -62,7 +63,7 @@ function issue(service: CredentialService): RequestHandler {
       const body = await service.handle(req.principal!, request, { requestId: req.id, sourceIp: req.ip });
       if (!('credentials' in body)) throw new BrokerError('internal', 'a GET never asks for a dry run');
       if (wantsAlibabaFormat(req)) sendAlibabaCredentials(res, body);
-      else res.status(200).json(body);
+      else sendJson(res, 200, body);
     } catch (error) {
       next(error);
     }

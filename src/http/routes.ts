@@ -18,6 +18,7 @@ import type { BrokerConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { asBrokerError } from './problem.js';
 import { createCredentialsGetRoutes } from './credentials-get-route.js';
+import { sendJson } from './send-json.js';
 
 import type { Logger } from '../shared/logger.js';
 
@@ -42,7 +43,7 @@ function issueCredentials(service: CredentialService): RequestHandler {
     try {
       const request = parseCredentialRequest(req.body);
       const body = await service.handle(req.principal!, request, { requestId: req.id, sourceIp: req.ip });
-      res.status(200).json(body);
+      sendJson(res, 200, body);
     } catch (error) {
       next(error);
     }
@@ -53,7 +54,7 @@ function issuePostPolicy(uploads: Uploads): RequestHandler {
   return async function issueForms(req, res, next) {
     try {
       const request = parsePostPolicyRequest(req.body);
-      res.status(200).json(await uploads.postPolicy.handle(req.principal!, request, { requestId: req.id, sourceIp: req.ip }));
+      sendJson(res, 200, await uploads.postPolicy.handle(req.principal!, request, { requestId: req.id, sourceIp: req.ip }));
     } catch (error) {
       next(error);
     }
