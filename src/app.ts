@@ -3,7 +3,7 @@
  * key sources, clock) come in as arguments, so tests pass real or fake parts without module mocking.
  */
 import { fileURLToPath } from 'node:url';
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { BrokerConfig } from './config/schema.js';
 import type { KeyValueStore } from './store/types.js';
 import type { StsClient } from './sts/types.js';
@@ -25,6 +25,7 @@ import { checkProfiles } from './credentials/check-profiles.js';
 import { createByteLedger } from './store/create-byte-ledger.js';
 import { createByteQuota, createUploads } from './uploads/index.js';
 import { traceRequests } from './tracing/index.js';
+import { guardChain } from './http/guard-chain.js';
 
 export interface AppDeps {
   config: Readonly<BrokerConfig>;
@@ -52,6 +53,14 @@ export interface BrokerApp {
 }
 
 const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
+
+function recordHttpLatency(metrics: Metrics): RequestHandler {
+  return function observeLatency(req, res, next) {
+    const end = metrics.httpLatency.startTimer();
+    res.on('finish', () => end({ route: req.route?.path ?? 'other', status: String(res.statusCode) }));
+    next();
+  };
+}
 
 export function createApp(deps: AppDeps): BrokerApp {
   const { config, store, authenticator, encryptionKey } = deps;
@@ -81,18 +90,21 @@ export function createApp(deps: AppDeps): BrokerApp {
   app.set('etag', false);
   app.set('trust proxy', config.server.trustProxy);
   app.locals.profileNames = new Set(Object.keys(config.profiles));
-  app.use(requestId());
-  app.use(traceRequests());
-  // Credential requests are logged once, by their audit event (issued, cached, dry run or refused, with the request
-  // id, principal, outcome and address); probes and scrapes are not logged at all; everything else gets one line.
-  app.use(accessLog(logger));
-  // helmet's security headers and the CORS headers, worked out once (an allow-list only; never a wildcard).
-  app.use(responseHeaders({ corsOrigins: config.server.corsOrigins }));
-  app.use((req, res, next) => {
-    const end = metrics.httpLatency.startTimer();
-    res.on('finish', () => end({ route: req.route?.path ?? 'other', status: String(res.statusCode) }));
-    next();
-  });
+  // What every request passes before its route, as one handler (one router layer instead of five; each step is
+  // still a named function, in this order).
+  app.use(
+    guardChain(
+      requestId(),
+      traceRequests(),
+      // Credential requests are logged once, by their audit event (issued, cached, dry run or refused, with the
+      // request id, principal, outcome and address); probes and scrapes are not logged at all; everything else gets
+      // one line.
+      accessLog(logger),
+      // helmet's security headers and the CORS headers, worked out once (an allow-list only; never a wildcard).
+      responseHeaders({ corsOrigins: config.server.corsOrigins }),
+      recordHttpLatency(metrics),
+    ),
+  );
   let draining = false;
   app.use(
     createRoutes({
