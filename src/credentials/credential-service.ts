@@ -9,9 +9,10 @@
  * (`upstream_rejected`): that can be a role or trust policy taken away on purpose. Below the hard floor, the 503.
  */
 import type { BrokerConfig } from '../config/schema.js';
-import { principalKey, type Principal } from '../auth/principal.js';
+import type { Principal } from '../auth/principal.js';
 import type { CredentialRequest } from './credential-request.js';
 import { BrokerError, assertThat } from '../errors.js';
+import { takeQuotas } from './quotas.js';
 import type { AuditSink } from '../audit/audit.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../shared/clock.js';
@@ -43,26 +44,6 @@ export interface RequestContext {
 
 export interface CredentialService {
   handle(principal: Principal, request: CredentialRequest, context: RequestContext): Promise<CredentialResponse | DryRunResponse>;
-}
-
-/** The profile's credential quota (requests per window): one unit taken, or 429 quota_exceeded. Returns the give-back. */
-export async function takeRequestQuota(
-  config: Readonly<BrokerConfig>,
-  quota: QuotaCounter,
-  principal: Principal,
-  profile: string,
-): Promise<() => Promise<void>> {
-  const windows = config.profiles[profile]?.quota?.perPrincipal;
-  if (!windows) return async () => {};
-  const result = await quota.consume({ principalKey: principalKey(principal), profile, windows });
-  if (!result.allowed) {
-    throw new BrokerError(
-      'quota_exceeded',
-      `credential quota for profile "${profile}" is used up (${result.limit} per ${result.windowSeconds}s)`,
-      { retryAfterSeconds: result.retryAfterSeconds },
-    );
-  }
-  return result.release;
 }
 
 /** Failures of the issuing path that a still-valid cached token may stand in for. */
@@ -128,18 +109,15 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
         return toDryRunResponse(grant, policy.document);
       }
 
-      const release = await takeRequestQuota(config, quota, principal, grant.profile);
+      // An STS token is never followed by a callback, so its declared sizes are counted at once (README:
+      // "on the STS path it counts declared sizes only").
+      const declared = (request.files ?? []).map((f) => ({ bytes: f.size ?? 0, settle: 'now' as const, expiresAt: clock.now() }));
+      const quotas = await takeQuotas(config, quota, deps.bytes, principal, grant.profile, declared);
       let served: Awaited<ReturnType<typeof obtain>>;
-      let releaseBytes = async () => {};
       try {
-        // An STS token is never followed by a callback, so its declared sizes are counted at once (README:
-        // "on the STS path it counts declared sizes only").
-        const declared = (request.files ?? []).map((f) => ({ bytes: f.size ?? 0, settle: 'now' as const, expiresAt: clock.now() }));
-        if (deps.bytes) releaseBytes = (await deps.bytes.reserve(principal, grant.profile, declared)).release;
         served = await obtain(cacheKey, assume(grant, policy.json));
       } catch (error) {
-        await release().catch(() => undefined);
-        await releaseBytes().catch(() => undefined);
+        await quotas.release();
         throw error;
       }
       const outcome = served.stale ? 'stale' : served.cached ? 'cached' : 'issued';

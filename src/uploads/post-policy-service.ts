@@ -12,7 +12,8 @@ import type { BrokerConfig, ProfileConfig } from '../config/schema.js';
 import type { AuditSink } from '../audit/audit.js';
 import type { TokenCache } from '../cache/index.js';
 import { createGrantPreparer } from '../credentials/prepare-grant.js';
-import { takeRequestQuota, type RequestContext } from '../credentials/credential-service.js';
+import type { RequestContext } from '../credentials/credential-service.js';
+import { takeQuotas } from '../credentials/quotas.js';
 import { isoSeconds } from '../credentials/responses.js';
 import { assertThat } from '../errors.js';
 import { applyProfile, normalizeContentType } from '../rules/index.js';
@@ -107,22 +108,19 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
 
       const now = clock.now();
       const formEnd = now + profile.postPolicy.formLifetimeSeconds * 1000;
-      const releaseRequest = await takeRequestQuota(config, quota, principal, name);
-      let reservation: Awaited<ReturnType<ByteQuota['reserve']>> | undefined;
+      const declared = request.files.map((f) => ({
+        bytes: f.size,
+        settle: callback ? ('callback' as const) : ('now' as const),
+        expiresAt: formEnd + CALLBACK_GRACE_MS,
+      }));
+      const quotas = await takeQuotas(config, quota, bytes, principal, name, declared);
+      const ids = quotas.byteIds;
       let token: StsCredentials;
       let cached: boolean;
-      let ids: string[];
       try {
-        reservation = await bytes.reserve(
-          principal,
-          name,
-          request.files.map((f) => ({ bytes: f.size, settle: callback ? 'callback' : 'now', expiresAt: formEnd + CALLBACK_GRACE_MS })),
-        );
-        ids = reservation.ids;
         ({ credentials: token, cached } = await signer.get());
       } catch (error) {
-        await releaseRequest().catch(() => undefined);
-        await reservation?.release().catch(() => undefined);
+        await quotas.release();
         throw error;
       }
 
