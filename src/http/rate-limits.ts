@@ -39,7 +39,7 @@ interface Limiter {
   setHeaders(res: Response, remaining: number, resetInMs: number): void;
 }
 
-function limiter(store: KeyValueStore, name: 'ip' | 'principal', window: Window, describe: string, clock: Clock): Limiter {
+function limiter(store: KeyValueStore, name: 'ip' | 'principal', window: Window, describe: string): Limiter {
   const windowMs = window.windowSeconds * 1000;
   const prefix = `rl:${name}:`;
   const policy = `${window.limit};w=${window.windowSeconds}`;
@@ -68,7 +68,7 @@ function limiter(store: KeyValueStore, name: 'ip' | 'principal', window: Window,
 }
 
 export function perIpLimit(store: KeyValueStore, config: Readonly<BrokerConfig>, clock: Clock = systemClock): RequestHandler {
-  const ip = limiter(store, 'ip', config.rateLimits.perIp, 'from this address', clock);
+  const ip = limiter(store, 'ip', config.rateLimits.perIp, 'from this address');
   const refusedUntil = new ExpiringLru<number>(REFUSED_IPS_MAX, clock);
   return function limitPerIp(req, res, next) {
     const key = ipKeyGenerator(req.ip ?? 'unknown');
@@ -96,8 +96,8 @@ export function perIpLimit(store: KeyValueStore, config: Readonly<BrokerConfig>,
   };
 }
 
-export function perPrincipalLimit(store: KeyValueStore, config: Readonly<BrokerConfig>, clock: Clock = systemClock): RequestHandler {
-  const principal = limiter(store, 'principal', config.rateLimits.perPrincipal, 'for this caller', clock);
+export function perPrincipalLimit(store: KeyValueStore, config: Readonly<BrokerConfig>): RequestHandler {
+  const principal = limiter(store, 'principal', config.rateLimits.perPrincipal, 'for this caller');
   return async function limitPerPrincipal(req, res, next) {
     try {
       // Started before the per-IP verdict is awaited, so both counts share one round trip.
