@@ -3,7 +3,7 @@
  * declared bytes reserved (or refused with 429 quota_exceeded and the refusing window's Retry-After), settled by
  * the callback. The counting itself is the store's ByteLedger (one atomic step per operation).
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
@@ -35,7 +35,11 @@ export interface ByteQuota {
   usage(principalKey: string, profile: string): Promise<ByteWindowUsage[]>;
 }
 
-export const newReservationId = (): string => randomBytes(12).toString('base64url');
+/**
+ * 122 random bits. randomUUID draws from an entropy cache Node refills in batches; randomBytes(12) asked OpenSSL
+ * once per id, a few percent of a cache hit in `npm run bench` (every declared file gets an id).
+ */
+export const newReservationId = (): string => randomUUID();
 
 export function createByteQuota(config: Readonly<BrokerConfig>, ledger: ByteLedger): ByteQuota {
   function scope(profile: string, principalKey: string): ByteScope | undefined {
