@@ -1,7 +1,8 @@
 /**
  * The Lua scripts behind RedisByteLedger (semantics in byte-ledger.ts). Per window of one scope there are two keys:
  * - a hash: `resetAt` (epoch ms), `used`, `reserved` (bytes), `r:<id>` = bytes of a live reservation,
- *   `s:<id>` = bytes charged for a settled grant (so a reused form replaces its charge instead of adding);
+ *   `s:<id>` = bytes charged for a grant settled by its callback (so a reused form replaces its charge instead of
+ *   adding). A charge at once (`settle: 'now'`) only adds to `used`: no field per grant;
  * - a sorted set: reservation id → expiry (epoch ms), to lapse reservations without scanning the hash.
  * All keys of a scope share a hash tag, so each script is one atomic step in Redis Cluster too.
  *
@@ -73,7 +74,8 @@ end
 /**
  * KEYS: hash₁, set₁, …, hashₙ, setₙ. ARGV: now, n, (windowMs, limit) × n, m, (id, bytes, expiresAt, mode) × m,
  * mode `r` (reserve until the callback) or `c` (charge now).
- * Returns {1} when everything fits (and is written), else {0, refusing window (1-based), ms until it may fit}:
+ * Returns {1, resetAt₁, …, resetAtₙ} when everything fits (and is written), else {0, refusing window (1-based), ms
+ * until it may fit}:
  * the window's reset, or sooner when only reservations are in the way and the first of them lapses earlier. Of
  * several refusing windows the one that frees up last is named, so one Retry-After is enough.
  */
@@ -119,13 +121,14 @@ for i = 1, n do
       redis.call('ZADD', z, item.exp, item.id)
       redis.call('HINCRBY', h, 'reserved', item.bytes)
     else
-      redis.call('HSET', h, 's:' .. item.id, item.bytes)
       redis.call('HINCRBY', h, 'used', item.bytes)
     end
   end
   touch(h, z, now, windows[i].resetAt)
 end
-return { 1 }
+local out = { 1 }
+for i = 1, n do out[#out + 1] = windows[i].resetAt end
+return out
 `);
 
 /**
@@ -159,13 +162,21 @@ return 1
 `);
 
 /**
- * KEYS: hash₁, set₁, …. ARGV: id × k. Gives back reservations and immediate charges. Only touches a hash that
- * holds the id, so it never creates a key without an expiry.
+ * KEYS: hash₁, set₁, …. ARGV: charged bytes, resetAt₁, …, resetAtₙ, id × k. Gives back the immediate charge to each
+ * window still in the instance it went to (same resetAt), and the reservations (and any settled charge) of the ids.
+ * Only touches a hash that exists, so it never creates a key without an expiry.
  */
 export const RELEASE_BYTES = script(`
-for i = 1, #KEYS / 2 do
+local n = #KEYS / 2
+local charged = tonumber(ARGV[1])
+for i = 1, n do
   local h, z = KEYS[2 * i - 1], KEYS[2 * i]
-  for _, id in ipairs(ARGV) do
+  if charged > 0 and tonumber(redis.call('HGET', h, 'resetAt')) == tonumber(ARGV[1 + i]) then
+    local used = tonumber(redis.call('HGET', h, 'used')) or 0
+    redis.call('HSET', h, 'used', math.max(0, used - charged))
+  end
+  for a = 2 + n, #ARGV do
+    local id = ARGV[a]
     local r = redis.call('HGET', h, 'r:' .. id)
     if r then
       redis.call('HDEL', h, 'r:' .. id)

@@ -9,7 +9,10 @@
  * - settle: the upload callback replaces the reservation with the actual size, once per `dedupeKey` (the broker
  *   passes a hash of bucket, object and ETag). A later upload through the same grant (a form reused before it
  *   expires overwrites the same key) replaces that grant's charge instead of adding to it.
- * - release: gives back what `reserve` took when issuing fails afterwards.
+ * - release: gives back what `reserve` took when issuing fails afterwards, once. Reservations by id; immediate
+ *   charges by the amount `reserve` reported, and only to the window instance they went to (a window that rolled
+ *   over in between has dropped them already). Immediate charges leave no record per grant: a cache hit that
+ *   declares files must not grow a hash field (or a map entry, in memory) that lives until the window resets.
  * - usage: the counters, for GET /v1/usage.
  *
  * Windows are fixed and start with their first use, like the credential quota (store/quota.ts). A window that rolls
@@ -37,7 +40,16 @@ export interface ByteItem {
   settle: 'callback' | 'now';
 }
 
-export type ByteDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number; limitBytes: number; windowSeconds: number };
+/** What `reserve` charged at once (its `settle: 'now'` items), for `release` to give back. */
+export interface ImmediateCharge {
+  bytes: number;
+  /** Per window (in `distinctByteWindows` order), the reset time of the window instance that was charged. */
+  windowResetAts: readonly number[];
+}
+
+export type ByteDecision =
+  | { allowed: true; charge?: ImmediateCharge }
+  | { allowed: false; retryAfterSeconds: number; limitBytes: number; windowSeconds: number };
 
 export interface ByteWindowUsage {
   windowSeconds: number;
@@ -59,7 +71,7 @@ export interface SettleInput {
 
 export interface ByteLedger {
   reserve(scope: ByteScope, items: readonly ByteItem[]): Promise<ByteDecision>;
-  release(scope: ByteScope, ids: readonly string[]): Promise<void>;
+  release(scope: ByteScope, ids: readonly string[], charge?: ImmediateCharge): Promise<void>;
   settle(scope: ByteScope, input: SettleInput): Promise<'recorded' | 'duplicate'>;
   usage(scope: ByteScope): Promise<ByteWindowUsage[]>;
 }

@@ -14,6 +14,7 @@ import {
   type ByteLedger,
   type ByteScope,
   type ByteWindowUsage,
+  type ImmediateCharge,
   type SettleInput,
 } from './byte-ledger.js';
 
@@ -22,7 +23,7 @@ interface WindowState {
   used: number;
   /** id → bytes and lapse time of a live reservation. */
   reserved: Map<string, { bytes: number; expiresAt: number }>;
-  /** id → bytes charged for a settled (or charged-at-once) grant. */
+  /** id → bytes charged for a grant settled by its callback (a charge at once leaves no entry: byte-ledger.ts). */
   settled: Map<string, number>;
 }
 
@@ -59,22 +60,25 @@ export class MemoryByteLedger implements ByteLedger {
       }
     }
     if (refusal !== undefined) return refusal;
+    let charged = 0;
+    for (const item of items) if (item.settle === 'now') charged += item.bytes;
     for (const { state } of windows) {
       for (const item of items) {
         if (item.settle === 'callback') state.reserved.set(item.id, { bytes: item.bytes, expiresAt: item.expiresAt });
-        else {
-          state.settled.set(item.id, item.bytes);
-          state.used += item.bytes;
-        }
       }
+      state.used += charged;
     }
-    return { allowed: true };
+    if (!items.some((item) => item.settle === 'now')) return { allowed: true };
+    return { allowed: true, charge: { bytes: charged, windowResetAts: windows.map(({ state }) => state.resetAt) } };
   }
 
-  async release(scope: ByteScope, ids: readonly string[]): Promise<void> {
-    for (const w of distinctByteWindows(scope.windows)) {
+  async release(scope: ByteScope, ids: readonly string[], charge?: ImmediateCharge): Promise<void> {
+    for (const [i, w] of distinctByteWindows(scope.windows).entries()) {
       const state = this.windows.get(this.key(scope, w.windowSeconds));
       if (state === undefined) continue;
+      if (charge !== undefined && charge.bytes > 0 && state.resetAt === charge.windowResetAts[i]) {
+        state.used = Math.max(0, state.used - charge.bytes);
+      }
       for (const id of ids) {
         state.reserved.delete(id);
         const charged = state.settled.get(id);

@@ -14,6 +14,7 @@ import {
   type ByteLedger,
   type ByteScope,
   type ByteWindowUsage,
+  type ImmediateCharge,
   type SettleInput,
 } from './byte-ledger.js';
 import { BYTE_USAGE, RELEASE_BYTES, RESERVE_BYTES, SETTLE_BYTES } from './byte-ledger-scripts.js';
@@ -39,7 +40,13 @@ export class RedisByteLedger implements ByteLedger {
     const reply = await this.run('reserve', RESERVE_BYTES, this.windowKeys(scope, windows), args);
     if (!Array.isArray(reply) || (reply[0] !== 1 && reply[0] !== 0))
       throw new StoreUnavailableError('redis reserveBytes: unexpected reply');
-    if (reply[0] === 1) return { allowed: true };
+    if (reply[0] === 1) {
+      if (!items.some((item) => item.settle === 'now')) return { allowed: true };
+      const charged = items.reduce((sum, item) => (item.settle === 'now' ? sum + item.bytes : sum), 0);
+      const windowResetAts = windows.map((_, i) => Number(reply[1 + i]));
+      if (windowResetAts.some((t) => !Number.isFinite(t))) throw new StoreUnavailableError('redis reserveBytes: unexpected reply');
+      return { allowed: true, charge: { bytes: charged, windowResetAts } };
+    }
     const refusing = windows[Number(reply[1]) - 1];
     if (refusing === undefined) throw new StoreUnavailableError('redis reserveBytes: unexpected reply');
     return {
@@ -50,9 +57,12 @@ export class RedisByteLedger implements ByteLedger {
     };
   }
 
-  async release(scope: ByteScope, ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.run('release', RELEASE_BYTES, this.windowKeys(scope, distinctByteWindows(scope.windows)), [...ids]);
+  async release(scope: ByteScope, ids: readonly string[], charge?: ImmediateCharge): Promise<void> {
+    if (ids.length === 0 && charge === undefined) return;
+    const windows = distinctByteWindows(scope.windows);
+    const resetAts = windows.map((_, i) => String(charge?.windowResetAts[i] ?? -1));
+    const args = [String(charge?.bytes ?? 0), ...resetAts, ...ids];
+    await this.run('release', RELEASE_BYTES, this.windowKeys(scope, windows), args);
   }
 
   async settle(scope: ByteScope, input: SettleInput): Promise<'recorded' | 'duplicate'> {

@@ -82,7 +82,7 @@ export function createByteQuota(config: Readonly<BrokerConfig>, ledger: ByteLedg
         async release() {
           if (released) return;
           released = true;
-          await ledger.release(s, ids);
+          await ledger.release(s, ids, decision.charge);
         },
       };
     },

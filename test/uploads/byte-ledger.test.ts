@@ -107,11 +107,27 @@ describe.each(implementations)('byte ledger (%s)', (_name, make) => {
     const clock = new ManualClock();
     const ledger = await make(clock);
     const s = who();
-    await ledger.reserve(s, [reserve('a', 30, clock.now() + HOUR), charge('b', 20)]);
-    expect((await ledger.usage(s))[0]).toMatchObject({ usedBytes: 20, reservedBytes: 30 });
+    await ledger.reserve(s, [charge('x', 5)]);
+    const decision = await ledger.reserve(s, [reserve('a', 30, clock.now() + HOUR), charge('b', 20)]);
+    expect(decision).toEqual({ allowed: true, charge: { bytes: 20, windowResetAts: [clock.now() + HOUR] } });
+    expect((await ledger.usage(s))[0]).toMatchObject({ usedBytes: 25, reservedBytes: 30 });
+    await ledger.release(s, ['a', 'b'], decision.allowed ? decision.charge : undefined);
+    expect((await ledger.usage(s))[0]).toMatchObject({ usedBytes: 5, reservedBytes: 0 });
+    // Ids alone give back the reservation again (nothing left) and never an immediate charge.
     await ledger.release(s, ['a', 'b']);
-    await ledger.release(s, ['a', 'b']);
-    expect((await ledger.usage(s))[0]).toMatchObject({ usedBytes: 0, reservedBytes: 0 });
+    expect((await ledger.usage(s))[0]).toMatchObject({ usedBytes: 5, reservedBytes: 0 });
+  });
+
+  it('an immediate charge goes back only to the window instance it was charged to', async () => {
+    const clock = new ManualClock();
+    const ledger = await make(clock);
+    const s = who();
+    const first = await ledger.reserve(s, [charge('a', 50)]);
+    clock.advance(HOUR + 1);
+    await ledger.reserve(s, [charge('b', 30)]);
+    await ledger.release(s, ['a'], first.allowed ? first.charge : undefined);
+    // The window that held "a" is gone; the new one keeps its 30 bytes (giving 50 back would allow more).
+    expect((await ledger.usage(s))[0]).toMatchObject({ usedBytes: 30 });
   });
 
   it('a new window starts from zero used bytes but carries live reservations', async () => {
@@ -158,6 +174,17 @@ describe('RedisByteLedger', () => {
     expect(tags.every((t) => t?.includes(encodeURIComponent(s.principalKey)))).toBe(true);
     expect(new Set(tags).size).toBe(1);
     for (const k of keys) expect(await scope.raw.pttl(k)).toBeGreaterThan(0);
+  });
+
+  it('an immediate charge adds to the window and leaves no field per grant', async () => {
+    const clock = new ManualClock();
+    const ledger = new RedisByteLedger(await scope.store(), clock);
+    const s = who([{ limitBytes: 1_000_000, windowSeconds: 86_400 }]);
+    for (let i = 0; i < 50; i += 1) await ledger.reserve(s, [charge(`grant-${i}`, 10), charge(`grant-${i}-2`, 10)]);
+    expect((await ledger.usage(s))[0]).toMatchObject({ usedBytes: 1000 });
+    const [hash] = await scope.raw.keys(`${scope.prefix}bq:*${encodeURIComponent(s.principalKey)}*:86400s`);
+    expect(await scope.raw.hkeys(hash!)).toEqual(expect.arrayContaining(['resetAt', 'used', 'reserved']));
+    expect(await scope.raw.hlen(hash!)).toBe(3);
   });
 
   it('fails closed when Redis cannot be reached', async () => {
