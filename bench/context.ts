@@ -3,6 +3,7 @@
  * STS emulator. Each broker gets its own Redis key prefix, removed at the end of the run.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { DevIssuer } from '../dev/issuer/dev-issuer.js';
 import { BENCH_CLIENT_ID, EXAMPLE_ROLES, REQUEST_BODY, brokerConfig } from './broker-config.js';
@@ -50,11 +51,25 @@ export function startSts(ctx: BenchContext, name: string, latencyMs: number): Pr
   );
 }
 
+/**
+ * The node flags production runs the broker with: those of package.json's `start:prod` (the image sets the same in
+ * NODE_OPTIONS; test/architecture/dockerfile.test.ts checks that they agree). Every broker in the run gets them, so
+ * its heap is bounded as in production.
+ */
+export function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+  const script = pkg.scripts['start:prod'] ?? '';
+  const flags = script.split(/\s+/).filter((word) => word.startsWith('--'));
+  if (flags.length === 0) throw new Error('package.json start:prod names no node flags; the bench would run an unbounded heap');
+  return flags;
+}
+
 export function startBroker(ctx: BenchContext, name: string, options: BrokerOptions): Promise<ChildServer> {
   const keyPrefix = `osbbench:${ctx.runId}:${name}:`;
   ctx.prefixes.push(keyPrefix);
   const store = options.store ?? 'redis';
   const execArgv = [
+    ...productionNodeFlags(),
     ...(options.execArgv ?? []),
     ...(SETTINGS.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', SETTINGS.cpuProfileDir] : []),
     ...SETTINGS.brokerNodeFlags,

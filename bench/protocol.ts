@@ -77,6 +77,10 @@ export interface ChildStats {
   /** Highest rss sampled every 100 ms since start (or the last resetPeak), bytes. */
   peakRss: number;
   heapUsed: number;
+  /** V8's heap as reserved (used or not), bytes. */
+  heapTotal: number;
+  /** Memory outside the JS heap that V8 knows of (Buffers, ArrayBuffers), bytes. */
+  external: number;
   /** How late a 10 ms timer fired (event-loop delay), since start or the last resetPeak, ms. */
   loopDelayMs: { p50: number; p99: number; max: number };
   /** The emulator's counters (sts kind only). */

@@ -253,8 +253,10 @@ export function soakReport(meta: RunMeta, results: SoakResult[]): string {
         `AssumeRole calls ${fmtInt(r.assumeRoleCalls)}; server CPU per answer ${fmtInt(r.cpuUs)} µs; latency p50 ${fmtMs(r.summary.p50)}, p99 ${fmtMs(r.summary.p99)}, max ${fmtMs(r.summary.max)}.`,
       '',
     );
-    lines.push('| t (s) | RSS | JS heap used |', '|---:|---:|---:|');
-    for (const sample of r.samples) lines.push(`| ${sample.atSeconds.toFixed(0)} | ${fmtMb(sample.rss)} | ${fmtMb(sample.heapUsed)} |`);
+    lines.push('| t (s) | RSS | JS heap used | JS heap reserved | external (Buffers) |', '|---:|---:|---:|---:|---:|');
+    for (const s of r.samples) {
+      lines.push(`| ${s.atSeconds.toFixed(0)} | ${fmtMb(s.rss)} | ${fmtMb(s.heapUsed)} | ${fmtMb(s.heapTotal)} | ${fmtMb(s.external)} |`);
+    }
     lines.push('');
   }
   lines.push(...commonSettings(meta));

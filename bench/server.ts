@@ -13,6 +13,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 import type { StsEmulator } from '../dev/emulator/sts/index.js';
 import type { BaselineSpec, BrokerSpec, ChildMessage, FairBaselineSpec, ParentMessage, ServerSpec, StsSpec } from './protocol.js';
 
@@ -218,6 +219,8 @@ process.on('message', (message: ParentMessage) => {
           rss: memory.rss,
           peakRss,
           heapUsed: memory.heapUsed,
+          heapTotal: memory.heapTotal,
+          external: memory.external,
           loopDelayMs: { p50: lateMs(loopDelay.percentile(50)), p99: lateMs(loopDelay.percentile(99)), max: lateMs(loopDelay.max) },
           ...(emulator ? { sts: { assumeRoleCalls: emulator.stats.assumeRoleCalls, byCode: { ...emulator.stats.byCode } } } : {}),
         },
@@ -231,6 +234,9 @@ process.on('message', (message: ParentMessage) => {
     case 'gc': {
       const gc = (globalThis as { gc?: (options?: { type: 'major'; execution: 'sync' }) => void }).gc;
       if (gc) gc({ type: 'major', execution: 'sync' });
+      // Diagnosis (BENCH_HEAP_SNAPSHOT=<dir>): the live heap at each forced collection, for Chrome DevTools.
+      const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT;
+      if (snapshotDir) writeHeapSnapshot(join(snapshotDir, `${process.pid}-${Date.now()}.heapsnapshot`));
       send({ type: 'gc', liveHeap: gc ? process.memoryUsage().heapUsed : null, rss: process.memoryUsage.rss() });
       break;
     }

@@ -18,6 +18,8 @@ export interface SoakSample {
   atSeconds: number;
   rss: number;
   heapUsed: number;
+  heapTotal: number;
+  external: number;
 }
 
 export interface SoakResult {
@@ -63,7 +65,13 @@ export async function runSoak(
   const samples: SoakSample[] = [];
   const takeSample = async (): Promise<void> => {
     const stats = await broker.stats();
-    samples.push({ atSeconds: (performance.now() - started) / 1000, rss: broker.memory()?.rss ?? stats.rss, heapUsed: stats.heapUsed });
+    samples.push({
+      atSeconds: (performance.now() - started) / 1000,
+      rss: broker.memory()?.rss ?? stats.rss,
+      heapUsed: stats.heapUsed,
+      heapTotal: stats.heapTotal,
+      external: stats.external,
+    });
   };
   await takeSample();
   const sampler = setInterval(() => {
