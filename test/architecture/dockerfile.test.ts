@@ -132,6 +132,16 @@ describe('the Dockerfile', () => {
     expect(final.filter((i) => i.keyword === 'CMD').at(-1)?.args).toBe('["node", "dist/main.js"]');
   });
 
+  it('bounds the heap with the same node flags as npm run start:prod (and so as npm run bench)', () => {
+    const last = Math.max(...instructions.map((i) => i.stage));
+    const env = instructions.filter((i) => i.stage === last && i.keyword === 'ENV').map((i) => i.args);
+    const nodeOptions = env.map((e) => /^NODE_OPTIONS="([^"]*)"$/.exec(e)?.[1]).find((v) => v !== undefined);
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const startProd = pkg.scripts['start:prod']!.split(/\s+/).filter((w) => w.startsWith('--'));
+    expect(nodeOptions?.split(/\s+/)).toEqual(startProd);
+    expect(startProd.some((f) => f.startsWith('--max-old-space-size='))).toBe(true);
+  });
+
   it('has a HEALTHCHECK that needs no curl: it works with node alone, and fails when the broker does not answer', async () => {
     const check = instructions.find((i) => i.keyword === 'HEALTHCHECK');
     expect(check).toBeDefined();
