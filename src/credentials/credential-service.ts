@@ -106,7 +106,7 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       if (request.dryRun) {
         audit.record({ ...base, event: 'credentials.dry_run', outcome: 'dry_run' });
         metrics.credentialRequests.inc({ profile: grant.profile, outcome: 'dry_run' });
-        return toDryRunResponse(grant, policy.document);
+        return toDryRunResponse(grant, policy.document());
       }
 
       // An STS token is never followed by a callback, so its declared sizes are counted at once (README:

@@ -16,11 +16,20 @@ import { tokenCacheKey } from '../cache/index.js';
 import { ExpiringLru } from '../shared/expiring-lru.js';
 import type { Clock } from '../shared/clock.js';
 
+/**
+ * One per principal and request shape while its memo entry lives, so it stays small: the session policy is kept as
+ * the JSON sent to STS only (its document tree was a third of the entry, and only a dry run shows it: `document()`
+ * parses the JSON back, the same document by construction).
+ */
 export interface PreparedGrant {
   grant: Grant;
-  policy: { document: PolicyDocument; json: string };
+  policy: { json: string; document(): PolicyDocument };
   policySha256: string;
   cacheKey: string;
+}
+
+function documentOf(this: { json: string }): PolicyDocument {
+  return JSON.parse(this.json) as PolicyDocument;
 }
 
 const MEMO_TTL_MS = 60_000;
@@ -39,7 +48,8 @@ export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock
       durationSeconds: grant.durationSeconds,
       roleSessionName: grant.roleSessionName,
     });
-    return Object.freeze({ grant, policy, policySha256: policyHash(policy.json), cacheKey });
+    const kept = { json: policy.json, document: documentOf };
+    return Object.freeze({ grant, policy: kept, policySha256: policyHash(policy.json), cacheKey });
   }
 
   return function prepare(profileName: string, profile: ProfileConfig, principal: Principal, files: FileSpec[]): PreparedGrant {
