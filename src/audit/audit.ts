@@ -4,6 +4,7 @@
  * the event type has no field that could hold them (invariant 2).
  */
 import type { Logger } from '../shared/logger.js';
+import type { Principal } from '../auth/principal.js';
 
 export type AuditEventName =
   | 'credentials.issued'
@@ -16,11 +17,36 @@ export type AuditEventName =
   | 'upload.recorded'
   | 'upload.callback_refused';
 
+/** Who an event is about: the principal without its claims. */
+export interface AuditPrincipal {
+  readonly kind: string;
+  readonly clientId: string;
+  readonly subject: string;
+  readonly tenant: string;
+}
+
+const auditPrincipals = new WeakMap<Principal, AuditPrincipal>();
+
+/**
+ * The audit form of a principal, made once per principal object rather than once per decision: the JWT memo and the
+ * API-key check hand out the same Principal for the same credential, so a cache hit reuses it. Weakly held: it goes
+ * when the principal does.
+ */
+export function auditPrincipal(principal: Principal): AuditPrincipal {
+  let known = auditPrincipals.get(principal);
+  if (known === undefined) {
+    const { kind, clientId, subject, tenant } = principal;
+    known = Object.freeze({ kind, clientId, subject, tenant });
+    auditPrincipals.set(principal, known);
+  }
+  return known;
+}
+
 export interface AuditEvent {
   event: AuditEventName;
   requestId: string;
   at: string;
-  principal?: { kind: string; clientId: string; subject: string; tenant: string } | undefined;
+  principal?: AuditPrincipal | undefined;
   profile?: string | undefined;
   prefix?: string | undefined;
   keys?: string[] | undefined;

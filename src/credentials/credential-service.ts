@@ -13,7 +13,7 @@ import type { Principal } from '../auth/principal.js';
 import type { CredentialRequest } from './credential-request.js';
 import { BrokerError, assertThat } from '../errors.js';
 import { takeQuotas } from './quotas.js';
-import type { AuditSink } from '../audit/audit.js';
+import { auditPrincipal, type AuditSink } from '../audit/audit.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../shared/clock.js';
 import type { StsClient } from '../sts/types.js';
@@ -94,7 +94,7 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       const base = {
         requestId: context.requestId,
         at: new Date(clock.now()).toISOString(),
-        principal: { kind: principal.kind, clientId: principal.clientId, subject: principal.subject, tenant: principal.tenant },
+        principal: auditPrincipal(principal),
         profile: grant.profile,
         prefix: grant.prefix,
         keys: grant.keys,

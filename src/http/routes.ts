@@ -10,7 +10,7 @@ import { guardChain } from './guard-chain.js';
 import { parseCredentialRequest } from '../credentials/credential-request.js';
 import { BrokerError } from '../errors.js';
 import type { CredentialService } from '../credentials/index.js';
-import type { AuditEventName, AuditSink } from '../audit/audit.js';
+import { auditPrincipal, type AuditEventName, type AuditSink } from '../audit/audit.js';
 import { parsePostPolicyRequest, type OssCallbackRequest, type Uploads } from '../uploads/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { KeyValueStore } from '../store/types.js';
@@ -120,7 +120,7 @@ function auditRefusal(audit: AuditSink, metrics: Metrics, clock: Clock, event: A
       requestId: req.id,
       at: new Date(clock.now()).toISOString(),
       code: problem.code,
-      principal: p ? { kind: p.kind, clientId: p.clientId, subject: p.subject, tenant: p.tenant } : undefined,
+      principal: p ? auditPrincipal(p) : undefined,
       profile: p ? profile : undefined,
       sourceIp: req.ip,
     });

@@ -9,7 +9,7 @@
  */
 import type { Principal } from '../auth/principal.js';
 import type { BrokerConfig, ProfileConfig } from '../config/schema.js';
-import type { AuditSink } from '../audit/audit.js';
+import { auditPrincipal, type AuditSink } from '../audit/audit.js';
 import type { TokenCache } from '../cache/index.js';
 import { createGrantPreparer } from '../credentials/prepare-grant.js';
 import type { RequestContext } from '../credentials/credential-service.js';
@@ -173,7 +173,7 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
         outcome: cached ? 'cached' : 'issued',
         requestId: context.requestId,
         at: new Date(now).toISOString(),
-        principal: { kind: principal.kind, clientId: principal.clientId, subject: principal.subject, tenant: principal.tenant },
+        principal: auditPrincipal(principal),
         profile: name,
         prefix: files.prefix,
         keys: [...keys],
