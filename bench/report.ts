@@ -249,8 +249,9 @@ export function soakReport(meta: RunMeta, results: SoakResult[]): string {
   for (const r of results) {
     lines.push(`## ${r.store} store`, '');
     lines.push(
-      `Live heap after a forced full GC: ${fmtMb(r.liveHeapStart)} after warm-up → ${fmtMb(r.liveHeapEnd)} at the end, ${r.liveHeapPerPrincipal === null ? 'n/a' : `${fmtInt(r.liveHeapPerPrincipal)} B`} per principal. ` +
-        `AssumeRole calls ${fmtInt(r.assumeRoleCalls)}; server CPU per answer ${fmtInt(r.cpuUs)} µs; latency p50 ${fmtMs(r.summary.p50)}, p99 ${fmtMs(r.summary.p99)}, max ${fmtMs(r.summary.max)}.`,
+      `Fill (each principal once at ${fmtInt(s.fillRate)}/s, before the measured soak): ${r.fill.seconds.toFixed(0)} s, ${fmtInt(r.fill.assumeRoleCalls)} AssumeRole calls, peak RSS ${fmtMb(r.fill.peakRss)}, not 2xx: ${failedText(r.fill.summary)}. ` +
+        `Live heap after a forced full GC: ${fmtMb(r.liveHeapStart)} after warm-up → ${fmtMb(r.liveHeapEnd)} at the end, ${r.liveHeapPerPrincipal === null ? 'n/a' : `${fmtInt(r.liveHeapPerPrincipal)} B`} per principal. ` +
+        `AssumeRole calls during the soak ${fmtInt(r.assumeRoleCalls)}; server CPU per answer ${fmtInt(r.cpuUs)} µs; latency p50 ${fmtMs(r.summary.p50)}, p99 ${fmtMs(r.summary.p99)}, max ${fmtMs(r.summary.max)}.`,
       '',
     );
     lines.push('| t (s) | RSS | JS heap used | JS heap reserved | external (Buffers) |', '|---:|---:|---:|---:|---:|');
@@ -261,7 +262,7 @@ export function soakReport(meta: RunMeta, results: SoakResult[]): string {
   }
   lines.push(...commonSettings(meta));
   lines.push(
-    `- **Soak**: per store a fresh broker process started with \`--expose-gc\` (it only exposes gc(); collection is unchanged), warmed up 2 s on one principal outside the set; then ${fmtInt(s.principals)} principals, each with its own JWT, round-robin at ${fmtInt(s.rate)} req/s for ${s.seconds} s, open loop (at most ${s.maxInFlight} in flight), so every principal is active every ${(s.principals / s.rate).toFixed(0)} s. STS emulator ${SETTINGS.stsLatencyMs} ms; \`sts.maxCallsPerSecond\` 1,000 (the first pass misses ${fmtInt(s.rate)} principals a second). RSS is VmRSS from /proc every ${s.sampleSeconds} s; live heap per principal = (heap used after a forced full GC at the end − the same after warm-up) ÷ principals. Flat = RSS at the end ≤ RSS half-way + ${TARGETS.soakFlatFraction * 100} %. The memory store's broker runs with local mode's relaxation (no Redis); everything else as above.`,
+    `- **Soak**: per store a fresh broker process started with \`--expose-gc\` (it only exposes gc(); collection is unchanged), warmed up 2 s on one principal outside the set; then the fill: each of ${fmtInt(s.principals)} principals (each with its own JWT) once, at ${fmtInt(s.fillRate)} req/s (about the AssumeRole rate STS allows an account), not measured but its peak RSS reported; then the measured soak: the same principals round-robin at ${fmtInt(s.rate)} req/s for ${s.seconds} s, open loop (at most ${s.maxInFlight} in flight), so every principal is active every ${(s.principals / s.rate).toFixed(0)} s. STS emulator ${SETTINGS.stsLatencyMs} ms; \`sts.maxCallsPerSecond\` 1,000 (the fill's pace is the bound). RSS is VmRSS from /proc every ${s.sampleSeconds} s; live heap per principal = (heap used after a forced full GC at the end − the same after warm-up) ÷ principals. Flat = RSS at the end ≤ RSS half-way + ${TARGETS.soakFlatFraction * 100} %. The memory store's broker runs with local mode's relaxation (no Redis); everything else as above.`,
     '',
   );
   return lines.join('\n') + '\n';

@@ -6,7 +6,7 @@
  * Default run (~2.5 minutes): 1. the cache hit (throughput and CPU per request in interleaved rounds against bare
  * Express and a fair baseline, then latency at half throughput); 2. a Zipf workload on a cold cache; 3. a hot key
  * crossing its refresh point with STS slowed to 500 ms.
- * `npm run bench -- --soak` (~11 minutes): the 10,000-principal memory soak, Redis store then memory store.
+ * `npm run bench -- --soak` (~14 minutes): the 10,000-principal memory soak, Redis store then memory store.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

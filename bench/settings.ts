@@ -73,6 +73,11 @@ export const SETTINGS = {
   soakRun: {
     principals: envNumber('BENCH_SOAK_PRINCIPALS', 10_000),
     rate: envNumber('BENCH_SOAK_RATE', 500),
+    /**
+     * Before the measured soak, every principal gets its token once at this rate: about the ~100 AssumeRole calls
+     * per second STS allows an account, so the first pass is the cold start a real deployment could have.
+     */
+    fillRate: envNumber('BENCH_SOAK_FILL_RATE', 100),
     seconds: envNumber('BENCH_SOAK_SECONDS', 300),
     sampleSeconds: envNumber('BENCH_SOAK_SAMPLE_SECONDS', 10),
     maxInFlight: 512,
