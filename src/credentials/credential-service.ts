@@ -51,7 +51,7 @@ const STALE_STANDS_IN_FOR: ReadonlySet<string> = new Set(['upstream_unavailable'
 
 export function createCredentialService(deps: CredentialServiceDeps): CredentialService {
   const { config, sts, tokenCache, quota, audit, metrics, clock } = deps;
-  const prepare = createGrantPreparer(config, clock);
+  const prepare = createGrantPreparer(config, clock, config.cache.l1MaxEntries);
   const minRemainingMs = config.cache.minRemainingSeconds * 1000;
 
   /** The cached token or a new one; a stale one when STS cannot issue; else the failure. */

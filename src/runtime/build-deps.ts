@@ -61,7 +61,12 @@ export async function buildRuntimeDeps(
 ): Promise<RuntimeDeps> {
   const clock = options.clock ?? systemClock;
   if (config.cache.encryptionKey === undefined) throw new Error('cache.encryptionKey is required');
-  const authenticator = createAuthenticator({ clients: config.clients, clock, localJwks: options.localJwks });
+  const authenticator = createAuthenticator({
+    clients: config.clients,
+    clock,
+    localJwks: options.localJwks,
+    verifiedTokenCacheEntries: config.cache.l1MaxEntries,
+  });
   const store = await buildStore(config, logger, options.relax);
   const metrics = createMetrics({ collectDefaults: true });
   metrics.probeStoreOnScrape(redisTopology(config.redis) === 'none' ? 'memory' : 'redis', () => store.ping());

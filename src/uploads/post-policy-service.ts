@@ -62,7 +62,7 @@ export interface PostPolicyServiceDeps {
 
 export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicyService {
   const { config, sts, tokenCache, quota, bytes, grants, audit, clock } = deps;
-  const prepare = createGrantPreparer(config, clock);
+  const prepare = createGrantPreparer(config, clock, config.cache.l1MaxEntries);
 
   function enabledProfile(name: string, principal: Principal): ProfileConfig & { postPolicy: NonNullable<ProfileConfig['postPolicy']> } {
     const profile = Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined;
