@@ -73,7 +73,7 @@ async function startBroker(spec: BrokerSpec): Promise<number> {
   const [
     { pino },
     { createApp },
-    { createAuthenticator },
+    { authenticatorFromConfig },
     { parseConfig },
     { accessKeyCredential, createStsClient },
     { MemoryStore, RedisStore },
@@ -108,7 +108,7 @@ async function startBroker(spec: BrokerSpec): Promise<number> {
       trustedCa: spec.stsTrustedCa,
       logger,
     }),
-    authenticator: createAuthenticator({ clients: config.clients, clock: systemClock, localJwks: { [spec.devClientId]: spec.devJwks } }),
+    authenticator: authenticatorFromConfig(config, { clock: systemClock, localJwks: { [spec.devClientId]: spec.devJwks } }),
     encryptionKey: Buffer.from(spec.cacheKey, 'base64'),
     logger,
   });

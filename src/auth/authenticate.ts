@@ -6,7 +6,7 @@
  * (RFC 6750 section 3), so nothing here needs to pass header hints around, and error bodies stay free of them.
  */
 import type { JSONWebKeySet } from 'jose';
-import type { ApiKeyClientConfig, ClientConfig, OidcClientConfig } from '../config/schema.js';
+import type { ApiKeyClientConfig, BrokerConfig, ClientConfig, OidcClientConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 import { createApiKeyAuthenticator } from './api-key.js';
@@ -46,6 +46,17 @@ export interface Authenticator {
 
 /** RFC 6750 `b64token` would allow more, but a JWS compact serialization is base64url segments joined by dots. */
 const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
+
+/**
+ * The authenticator as the broker runs it: the configured clients, and the verified-JWT memo sized like the other
+ * in-process memos, by `cache.l1MaxEntries` (an LRU smaller than the active principals misses on every request).
+ */
+export function authenticatorFromConfig(
+  config: Readonly<BrokerConfig>,
+  options: Omit<AuthenticatorOptions, 'clients' | 'verifiedTokenCacheEntries'>,
+): Authenticator {
+  return createAuthenticator({ ...options, clients: config.clients, verifiedTokenCacheEntries: config.cache.l1MaxEntries });
+}
 
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const oidcClients = options.clients.filter((c): c is OidcClientConfig => c.type === 'oidc');

@@ -3,7 +3,7 @@
  * query, for clients that cannot send a header) have their own, used by the GET credentials route. The rest is for
  * the operator CLI and local mode (hashing and generating partner keys and credentials URLs).
  */
-export { createAuthenticator } from './authenticate.js';
+export { authenticatorFromConfig, createAuthenticator } from './authenticate.js';
 export type { Authenticator, AuthenticatorOptions, AuthHeaders } from './authenticate.js';
 export { createApiKeyAuthenticator, generateApiKey, hashApiKeySecret } from './api-key.js';
 export type { ApiKeyAuthenticator, GeneratedApiKey } from './api-key.js';

@@ -11,7 +11,7 @@ import { redisTopology } from '../config/redis-topology.js';
 import { MemoryStore, RedisStore, type KeyValueStore } from '../store/index.js';
 import { createStsClient } from '../sts/index.js';
 import type { StsClient } from '../sts/types.js';
-import { createAuthenticator } from '../auth/index.js';
+import { authenticatorFromConfig } from '../auth/index.js';
 import type { Authenticator } from '../auth/index.js';
 import type { Logger } from '../shared/logger.js';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -61,12 +61,7 @@ export async function buildRuntimeDeps(
 ): Promise<RuntimeDeps> {
   const clock = options.clock ?? systemClock;
   if (config.cache.encryptionKey === undefined) throw new Error('cache.encryptionKey is required');
-  const authenticator = createAuthenticator({
-    clients: config.clients,
-    clock,
-    localJwks: options.localJwks,
-    verifiedTokenCacheEntries: config.cache.l1MaxEntries,
-  });
+  const authenticator = authenticatorFromConfig(config, { clock, localJwks: options.localJwks });
   const store = await buildStore(config, logger, options.relax);
   const metrics = createMetrics({ collectDefaults: true });
   metrics.probeStoreOnScrape(redisTopology(config.redis) === 'none' ? 'memory' : 'redis', () => store.ping());
