@@ -126,7 +126,10 @@ export interface PacedResult {
 export async function pacedRun(options: PacedOptions): Promise<PacedResult> {
   const total = Math.round(options.ratePerSecond * options.durationSeconds);
   const dueAt = (index: number): number => (index * 1000) / options.ratePerSecond;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxInFlight });
+  // A free socket is dropped after 4 s idle, before the server's keep-alive timeout (Node's default, 5 s) closes it:
+  // otherwise a request sent on a socket the server is closing fails with ECONNRESET, a failure of the generator
+  // (https://nodejs.org/api/http.html#serverkeepalivetimeout), not of the broker.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxInFlight, timeout: 4000 });
   const outcomes: PacedOutcome[] = [];
   const waiting: number[] = [];
   let inFlight = 0;
