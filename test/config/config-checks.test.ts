@@ -4,19 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, redisTopology } from '../../src/config/index.js';
+import { parseConfig, redisTopology } from '../../src/config/index.js';
 import { buildStore } from '../../src/runtime/build-deps.js';
 import { createLogger } from '../../src/shared/logger.js';
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { problemsOf } from '../helpers/config-problems.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: configurations are patched freely here, then validated by the schema
 type Raw = Record<string, any>;

@@ -4,21 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { loadConfigFile, parseConfig, ConfigError } from '../../src/config/index.js';
+import { loadConfigFile, parseConfig } from '../../src/config/index.js';
+import { problemsOf } from '../helpers/config-problems.js';
 
 const example = fileURLToPath(new URL('../../deploy/config.example.yaml', import.meta.url));
 const cacheKey = () => randomBytes(32).toString('base64');
 const dir = mkdtempSync(join(tmpdir(), 'osb-config-'));
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 function writeYaml(text: string): string {
   const path = join(dir, `${randomBytes(4).toString('hex')}.yaml`);

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/index.js';
+import { loadConfigFile, parseConfig } from '../../src/config/index.js';
+import { problemsOf } from '../helpers/config-problems.js';
 
 const key = () => randomBytes(32).toString('base64');
 
@@ -31,16 +32,6 @@ function base(profile: Record<string, unknown> = {}, extra: Record<string, unkno
     cache: { encryptionKey: key() },
     ...extra,
   };
-}
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 const withCallback = { postPolicy: { callback: { url: 'https://broker.example.com/v1/oss-callback' } } };
