@@ -139,7 +139,7 @@ const apiKeyClient = z
 const redisNode = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict();
 /** An empty list would read as "no Redis" and the broker would count on its own: refuse it instead. */
 const EMPTY_NODE_LIST = 'must list at least one node (omit the field instead)';
-const REFRESH_AHEAD_DEFAULTS = { enabled: true, leadSeconds: 60, maxKeys: 10000, concurrency: 4 };
+const REFRESH_AHEAD_DEFAULTS = { enabled: true, leadSeconds: 60, maxKeys: 20000, concurrency: 4 };
 
 const refreshAheadSchema = z
   .object({
@@ -148,8 +148,8 @@ const refreshAheadSchema = z
     leadSeconds: z.number().int().min(1).max(3600).default(60),
     /** A key requested within this long is hot. Default: twice minRemainingSeconds (clients refresh more often). */
     hotSeconds: z.number().int().min(1).max(86400).optional(),
-    /** Hot keys tracked per replica (least recently requested out first). */
-    maxKeys: z.number().int().min(0).max(1_000_000).default(10000),
+    /** Hot keys tracked per replica (least recently requested out first); like l1MaxEntries, above the active principals. */
+    maxKeys: z.number().int().min(0).max(1_000_000).default(20000),
     /** Background refreshes at once per replica. */
     concurrency: z.number().int().min(1).max(64).default(4),
   })
