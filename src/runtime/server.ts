@@ -18,6 +18,9 @@ import type { Logger } from '../shared/logger.js';
 /** How often a draining server closes connections that became idle after their last response. */
 const IDLE_SWEEP_MS = 50;
 
+/** At most this long for the log's last lines to be written before the process exits. */
+const FLUSH_BEFORE_EXIT_MS = 1000;
+
 /** Used when a caller gives no deadline (local mode, tools): long enough for any sane request, never forever. */
 const DEFAULT_DRAIN_DEADLINE_MS = 10_000;
 
@@ -96,7 +99,10 @@ export function onShutdown(logger: Logger, steps: Array<() => unknown>): void {
       }
     }
     logger.info({ event: 'broker.stopped' }, 'stopped');
-    process.exit(0);
+    // pino writes asynchronously; exiting at once could end the process with an earlier line's write still in
+    // flight, so the last lines arrived late or out of order. Exit once every line is written, or after a second.
+    setTimeout(() => process.exit(0), FLUSH_BEFORE_EXIT_MS);
+    logger.flush(() => process.exit(0));
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
