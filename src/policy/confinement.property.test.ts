@@ -151,8 +151,9 @@ describe('confinement properties', () => {
       }),
       { numRuns: 3000 },
     );
-    // The generators must reach the accepting branch too, or the property proves nothing.
-    expect(accepted).toBeGreaterThan(300);
+    // The generators must reach the accepting branch too, or the property proves nothing. About 11 % of runs are
+    // accepted (~330 of 3,000, standard deviation ~17): 300 was within two deviations and failed now and then.
+    expect(accepted).toBeGreaterThan(150);
   });
 
   it('no accepted claim or file name reaches a key with .. / \\ * ? ${ or control characters', () => {
