@@ -56,7 +56,7 @@ export function startSts(ctx: BenchContext, name: string, latencyMs: number): Pr
  * NODE_OPTIONS; test/architecture/dockerfile.test.ts checks that they agree). Every broker in the run gets them, so
  * its heap is bounded as in production.
  */
-export function productionNodeFlags(): string[] {
+function productionNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
   const script = pkg.scripts['start:prod'] ?? '';
   const flags = script.split(/\s+/).filter((word) => word.startsWith('--'));

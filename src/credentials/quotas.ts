@@ -11,7 +11,7 @@ import type { QuotaCounter } from '../store/quota.js';
 import type { ByteQuota, DeclaredBytes } from '../uploads/byte-quota.js';
 
 /** The profile's request quota: one unit taken, or 429 quota_exceeded. Returns the give-back. */
-export async function takeRequestQuota(
+async function takeRequestQuota(
   config: Readonly<BrokerConfig>,
   quota: QuotaCounter,
   principal: Principal,
