@@ -1,6 +1,7 @@
 /**
- * PutObject, GetObject, HeadObject, DeleteObject (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/signUtils.js). ETag = quoted upper-case hex MD5 of the body;
- * a `Content-MD5` header, when sent, must match the body (InvalidDigest).
+ * PutObject, GetObject, HeadObject, GetObjectMeta, DeleteObject (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/signUtils.js). ETag = quoted upper-case hex MD5 of the body;
+ * a `Content-MD5` header, when sent, must match the body (InvalidDigest). `x-oss-forbid-overwrite: true` refuses
+ * to replace an existing key (FileAlreadyExists), on PutObject as a header and on PostObject as a form field.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -28,6 +29,19 @@ export function checkContentMd5(header: string | string[] | undefined, body: Buf
   if (String(header).trim() !== actual) throw ossError(ERRORS.badDigest);
 }
 
+/**
+ * `x-oss-forbid-overwrite` is `true` or `false`, anything else is InvalidArgument
+ * (https://help.aliyun.com/en/oss/user-guide/0017-00000279, and 0006-00000117 for the PostObject field).
+ */
+export function checkForbidOverwrite(store: ObjectStore, bucket: string, key: string, value: string | string[] | undefined): void {
+  if (value === undefined) return;
+  const text = String(value).trim().toLowerCase();
+  if (text !== 'true' && text !== 'false') {
+    throw ossError(ERRORS.invalidArgument, {}, 'The value of x-oss-forbid-overwrite must be true or false.');
+  }
+  if (text === 'true' && store.head(bucket, key) !== undefined) throw ossError(ERRORS.fileAlreadyExists);
+}
+
 export function putObject(
   store: ObjectStore,
   bucket: string,
@@ -37,6 +51,7 @@ export function putObject(
   nowMs: number,
 ): Reply {
   checkContentMd5(headers['content-md5'], body);
+  checkForbidOverwrite(store, bucket, key, headers['x-oss-forbid-overwrite']);
   const etag = md5Etag(body);
   store.put(bucket, {
     key,
@@ -76,6 +91,17 @@ export function headObject(store: ObjectStore, bucket: string, key: string): Rep
   const meta = store.head(bucket, key);
   if (!meta) throw ossError(ERRORS.noSuchKey, { Key: key });
   return { status: 200, headers: objectHeaders(meta), contentLength: meta.size };
+}
+
+/** HEAD `?objectMeta`: only the size, ETag and time (https://www.alibabacloud.com/help/en/oss/developer-reference/getobjectmeta). */
+export function getObjectMeta(store: ObjectStore, bucket: string, key: string): Reply {
+  const meta = store.head(bucket, key);
+  if (!meta) throw ossError(ERRORS.noSuchKey, { Key: key });
+  return {
+    status: 200,
+    headers: { etag: meta.etag, 'last-modified': new Date(meta.lastModified).toUTCString() },
+    contentLength: meta.size,
+  };
 }
 
 /** 204 whether or not the object existed, as OSS answers. */

@@ -52,6 +52,8 @@ export const ERRORS = {
   badDigest: e('InvalidDigest', 400, 'The Content-MD5 you specified was invalid.'),
   entityTooLarge: e('EntityTooLarge', 400, 'Your proposed upload exceeds the maximum allowed size.'),
   entityTooSmall: e('EntityTooSmall', 400, 'Your proposed upload is smaller than the minimum allowed size.'),
+  /** `x-oss-forbid-overwrite: true` and the key exists (https://www.alibabacloud.com/help/en/oss/developer-reference/putobject). */
+  fileAlreadyExists: e('FileAlreadyExists', 409, 'The object you specified already exists and can not be overwritten.'),
   incorrectFiles: e('IncorrectNumberOfFilesInPOSTRequest', 400, 'POST requires exactly one file upload per request.'),
   invalidAccessKeyId: e('InvalidAccessKeyId', 403, 'The OSS Access Key Id you provided does not exist in our records.'),
   invalidArgument: e('InvalidArgument', 400, 'Invalid argument.'),

@@ -12,7 +12,7 @@ import { checkObjectKey } from './addressing.js';
 import { authorize, buildContext, objectArn, type RequestFacts } from './authorize.js';
 import { callbackFromForm, type CallbackSpec } from './callback-params.js';
 import { boundaryOf, parseForm } from './form-data.js';
-import { storedHeaders } from './object-ops.js';
+import { checkForbidOverwrite, storedHeaders } from './object-ops.js';
 import { md5Etag, type ObjectStore } from './object-store.js';
 import { ERRORS, ossError } from './oss-error.js';
 import { checkPostPolicy } from './post-policy.js';
@@ -114,6 +114,7 @@ export function postObject(bucket: string, contentType: string | undefined, body
   const key = checkObjectKey(rawKey.split('${filename}').join(file.filename));
   authorize(session, { action: 'oss:PutObject', resource: objectArn(bucket, key), context: buildContext(ctx.facts) });
   const callback = callbackFromForm(fields);
+  checkForbidOverwrite(ctx.store, bucket, key, fields.get('x-oss-forbid-overwrite'));
 
   const etag = md5Etag(file.data);
   ctx.store.put(bucket, {

@@ -8,6 +8,7 @@ type OperationName =
   | 'PutObject'
   | 'GetObject'
   | 'HeadObject'
+  | 'GetObjectMeta'
   | 'DeleteObject'
   | 'ListObjects'
   | 'ListObjectsV2'
@@ -34,6 +35,7 @@ const ACTIONS: Record<OperationName, string> = {
   CompleteMultipartUpload: 'oss:PutObject',
   GetObject: 'oss:GetObject',
   HeadObject: 'oss:GetObject',
+  GetObjectMeta: 'oss:GetObject',
   ListParts: 'oss:ListParts',
   AbortMultipartUpload: 'oss:AbortMultipartUpload',
   DeleteObject: 'oss:DeleteObject',
@@ -96,6 +98,8 @@ export function route(method: string, hasKey: boolean, q: ReadonlyMap<string, st
       if (unmodelled()) throw ossError(ERRORS.notImplemented);
       return op('GetObject');
     case 'HEAD':
+      // https://www.alibabacloud.com/help/en/oss/developer-reference/getobjectmeta: `HEAD /key?objectMeta`.
+      if (has('objectMeta') && !has('versionId')) return op('GetObjectMeta');
       if (unmodelled()) throw ossError(ERRORS.notImplemented);
       return op('HeadObject');
     case 'DELETE':

@@ -17,7 +17,7 @@ import type { CallbackTransport } from './callback-request.js';
 import { corsHeaders, preflight } from './cors.js';
 import { listObjectsV1, listObjectsV2 } from './list-objects.js';
 import { MultipartUploads } from './multipart.js';
-import { deleteObject, getObject, headObject, putObject } from './object-ops.js';
+import { deleteObject, getObject, getObjectMeta, headObject, putObject } from './object-ops.js';
 import { ObjectStore } from './object-store.js';
 import { ERRORS, newRequestId, OssError, ossError } from './oss-error.js';
 import { postObject } from './post-object.js';
@@ -152,6 +152,8 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
         return getObject(store, b, k);
       case 'HeadObject':
         return headObject(store, b, k);
+      case 'GetObjectMeta':
+        return getObjectMeta(store, b, k);
       case 'DeleteObject':
         return deleteObject(store, b, k);
       case 'ListObjects':
@@ -227,6 +229,7 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
         return o ? { body: o.body, contentType: o.contentType, etag: o.etag } : undefined;
       },
       list: (bucket, prefix) => store.keys(bucket, prefix),
+      put: (bucket, object) => store.put(bucket, object),
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -2,6 +2,7 @@
  * Public shapes of the OSS emulator: options, bucket CORS rules, the running handle and its statistics.
  * Kept apart from the implementation so local mode and tests import types only.
  */
+import type { StoredObject } from './object-store.js';
 
 interface OssEmulatorClock {
   /** Milliseconds since the epoch. */
@@ -78,6 +79,8 @@ export interface OssEmulator {
   objects: {
     get(bucket: string, key: string): StoredObjectView | undefined;
     list(bucket: string, prefix?: string): string[];
+    /** Places an object as if it had been uploaded (test set-up: a given size and time, no request). */
+    put(bucket: string, object: StoredObject): void;
   };
   stats: OssEmulatorStats;
   /**

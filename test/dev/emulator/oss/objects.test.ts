@@ -119,6 +119,48 @@ describe('errors the object operations document', () => {
     expect(env.oss.objects.get(BUCKET, 'users/alice/md5.txt')).toBeUndefined();
   });
 
+  it('x-oss-forbid-overwrite: true refuses an existing key with 409 FileAlreadyExists; a value other than true/false is 400', async () => {
+    const client = ossClient(env.oss, creds, { style: 'path', v4: true });
+    const key = 'users/alice/once.txt';
+    const forbid = (value: string) => ({ headers: { 'x-oss-forbid-overwrite': value } });
+    await client.put(key, Buffer.from('first'), forbid('true'));
+    const again = await thrown(() => client.put(key, Buffer.from('second'), forbid('true')));
+    expect([again.status, again.code]).toEqual([409, 'FileAlreadyExists']);
+    expect(env.oss.objects.get(BUCKET, key)?.body.toString()).toBe('first');
+    const bad = await thrown(() => client.put('users/alice/bad.txt', Buffer.from('x'), forbid('yes')));
+    expect([bad.status, bad.code]).toEqual([400, 'InvalidArgument']);
+    await client.put(key, Buffer.from('third'), forbid('false'));
+    expect(env.oss.objects.get(BUCKET, key)?.body.toString()).toBe('third');
+  });
+
+  it('GetObjectMeta (HEAD ?objectMeta) answers size, ETag and Last-Modified, under oss:GetObject', async () => {
+    for (const mode of MODES) {
+      const client = ossClient(env.oss, creds, mode) as unknown as {
+        put: (k: string, b: Buffer) => Promise<unknown>;
+        getObjectMeta: (k: string) => Promise<{ status: number; res: { headers: Record<string, string> } }>;
+      };
+      const key = `users/alice/meta-${mode.style}-${mode.v4}.bin`;
+      await client.put(key, Buffer.from('12345678'));
+      const meta = await client.getObjectMeta(key);
+      expect(meta.status).toBe(200);
+      expect(meta.res.headers).toMatchObject({ 'content-length': '8', etag: env.oss.objects.get(BUCKET, key)!.etag });
+      expect(Date.parse(meta.res.headers['last-modified']!)).toBeGreaterThan(0);
+      expect(meta.res.headers['content-type']).toBeUndefined();
+      const missing = await thrown(() => client.getObjectMeta('users/alice/none.bin'));
+      expect(missing.status).toBe(404);
+      const outside = await thrown(() => client.getObjectMeta('users/bob/x.bin'));
+      expect([outside.status, outside.code]).toEqual([403, 'AccessDenied']);
+    }
+    // A token that may only write cannot read metadata.
+    const writeOnly = await env.token({
+      Version: '1',
+      Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: [`acs:oss:*:*:${BUCKET}/users/alice/*`] }],
+    });
+    const client = ossClient(env.oss, writeOnly) as unknown as { getObjectMeta: (k: string) => Promise<unknown> };
+    const denied = await thrown(() => client.getObjectMeta('users/alice/meta-path-true.bin'));
+    expect([denied.status, denied.code]).toEqual([403, 'AccessDenied']);
+  });
+
   it('keeps x-oss-meta-* and Content-Type', async () => {
     const client = ossClient(env.oss, creds, { style: 'path', v4: true });
     await client.put('users/alice/meta.bin', Buffer.from('m'), { mime: 'image/png', meta: { owner: 'alice', mtime: 1 } } as never);
