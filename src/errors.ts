@@ -28,6 +28,7 @@ export const ERROR_TABLE = {
   internal: { status: 500, title: 'Internal error' },
   upstream_rejected: { status: 502, title: 'STS refused to issue credentials' },
   upstream_unavailable: { status: 503, title: 'An upstream service (STS or the identity provider) is unavailable', retryAfterSeconds: 5 },
+  object_unreadable: { status: 502, title: 'The bucket would not show the uploaded object to the broker' },
   upstream_throttled: { status: 503, title: 'STS is throttling this account', retryAfterSeconds: 1 },
   store_unavailable: { status: 503, title: 'The shared store is unavailable', retryAfterSeconds: 1 },
   public_key_unavailable: { status: 503, title: "OSS's callback public key could not be fetched", retryAfterSeconds: 1 },

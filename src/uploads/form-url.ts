@@ -6,10 +6,15 @@
  */
 import { isIP } from 'node:net';
 
+/** True for `localhost` and IP literals: no bucket sub-domain can resolve there, so requests go path-style. */
+export function isPathStyleEndpoint(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || isIP(host) !== 0;
+}
+
 export function formUrl(endpoint: string, bucket: string): string {
   const url = new URL(endpoint);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
   const base = `${url.protocol}//`;
-  if (host === 'localhost' || isIP(host) !== 0) return `${base}${url.host}/${bucket}`;
+  if (isPathStyleEndpoint(endpoint)) return `${base}${url.host}/${bucket}`;
   return `${base}${bucket}.${url.host}`;
 }
