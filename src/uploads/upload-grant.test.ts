@@ -10,6 +10,7 @@ const grant: UploadGrant = {
   bucket: 'my-bucket',
   key: 'uploads/acme/alice/me.png',
   size: 48211,
+  issuedAt: Date.UTC(2026, 10, 22, 10, 0, 3),
   expiresAt: Date.UTC(2026, 10, 22, 10, 10, 3),
   id: 'r1-abcdefgh',
 };
@@ -29,34 +30,44 @@ describe('x:grant', () => {
     expect(() => createGrantSealer(randomBytes(16))).toThrow(/32 bytes/);
   });
 
-  it('does not open when any field was changed and the payload re-encoded', () => {
+  it('does not open when any one field was changed and the payload re-encoded', () => {
     const [v, , mac] = sealer.seal(grant).split('.');
-    const variants: UploadGrant[] = [
-      { ...grant, principal: { ...grant.principal, subject: 'bob' } },
-      { ...grant, principal: { ...grant.principal, tenant: 'globex' } },
-      { ...grant, profile: 'other' },
-      { ...grant, key: 'uploads/acme/bob/me.png' },
-      { ...grant, size: grant.size + 1 },
-      { ...grant, expiresAt: grant.expiresAt + 1000 },
-      { ...grant, id: 'r2-abcdefgh' },
+    const p = grant.principal;
+    // Every field of the sealed array, in order, each with another valid value.
+    const fields = [
+      p.kind,
+      p.clientId,
+      p.tenant,
+      p.subject,
+      grant.profile,
+      grant.bucket,
+      grant.key,
+      grant.size,
+      grant.issuedAt,
+      grant.expiresAt,
+      grant.id,
     ];
-    for (const edited of variants) {
-      const p = edited.principal;
-      const fields = [
-        p.kind,
-        p.clientId,
-        p.tenant,
-        p.subject,
-        edited.profile,
-        edited.bucket,
-        edited.key,
-        edited.size,
-        edited.expiresAt,
-        edited.id,
-      ];
-      const payload = Buffer.from(JSON.stringify(fields)).toString('base64url');
-      expect(sealer.open(`${v}.${payload}.${mac}`)).toBeUndefined();
-    }
+    const others = [
+      'partner',
+      'mobile',
+      'globex',
+      'bob',
+      'other',
+      'other-bucket',
+      'uploads/acme/bob/me.png',
+      grant.size + 1,
+      grant.issuedAt - 1000,
+      grant.expiresAt + 1000,
+      'r2-abcdefgh',
+    ];
+    expect(others).toHaveLength(fields.length);
+    const reencode = (values: unknown[]) => `${v}.${Buffer.from(JSON.stringify(values)).toString('base64url')}.${mac}`;
+    // The unedited array re-encoded this way opens, so each refusal below is the edit's doing.
+    expect(sealer.open(reencode(fields))).toEqual(grant);
+    others.forEach((other, i) => {
+      const edited = fields.map((value, j) => (j === i ? other : value));
+      expect(sealer.open(reencode(edited)), `field ${i}`).toBeUndefined();
+    });
   });
 
   it('does not open after any single-character edit', () => {
@@ -73,7 +84,7 @@ describe('x:grant', () => {
   });
 
   it('refuses malformed text without throwing', () => {
-    for (const text of ['', 'v1', 'v1.a', 'v2.a.b', 'v1..', 'v1.!!.!!', `v1.${'a'.repeat(5000)}.b`])
+    for (const text of ['', 'v2', 'v2.a', 'v1.a.b', 'v2.a.b', 'v2..', 'v2.!!.!!', `v2.${'a'.repeat(5000)}.b`])
       expect(sealer.open(text)).toBeUndefined();
   });
 });

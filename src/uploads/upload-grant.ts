@@ -1,9 +1,10 @@
 /**
  * `x:grant`: the broker's MAC over who may upload what, carried in the form and returned by OSS in the callback
- * body. It binds principal, profile, bucket, key, declared size, expiry and the byte reservation's id, so editing
- * any form field cannot move an upload onto another principal's account or another grant's reservation.
+ * body. It binds principal, profile, bucket, key, declared size, issue and expiry times and the byte reservation's
+ * id, so editing any form field cannot move an upload onto another principal's account or another grant's
+ * reservation. It names the upload; it is not evidence of one (callback-service.ts reads the bucket for that).
  *
- * Format: `v1.<base64url(JSON array)>.<base64url(HMAC-SHA256)>`. The MAC input is domain-separated and covers the
+ * Format: `v2.<base64url(JSON array)>.<base64url(HMAC-SHA256)>`. The MAC input is domain-separated and covers the
  * encoded payload exactly as sent. The key is `uploads.grantKey` (configuration / secret env, never generated in
  * production). Not secret, not encrypted: the client may read its own grant.
  */
@@ -18,6 +19,8 @@ export interface UploadGrant {
   key: string;
   /** Declared size in bytes: the form's content-length-range maximum. */
   size: number;
+  /** Epoch ms when the form was signed: an object older than that is not this grant's upload. */
+  issuedAt: number;
   /** Epoch ms when the form expires. */
   expiresAt: number;
   /** The byte reservation this upload settles. */
@@ -30,8 +33,8 @@ export interface GrantSealer {
   open(text: string): UploadGrant | undefined;
 }
 
-const VERSION = 'v1';
-const DOMAIN = 'oss-sts-broker x:grant v1\n';
+const VERSION = 'v2';
+const DOMAIN = 'oss-sts-broker x:grant v2\n';
 /** x:grant is a form field and part of the callback body: keep a forged one from making the broker parse megabytes. */
 const MAX_GRANT_CHARS = 4096;
 
@@ -51,6 +54,7 @@ export function createGrantSealer(key: Buffer): GrantSealer {
         grant.bucket,
         grant.key,
         grant.size,
+        grant.issuedAt,
         grant.expiresAt,
         grant.id,
       ];
@@ -76,18 +80,20 @@ function decode(payload: string): UploadGrant | undefined {
   } catch {
     return undefined;
   }
-  if (!Array.isArray(fields) || fields.length !== 10) return undefined;
-  const [kind, clientId, tenant, subject, profile, bucket, key, size, expiresAt, id] = fields as unknown[];
+  if (!Array.isArray(fields) || fields.length !== 11) return undefined;
+  const [kind, clientId, tenant, subject, profile, bucket, key, size, issuedAt, expiresAt, id] = fields as unknown[];
   const strings = [clientId, tenant, subject, profile, bucket, key, id];
   if (!strings.every((s) => typeof s === 'string' && s !== '')) return undefined;
   if (kind !== 'user' && kind !== 'partner') return undefined;
-  if (!Number.isSafeInteger(size) || (size as number) < 0 || !Number.isSafeInteger(expiresAt)) return undefined;
+  if (!Number.isSafeInteger(size) || (size as number) < 0) return undefined;
+  if (!Number.isSafeInteger(issuedAt) || !Number.isSafeInteger(expiresAt)) return undefined;
   return {
     principal: { kind, clientId: clientId as string, tenant: tenant as string, subject: subject as string },
     profile: profile as string,
     bucket: bucket as string,
     key: key as string,
     size: size as number,
+    issuedAt: issuedAt as number,
     expiresAt: expiresAt as number,
     id: id as string,
   };
