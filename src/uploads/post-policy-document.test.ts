@@ -35,12 +35,18 @@ describe('buildPostPolicy', () => {
     expect(JSON.parse(Buffer.from(base64, 'base64').toString('utf8'))).toEqual(document);
   });
 
-  it('with a callback, also pins the callback and x:grant fields', () => {
-    const { document } = buildPostPolicy({ ...input, callback: { param: 'Y2I=', grant: 'v1.a.b' } });
-    expect(document.conditions.slice(-2)).toEqual([
+  it('with a callback, also pins no-overwrite, the callback and x:grant fields', () => {
+    const { document } = buildPostPolicy({ ...input, callback: { param: 'Y2I=', grant: 'v2.a.b' } });
+    expect(document.conditions.slice(-3)).toEqual([
+      ['eq', '$x-oss-forbid-overwrite', 'true'],
       ['eq', '$callback', 'Y2I='],
-      ['eq', '$x:grant', 'v1.a.b'],
+      ['eq', '$x:grant', 'v2.a.b'],
     ]);
+  });
+
+  it('without a callback, does not forbid overwrites', () => {
+    const { document } = buildPostPolicy(input);
+    expect(JSON.stringify(document.conditions)).not.toContain('forbid-overwrite');
   });
 });
 

@@ -9,7 +9,11 @@
  * - `success_action_status` 200;
  * - the V4 signing fields, as the V4 document asks
  *   (https://www.alibabacloud.com/help/en/oss/developer-reference/signature-version-4-recommend);
- * - with a callback: the `callback` and `x:grant` fields themselves.
+ * - with a callback: the `callback` and `x:grant` fields themselves, and `x-oss-forbid-overwrite: true`, so the form
+ *   stores one object once: a grant settles once (callback-service.ts), and a form reused to replace its object
+ *   after the callback would store bytes nobody counted. The field is a PostObject form field
+ *   (https://www.alibabacloud.com/help/en/oss/support/0006-00000117); an existing key answers 409
+ *   FileAlreadyExists. It has no effect on a bucket with versioning enabled (README says so).
  *
  * Pinning `callback`: OSS's list of conditionable fields (Cache-Control, Content-Type, Content-Disposition,
  * Content-Encoding, Expires, key, success_action_redirect, success_action_status, x-oss-meta-*) does not name
@@ -56,7 +60,11 @@ export function buildPostPolicy(input: PostPolicyInput): { document: PostPolicyD
     ['eq', '$success_action_status', '200'],
   ];
   if (input.callback !== undefined) {
-    conditions.push(['eq', '$callback', input.callback.param], ['eq', '$x:grant', input.callback.grant]);
+    conditions.push(
+      ['eq', '$x-oss-forbid-overwrite', 'true'],
+      ['eq', '$callback', input.callback.param],
+      ['eq', '$x:grant', input.callback.grant],
+    );
   }
   // OSS's own examples give the expiration with milliseconds (`2014-12-01T12:00:00.000Z`).
   const document: PostPolicyDocument = { expiration: new Date(input.expiresAt).toISOString(), conditions };
