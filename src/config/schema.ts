@@ -52,6 +52,8 @@ const byteWindowLimit = z
  * Opt-in for POST /v1/post-policy (storage-enforced form uploads). `callback` makes OSS call the broker after each
  * upload (POST /v1/oss-callback), which is what turns byte reservations into actual sizes.
  */
+const roleArn = z.string().regex(/^acs:ram::\d+:role\/[A-Za-z0-9._-]{1,64}$/, 'must look like acs:ram::<account>:role/<name>');
+
 const postPolicySchema = z
   .object({
     /** How long a signed form stays usable; never past the signing STS token's expiry (clamped when issued). */
@@ -60,6 +62,11 @@ const postPolicySchema = z
       .object({
         /** The broker's public callback URL as OSS must reach it, e.g. https://broker.example.com/v1/oss-callback. */
         url: z.url({ protocol: /^https?$/ }),
+        /**
+         * The role the broker assumes to read an uploaded object's metadata (GetObjectMeta needs oss:GetObject on
+         * the profile's prefix). Default: the profile's own roleArn (and externalId).
+         */
+        readerRoleArn: roleArn.optional(),
       })
       .strict()
       .optional(),
@@ -164,7 +171,7 @@ const profileSchema = z
     region: z.string().regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, 'must be a region id such as cn-hangzhou'),
     /** OSS endpoint returned to clients; defaults to https://oss-<region>.aliyuncs.com. */
     endpoint: z.url({ protocol: /^https?$/ }).optional(),
-    roleArn: z.string().regex(/^acs:ram::\d+:role\/[A-Za-z0-9._-]{1,64}$/, 'must look like acs:ram::<account>:role/<name>'),
+    roleArn,
     /** For cross-account partner roles whose trust policy requires sts:ExternalId (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). */
     externalId: z
       .string()

@@ -10,7 +10,7 @@
  * - roleSessionName        collision-free RoleSessionName that names the end user
  */
 export type { Grant } from './grant.js';
-export { applyProfile } from './apply-profile.js';
+export { applyProfile, profileEndpoint } from './apply-profile.js';
 export { compilePrefixTemplate, type CompiledPrefixTemplate } from './prefix-template.js';
 export { isSafeValue } from './safe-segment.js';
 export { normalizeContentType } from './file-rules.js';

@@ -1,9 +1,13 @@
 /**
  * POST /v1/oss-callback, in two named steps the route writes out:
- * 1. verifySignature: OSS's RSA signature over path, query and body, with a public key from an allow-listed host.
+ * 1. verifySignature: OSS's RSA signature over path, query and body, with a public key from an allow-listed URL.
  *    Anything unsigned or forged is 403 callback_rejected and reaches nothing else.
- * 2. record: the body OSS expanded from the broker's callback template; `x:grant` must verify and name exactly this
- *    bucket and object; then the upload settles its byte reservation, once per (bucket, object, ETag).
+ * 2. record: a signature proves only that OSS sent the callback, not what it says: OSS signs every account's
+ *    callbacks with the same key and the uploader chooses the template, so anyone can make OSS send this route any
+ *    body. So the body decides nothing but which grant it is about (`x:grant`, MACed by the broker); the broker
+ *    then reads the grant's own bucket and key (object-meta-reader.ts) and records the size and ETag the bucket
+ *    reports, and only for an object written after the grant was issued. A grant settles once: a second callback
+ *    for it changes nothing and is audited as a duplicate.
  * The reply `{key, size, etag}` is what OSS relays to the uploading client. Every refusal records nothing.
  * https://www.alibabacloud.com/help/en/oss/developer-reference/callback
  */
@@ -11,12 +15,14 @@ import { createHash } from 'node:crypto';
 import type { AuditSink } from '../audit/audit.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { principalKey } from '../auth/principal.js';
-import { BrokerError, assertThat } from '../errors.js';
+import { BrokerError } from '../errors.js';
+import { profileEndpoint } from '../rules/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { StoreLogger } from '../store/logger.js';
 import type { ByteQuota } from './byte-quota.js';
 import { callbackStringToSign, verifyCallbackSignature } from './callback-signature.js';
 import { CALLBACK_GRACE_MS } from './limits.js';
+import type { ObjectMetaReader } from './object-meta-reader.js';
 import type { PublicKeySource } from './public-key-cache.js';
 import type { GrantSealer } from './upload-grant.js';
 
@@ -43,6 +49,7 @@ export interface CallbackServiceDeps {
   config: Readonly<BrokerConfig>;
   publicKeys: PublicKeySource;
   grants: GrantSealer | undefined;
+  objects: ObjectMetaReader;
   bytes: ByteQuota;
   audit: AuditSink;
   clock: Clock;
@@ -53,28 +60,21 @@ function reject(detail: string): never {
   throw new BrokerError('callback_rejected', detail);
 }
 
-interface CallbackBody {
-  bucket: string;
-  object: string;
-  etag: string;
-  size: number;
-  grant: string;
-}
+/**
+ * Leeway between the broker's clock and OSS's when comparing the object's Last-Modified with the grant's issue time
+ * (Last-Modified has whole seconds). An object older than that is not this grant's upload.
+ */
+const CLOCK_LEEWAY_MS = 60_000;
 
-/** The broker's own template (callback-param.ts), URL-encoded by OSS. */
-function parseBody(body: Buffer): CallbackBody {
-  const params = new URLSearchParams(body.toString('utf8'));
-  const grant = params.get('x:grant');
+/** The one field of the body that is read: which grant the callback is about. */
+function grantText(body: Buffer): string {
+  const grant = new URLSearchParams(body.toString('utf8')).get('x:grant');
   if (!grant) reject('the callback carries no x:grant');
-  const [bucket, object, etag, size] = ['bucket', 'object', 'etag', 'size'].map((name) => params.get(name) ?? '');
-  assertThat(bucket && object && etag, 'invalid_request', 'the callback body lacks bucket, object or etag');
-  assertThat(/^\d{1,16}$/.test(size!), 'invalid_request', 'the callback body has no valid size');
-  // OSS's ETag may come quoted; one upload must dedupe the same way either way.
-  return { bucket: bucket!, object: object!, etag: etag!.replace(/^"|"$/g, ''), size: Number(size), grant };
+  return grant;
 }
 
 export function createCallbackService(deps: CallbackServiceDeps): CallbackService {
-  const { config, publicKeys, grants, bytes, audit, clock, logger } = deps;
+  const { config, publicKeys, grants, objects, bytes, audit, clock, logger } = deps;
 
   return {
     async verifySignature(request) {
@@ -86,25 +86,39 @@ export function createCallbackService(deps: CallbackServiceDeps): CallbackServic
     },
 
     async record(request, context) {
-      const body = parseBody(request.body);
-      const grant = grants?.open(body.grant);
+      const grant = grants?.open(grantText(request.body));
       if (grant === undefined) reject('x:grant is not a grant of this broker');
-      if (grant.bucket !== body.bucket || grant.key !== body.object) reject('the uploaded object is not the one its grant is for');
-      if (!Object.hasOwn(config.profiles, grant.profile)) reject(`the grant names profile "${grant.profile}", which no longer exists`);
+      const profile = Object.hasOwn(config.profiles, grant.profile) ? config.profiles[grant.profile] : undefined;
+      if (profile === undefined) reject(`the grant names profile "${grant.profile}", which no longer exists`);
       const now = clock.now();
       const acceptUntil = grant.expiresAt + CALLBACK_GRACE_MS;
       if (now > acceptUntil) reject('the grant of this upload has expired');
-      if (body.size > grant.size) {
+
+      const readerRole = profile.postPolicy?.callback?.readerRoleArn;
+      const stored = await objects.read({
+        roleArn: readerRole ?? profile.roleArn,
+        externalId: readerRole === undefined ? profile.externalId : undefined,
+        durationSeconds: profile.durationSeconds,
+        region: profile.region,
+        endpoint: profileEndpoint(profile),
+        bucket: grant.bucket,
+        key: grant.key,
+      });
+      if (stored === undefined) reject("the bucket has no object under this grant's key");
+      if (stored.lastModified < grant.issuedAt - CLOCK_LEEWAY_MS) reject("the object under this grant's key predates the grant");
+      if (stored.size > grant.size) {
         // A form's content-length-range makes this impossible; if it happens anyway the bytes are stored, so they count.
         logger.warn(
           { event: 'upload.callback.size_over_declared', requestId: context.requestId, profile: grant.profile },
           'upload larger than declared',
         );
       }
-      const dedupeKey = createHash('sha256').update(`${body.bucket}\n${body.object}\n${body.etag}`).digest('hex').slice(0, 32);
+      // Once per grant, whatever the object's ETag: a form is single-use (post-policy-document.ts pins
+      // x-oss-forbid-overwrite), so a second callback can only be a repeat or a forgery.
+      const dedupeKey = createHash('sha256').update(`grant\n${grant.id}`).digest('hex').slice(0, 32);
       const outcome = await bytes.settle(principalKey(grant.principal), grant.profile, {
         id: grant.id,
-        actualBytes: body.size,
+        actualBytes: stored.size,
         dedupeKey,
         dedupeTtlMs: acceptUntil - now + 60_000,
       });
@@ -115,11 +129,11 @@ export function createCallbackService(deps: CallbackServiceDeps): CallbackServic
         at: new Date(now).toISOString(),
         principal: grant.principal,
         profile: grant.profile,
-        keys: [body.object],
-        bytes: body.size,
-        etag: body.etag,
+        keys: [grant.key],
+        bytes: stored.size,
+        etag: stored.etag,
       });
-      return { key: body.object, size: body.size, etag: body.etag };
+      return { key: grant.key, size: stored.size, etag: stored.etag };
     },
   };
 }

@@ -5,6 +5,7 @@
  * - buildPostPolicy, signPostPolicyV4, buildCallbackParam, formUrl   the form, pure
  * - createGrantSealer           `x:grant`, the broker's MAC over who may upload what
  * - callbackStringToSign, verifyCallbackSignature, createPublicKeyCache   OSS's callback signature
+ * - createObjectMetaReader      what the bucket says about an upload (the callback's evidence)
  * - createByteQuota             byte reservations over the store's ByteLedger
  */
 import type { AuditSink } from '../audit/audit.js';
@@ -18,6 +19,8 @@ import type { StsClient } from '../sts/types.js';
 import type { ByteQuota } from './byte-quota.js';
 import { createCallbackService, type CallbackService } from './callback-service.js';
 import { createPostPolicyService, type PostPolicyService } from './post-policy-service.js';
+import { OBJECT_META_ATTEMPTS, OBJECT_META_TIMEOUT_MS } from './limits.js';
+import { createObjectMetaReader, type ObjectMetaReader } from './object-meta-reader.js';
 import { createPublicKeyCache } from './public-key-cache.js';
 import { createGrantSealer } from './upload-grant.js';
 import { createUsageService, type UsageService } from './usage-service.js';
@@ -31,6 +34,7 @@ export { buildPostPolicy } from './post-policy-document.js';
 export { parsePostPolicyRequest, type PostPolicyRequest } from './post-policy-request.js';
 export type { PostPolicyResponse } from './post-policy-service.js';
 export { isoBasic, signPostPolicyV4, v4Credential } from './post-signature-v4.js';
+export { createObjectMetaReader, type ObjectMetaReader, type StoredObject } from './object-meta-reader.js';
 export { createPublicKeyCache, type PublicKeySource } from './public-key-cache.js';
 export { createGrantSealer, type GrantSealer, type UploadGrant } from './upload-grant.js';
 export type { UsageResponse } from './usage-service.js';
@@ -53,6 +57,8 @@ export interface UploadsDeps {
   logger: StoreLogger;
   /** For the public-key fetch; tests may pass their own. */
   fetch?: typeof fetch;
+  /** How callbacks read the uploaded object; default: GetObjectMeta through ali-oss with a reader STS token. */
+  objects?: ObjectMetaReader;
 }
 
 export function createUploads(deps: UploadsDeps): Uploads {
@@ -65,9 +71,17 @@ export function createUploads(deps: UploadsDeps): Uploads {
     clock,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
+  const objects =
+    deps.objects ??
+    createObjectMetaReader({
+      sts: deps.sts,
+      tokenCache: deps.tokenCache,
+      timeoutMs: OBJECT_META_TIMEOUT_MS,
+      attempts: OBJECT_META_ATTEMPTS,
+    });
   return {
     postPolicy: createPostPolicyService({ ...deps, grants }),
-    callbacks: createCallbackService({ ...deps, publicKeys, grants }),
+    callbacks: createCallbackService({ ...deps, publicKeys, grants, objects }),
     usage: createUsageService(deps),
   };
 }

@@ -137,7 +137,16 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
             ? undefined
             : {
                 param: buildCallbackParam(callback.url),
-                grant: grants!.seal({ principal, profile: name, bucket: files.bucket, key, size: file.size, expiresAt, id: ids[i]! }),
+                grant: grants!.seal({
+                  principal,
+                  profile: name,
+                  bucket: files.bucket,
+                  key,
+                  size: file.size,
+                  issuedAt: now,
+                  expiresAt,
+                  id: ids[i]!,
+                }),
               };
         const policy = buildPostPolicy({
           bucket: files.bucket,
@@ -162,6 +171,7 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
           success_action_status: '200',
         };
         if (grant !== undefined) {
+          fields['x-oss-forbid-overwrite'] = 'true';
           fields.callback = grant.param;
           fields['x:grant'] = grant.grant;
         }

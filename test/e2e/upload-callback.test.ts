@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUCKET, randomBuffer, startStack, storedObject, type Stack } from './stack.js';
+import { BUCKET, ossClient, randomBuffer, startStack, storedObject, type Stack } from './stack.js';
 import type { PostPolicyResponse } from '../../src/uploads/index.js';
 
 const BYTES_PER_HOUR = 100_000;
@@ -34,9 +34,11 @@ async function closedPort(): Promise<number> {
 
 let stack: Stack;
 let front: Server;
+let callbackUrl: string;
 beforeAll(async () => {
   const { server, port } = await listeningServer();
   front = server;
+  callbackUrl = `http://127.0.0.1:${port}/v1/oss-callback`;
   const deadPort = await closedPort();
   const grantKey = randomBytes(32).toString('base64');
   stack = await startStack({
@@ -119,20 +121,29 @@ describe('a form upload with a callback, OSS emulator → broker', () => {
     ).toEqual(['recorded']);
   });
 
-  it('the same form posted twice (same bytes, same ETag) is counted once', async () => {
+  it('a form stores one object once: posted again, the storage refuses it (FileAlreadyExists), counted once', async () => {
     const auth = await stack.user('bob', 'acme');
     const upload = await formFor(auth, 'forms', { name: 'twice.png', size: 1000, contentType: 'image/png' });
     const file = randomBuffer(800);
     const first = await post(upload, file);
-    const second = await post(upload, file);
-    expect([first.status, second.status]).toEqual([200, 200]);
-    expect(JSON.parse(second.body)).toEqual(JSON.parse(first.body));
+    const second = await post(upload, randomBuffer(1000));
+    expect(first.status, first.body).toBe(200);
+    expect([second.status, code(second.body)], second.body).toEqual([409, 'FileAlreadyExists']);
+    expect(storedObject(stack.oss, BUCKET, upload.key)).toEqual(file);
     expect(await bytesOf(auth)).toEqual({ used: 800, reserved: 0 });
     expect(
       recorded()
         .filter((e) => e.keys?.[0] === upload.key)
         .map((e) => e.outcome),
-    ).toEqual(['recorded', 'duplicate']);
+    ).toEqual(['recorded']);
+  });
+
+  it('the form pins no-overwrite: dropping the field is refused by the storage', async () => {
+    const auth = await stack.user('bob', 'acme');
+    const upload = await formFor(auth, 'forms', { name: 'keep.png', size: 100, contentType: 'image/png' });
+    const res = await post(upload, randomBuffer(50), (f) => delete f['x-oss-forbid-overwrite']);
+    expect([res.status, code(res.body)], res.body).toEqual([403, 'AccessDenied']);
+    expect(storedObject(stack.oss, BUCKET, upload.key)).toBeUndefined();
   });
 
   it('usage goes up with each upload, never past what was stored', async () => {
@@ -144,6 +155,65 @@ describe('a form upload with a callback, OSS emulator → broker', () => {
     expect(await bytesOf(auth)).toEqual({ used: 100, reserved: 600 });
     expect((await post(b, randomBuffer(600))).status).toBe(200);
     expect(await bytesOf(auth)).toEqual({ used: 700, reserved: 0 });
+  });
+});
+
+describe('a user who makes OSS send forged callbacks (ali-oss PutObject with x-oss-callback)', () => {
+  /**
+   * The attack: any PutObject may carry a callback template of the uploader's choosing, and OSS signs the callback
+   * it sends with the same key as every other. Here the user PutObjects one byte into their own prefix (with a token
+   * of the `uploads` profile) and points the callback at the broker with a body naming their own form's grant.
+   */
+  async function forgedCallback(auth: Record<string, string>, fields: { object: string; grant: string; size: number }) {
+    const vended = await stack.vend(auth, { profile: 'uploads', files: [{ name: 'one.png', size: 1, contentType: 'image/png' }] });
+    const client = ossClient(vended);
+    const body = new URLSearchParams({
+      bucket: BUCKET,
+      object: fields.object,
+      etag: 'FORGED',
+      size: String(fields.size),
+      mimeType: 'image/png',
+      'x:grant': fields.grant,
+    });
+    try {
+      const result = await client.put(`${vended.upload.prefix}one.png`, Buffer.from('x'), {
+        callback: { url: callbackUrl, body: body.toString() },
+      } as never);
+      return { status: 200, data: (result as unknown as { data: unknown }).data };
+    } catch (error) {
+      return { status: (error as { status?: number }).status, code: (error as { code?: string }).code };
+    }
+  }
+
+  it('after a genuine 20 kB form upload, a forged callback saying size 0 changes nothing', async () => {
+    const auth = await stack.user('mallet', 'acme');
+    const upload = await formFor(auth, 'forms', { name: 'real.png', size: 20_000, contentType: 'image/png' });
+    expect((await post(upload, randomBuffer(20_000))).status).toBe(200);
+    expect(await bytesOf(auth)).toEqual({ used: 20_000, reserved: 0 });
+
+    const forged = await forgedCallback(auth, { object: upload.key, grant: upload.fields['x:grant']!, size: 0 });
+    // The broker answers with what the bucket holds (the grant was settled already): OSS relays that.
+    expect(forged).toMatchObject({ status: 200, data: { key: upload.key, size: 20_000 } });
+    expect(await bytesOf(auth)).toEqual({ used: 20_000, reserved: 0 });
+    expect(
+      recorded()
+        .filter((e) => e.keys?.[0] === upload.key)
+        .map((e) => e.outcome),
+    ).toEqual(['recorded', 'duplicate']);
+  });
+
+  it('a forged callback sent before the upload is refused; the form upload is then counted at the size stored', async () => {
+    const auth = await stack.user('mallet2', 'acme');
+    const upload = await formFor(auth, 'forms', { name: 'pre.png', size: 5000, contentType: 'image/png' });
+    const forged = await forgedCallback(auth, { object: upload.key, grant: upload.fields['x:grant']!, size: 0 });
+    // The broker refused it, so OSS tells the uploader 203 CallbackFailed.
+    expect(forged).toMatchObject({ status: 203, code: 'CallbackFailed' });
+    expect(await bytesOf(auth)).toEqual({ used: 0, reserved: 5000 });
+
+    const res = await post(upload, randomBuffer(4321));
+    expect(res.status, res.body).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ key: upload.key, size: 4321 });
+    expect(await bytesOf(auth)).toEqual({ used: 4321, reserved: 0 });
   });
 });
 

@@ -1,18 +1,36 @@
 /**
  * A test broker (test/helpers/broker.ts: real Redis, STS emulator, official SDK) whose `uploads` profile offers
  * signed forms with an upload callback and byte quotas, and whose callback key allow-list names only this file's
- * loopback key server. `grantKey` is generated here, at test time.
+ * loopback key server. Its bucket is an OSS emulator holding the STS emulator's seal key, so the broker reads an
+ * uploaded object's metadata through ali-oss as it does in production; tests place objects with `storeObject`.
+ * `grantKey` is generated here, at test time.
  */
-import { randomBytes } from 'node:crypto';
-import { startTestBroker, type TestBroker, type TestBrokerOptions } from '../helpers/broker.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { startOssEmulator, type OssEmulator } from '../../dev/emulator/oss/index.js';
+import { BUCKET, startTestBroker, UPLOAD_ROLE, type TestBroker, type TestBrokerOptions } from '../helpers/broker.js';
 import type { Clock } from '../../src/shared/clock.js';
 import { startKeyServer, type KeyServer } from './helpers.js';
 
 export const CALLBACK_URL = 'https://broker.test/v1/oss-callback';
 export const BYTES_PER_HOUR = 200_000;
 
+/** The upload role may write and read (the callback's GetObjectMeta needs oss:GetObject) under uploads/ and forms/. */
+const UPLOAD_ROLE_POLICY = {
+  Version: '1',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: ['oss:PutObject', 'oss:GetObject'],
+      Resource: [`acs:oss:*:*:${BUCKET}/uploads/*`, `acs:oss:*:*:${BUCKET}/forms/*`],
+    },
+  ],
+};
+
 export interface UploadsBroker {
   broker: TestBroker;
+  oss: OssEmulator;
+  /** Puts an object straight into the emulated bucket (as if uploaded), at the emulator's time unless given. */
+  storeObject(key: string, size: number, lastModified?: number): { etag: string };
   keys: KeyServer;
   grantKey: Buffer;
   bearer(sub: string, tenant?: string): Promise<Record<string, string>>;
@@ -32,9 +50,14 @@ export async function startUploadsBroker(
 ): Promise<UploadsBroker> {
   const keys = await startKeyServer();
   const grantKey = randomBytes(32);
+  const sealKey = randomBytes(32);
+  const oss = await startOssEmulator({ sealKey, buckets: [{ name: BUCKET }] });
   let broker: TestBroker;
   try {
     broker = await startTestBroker({
+      sealKey,
+      ossEndpoint: oss.endpointPathStyle,
+      rolePolicies: { [UPLOAD_ROLE]: UPLOAD_ROLE_POLICY },
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.store ? { store: options.store } : {}),
       configPatch: (c) => {
@@ -50,16 +73,25 @@ export async function startUploadsBroker(
     });
   } catch (error) {
     await keys.close();
+    await oss.close();
     throw error;
   }
   return {
     broker,
+    oss,
+    storeObject(key, size, lastModified = Date.now()) {
+      const body = randomBytes(size);
+      const etag = `"${createHash('md5').update(body).digest('hex').toUpperCase()}"`;
+      oss.objects.put(BUCKET, { key, body, size, etag, contentType: 'image/png', lastModified, type: 'Normal', headers: {} });
+      return { etag: etag.replace(/"/g, '') };
+    },
     keys,
     grantKey,
     bearer: async (sub, tenant = 'acme') => ({ authorization: `Bearer ${await broker.token(sub, tenant)}` }),
     async close() {
       await broker.close();
       await keys.close();
+      await oss.close();
     },
   };
 }

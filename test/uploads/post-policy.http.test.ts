@@ -40,7 +40,7 @@ describe('POST /v1/post-policy', () => {
     const [first, second] = res.body.uploads;
     expect(first).toMatchObject({
       name: 'me.png',
-      url: `https://${BUCKET}.oss-cn-hangzhou.aliyuncs.com`,
+      url: `${env.oss.endpointPathStyle}/${BUCKET}`,
       key: 'uploads/acme/alice/me.png',
       maxSizeBytes: 48211,
     });
@@ -55,9 +55,11 @@ describe('POST /v1/post-policy', () => {
       'x-oss-security-token',
       'Content-Type',
       'success_action_status',
+      'x-oss-forbid-overwrite',
       'callback',
       'x:grant',
     ]);
+    expect(first.fields['x-oss-forbid-overwrite']).toBe('true');
     expect(second.fields['Content-Type']).toBe('image/jpeg');
     const policy = decodePolicy(first.fields.policy);
     expect(policy.conditions).toEqual(
@@ -66,6 +68,7 @@ describe('POST /v1/post-policy', () => {
         ['eq', '$key', 'uploads/acme/alice/me.png'],
         ['content-length-range', 0, 48211],
         ['eq', '$content-type', 'image/png'],
+        ['eq', '$x-oss-forbid-overwrite', 'true'],
         ['eq', '$callback', first.fields.callback],
         ['eq', '$x:grant', first.fields['x:grant']],
       ]),
@@ -81,6 +84,9 @@ describe('POST /v1/post-policy', () => {
       size: 48211,
       expiresAt: Date.parse(res.body.expiration),
     });
+    // Signed at the server time the answer reports (which has whole seconds).
+    expect(grant!.issuedAt - Date.parse(res.body.serverTime)).toBeGreaterThanOrEqual(0);
+    expect(grant!.issuedAt - Date.parse(res.body.serverTime)).toBeLessThan(1000);
   });
 
   it("is signed with the profile's cached prefix token, whose secret never leaves the broker", async () => {
