@@ -7,8 +7,8 @@
  *   reservation that lapses at `expiresAt`) or is charged at once (`settle: 'now'`: no callback will ever come, so
  *   the declared size is what is counted - the STS path, or forms without a callback).
  * - settle: the upload callback replaces the reservation with the actual size, once per `dedupeKey` (the broker
- *   passes a hash of bucket, object and ETag). A later upload through the same grant (a form reused before it
- *   expires overwrites the same key) replaces that grant's charge instead of adding to it.
+ *   passes a hash of the grant id, so a grant settles once). Should the same id ever be settled under another
+ *   dedupe key, its charge is replaced, never added to.
  * - release: gives back what `reserve` took when issuing fails afterwards, once. Reservations by id; immediate
  *   charges by the amount `reserve` reported, and only to the window instance they went to (a window that rolled
  *   over in between has dropped them already). Immediate charges leave no record per grant: a cache hit that
@@ -63,7 +63,7 @@ export interface ByteWindowUsage {
 export interface SettleInput {
   id: string;
   actualBytes: number;
-  /** Identifies one upload (bucket, object, ETag); a second settle with it changes nothing. */
+  /** Identifies one settlement (the broker: a hash of the grant id); a second settle with it changes nothing. */
   dedupeKey: string;
   /** How long the dedupe record is kept: at least as long as the grant could still be presented. */
   dedupeTtlMs: number;
