@@ -4,9 +4,9 @@
  * Alibaba's own clients read (alibaba-sts-format.ts). Besides the usual headers it accepts an opt-in credentials URL
  * (`credential=<id>.<secret>`, auth/credential-url.ts) for clients that cannot send a header.
  *
- * The guard chain, in order: no-store -> check the query -> per-IP limit -> authenticate (credentials URL or header)
- * -> per-principal limit -> issue -> audit refusals -> flat errors. The access log records paths only (access-log.ts),
- * so the credentials URL's secret is never written down by the broker.
+ * The guard chain, in order: no-store -> per-IP limit, authentication (credentials URL or header), per-principal
+ * limit (one step, rate-limits.ts) -> check the query; then issue -> audit refusals -> flat errors. The access log
+ * records paths only (access-log.ts), so the credentials URL's secret is never written down by the broker.
  */
 import type { Logger } from '../shared/logger.js';
 import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
@@ -15,10 +15,11 @@ import { CREDENTIAL_URL_PARAM, createCredentialUrlAuthenticator } from '../auth/
 import type { CredentialService } from '../credentials/index.js';
 import { BrokerError } from '../errors.js';
 import { parseCredentialRequest } from '../credentials/credential-request.js';
-import { authenticate, noStore } from './guards.js';
+import { byHeaders, noStore } from './guards.js';
+import { guardChain } from './guard-chain.js';
 import { asBrokerError } from './problem.js';
 import { sendJson } from './send-json.js';
-import { perIpLimit, perPrincipalLimit } from './rate-limits.js';
+import type { Authenticate, LimitedAuthentication } from './rate-limits.js';
 import { sendAlibabaCredentials, sendAlibabaError, wantsAlibabaFormat } from './alibaba-sts-format.js';
 import type { RouteDeps } from './routes.js';
 
@@ -37,22 +38,18 @@ const checkQuery: RequestHandler = (req, _res, next) => {
   next();
 };
 
-function authenticateCaller(authenticator: Authenticator, deps: RouteDeps): RequestHandler {
-  const byHeader = authenticate(authenticator);
+function byUrlOrHeaders(authenticator: Authenticator, deps: RouteDeps): Authenticate {
+  const headers = byHeaders(authenticator);
   const urls = createCredentialUrlAuthenticator(deps.config);
-  return function authenticateUrlOrHeader(req, res, next) {
+  return function authenticateUrlOrHeaders(req) {
     const param = req.query[CREDENTIAL_URL_PARAM];
-    if (param === undefined) return byHeader(req, res, next);
-    try {
-      if (req.get('authorization') !== undefined || req.get('x-api-key') !== undefined) {
-        throw new BrokerError('unauthenticated', 'send either a credentials URL or a header credential, not both');
-      }
-      if (!urls.enabled) throw new BrokerError('unauthenticated', 'credentials URLs are not accepted');
-      req.principal = urls.authenticate(String(param), String(req.params.profile));
-      next();
-    } catch (error) {
-      next(error);
+    if (param === undefined) return headers(req);
+    if (req.get('authorization') !== undefined || req.get('x-api-key') !== undefined) {
+      throw new BrokerError('unauthenticated', 'send either a credentials URL or a header credential, not both');
     }
+    if (!urls.enabled) throw new BrokerError('unauthenticated', 'credentials URLs are not accepted');
+    if (typeof param !== 'string') throw new BrokerError('invalid_request', `give the query parameter "${CREDENTIAL_URL_PARAM}" once`);
+    return urls.authenticate(param, String(req.params.profile));
   };
 }
 
@@ -82,8 +79,12 @@ function alibabaErrors(logger: Logger): ErrorRequestHandler {
   };
 }
 
-export function createCredentialsGetRoutes(deps: RouteDeps, recordRefusal: ErrorRequestHandler): Router {
-  const { config, store, authenticator, credentials } = deps;
+export function createCredentialsGetRoutes(
+  deps: RouteDeps,
+  limitedAuthentication: LimitedAuthentication,
+  recordRefusal: ErrorRequestHandler,
+): Router {
+  const { authenticator, credentials } = deps;
   const router = Router();
   const onlyGet: RequestHandler = (_req, res, next) => {
     res.setHeader('Allow', 'GET');
@@ -93,11 +94,7 @@ export function createCredentialsGetRoutes(deps: RouteDeps, recordRefusal: Error
   router.head(PATH, onlyGet);
   router.get(
     PATH,
-    noStore,
-    checkQuery,
-    perIpLimit(store, config),
-    authenticateCaller(authenticator, deps),
-    perPrincipalLimit(store, config),
+    guardChain(noStore, limitedAuthentication(byUrlOrHeaders(authenticator, deps)), checkQuery),
     issue(credentials),
     recordRefusal,
     alibabaErrors(deps.logger),

@@ -4,6 +4,7 @@
 import type { RequestHandler } from 'express';
 import { BrokerError } from '../errors.js';
 import type { Authenticator, Principal } from '../auth/index.js';
+import type { Authenticate } from './rate-limits.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -51,17 +52,13 @@ function assertSingleCredentialHeaders(req: Parameters<RequestHandler>[0]): void
   }
 }
 
-export function authenticate(authenticator: Authenticator): RequestHandler {
-  return async function authenticateCaller(req, _res, next) {
-    try {
-      assertSingleCredentialHeaders(req);
-      req.principal = await authenticator.authenticate({
-        authorization: req.get('authorization'),
-        'x-api-key': req.get('x-api-key'),
-      });
-      next();
-    } catch (error) {
-      next(error);
-    }
+/** Authentication by `Authorization: Bearer` or `X-Api-Key`; run by the rate-limit step (rate-limits.ts). */
+export function byHeaders(authenticator: Authenticator): Authenticate {
+  return function authenticateByHeaders(req) {
+    assertSingleCredentialHeaders(req);
+    return authenticator.authenticate({
+      authorization: req.get('authorization'),
+      'x-api-key': req.get('x-api-key'),
+    });
   };
 }

@@ -1,6 +1,7 @@
 /**
- * The limits in their guard chain: the per-IP window still refuses before authentication decides (an unauthenticated
- * flood is limited), the order of refusals is the declared one, and a store that cannot count refuses (fail closed).
+ * The rate-limit step in its guard chain: the per-IP window refuses whatever authentication decides (an
+ * unauthenticated flood is limited), the order of refusals is address, authentication, caller; both counts are in
+ * flight together (one store round trip); and a store that cannot count refuses (fail closed).
  * The store is the real MemoryStore; the authenticator is an injected stand-in that counts its calls.
  */
 import { describe, expect, it } from 'vitest';
@@ -10,9 +11,9 @@ import { MemoryStore, StoreUnavailableError, type KeyValueStore } from '../store
 import type { Authenticator, Principal } from '../auth/index.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
-import { authenticate, noStore } from './guards.js';
+import { byHeaders, noStore } from './guards.js';
 import { guardChain } from './guard-chain.js';
-import { perIpLimit, perPrincipalLimit } from './rate-limits.js';
+import { rateLimits } from './rate-limits.js';
 import { problemHandler } from './problem.js';
 import { createLogger } from '../shared/logger.js';
 
@@ -38,11 +39,7 @@ function appWith(store: KeyValueStore, limits: { ip: number; principal: number }
     req.id = 'r';
     next();
   });
-  app.post(
-    '/x',
-    guardChain(noStore, perIpLimit(store, config), authenticate(authenticator), perPrincipalLimit(store, config)),
-    (_req, res) => void res.json({ ok: true }),
-  );
+  app.post('/x', guardChain(noStore, rateLimits(store, config)(byHeaders(authenticator))), (_req, res) => void res.json({ ok: true }));
   app.use(problemHandler(createLogger('silent')));
   return { app, calls };
 }
@@ -88,5 +85,47 @@ describe('rate limits in the guard chain', () => {
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 503, code: 'store_unavailable' });
     const unauthenticated = await request(app).post('/x').set('authorization', 'Bearer bad');
     expect({ status: unauthenticated.status, code: unauthenticated.body.code }).toEqual({ status: 503, code: 'store_unavailable' });
+  });
+
+  it('sends the per-principal count before the per-IP count has answered: one round trip for both', async () => {
+    const store = new MemoryStore();
+    const count = store.incrementWindow.bind(store);
+    const held: Array<() => void> = [];
+    const keys: string[] = [];
+    store.incrementWindow = (key, windowMs) => {
+      keys.push(key);
+      return new Promise((resolve) => held.push(() => resolve(count(key, windowMs))));
+    };
+    const { app } = appWith(store, { ip: 100, principal: 100 });
+    const answered = request(app)
+      .post('/x')
+      .set('authorization', 'Bearer erin')
+      .then((res) => res);
+    // Neither count answers until both have been asked for.
+    await expect.poll(() => keys.length, { timeout: 10_000 }).toBe(2);
+    expect(keys).toEqual([expect.stringMatching(/^rl:ip:/), expect.stringMatching(/^rl:principal:.*erin/)]);
+    for (const release of held) release();
+    expect((await answered).status).toBe(200);
+  });
+
+  it('a request over its IP limit is refused as limit: ip even when authentication fails before the count answers', async () => {
+    const store = new MemoryStore();
+    const count = store.incrementWindow.bind(store);
+    let slow = false;
+    store.incrementWindow = async (key, windowMs) => {
+      // The count answers only after authentication has already refused.
+      if (slow) await new Promise((resolve) => setTimeout(resolve, 20));
+      return count(key, windowMs);
+    };
+    const { app } = appWith(store, { ip: 1, principal: 100 });
+    expect((await request(app).post('/x').set('authorization', 'Bearer bad')).status).toBe(401);
+    slow = true;
+    const second = await request(app).post('/x').set('authorization', 'Bearer bad');
+    expect({ status: second.status, code: second.body.code, limit: second.body.limit }).toEqual({
+      status: 429,
+      code: 'rate_limited',
+      limit: 'ip',
+    });
+    expect(second.headers.ratelimit).toMatch(/^limit=1, remaining=0, reset=\d+$/);
   });
 });

@@ -1,118 +1,132 @@
 /**
- * Per-IP and per-principal request rate limits: fixed windows counted in the shared store
- * (KeyValueStore.incrementWindow: one single-key script each, so valid in Redis Cluster, where the two keys live in
- * different slots). express-rate-limit ran them as two sequential round trips plus its own per-request work; here
- * the per-IP count starts first and is not awaited, authentication runs while it is in flight, and the
- * per-principal count follows on the same connection, so both cost one round trip (guard-chain.ts keeps the order
- * of refusals: a request over its IP limit is refused as `limit: ip` whatever happens after).
+ * Per-IP and per-principal request rate limits, with authentication between them, as one guard: count the address,
+ * authenticate, count the caller. Fixed windows counted in the shared store (KeyValueStore.incrementWindow: one
+ * single-key script each, so valid in Redis Cluster, where the two keys live in different slots).
  *
- * An unauthenticated flood is still counted per IP on every request, before JWT verification ends; once Redis says
- * an address is over its limit, this replica refuses that address for the rest of the window at once, before
- * verifying any token and without a store call (a refusal only: it can never allow more).
+ * One step rather than three guards so that the order of refusals is written in one place and no verdict outlives
+ * the step: the per-IP count goes out first and is not awaited until authentication has run, the per-principal
+ * count follows on the same connection, so both cost one round trip; then the verdicts are read in order. A request
+ * over its IP limit is refused as `limit: ip` whatever authentication said (a credential guesser is limited like
+ * anyone else); then an authentication failure; then the caller's own limit. Everything this step writes to the
+ * response (the RateLimit headers) is written before it hands the request on, so nothing is ever written to an
+ * answer that was already sent.
+ *
+ * Once Redis says an address is over its limit, this replica refuses that address for the rest of the window at
+ * once, on every route, before authenticating and without a store call (a refusal only: it can never allow more).
  *
  * Fail closed (README security property 6): a store error is a refusal; the problem handler maps it to 503
  * `store_unavailable`. Nothing here lets a request through when the store cannot count it.
  */
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import { BrokerError } from '../errors.js';
 import type { KeyValueStore } from '../store/types.js';
 import type { BrokerConfig } from '../config/schema.js';
-import { principalKey } from '../auth/index.js';
+import { principalKey, type Principal } from '../auth/index.js';
 import { ExpiringLru } from '../shared/expiring-lru.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { deferVerdict, settleDeferredVerdicts } from './guard-chain.js';
 
 /** Addresses known to be over their limit, per replica; bounded so a spoofed-address flood cannot grow it. */
 const REFUSED_IPS_MAX = 10_000;
+
+/** Who the caller is, from the request; throws (a BrokerError, usually 401) when it cannot say. */
+export type Authenticate = (req: Request) => Principal | Promise<Principal>;
+
+/** The guard of a route: count the address, run `authenticate`, count the caller; sets `req.principal`. */
+export type LimitedAuthentication = (authenticate: Authenticate) => RequestHandler;
 
 interface Window {
   limit: number;
   windowSeconds: number;
 }
 
-interface Limiter {
-  readonly name: 'ip' | 'principal';
-  /** Counts one request; rejects with 429 `rate_limited` (or a store error) when it may not go on. */
-  count(key: string, res: Response): Promise<{ remaining: number; resetInMs: number }>;
-  refusal(resetInMs: number, res: Response): BrokerError;
-  setHeaders(res: Response, remaining: number, resetInMs: number): void;
+interface Counted {
+  count: number;
+  resetInMs: number;
 }
 
-function limiter(store: KeyValueStore, name: 'ip' | 'principal', window: Window, describe: string): Limiter {
+function limiter(store: KeyValueStore, name: 'ip' | 'principal', window: Window, describe: string) {
   const windowMs = window.windowSeconds * 1000;
   const prefix = `rl:${name}:`;
   const policy = `${window.limit};w=${window.windowSeconds}`;
   /** The IETF draft-7 headers express-rate-limit sent (`standardHeaders: 'draft-7'`). */
-  const setHeaders = (res: Response, remaining: number, resetInMs: number) => {
+  const setHeaders = (res: Response, remaining: number, resetInMs: number): void => {
     res.setHeader('RateLimit-Policy', policy);
     res.setHeader('RateLimit', `limit=${window.limit}, remaining=${remaining}, reset=${Math.max(0, Math.ceil(resetInMs / 1000))}`);
   };
-  const self: Limiter = {
-    name,
-    async count(key, res) {
-      const { count, resetInMs } = await store.incrementWindow(prefix + key, windowMs);
-      if (count > window.limit) throw self.refusal(resetInMs, res);
-      return { remaining: window.limit - count, resetInMs };
-    },
-    refusal(resetInMs, res) {
+  return {
+    count: (key: string): Promise<Counted> => store.incrementWindow(prefix + key, windowMs),
+    allows: ({ count }: Counted): boolean => count <= window.limit,
+    setHeaders: (res: Response, { count, resetInMs }: Counted): void => setHeaders(res, Math.max(0, window.limit - count), resetInMs),
+    /** The refusal, and its headers (no request left in this window). */
+    refuse(res: Response, resetInMs: number): BrokerError {
       setHeaders(res, 0, resetInMs);
       return new BrokerError('rate_limited', `too many requests ${describe}; limit ${window.limit} per ${window.windowSeconds}s`, {
         retryAfterSeconds: Math.max(1, Math.ceil(resetInMs / 1000)),
         extensions: { limit: name },
       });
     },
-    setHeaders,
   };
-  return self;
 }
 
-export function perIpLimit(store: KeyValueStore, config: Readonly<BrokerConfig>, clock: Clock = systemClock): RequestHandler {
+/** Awaited later; until then, a rejection that comes early must not count as an unhandled one. */
+function inFlight<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/**
+ * The limits of one app (one memo of refused addresses for all its routes). Returns the guard factory: each route
+ * passes the way it authenticates.
+ */
+export function rateLimits(store: KeyValueStore, config: Readonly<BrokerConfig>, clock: Clock = systemClock): LimitedAuthentication {
   const ip = limiter(store, 'ip', config.rateLimits.perIp, 'from this address');
-  const refusedUntil = new ExpiringLru<number>(REFUSED_IPS_MAX, clock);
-  return function limitPerIp(req, res, next) {
-    const key = ipKeyGenerator(req.ip ?? 'unknown');
-    const until = refusedUntil.get(key);
-    if (until !== undefined) {
-      next(ip.refusal(until - clock.now(), res));
-      return;
-    }
-    const verdict = ip.count(key, res).then(
-      // The per-IP figures until the caller is known (a refusal by authentication carries these); the
-      // per-principal limit overwrites them once it has counted.
-      ({ remaining, resetInMs }) => {
-        if (!res.hasHeader('RateLimit')) ip.setHeaders(res, remaining, resetInMs);
-      },
-      (error: unknown) => {
-        if (error instanceof BrokerError && error.code === 'rate_limited') {
-          const resetAt = clock.now() + (error.retryAfterSeconds ?? 1) * 1000;
-          refusedUntil.set(key, resetAt, resetAt);
-        }
-        throw error;
-      },
-    );
-    deferVerdict(req, verdict);
-    next();
-  };
-}
-
-export function perPrincipalLimit(store: KeyValueStore, config: Readonly<BrokerConfig>): RequestHandler {
   const principal = limiter(store, 'principal', config.rateLimits.perPrincipal, 'for this caller');
-  return async function limitPerPrincipal(req, res, next) {
-    try {
-      // Started before the per-IP verdict is awaited, so both counts share one round trip.
-      const counted = principal.count(req.principal ? principalKey(req.principal) : 'anonymous', res);
-      deferVerdict(
-        req,
-        counted.then(() => undefined),
-      );
-      await settleDeferredVerdicts(req);
-      // The per-principal figures, as before (express-rate-limit's second limiter overwrote the first's headers).
-      const { remaining, resetInMs } = await counted;
-      principal.setHeaders(res, remaining, resetInMs);
-      next();
-    } catch (error) {
-      next(error);
-    }
+  const refusedUntil = new ExpiringLru<number>(REFUSED_IPS_MAX, clock);
+
+  const refuseIp = (res: Response, address: string, resetInMs: number): BrokerError => {
+    const resetAt = clock.now() + resetInMs;
+    refusedUntil.set(address, resetAt, resetAt);
+    return ip.refuse(res, resetInMs);
   };
+
+  return (authenticate) =>
+    async function limitAuthenticateLimit(req, res, next) {
+      const address = ipKeyGenerator(req.ip ?? 'unknown');
+      const until = refusedUntil.get(address);
+      if (until !== undefined) {
+        next(ip.refuse(res, until - clock.now()));
+        return;
+      }
+      try {
+        // Both counts in flight together: authentication runs while the per-IP count is on its way.
+        const byIp = inFlight(ip.count(address));
+        let caller: Principal | undefined;
+        let authFailure: unknown;
+        try {
+          caller = await authenticate(req);
+        } catch (error) {
+          authFailure = error;
+        }
+        const byCaller = caller === undefined ? undefined : inFlight(principal.count(principalKey(caller)));
+
+        // The verdicts in order; the first refusal wins.
+        const ipCounted = await byIp;
+        if (!ip.allows(ipCounted)) throw refuseIp(res, address, ipCounted.resetInMs);
+        // The per-IP figures until the caller is known (a refusal by authentication carries these).
+        ip.setHeaders(res, ipCounted);
+        if (caller === undefined || byCaller === undefined) {
+          throw authFailure ?? new BrokerError('unauthenticated', 'authentication required');
+        }
+        const callerCounted = await byCaller;
+        // The per-principal figures from here on, refused or not.
+        principal.setHeaders(res, callerCounted);
+        if (!principal.allows(callerCounted)) throw principal.refuse(res, callerCounted.resetInMs);
+        req.principal = caller;
+      } catch (error) {
+        next(error);
+        return;
+      }
+      next();
+    };
 }

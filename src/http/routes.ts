@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import express, { Router, type RequestHandler } from 'express';
 import type { Authenticator } from '../auth/index.js';
-import { noStore, requireJson, authenticate } from './guards.js';
-import { perIpLimit, perPrincipalLimit } from './rate-limits.js';
+import { byHeaders, noStore, requireJson } from './guards.js';
+import { rateLimits } from './rate-limits.js';
 import { guardChain } from './guard-chain.js';
 import { parseCredentialRequest } from '../credentials/credential-request.js';
 import { BrokerError } from '../errors.js';
@@ -139,41 +139,27 @@ export function createRoutes(deps: RouteDeps): Router {
   const openapi = readFileSync(deps.openapiPath, 'utf8');
   const router = Router();
 
-  // Each route's guards run as one handler (guard-chain.ts), in the order written.
-  router.use(createCredentialsGetRoutes(deps, auditRefusal(audit, metrics, clock)));
+  // Each route's guards run as one handler (guard-chain.ts), in the order written. The first guard that can refuse
+  // is the rate-limit step: an address over its limit is refused whatever its credentials, its query or its body.
+  // One per app, so an address refused on one route is refused on every route.
+  const limitedAuthentication = rateLimits(store, config);
+  const authenticated = limitedAuthentication(byHeaders(authenticator));
+  router.use(createCredentialsGetRoutes(deps, limitedAuthentication, auditRefusal(audit, metrics, clock)));
   router.post(
     '/v1/credentials',
-    guardChain(
-      noStore,
-      perIpLimit(store, config),
-      authenticate(authenticator),
-      perPrincipalLimit(store, config),
-      requireJson,
-      express.json({ limit: config.server.bodyLimitBytes, strict: true }),
-    ),
+    guardChain(noStore, authenticated, requireJson, express.json({ limit: config.server.bodyLimitBytes, strict: true })),
     issueCredentials(credentials),
     auditRefusal(audit, metrics, clock),
   );
 
   router.post(
     '/v1/post-policy',
-    guardChain(
-      noStore,
-      perIpLimit(store, config),
-      authenticate(authenticator),
-      perPrincipalLimit(store, config),
-      requireJson,
-      express.json({ limit: config.server.bodyLimitBytes, strict: true }),
-    ),
+    guardChain(noStore, authenticated, requireJson, express.json({ limit: config.server.bodyLimitBytes, strict: true })),
     issuePostPolicy(uploads),
     auditRefusal(audit, metrics, clock, 'post_policy.refused'),
   );
 
-  router.get(
-    '/v1/usage',
-    guardChain(noStore, perIpLimit(store, config), authenticate(authenticator), perPrincipalLimit(store, config)),
-    reportUsage(uploads),
-  );
+  router.get('/v1/usage', guardChain(noStore, authenticated), reportUsage(uploads));
 
   // Called by OSS, not by users: no caller authentication, and no per-IP limit (every callback comes from OSS's own
   // addresses, so one limit would throttle all users' uploads together). OSS's signature is the guard.
