@@ -15,7 +15,7 @@ import { CREDENTIAL_URL_PARAM, createCredentialUrlAuthenticator } from '../auth/
 import type { CredentialService } from '../credentials/index.js';
 import { BrokerError } from '../errors.js';
 import { parseCredentialRequest } from '../credentials/credential-request.js';
-import { byHeaders, noStore } from './guards.js';
+import { byHeaders, malformedQuery, noStore } from './guards.js';
 import { guardChain } from './guard-chain.js';
 import { asBrokerError } from './problem.js';
 import { sendJson } from './send-json.js';
@@ -28,6 +28,8 @@ const QUERY_KEYS = new Set(['format', CREDENTIAL_URL_PARAM]);
 
 /** Only `format=alibaba` and one `credential`; anything else is refused rather than silently ignored. */
 const checkQuery: RequestHandler = (req, _res, next) => {
+  const malformed = malformedQuery(req);
+  if (malformed !== undefined) return next(malformed);
   for (const [key, value] of Object.entries(req.query)) {
     if (!QUERY_KEYS.has(key)) return next(new BrokerError('invalid_request', `unknown query parameter "${key}"`));
     if (typeof value !== 'string') return next(new BrokerError('invalid_request', `give the query parameter "${key}" once`));

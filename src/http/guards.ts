@@ -1,8 +1,9 @@
 /**
  * Small named middleware, one check each, so a stack trace or a route declaration says what protects an endpoint.
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { BrokerError } from '../errors.js';
+import { malformedTarget } from './problem.js';
 import type { Authenticator, Principal } from '../auth/index.js';
 import type { Authenticate } from './rate-limits.js';
 
@@ -18,6 +19,25 @@ export const noStore: RequestHandler = (_req, res, next) => {
   res.setHeader('Pragma', 'no-cache');
   next();
 };
+
+/**
+ * The query must be valid percent-encoding of UTF-8 (RFC 3986 section 2.1). Express's query parser (node:querystring)
+ * does not refuse a malformed escape but replaces it, so `profile=%E0` would be read as U+FFFD and answered as some
+ * other refusal; the caller should learn what is wrong with its request instead.
+ */
+export function malformedQuery(req: Request): BrokerError | undefined {
+  const url = req.originalUrl;
+  const q = url.indexOf('?');
+  if (q === -1) return undefined;
+  try {
+    decodeURIComponent(url.slice(q + 1));
+    return undefined;
+  } catch {
+    return malformedTarget();
+  }
+}
+
+export const wellFormedQuery: RequestHandler = (req, _res, next) => next(malformedQuery(req));
 
 /** Bodies are JSON only; a form post from another origin cannot reach the handler. */
 export const requireJson: RequestHandler = (req, _res, next) => {

@@ -48,8 +48,16 @@ function fromBodyParser(error: { type?: string; status?: number }): BrokerError 
   }
 }
 
+/** A request target (path or query) whose percent-escapes do not decode to UTF-8. */
+export function malformedTarget(cause?: unknown): BrokerError {
+  return new BrokerError('invalid_request', 'the request target is not valid percent-encoding', { cause });
+}
+
 export function asBrokerError(error: unknown): BrokerError {
   if (error instanceof BrokerError) return error;
+  // Express's router decodes each path parameter with decodeURIComponent and, when that fails, passes the URIError
+  // on with `status: 400` (router/lib/layer.js, decodeParam): the caller's malformed escape, not a fault of ours.
+  if (error instanceof URIError && (error as URIError & { status?: unknown }).status === 400) return malformedTarget(error);
   if (error instanceof StoreUnavailableError) {
     return new BrokerError('store_unavailable', 'the shared store is unavailable; try again shortly', {
       retryAfterSeconds: 1,

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import express, { Router, type RequestHandler } from 'express';
 import type { Authenticator } from '../auth/index.js';
-import { byHeaders, noStore, requireJson } from './guards.js';
+import { byHeaders, noStore, requireJson, wellFormedQuery } from './guards.js';
 import { rateLimits } from './rate-limits.js';
 import { guardChain } from './guard-chain.js';
 import { parseCredentialRequest } from '../credentials/credential-request.js';
@@ -159,7 +159,7 @@ export function createRoutes(deps: RouteDeps): Router {
     auditRefusal(audit, metrics, clock, 'post_policy.refused'),
   );
 
-  router.get('/v1/usage', guardChain(noStore, authenticated), reportUsage(uploads));
+  router.get('/v1/usage', guardChain(noStore, authenticated, wellFormedQuery), reportUsage(uploads));
 
   // Called by OSS, not by users: no caller authentication, and no per-IP limit (every callback comes from OSS's own
   // addresses, so one limit would throttle all users' uploads together). OSS's signature is the guard.
