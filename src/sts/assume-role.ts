@@ -4,7 +4,8 @@
  *
  * The breaker comes first: a call it refuses spends no budget, so an outage cannot drain the budget and have later
  * callers told "throttled" when STS is in fact down. A budget refusal is not an STS answer, so it leaves the breaker
- * as it was. Retries are STS calls too: each spends budget, and none is made without it.
+ * as it was. Retries are STS calls too: each spends budget, and none is made without it, nor once the breaker has
+ * opened meanwhile (the call then ends with the breaker's refusal).
  *
  * Built once (createApp's caller) and injected; nothing else in the broker touches the SDK. Failures leave as
  * BrokerError (`upstream_rejected` / `upstream_unavailable` / `upstream_throttled`, see error-map.ts; the budgets add
@@ -15,7 +16,7 @@
  */
 import { BrokerError } from '../errors.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
+import { CircuitBreaker, type BreakerState, type StillAdmitted } from './circuit-breaker.js';
 import { describeCause, mapStsError, type MappedStsError } from './error-map.js';
 import { parseAssumeRoleBody } from './parse-response.js';
 import { withRetry, type Sleep } from './retry.js';
@@ -176,7 +177,12 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
     }
   }
 
-  function callWithRetries(input: AssumeRoleInput, background: boolean, logFields: object): Promise<StsCredentials> {
+  function callWithRetries(
+    input: AssumeRoleInput,
+    background: boolean,
+    logFields: object,
+    stillAdmitted: StillAdmitted,
+  ): Promise<StsCredentials> {
     let attemptStartedAt = clock.now();
     let previous: MappedStsError | undefined;
     return withRetry(
@@ -210,6 +216,8 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
         ...sleepOption,
         ...(options.random === undefined ? {} : { random: options.random }),
         beforeRetry: () => localBudget.tryTake(),
+        // Before the account budget is spent on it: a retry the open breaker stops costs nothing more.
+        admitRetry: stillAdmitted,
         onAttemptFailed: (failure, n, willRetry) =>
           logger.warn(
             {
@@ -231,9 +239,9 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
     async assumeRole(input: AssumeRoleInput): Promise<StsCredentials> {
       const background = input.priority === 'background';
       const logFields = { roleArn: input.roleArn, roleSessionName: input.roleSessionName };
-      const call = breaker.run(async () => {
+      const call = breaker.run(async (stillAdmitted) => {
         await spendBudget(background, logFields);
-        return callWithRetries(input, background, logFields);
+        return callWithRetries(input, background, logFields, stillAdmitted);
       });
       return withHardDeadline(call, hardDeadlineMs);
     },

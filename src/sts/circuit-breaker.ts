@@ -7,9 +7,14 @@
  * the remaining open time. After `openSeconds` one trial call is let through (half-open); its result closes or
  * re-opens the breaker.
  *
+ * Calls admitted before it opened are stopped too: each retry asks the breaker again (`stillAdmitted`), by the rule
+ * a new call meets, so once it is open no call in flight makes another STS attempt (only the half-open trial retries
+ * its own).
+ *
  * Only outages count (`isOutage`); a refusal (`upstream_rejected`) or throttling means STS answered, so it closes
  * the breaker like a success. A call that never reached STS (`isNotAttempted`: the upstream budget said no) is
- * neither: it changes nothing, and a half-open trial it held is given back for the next caller.
+ * neither: it changes nothing, and a half-open trial it held is given back for the next caller. Nor does a call the
+ * breaker itself stopped between retries: the breaker is already open, and counting it would keep it open longer.
  *
  * The breaker is asked first, before any budget is spent: a call it refuses costs nothing, so an open breaker cannot
  * drain the budget and have later callers told "throttled" when STS is in fact down.
@@ -33,11 +38,26 @@ export interface CircuitBreakerOptions {
   isNotAttempted?: (err: unknown) => boolean;
 }
 
+/** The breaker's refusal: no STS call was made for it. */
+export class BreakerOpenError extends BrokerError {
+  constructor(state: BreakerState, retryAfterSeconds: number) {
+    super('upstream_unavailable', 'STS is unavailable; not calling it for a short while', {
+      retryAfterSeconds,
+      cause: new Error(`circuit breaker ${state}`),
+    });
+    this.name = 'BreakerOpenError';
+  }
+}
+
+/** Throws the breaker's refusal when the breaker would no longer admit the call it was handed to. */
+export type StillAdmitted = () => void;
+
 export class CircuitBreaker {
   private failures = 0;
   private openedAt = 0;
   private current: BreakerState = 'closed';
-  private trialInFlight = false;
+  /** The half-open trial call now running, if any. */
+  private trial: symbol | undefined;
 
   constructor(private readonly options: CircuitBreakerOptions) {}
 
@@ -47,48 +67,70 @@ export class CircuitBreaker {
     return this.current;
   }
 
-  /** Runs `fn` through the breaker, or fails fast with `upstream_unavailable` while open. */
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    this.admit();
+  /**
+   * Runs `fn` through the breaker, or fails fast with `BreakerOpenError` while open. `fn` calls `stillAdmitted`
+   * before each further STS attempt of its own (retries).
+   */
+  async run<T>(fn: (stillAdmitted: StillAdmitted) => Promise<T>): Promise<T> {
+    const call = Symbol('call');
+    this.admit(call);
     try {
-      const result = await fn();
+      const result = await fn(() => this.checkStillAdmitted(call));
       this.onSuccess();
       return result;
     } catch (err) {
-      if (this.options.isNotAttempted?.(err) === true) this.trialInFlight = false;
-      else if (this.options.isOutage(err)) this.onFailure();
-      else this.onSuccess();
+      if (err instanceof BreakerOpenError || this.options.isNotAttempted?.(err) === true) {
+        if (this.trial === call) this.trial = undefined;
+        throw err;
+      }
+      if (!this.options.isOutage(err)) {
+        this.onSuccess();
+        throw err;
+      }
+      this.onFailure();
       throw err;
     }
   }
 
-  private admit(): void {
+  private admit(call: symbol): void {
     const state = this.state;
     if (state === 'closed') return;
-    if (state === 'half-open' && !this.trialInFlight) {
+    if (state === 'half-open' && this.trial === undefined) {
       this.transition('half-open');
-      this.trialInFlight = true;
+      this.trial = call;
       return;
     }
     // Open, or half-open with the one trial call still running.
-    const seconds = Math.max(1, Math.ceil(this.remainingOpenMs() / 1000));
+    throw this.refusal(state);
+  }
+
+  /** A call admitted earlier goes on only where a new one would be admitted; the trial may retry its own attempt. */
+  private checkStillAdmitted(call: symbol): void {
+    const state = this.state;
+    if (state === 'closed' || (state === 'half-open' && this.trial === call)) return;
+    throw this.refusal(state);
+  }
+
+  private refusal(state: BreakerState): BreakerOpenError {
     this.options.onReject?.();
-    throw new BrokerError('upstream_unavailable', 'STS is unavailable; not calling it for a short while', {
-      retryAfterSeconds: seconds,
-      cause: new Error(`circuit breaker ${state}`),
-    });
+    return new BreakerOpenError(state, this.retryAfterSeconds());
+  }
+
+  /** The remaining open time in whole seconds, at least 1: the earliest a new call can get through. */
+  private retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil(this.remainingOpenMs() / 1000));
   }
 
   private onSuccess(): void {
     this.failures = 0;
-    this.trialInFlight = false;
+    this.trial = undefined;
     if (this.current !== 'closed') this.transition('closed');
   }
 
   private onFailure(): void {
     this.failures += 1;
     const trialFailed = this.current === 'half-open';
-    this.trialInFlight = false;
+    this.trial = undefined;
     if (trialFailed || this.failures >= this.options.failureThreshold) {
       this.openedAt = this.options.clock.now();
       this.transition('open');

@@ -20,8 +20,8 @@ export { describeCause, mapStsError, DEFAULT_THROTTLE_RETRY_AFTER_SECONDS } from
 export type { MappedStsError } from './error-map.js';
 export { ruleForCode, STS_ERROR_TABLE } from './error-table.js';
 export { withRetry, backoffDelay } from './retry.js';
-export { CircuitBreaker } from './circuit-breaker.js';
-export type { BreakerState, CircuitBreakerOptions } from './circuit-breaker.js';
+export { BreakerOpenError, CircuitBreaker } from './circuit-breaker.js';
+export type { BreakerState, CircuitBreakerOptions, StillAdmitted } from './circuit-breaker.js';
 export { BudgetRefusedError, UpstreamBudget } from './upstream-budget.js';
 export { accountBudgetKey, createAccountBudget } from './account-budget.js';
 export type { AccountBudget, AccountBudgetOptions } from './account-budget.js';

@@ -5,7 +5,8 @@
  * error-map.ts calls retryable, makes at most `maxAttempts` attempts (config `sts.maxAttempts`, default 3), and starts
  * no new attempt once the total deadline would be passed, so a request waits a bounded time. Throttling is not
  * retryable (error-table.ts): its wait belongs to the caller, as Retry-After, not to a retry into the account's
- * exhausted quota.
+ * exhausted quota. Right before each retry, after its backoff, `admitRetry` may still stop it: the circuit breaker
+ * opened meanwhile, so STS is not called again and the caller gets the breaker's answer.
  */
 import type { Clock } from '../shared/clock.js';
 import type { MappedStsError } from './error-map.js';
@@ -27,6 +28,11 @@ export interface RetryOptions {
   random?: () => number;
   /** Called before each retry; return false to stop (e.g. the upstream budget has no token to spare). */
   beforeRetry?: (attempt: number) => boolean;
+  /**
+   * Called right before each retry's attempt (after the backoff sleep); throws to stop retrying, and what it throws
+   * leaves as it is, unclassified (the circuit breaker's refusal).
+   */
+  admitRetry?: (attempt: number) => void;
   /** Called after each failed attempt with the mapped error (logs, metrics). */
   onAttemptFailed?: (failure: MappedStsError, attempt: number, willRetry: boolean) => void;
 }
@@ -57,6 +63,7 @@ export async function withRetry<T>(
   const startedAt = options.clock.now();
 
   for (let n = 1; ; n += 1) {
+    if (n > 1) options.admitRetry?.(n);
     try {
       return await attempt(n);
     } catch (err) {

@@ -132,4 +132,53 @@ describe('CircuitBreaker', () => {
     await expect(b.fail(rejected)).rejects.toMatchObject({ code: 'upstream_rejected' });
     expect(b.breaker.state).toBe('closed');
   });
+
+  it('a call admitted while closed is stopped between its attempts once the breaker opens', async () => {
+    const b = setup(1, 10);
+    let resume: () => void = () => undefined;
+    const paused = new Promise<void>((resolve) => (resume = resolve));
+    let attempts = 0;
+    const inFlight = b.breaker.run(async (stillAdmitted) => {
+      attempts += 1;
+      await paused; // between its first and second attempt
+      stillAdmitted();
+      attempts += 1;
+      return 'retried';
+    });
+    await expect(b.fail(outage)).rejects.toThrow('down'); // opens the breaker
+    b.clock.advance(4200);
+    resume();
+    await expect(inFlight).rejects.toMatchObject({ name: 'BreakerOpenError', code: 'upstream_unavailable', retryAfterSeconds: 6 });
+    expect(attempts).toBe(1);
+    expect(b.rejects()).toBe(1);
+    // The stop is no STS answer: it neither re-opens the breaker nor moves its reopening.
+    expect(b.changes).toEqual([['closed', 'open']]);
+    b.clock.advance(5800);
+    expect(b.breaker.state).toBe('half-open');
+  });
+
+  it('half-open: the trial may retry, a call admitted before the breaker opened may not', async () => {
+    const b = setup(1, 10);
+    let resumeOld: () => void = () => undefined;
+    const oldPaused = new Promise<void>((resolve) => (resumeOld = resolve));
+    const old = b.breaker.run(async (stillAdmitted) => {
+      await oldPaused;
+      stillAdmitted();
+      return 'old';
+    });
+    await expect(b.fail(outage)).rejects.toThrow();
+    b.clock.advance(10_000);
+    let resumeTrial: () => void = () => undefined;
+    const trialPaused = new Promise<void>((resolve) => (resumeTrial = resolve));
+    const trial = b.breaker.run(async (stillAdmitted) => {
+      await trialPaused;
+      stillAdmitted();
+      return 'trial';
+    });
+    resumeOld();
+    await expect(old).rejects.toMatchObject({ name: 'BreakerOpenError', retryAfterSeconds: 1 });
+    resumeTrial();
+    await expect(trial).resolves.toBe('trial');
+    expect(b.breaker.state).toBe('closed');
+  });
 });

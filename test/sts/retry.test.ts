@@ -138,4 +138,22 @@ describe('withRetry', () => {
     await expect(withRetry(f.fn, mapStsError, h.options)).rejects.toBeInstanceOf(BrokerError);
     expect(f.calls()).toBe(1);
   });
+
+  it('stops when admitRetry throws after the backoff: its error leaves as it is, unclassified, and no attempt is made', async () => {
+    const h = harness();
+    const refusal = new BrokerError('upstream_unavailable', 'breaker open', { retryAfterSeconds: 2 });
+    const asked: number[] = [];
+    const f = failing([internal(), internal(), internal()]);
+    const err = await withRetry(f.fn, mapStsError, {
+      ...h.options,
+      admitRetry: (n) => {
+        asked.push(n);
+        if (n === 3) throw refusal;
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBe(refusal);
+    expect(f.calls()).toBe(2);
+    expect(asked).toEqual([2, 3]);
+    expect(h.sleeps).toEqual([50, 100]); // asked after each backoff, right before the attempt
+  });
 });
