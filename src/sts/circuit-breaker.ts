@@ -9,7 +9,8 @@
  *
  * Calls admitted before it opened are stopped too: each retry asks the breaker again (`stillAdmitted`), by the rule
  * a new call meets, so once it is open no call in flight makes another STS attempt (only the half-open trial retries
- * its own).
+ * its own). Every answer given while the breaker is open, a refusal or the outage that opened it, carries the
+ * remaining open time as its Retry-After: a caller told to come back sooner would only be refused again.
  *
  * Only outages count (`isOutage`); a refusal (`upstream_rejected`) or throttling means STS answered, so it closes
  * the breaker like a success. A call that never reached STS (`isNotAttempted`: the upstream budget said no) is
@@ -88,7 +89,7 @@ export class CircuitBreaker {
         throw err;
       }
       this.onFailure();
-      throw err;
+      throw this.current === 'open' ? this.untilReopen(err) : err;
     }
   }
 
@@ -119,6 +120,16 @@ export class CircuitBreaker {
   /** The remaining open time in whole seconds, at least 1: the earliest a new call can get through. */
   private retryAfterSeconds(): number {
     return Math.max(1, Math.ceil(this.remainingOpenMs() / 1000));
+  }
+
+  /** An outage answered while the breaker is open: the caller may ask again once it lets a call through. */
+  private untilReopen(err: unknown): unknown {
+    if (!(err instanceof BrokerError)) return err;
+    return new BrokerError(err.code, err.detail, {
+      retryAfterSeconds: this.retryAfterSeconds(),
+      extensions: err.extensions,
+      cause: err.cause,
+    });
   }
 
   private onSuccess(): void {

@@ -113,3 +113,23 @@ describe('an open circuit breaker and the calls already in flight', () => {
     expect(sts.requests).toHaveLength(2);
   });
 });
+
+describe("Retry-After while the breaker is open: the breaker's remaining open time", () => {
+  it('on the outage that opens it and on every refusal, rounded up to whole seconds and at least 1', async () => {
+    const c = client({ maxAttempts: 1 });
+    const opening = await failure(c.broker.assumeRole(input));
+    expect({ code: opening.code, retryAfterSeconds: opening.retryAfterSeconds }).toEqual({
+      code: 'upstream_unavailable',
+      retryAfterSeconds: OPEN_SECONDS,
+    });
+
+    const seen: Array<number | undefined> = [];
+    for (const step of [400, 1600, 999]) {
+      c.clock.advance(step); // 2.6 s, 1 s, then 1 ms left
+      seen.push((await failure(c.broker.assumeRole(input))).retryAfterSeconds);
+    }
+    expect(seen).toEqual([3, 1, 1]);
+    expect(sts.requests).toHaveLength(1);
+    expect(c.outcomes.map((o) => o.code)).toEqual(['InternalError', 'breaker_open', 'breaker_open', 'breaker_open']);
+  });
+});

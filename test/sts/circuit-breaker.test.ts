@@ -181,4 +181,10 @@ describe('CircuitBreaker', () => {
     await expect(trial).resolves.toBe('trial');
     expect(b.breaker.state).toBe('closed');
   });
+
+  it("an outage failing while the breaker is open says when it lets a call through, as the breaker's refusals do", async () => {
+    const b = setup(1, 2.5);
+    const err = await b.fail(outage).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'upstream_unavailable', detail: 'down', retryAfterSeconds: 3 });
+  });
 });
