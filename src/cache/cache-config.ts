@@ -3,10 +3,11 @@
  * the slowest issuance the STS client allows.
  *
  * The lock's holder reads the store, calls STS and writes the value before it lets go. If the lock expired before
- * that (it used to live only `cache.lockTimeoutMs`, 6 s, while one AssumeRole with its retries can take longer),
- * another replica would take it and call STS too: one key, two tokens. So its lifetime is derived from the STS
+ * that, another replica would take it and call STS too: one key, two tokens. So its lifetime is derived from the STS
  * client's hard deadline (sts/assume-role.ts `assumeRoleDeadlineMs`, from `sts.timeoutMs` and the retry deadline)
- * plus two store round trips and a margin.
+ * plus two store round trips and a margin. The same lifetime is how long a request on another replica waits for
+ * that token: a shorter wait would answer 503 while the holder's AssumeRole may still succeed. Nothing in the
+ * configuration sets either; both follow `sts.timeoutMs`.
  */
 import type { BrokerConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
@@ -37,7 +38,6 @@ export function tokenCacheFromConfig(config: Readonly<BrokerConfig>, deps: Token
     minRemainingMs: cache.minRemainingSeconds * 1000,
     staleFloorMs: cache.staleFloorSeconds * 1000,
     l1MaxEntries: cache.l1MaxEntries,
-    lockTimeoutMs: cache.lockTimeoutMs,
     lockTtlMs: issuanceLockTtlMs(config),
     ...(ahead.enabled
       ? {

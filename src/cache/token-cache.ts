@@ -10,7 +10,9 @@
  *   The lock lives `lockTtlMs`, which must outlive the holder's worst-case issuance (cache-config.ts derives it from
  *   the STS deadline): while it is held nobody else calls STS for the key, so one key never gets two tokens. A lock
  *   that vanishes without a value (the holder failed, or crashed and the lock expired) is competed for again. A
- *   waiter gives up after `lockTimeoutMs` with 503 `upstream_unavailable` rather than calling STS itself.
+ *   waiter waits as long as the holder may take (the lock's lifetime), so it is never refused while the token may
+ *   still arrive; it never calls STS itself while the lock is held. Only a lock one owner holds longer than that
+ *   (set by something other than this configuration's issuers) ends the wait with 503 `upstream_unavailable`.
  *
  * Refresh-ahead: keys requested recently are re-issued in the background shortly before their token drops under
  * the floor (hot-keys.ts), so a busy user never waits on STS. Background rounds yield to foreground misses, run a few
@@ -64,9 +66,10 @@ export interface TokenCacheOptions {
   staleFloorMs?: number;
   /** 0 disables the in-process layer. */
   l1MaxEntries: number;
-  /** How long a request waits for another replica's issuance before giving up with 503 (cache.lockTimeoutMs). */
-  lockTimeoutMs: number;
-  /** Lifetime of the cross-replica lock: must outlive the worst-case issuance (see cache-config.ts). */
+  /**
+   * Lifetime of the cross-replica lock: must outlive the worst-case issuance (see cache-config.ts). A request waits
+   * this long for another replica's issuance of the same token.
+   */
   lockTtlMs: number;
   /** How often a waiting replica looks for the value. Default 25 ms. */
   pollIntervalMs?: number;
@@ -102,7 +105,7 @@ const STORE_WARN_INTERVAL_MS = 10_000;
 const REFRESH_RETRY_MS = 5_000;
 
 export function createTokenCache(options: TokenCacheOptions): TokenCache {
-  const { store, clock, minRemainingMs, lockTimeoutMs, lockTtlMs } = options;
+  const { store, clock, minRemainingMs, lockTtlMs } = options;
   const staleFloorMs = Math.min(options.staleFloorMs ?? minRemainingMs, minRemainingMs);
   const pollIntervalMs = options.pollIntervalMs ?? 25;
   const logger = options.logger ?? silentLogger;
@@ -171,11 +174,17 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     }
   }
 
-  /** The cross-replica part: win the lock and issue, or wait for the winner's value. */
+  /**
+   * The cross-replica part: win the lock and issue, or wait for the winner's value. A waiter waits as long as the
+   * holder may take (its lock lives `lockTtlMs`, past the slowest issuance the STS client allows), so it never gives
+   * up while the token may still arrive. Each new holder (after one failed) gets that long again; only a lock held by
+   * one owner for longer than that, which no issuer of this configuration sets, ends the wait with a 503.
+   */
   async function resolveShared(key: string, issue: IssueToken): Promise<Flight> {
-    // Waiting is measured on the monotonic timer: it bounds real latency; the injected clock is for token lifetimes.
-    const started = performance.now();
     const owner = randomUUID();
+    let holder: string | null = null;
+    // Waiting is measured on the monotonic timer: it bounds real latency; the injected clock is for token lifetimes.
+    let holderSeenAt = performance.now();
     for (;;) {
       let acquired: boolean;
       try {
@@ -188,24 +197,27 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       if (acquired) return issueUnderLock(key, owner, issue);
 
       for (;;) {
-        if (performance.now() - started >= lockTimeoutMs) {
-          // Calling STS ourselves now would give this key a second token while the holder's call is still running.
-          logger.warn({ event: 'cache.lock.wait_timeout', keyHash: keyHash(key) }, 'gave up waiting for another issuer');
-          throw new BrokerError('upstream_unavailable', 'another replica is still getting this token from STS', {
-            retryAfterSeconds: 1,
-          });
-        }
         await sleep(pollIntervalMs);
         const value = await readShared(key, minRemainingMs);
         if (value !== null) return { credentials: value, issued: false };
-        let held: boolean;
+        let current: string | null;
         try {
-          held = (await store.get(lockKey(key))) !== null;
+          current = await store.get(lockKey(key));
         } catch (error) {
           storeFailed('lock', key, error);
           return { credentials: await issueAndShare(key, issue, false), issued: true };
         }
-        if (!held) break; // The holder finished without a value, or crashed and its lock expired: compete again.
+        if (current === null) break; // The holder finished without a value, or crashed and its lock expired: compete again.
+        if (current !== holder) {
+          holder = current;
+          holderSeenAt = performance.now();
+        } else if (performance.now() - holderSeenAt > lockTtlMs) {
+          // Calling STS ourselves now would give this key a second token while the holder's call may still be running.
+          logger.warn({ event: 'cache.lock.wait_timeout', keyHash: keyHash(key) }, 'issuance lock held longer than any issuance may take');
+          throw new BrokerError('upstream_unavailable', 'another replica is still getting this token from STS', {
+            retryAfterSeconds: 1,
+          });
+        }
       }
     }
   }

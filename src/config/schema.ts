@@ -377,10 +377,16 @@ export const configSchema = z
          */
         l1MaxEntries: z.number().int().min(0).max(1_000_000).default(20000),
         /**
-         * How long a request waits for another replica's in-flight AssumeRole for the same token before it gets a 503
-         * (or a stale token). It never calls STS itself meanwhile: that would give one key two tokens.
+         * Not a setting: a request waits for another replica's AssumeRole of the same token as long as that call may
+         * take, which follows from `sts.timeoutMs` (cache/cache-config.ts). Any value would either 503 callers while
+         * the token may still arrive or wait past the issuance lock; a file that still sets it is refused by name.
          */
-        lockTimeoutMs: z.number().int().positive().max(30000).default(6000),
+        lockTimeoutMs: z
+          .never({
+            error:
+              "not a setting: a request waits for another replica's AssumeRole as long as it may take (from sts.timeoutMs); remove this line",
+          })
+          .optional(),
         /**
          * Serve-stale: while STS cannot issue (down, throttling, breaker open), a cached token with more life left
          * than this is still handed out, marked `"stale": true`. Below it, the 503. Must be under minRemainingSeconds.
@@ -397,7 +403,6 @@ export const configSchema = z
       .default({
         minRemainingSeconds: 300,
         l1MaxEntries: 20000,
-        lockTimeoutMs: 6000,
         staleFloorSeconds: 60,
         refreshAhead: REFRESH_AHEAD_DEFAULTS,
       }),

@@ -45,7 +45,6 @@ function cache(store: KeyValueStore, clock: ManualClock, extra: Partial<TokenCac
     minRemainingMs: MIN,
     staleFloorMs: 60_000,
     l1MaxEntries: 100,
-    lockTimeoutMs: 2000,
     lockTtlMs: 10_000,
     refreshAhead: { leadMs: LEAD, hotMs: 600_000, maxKeys: 100, concurrency: 2, intervalMs: 0 },
     onRefresh: (r) => results.push(r),
