@@ -41,7 +41,6 @@ function setup(answers: Array<Awaited<ReturnType<FetchObjectMeta>> | Error>) {
     clock: { now: () => Date.now() },
     minRemainingMs: 300_000,
     l1MaxEntries: 10,
-    lockTimeoutMs: 1000,
     lockTtlMs: 1000,
   });
   let fetches = 0;
