@@ -65,10 +65,11 @@ export const LOCAL_ROLE_POLICIES = {
 
 /**
  * Where the OSS emulator serves its callback public key (the emulator's contract; OSS's own lives on
- * gosspublic.alicdn.com). The emulator sends this URL, base64-encoded, in `x-oss-pub-key-url`.
+ * gosspublic.alicdn.com). Local mode starts the emulator on 127.0.0.1, and it names its key by the address it
+ * listens on, so this is the one URL it sends, base64-encoded, in `x-oss-pub-key-url`.
  */
 export function localCallbackPublicKeyUrl(ossPort: number): string {
-  return `http://localhost:${ossPort}/.well-known/oss-callback-public-key.pem`;
+  return `http://127.0.0.1:${ossPort}/.well-known/oss-callback-public-key.pem`;
 }
 
 /** The byte quota of `uploads` per user and day: far above what the demo uploads, so it never refuses there. */
@@ -134,8 +135,8 @@ export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig
       cache: { encryptionKey: input.cacheKeyBase64 },
       uploads: {
         grantKey: input.grantKeyBase64 ?? randomBytes(32).toString('base64'),
-        // Only the OSS emulator's key is believed (both loopback spellings of its host).
-        callbackPublicKeyHosts: [`localhost:${ports.oss}`, `127.0.0.1:${ports.oss}`],
+        // Only the OSS emulator's key is believed, at the one URL the emulator names it by.
+        callbackPublicKeyUrls: [localCallbackPublicKeyUrl(ports.oss)],
       },
       ...(input.logLevel ? { logLevel: input.logLevel } : {}),
     },

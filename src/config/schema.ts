@@ -240,8 +240,30 @@ const profileSchema = z
     }
   });
 
-/** `host[:port]`, lower case, as a URL's `host` reads it. */
-const hostName = z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/, 'must be host or host:port, lower case');
+/**
+ * OSS's callback public key, as its callbacks name it in `x-oss-pub-key-url`: Alibaba's callback page shows the
+ * http URL and tells receivers to accept http or https on gosspublic.alicdn.com
+ * (https://www.alibabacloud.com/help/en/oss/developer-reference/callback).
+ */
+export const OSS_CALLBACK_PUBLIC_KEY_URLS = [
+  'http://gosspublic.alicdn.com/callback_pub_key_v1.pem',
+  'https://gosspublic.alicdn.com/callback_pub_key_v1.pem',
+];
+
+/** An exact key URL, written as the URL standard serializes it, so comparing it as text with a header is exact. */
+const publicKeyUrl = z.string().superRefine((text, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute http(s) URL' });
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
+  else if (url.username !== '' || url.password !== '' || url.hash !== '') {
+    ctx.addIssue({ code: 'custom', message: 'must not carry credentials or a #fragment' });
+  } else if (url.href !== text) ctx.addIssue({ code: 'custom', message: `must be written as ${url.href}` });
+});
 
 export const configSchema = z
   .object({
@@ -421,15 +443,23 @@ export const configSchema = z
          */
         grantKey: z.string().optional(),
         /**
-         * Hosts the callback's `x-oss-pub-key-url` may point at. OSS's own key lives on gosspublic.alicdn.com
-         * (https://www.alibabacloud.com/help/en/oss/developer-reference/callback); local mode adds the OSS emulator.
+         * The exact key URLs a callback's `x-oss-pub-key-url` may name (OSS's own by default; local mode names the
+         * OSS emulator's). Nothing else is ever fetched, so no callback can choose the key it is checked with.
          */
-        callbackPublicKeyHosts: z.array(hostName).min(1).default(['gosspublic.alicdn.com']),
+        callbackPublicKeyUrls: z
+          .array(publicKeyUrl)
+          .min(1)
+          .max(8)
+          .default(() => [...OSS_CALLBACK_PUBLIC_KEY_URLS]),
+        /** Refused rather than ignored: any page on an allowed host could pass for the key. */
+        callbackPublicKeyHosts: z
+          .never({ error: "replaced by uploads.callbackPublicKeyUrls, the exact key URLs (default: OSS's own key); remove it" })
+          .optional(),
         /** Deadline for fetching a public key: OSS gives the whole callback 5 s. */
         publicKeyTimeoutMs: z.number().int().positive().max(4000).default(2000),
       })
       .strict()
-      .default({ callbackPublicKeyHosts: ['gosspublic.alicdn.com'], publicKeyTimeoutMs: 2000 }),
+      .default(() => ({ callbackPublicKeyUrls: [...OSS_CALLBACK_PUBLIC_KEY_URLS], publicKeyTimeoutMs: 2000 })),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

@@ -66,7 +66,7 @@ export function createUploads(deps: UploadsDeps): Uploads {
   const grantKey = config.uploads.grantKey;
   const grants = grantKey === undefined ? undefined : createGrantSealer(Buffer.from(grantKey, 'base64'));
   const publicKeys = createPublicKeyCache({
-    allowedHosts: config.uploads.callbackPublicKeyHosts,
+    allowedUrls: config.uploads.callbackPublicKeyUrls,
     timeoutMs: config.uploads.publicKeyTimeoutMs,
     clock,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),

@@ -45,7 +45,13 @@ describe('configuration', () => {
     expect(Object.keys(config.profiles)).toEqual(['avatars', 'partner-read']);
     expect(config.profiles.avatars?.postPolicy?.callback?.url).toBe('https://broker.example.com/v1/oss-callback');
     expect(config.profiles.avatars?.quota?.bytesPerPrincipal).toEqual([{ limitBytes: 104857600, windowSeconds: 86400 }]);
-    expect(config.uploads).toMatchObject({ grantKey, callbackPublicKeyHosts: ['gosspublic.alicdn.com'] });
+    expect(config.uploads).toMatchObject({
+      grantKey,
+      callbackPublicKeyUrls: [
+        'http://gosspublic.alicdn.com/callback_pub_key_v1.pem',
+        'https://gosspublic.alicdn.com/callback_pub_key_v1.pem',
+      ],
+    });
     expect(config.profiles.avatars?.durationSeconds).toBe(900);
     expect(Object.isFrozen(config.profiles.avatars)).toBe(true);
   });

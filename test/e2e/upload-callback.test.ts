@@ -1,7 +1,7 @@
 /**
  * End to end, the callback half of form uploads: a form from the broker (POST /v1/post-policy), posted as real
  * multipart/form-data to the OSS emulator, makes the emulator call the broker's POST /v1/oss-callback over HTTP with
- * a request signed by its own RSA key (public key on the emulator's port, the only host the broker allow-lists). The
+ * a request signed by its own RSA key (public key on the emulator's port, the only key URL the broker allow-lists). The
  * broker verifies it, settles the byte reservation with the actual size, and its JSON reply reaches the uploader
  * through OSS. Real Redis, the real broker modules, nothing mocked.
  *
@@ -55,7 +55,7 @@ beforeAll(async () => {
         prefix: 'offline/${tenant}/${sub}/',
         postPolicy: { formLifetimeSeconds: 300, callback: { url: `http://127.0.0.1:${deadPort}/v1/oss-callback` } },
       };
-      c.uploads = { grantKey, callbackPublicKeyHosts: [new URL(oss.callbackPublicKeyUrl).host] };
+      c.uploads = { grantKey, callbackPublicKeyUrls: [oss.callbackPublicKeyUrl] };
     },
   });
   front.on('request', stack.broker.app);

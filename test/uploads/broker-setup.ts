@@ -1,9 +1,9 @@
 /**
  * A test broker (test/helpers/broker.ts: real Redis, STS emulator, official SDK) whose `uploads` profile offers
- * signed forms with an upload callback and byte quotas, and whose callback key allow-list names only this file's
- * loopback key server. Its bucket is an OSS emulator holding the STS emulator's seal key, so the broker reads an
- * uploaded object's metadata through ali-oss as it does in production; tests place objects with `storeObject`.
- * `grantKey` is generated here, at test time.
+ * signed forms with an upload callback and byte quotas, and whose callback key allow-list names only key URLs on
+ * this file's loopback key server. Its bucket is an OSS emulator holding the STS emulator's seal key, so the broker
+ * reads an uploaded object's metadata through ali-oss as it does in production; tests place objects with
+ * `storeObject`. `grantKey` is generated here, at test time.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { startOssEmulator, type OssEmulator } from '../../dev/emulator/oss/index.js';
@@ -13,6 +13,8 @@ import { startKeyServer, type KeyServer } from './helpers.js';
 
 export const CALLBACK_URL = 'https://broker.test/v1/oss-callback';
 export const BYTES_PER_HOUR = 200_000;
+/** A second allow-listed key URL on the key server, which no test callback uses until it needs an unfetched key. */
+export const SECOND_KEY_PATH = '/second_pub_key.pem';
 
 /** The upload role may write and read (the callback's GetObjectMeta needs oss:GetObject) under uploads/ and forms/. */
 const UPLOAD_ROLE_POLICY = {
@@ -68,7 +70,7 @@ export async function startUploadsBroker(
         };
         // Forms without a callback: declared sizes are charged at once.
         c.profiles.forms = { ...c.profiles.uploads, prefix: 'forms/${tenant}/${sub}/', postPolicy: { formLifetimeSeconds: 300 } };
-        c.uploads = { grantKey: grantKey.toString('base64'), callbackPublicKeyHosts: [keys.host] };
+        c.uploads = { grantKey: grantKey.toString('base64'), callbackPublicKeyUrls: [keys.url, `http://${keys.host}${SECOND_KEY_PATH}`] };
       },
     });
   } catch (error) {

@@ -47,7 +47,10 @@ describe('upload configuration', () => {
     const profile = config.profiles.uploads!;
     expect(profile.postPolicy).toEqual({ formLifetimeSeconds: 600, callback: { url: 'https://broker.example.com/v1/oss-callback' } });
     expect(profile.quota).toEqual({ bytesPerPrincipal: [{ limitBytes: 1e9, windowSeconds: 86400 }] });
-    expect(config.uploads.callbackPublicKeyHosts).toEqual(['gosspublic.alicdn.com']);
+    expect(config.uploads.callbackPublicKeyUrls).toEqual([
+      'http://gosspublic.alicdn.com/callback_pub_key_v1.pem',
+      'https://gosspublic.alicdn.com/callback_pub_key_v1.pem',
+    ]);
     expect(config.uploads.publicKeyTimeoutMs).toBe(2000);
   });
 
@@ -105,9 +108,11 @@ describe('upload configuration', () => {
   });
 
   it.each([
-    [{ callbackPublicKeyHosts: ['https://gosspublic.alicdn.com'] }, 'uploads.callbackPublicKeyHosts[0]'],
-    [{ callbackPublicKeyHosts: ['GOSSPUBLIC.alicdn.com'] }, 'uploads.callbackPublicKeyHosts[0]'],
-    [{ callbackPublicKeyHosts: [] }, 'uploads.callbackPublicKeyHosts'],
+    [{ callbackPublicKeyUrls: ['gosspublic.alicdn.com'] }, 'uploads.callbackPublicKeyUrls[0]'],
+    [{ callbackPublicKeyUrls: ['ftp://gosspublic.alicdn.com/callback_pub_key_v1.pem'] }, 'uploads.callbackPublicKeyUrls[0]'],
+    [{ callbackPublicKeyUrls: ['http://user@gosspublic.alicdn.com/callback_pub_key_v1.pem'] }, 'uploads.callbackPublicKeyUrls[0]'],
+    [{ callbackPublicKeyUrls: ['http://gosspublic.alicdn.com/callback_pub_key_v1.pem#k'] }, 'uploads.callbackPublicKeyUrls[0]'],
+    [{ callbackPublicKeyUrls: [] }, 'uploads.callbackPublicKeyUrls'],
     [{ publicKeyTimeoutMs: 6000 }, 'uploads.publicKeyTimeoutMs'],
     [{ allowAnyHost: true }, 'uploads'],
   ])('refuses uploads %j', (uploads, path) => {
@@ -116,5 +121,19 @@ describe('upload configuration', () => {
       problems.some((p) => p.startsWith(`${path}:`)),
       problems.join('\n'),
     ).toBe(true);
+  });
+
+  it('takes exact key URLs, and names the spelling a key URL must have to be compared exactly', () => {
+    const url = 'http://127.0.0.1:9000/.well-known/oss-callback-public-key.pem';
+    expect(parseConfig(base({}, { uploads: { callbackPublicKeyUrls: [url] } })).uploads.callbackPublicKeyUrls).toEqual([url]);
+    expect(
+      problemsOf(() => parseConfig(base({}, { uploads: { callbackPublicKeyUrls: ['HTTP://GOSSPUBLIC.alicdn.com:80/k.pem'] } }))),
+    ).toEqual(['uploads.callbackPublicKeyUrls[0]: must be written as http://gosspublic.alicdn.com/k.pem']);
+  });
+
+  it('refuses the host list it replaced, naming the field to use instead (a host admits any page on it)', () => {
+    const problems = problemsOf(() => parseConfig(base({}, { uploads: { callbackPublicKeyHosts: ['gosspublic.alicdn.com'] } })));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^uploads\.callbackPublicKeyHosts: replaced by uploads\.callbackPublicKeyUrls\b/);
   });
 });

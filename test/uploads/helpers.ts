@@ -17,7 +17,7 @@ export interface KeyServer {
   /** Requests served, by path. */
   hits: Map<string, number>;
   /** What the next requests get: the key, a hang (never answers), an error status or another body. */
-  mode: 'key' | 'hang' | 'error' | 'garbage' | 'ec-key' | 'redirect';
+  mode: 'key' | 'hang' | 'error' | 'garbage' | 'ec-key' | 'redirect' | 'key-in-page';
   close(): Promise<void>;
 }
 
@@ -47,6 +47,12 @@ export async function startKeyServer(path = '/callback_pub_key_v1.pem'): Promise
       state.mode === 'garbage'
         ? 'not a key'
         : (state.mode === 'ec-key' ? ecKey : publicKey).export({ type: 'spki', format: 'pem' }).toString();
+    if (state.mode === 'key-in-page') {
+      // The right key, but inside a page: what any HTML page on a key host could look like.
+      res.setHeader('content-type', 'text/html');
+      res.end(`<html><body><p>Our callback key:</p><pre>\n${pem}</pre></body></html>`);
+      return;
+    }
     res.setHeader('content-type', 'application/x-pem-file');
     res.end(pem);
   });

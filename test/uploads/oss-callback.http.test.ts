@@ -1,8 +1,8 @@
 /**
  * POST /v1/oss-callback over HTTP, with this test acting as OSS: callbacks signed with an RSA key generated here,
- * whose public key a loopback server serves (the only host the broker's config allow-lists). The bucket is the OSS
+ * whose public key a loopback server serves (on the only key URLs the broker allow-lists). The bucket is the OSS
  * emulator, which the broker reads itself. A valid callback records what the bucket holds, once per grant, whatever
- * its body says; a bad signature, a key host that is not allowed, an edited x:grant, an object that is missing or
+ * its body says; a bad signature, a key URL that is not allowed, an edited x:grant, an object that is missing or
  * older than its grant each get 403 and record nothing.
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET } from '../helpers/broker.js';
 import { expectMatchesSpec } from '../helpers/openapi.js';
 import { callbackBody, ossCallbackSignature, startKeyServer, type KeyServer } from './helpers.js';
-import { OffsetClock, startUploadsBroker, type UploadsBroker } from './broker-setup.js';
+import { OffsetClock, SECOND_KEY_PATH, startUploadsBroker, type UploadsBroker } from './broker-setup.js';
 
 const clock = new OffsetClock();
 let env: UploadsBroker;
@@ -260,7 +260,7 @@ describe('POST /v1/oss-callback', () => {
 
   it('answers 503 public_key_unavailable when the allow-listed key host fails, and records nothing', async () => {
     const form = await formFor('dora');
-    const header = Buffer.from(`http://${env.keys.host}/missing.pem`).toString('base64');
+    const header = Buffer.from(`http://${env.keys.host}${SECOND_KEY_PATH}`).toString('base64');
     env.keys.mode = 'error';
     try {
       const body = callbackBody({ bucket: BUCKET, object: form.key, etag: 'X', size: 5, grant: form.grant });
