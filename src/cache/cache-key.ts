@@ -1,7 +1,9 @@
 /**
  * The token cache key (README, security property 5): a cached token is handed only to a request that would make the very
  * same AssumeRole call, so the key covers every parameter of that call: role, external id, session policy,
- * duration and session name.
+ * duration and session name. It also covers what the token is for (`purpose`): the token that signs a profile's
+ * forms is never returned by any endpoint, and a form-signing key can never equal a /v1/credentials key even when
+ * the two AssumeRole calls would be identical, so no request for credentials can be answered with the signing token.
  *
  * Encoding: each field is written as `name=<byte length>:<value>;` in a fixed order (absent as `name=~;`), and the
  * whole is hashed with SHA-256. The length prefix makes the encoding injective: no choice of values can move a
@@ -10,7 +12,14 @@
  */
 import { createHash } from 'node:crypto';
 
+/**
+ * `credentials`: a token handed to the caller (POST and GET /v1/credentials). `form-signing`: a token that only ever
+ * signs PostObject forms inside the broker (POST /v1/post-policy).
+ */
+export type TokenPurpose = 'credentials' | 'form-signing';
+
 export interface TokenCacheKeyInput {
+  purpose: TokenPurpose;
   roleArn: string;
   externalId?: string | undefined;
   /** The canonical JSON of the session policy, exactly as sent to STS. */
@@ -20,7 +29,7 @@ export interface TokenCacheKeyInput {
 }
 
 /** Bump when the encoding or the meaning of a field changes, so old entries are never read with a new meaning. */
-const KEY_VERSION = 'osb-token-cache-v1';
+const KEY_VERSION = 'osb-token-cache-v2';
 
 function field(name: string, value: string | undefined): string {
   return value === undefined ? `${name}=~;` : `${name}=${Buffer.byteLength(value, 'utf8')}:${value};`;
@@ -30,6 +39,7 @@ export function tokenCacheKey(input: TokenCacheKeyInput): string {
   if (!Number.isInteger(input.durationSeconds)) throw new RangeError('durationSeconds must be an integer');
   const encoded =
     `${KEY_VERSION};` +
+    field('purpose', input.purpose) +
     field('roleArn', input.roleArn) +
     field('externalId', input.externalId) +
     field('policy', input.policyJson) +

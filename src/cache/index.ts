@@ -12,5 +12,5 @@ export {
   type TokenCacheOptions,
 } from './token-cache.js';
 export { issuanceLockTtlMs, tokenCacheFromConfig, type TokenCacheDeps } from './cache-config.js';
-export { tokenCacheKey, type TokenCacheKeyInput } from './cache-key.js';
+export { tokenCacheKey, type TokenCacheKeyInput, type TokenPurpose } from './cache-key.js';
 export { createSealer, parseEncryptionKey } from './encryption.js';

@@ -90,7 +90,7 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
   return {
     async handle(principal, request, context) {
       const profile = findProfile(request.profile);
-      const { grant, policy, policySha256, cacheKey } = prepare(request.profile, profile, principal, request.files ?? []);
+      const { grant, policy, policySha256, cacheKey } = prepare(request.profile, profile, principal, request.files ?? [], 'credentials');
       const base = {
         requestId: context.requestId,
         at: new Date(clock.now()).toISOString(),

@@ -3,6 +3,9 @@
  * pure function of those inputs, so the result is remembered briefly: a client asking again with the same token
  * and body (the common cache-hit case) skips the rules, the policy builder and the hashing.
  *
+ * `purpose` goes into the token-cache key (cache/cache-key.ts): the token that signs forms never shares a cache entry
+ * with a token /v1/credentials returns.
+ *
  * Not remembered: refusals (they are thrown and recomputed every time) and grants with random key names (every
  * request must get fresh keys). The memo key is the exact input, so a different claim or file name never shares
  * an entry; the rules themselves still ran, in full, on the request that filled it.
@@ -12,7 +15,7 @@ import { principalKey, type Principal } from '../auth/principal.js';
 import type { FileSpec } from '../rules/grant.js';
 import { applyProfile, type Grant } from '../rules/index.js';
 import { assertPolicyFits, buildSessionPolicy, policyHash, type PolicyDocument } from '../policy/index.js';
-import { tokenCacheKey } from '../cache/index.js';
+import { tokenCacheKey, type TokenPurpose } from '../cache/index.js';
 import { ExpiringLru } from '../shared/expiring-lru.js';
 import type { Clock } from '../shared/clock.js';
 
@@ -37,11 +40,18 @@ const MEMO_TTL_MS = 60_000;
 export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock, maxEntries = 10_000) {
   const memo = new ExpiringLru<PreparedGrant>(maxEntries, clock);
 
-  function compute(profileName: string, profile: ProfileConfig, principal: Principal, files: FileSpec[]): PreparedGrant {
+  function compute(
+    profileName: string,
+    profile: ProfileConfig,
+    principal: Principal,
+    files: FileSpec[],
+    purpose: TokenPurpose,
+  ): PreparedGrant {
     const grant = applyProfile({ profileName, profile, principal, files });
     const policy = buildSessionPolicy(grant);
     assertPolicyFits(policy.json, config.sts.policyMaxChars, grant);
     const cacheKey = tokenCacheKey({
+      purpose,
       roleArn: grant.roleArn,
       externalId: grant.externalId,
       policyJson: policy.json,
@@ -52,12 +62,18 @@ export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock
     return Object.freeze({ grant, policy: kept, policySha256: policyHash(policy.json), cacheKey });
   }
 
-  return function prepare(profileName: string, profile: ProfileConfig, principal: Principal, files: FileSpec[]): PreparedGrant {
-    if (profile.keyNaming === 'random' && profile.scope === 'keys') return compute(profileName, profile, principal, files);
-    const key = JSON.stringify([profileName, principalKey(principal), principal.claims, files]);
+  return function prepare(
+    profileName: string,
+    profile: ProfileConfig,
+    principal: Principal,
+    files: FileSpec[],
+    purpose: TokenPurpose,
+  ): PreparedGrant {
+    if (profile.keyNaming === 'random' && profile.scope === 'keys') return compute(profileName, profile, principal, files, purpose);
+    const key = JSON.stringify([purpose, profileName, principalKey(principal), principal.claims, files]);
     const known = memo.get(key);
     if (known !== undefined) return known;
-    const prepared = compute(profileName, profile, principal, files);
+    const prepared = compute(profileName, profile, principal, files, purpose);
     memo.set(key, prepared, clock.now() + MEMO_TTL_MS);
     return prepared;
   };

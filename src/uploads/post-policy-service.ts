@@ -1,16 +1,18 @@
 /**
  * POST /v1/post-policy as a list of named steps: profile (opt-in) → every file rule and exact keys → credential
- * quota → byte reservation → a signing token from the same cache as /v1/credentials → one signed form per file.
+ * quota → byte reservation → the caller's form-signing token → one signed form per file.
  *
- * The token is the profile's prefix-scoped token (the one /v1/credentials hands out without files), so many form
- * requests share one AssumeRole. Its AccessKeySecret never leaves the broker: the client gets only the signed form,
- * whose policy pins bucket, exact key, size, type and callback, and the form expires no later than the token.
+ * The signing token is the caller's own prefix-scoped PutObject token, cached apart from every token
+ * /v1/credentials returns, so many form requests share one AssumeRole. Its AccessKeySecret never leaves the broker:
+ * the client gets only the signed form, whose policy pins bucket, exact key, size, type and callback, and the form
+ * expires no later than the token.
  * No HTTP here: the route hands in an authenticated principal and a validated request.
  */
 import type { Principal } from '../auth/principal.js';
 import type { BrokerConfig, ProfileConfig } from '../config/schema.js';
 import { auditPrincipal, type AuditSink } from '../audit/audit.js';
 import type { TokenCache } from '../cache/index.js';
+import { formSigningProfile } from '../credentials/form-signing.js';
 import { createGrantPreparer } from '../credentials/prepare-grant.js';
 import type { RequestContext } from '../credentials/credential-service.js';
 import { takeQuotas } from '../credentials/quotas.js';
@@ -75,8 +77,11 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
   }
 
   function signingToken(name: string, profile: ProfileConfig, principal: Principal) {
-    // The profile's prefix token: a form pins its own exact key, so the token behind it need not be per file.
-    const { grant, policy, policySha256, cacheKey } = prepare(name, { ...profile, scope: 'prefix' }, principal, []);
+    // A token of its own, never the one /v1/credentials returns: its cache entry has the purpose `form-signing`, so
+    // no endpoint can ever hand it out, and its policy is PutObject on the caller's prefix only (form-signing.ts).
+    // One per principal, not per file: each form pins its own exact key.
+    const signing = formSigningProfile(profile);
+    const { grant, policy, policySha256, cacheKey } = prepare(name, signing, principal, [], 'form-signing');
     const issue = (): Promise<StsCredentials> =>
       sts.assumeRole({
         roleArn: grant.roleArn,

@@ -1,9 +1,13 @@
-/** Invariant 5: the cache key changes with every AssumeRole parameter, and field boundaries cannot be shifted. */
+/**
+ * Invariant 5: the cache key changes with every AssumeRole parameter and with the token's purpose, and field
+ * boundaries cannot be shifted.
+ */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { tokenCacheKey, type TokenCacheKeyInput } from '../../src/cache/index.js';
 
 const base: TokenCacheKeyInput = {
+  purpose: 'credentials',
   roleArn: 'acs:ram::123456789012:role/uploader',
   externalId: undefined,
   policyJson: '{"Version":"1","Statement":[]}',
@@ -24,6 +28,7 @@ describe('tokenCacheKey', () => {
     ['policyJson', { policyJson: '{"Version":"1","Statement":[{}]}' }],
     ['durationSeconds', { durationSeconds: 901 }],
     ['roleSessionName', { roleSessionName: 'acme.bob' }],
+    ['purpose (credentials → form-signing)', { purpose: 'form-signing' }],
   ])('changes with %s', (_field, change) => {
     expect(tokenCacheKey({ ...base, ...change })).not.toBe(tokenCacheKey(base));
   });
@@ -37,6 +42,7 @@ describe('tokenCacheKey', () => {
 
   it('distinct inputs give distinct keys (property)', () => {
     const input = fc.record({
+      purpose: fc.constantFrom<TokenCacheKeyInput['purpose']>('credentials', 'form-signing'),
       roleArn: fc.string(),
       externalId: fc.option(fc.string(), { nil: undefined }),
       policyJson: fc.string(),
@@ -46,6 +52,7 @@ describe('tokenCacheKey', () => {
     fc.assert(
       fc.property(input, input, (x, y) => {
         const same =
+          x.purpose === y.purpose &&
           x.roleArn === y.roleArn &&
           x.externalId === y.externalId &&
           x.policyJson === y.policyJson &&

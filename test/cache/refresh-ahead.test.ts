@@ -21,7 +21,13 @@ const LEAD = 60_000;
 
 let seq = 0;
 const freshKey = () =>
-  tokenCacheKey({ roleArn: 'acs:ram::1:role/r', policyJson: `{"n":${seq++}}`, durationSeconds: 900, roleSessionName: 's.u' });
+  tokenCacheKey({
+    purpose: 'credentials',
+    roleArn: 'acs:ram::1:role/r',
+    policyJson: `{"n":${seq++}}`,
+    durationSeconds: 900,
+    roleSessionName: 's.u',
+  });
 
 /** STS as the cache sees it: counts foreground and background calls separately. */
 function sts(clock: ManualClock, options: { gate?: Promise<void> } = {}) {

@@ -23,6 +23,7 @@ const redis = (): Promise<RedisStore> => scope.store();
 let keySeq = 0;
 function freshKey(): string {
   return tokenCacheKey({
+    purpose: 'credentials',
     roleArn: 'acs:ram::123456789012:role/uploader',
     policyJson: `{"n":${keySeq++},"r":"${randomBytes(4).toString('hex')}"}`,
     durationSeconds: 900,

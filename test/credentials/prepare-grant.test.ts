@@ -39,22 +39,24 @@ const clock = { now: () => 1_000_000 };
 describe('prepared grants', () => {
   it('reuses the result for the same principal and body, and never across principals or bodies', () => {
     const prepare = createGrantPreparer(config, clock);
-    const a1 = prepare('p', config.profiles.p!, user('alice'), []);
-    expect(prepare('p', config.profiles.p!, user('alice'), [])).toBe(a1);
-    const b = prepare('p', config.profiles.p!, user('bob'), []);
+    const a1 = prepare('p', config.profiles.p!, user('alice'), [], 'credentials');
+    expect(prepare('p', config.profiles.p!, user('alice'), [], 'credentials')).toBe(a1);
+    const b = prepare('p', config.profiles.p!, user('bob'), [], 'credentials');
     expect(b.grant.prefix).toBe('u/acme/bob/');
     expect(b.cacheKey).not.toBe(a1.cacheKey);
-    const withFile = prepare('p', config.profiles.p!, user('alice'), [{ name: 'x.txt' }]);
+    const withFile = prepare('p', config.profiles.p!, user('alice'), [{ name: 'x.txt' }], 'credentials');
     expect(withFile).not.toBe(a1);
   });
 
   it('gives fresh random keys on every request, and recomputes (so re-throws) refusals', () => {
     const prepare = createGrantPreparer(config, clock);
-    const first = prepare('r', config.profiles.r!, user('alice'), [{ name: 'x.txt' }]);
-    const second = prepare('r', config.profiles.r!, user('alice'), [{ name: 'x.txt' }]);
+    const first = prepare('r', config.profiles.r!, user('alice'), [{ name: 'x.txt' }], 'credentials');
+    const second = prepare('r', config.profiles.r!, user('alice'), [{ name: 'x.txt' }], 'credentials');
     expect(first.grant.keys).not.toEqual(second.grant.keys);
     for (let i = 0; i < 2; i += 1) {
-      expect(() => prepare('p', config.profiles.p!, user('al*ce'), [])).toThrow(expect.objectContaining({ code: 'invalid_name' }));
+      expect(() => prepare('p', config.profiles.p!, user('al*ce'), [], 'credentials')).toThrow(
+        expect.objectContaining({ code: 'invalid_name' }),
+      );
     }
   });
 });

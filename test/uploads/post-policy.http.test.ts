@@ -10,6 +10,7 @@ import { expectMatchesSpec } from '../helpers/openapi.js';
 import { createGrantSealer } from '../../src/uploads/upload-grant.js';
 import { signPostPolicyV4 } from '../../src/uploads/post-signature-v4.js';
 import { BYTES_PER_HOUR, CALLBACK_URL, startUploadsBroker, type UploadsBroker } from './broker-setup.js';
+import { openToken } from '../../dev/emulator/sts/index.js';
 
 let env: UploadsBroker;
 beforeAll(async () => {
@@ -89,27 +90,32 @@ describe('POST /v1/post-policy', () => {
     expect(grant!.issuedAt - Date.parse(res.body.serverTime)).toBeLessThan(1000);
   });
 
-  it("is signed with the profile's cached prefix token, whose secret never leaves the broker", async () => {
+  it('is signed with a cached form-signing token of its own, whose secret never leaves the broker', async () => {
     const auth = await env.bearer('bruno');
     const before = env.broker.emulator.stats.assumeRoleCalls;
     const a = await forms({ profile: 'uploads', files: [png] }, auth);
     const b = await forms({ profile: 'uploads', files: [{ ...png, name: 'other.png' }] }, auth);
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(env.broker.emulator.stats.assumeRoleCalls - before).toBe(1);
-    // /v1/credentials without files renders the same prefix policy, so it gets that very token from the cache.
-    const creds = await request(env.broker.app).post('/v1/credentials').set(auth).send({ profile: 'uploads' });
-    expect(creds.body.cached).toBe(true);
-    const { accessKeyId, accessKeySecret, expiration } = creds.body.credentials;
+    // The signing token, as the STS emulator sealed it into the form's SecurityToken.
     const fields = a.body.uploads[0].fields;
-    expect(fields['x-oss-credential']).toMatch(new RegExp(`^${accessKeyId.replace('.', '\\.')}/\\d{8}/cn-hangzhou/oss/aliyun_v4_request$`));
-    expect(signPostPolicyV4(accessKeySecret, fields['x-oss-date'].slice(0, 8), 'cn-hangzhou', fields.policy)).toBe(
+    const signer = openToken(fields['x-oss-security-token'], env.broker.shared.sealKey)!;
+    expect(fields['x-oss-credential']).toMatch(
+      new RegExp(`^${signer.accessKeyId.replace('.', '\\.')}/\\d{8}/cn-hangzhou/oss/aliyun_v4_request$`),
+    );
+    expect(signPostPolicyV4(signer.accessKeySecret, fields['x-oss-date'].slice(0, 8), 'cn-hangzhou', fields.policy)).toBe(
       fields['x-oss-signature'],
     );
-    expect(a.text).not.toContain(accessKeySecret);
-    expect(env.broker.logText()).not.toContain(accessKeySecret);
+    expect(a.text).not.toContain(signer.accessKeySecret);
+    expect(env.broker.logText()).not.toContain(signer.accessKeySecret);
+    // /v1/credentials never answers with it: a token of its own, from another AssumeRole.
+    const creds = await request(env.broker.app).post('/v1/credentials').set(auth).send({ profile: 'uploads' });
+    expect(creds.body.cached).toBe(false);
+    expect(creds.body.credentials.accessKeyId).not.toBe(signer.accessKeyId);
+    expect(creds.text).not.toContain(signer.accessKeySecret);
     // The form never outlives the token that signs it.
-    expect(Date.parse(a.body.expiration)).toBeLessThanOrEqual(Date.parse(expiration));
-    expect(env.broker.audit.some((e) => e.event === 'post_policy.issued' && e.accessKeyId === accessKeyId)).toBe(true);
+    expect(Date.parse(a.body.expiration)).toBeLessThanOrEqual(signer.expiresAt);
+    expect(env.broker.audit.some((e) => e.event === 'post_policy.issued' && e.accessKeyId === signer.accessKeyId)).toBe(true);
   });
 
   it.each([

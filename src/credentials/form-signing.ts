@@ -1,0 +1,17 @@
+/**
+ * The token that signs a profile's PostObject forms (POST /v1/post-policy). It never leaves the broker, and it is
+ * scoped to what a form needs, not to everything the profile's tokens may do: PostObject is authorized as
+ * oss:PutObject on the object (https://www.alibabacloud.com/help/en/oss/developer-reference/postobject), so the
+ * signing token gets `put` on the caller's prefix (and, with file types, only their extensions) and nothing else:
+ * should its secret ever escape, it could not read, list or delete, whatever the profile offers on its token path.
+ */
+import type { ProfileConfig } from '../config/schema.js';
+
+/**
+ * The profile as the signing token's grant sees it: prefix scope (each form pins its own exact key, so one token
+ * serves every form of the caller) and the `put` operation only. Everything else (role, prefix, extensions,
+ * conditions, duration) is the profile's.
+ */
+export function formSigningProfile(profile: ProfileConfig): ProfileConfig {
+  return { ...profile, scope: 'prefix', keyNaming: 'original', operations: ['put'] };
+}
