@@ -11,6 +11,13 @@ const ident = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1-63 of a
 export const OPERATIONS = ['put', 'multipart', 'get', 'list', 'delete'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
+/**
+ * How a profile hands out uploads: `sts` = POST and GET /v1/credentials (an STS token the client holds and uses with
+ * any SDK), `form` = POST /v1/post-policy (a signed PostObject form; the signing token stays in the broker).
+ */
+export const UPLOAD_PATHS = ['sts', 'form'] as const;
+export type UploadPath = (typeof UPLOAD_PATHS)[number];
+
 /** STS: DurationSeconds is 900..MaxSessionDuration, and MaxSessionDuration is at most 43200 (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). */
 export const STS_MIN_DURATION = 900;
 export const STS_MAX_DURATION = 43200;
@@ -221,11 +228,30 @@ const profileSchema = z
       .optional(),
     /** Signed PostObject forms (POST /v1/post-policy); absent = the profile does not offer them. */
     postPolicy: postPolicySchema.optional(),
+    /**
+     * Which paths the profile offers (profilePaths). Absent: `sts`, plus `form` when `postPolicy` is set, which is
+     * what a profile offered before it could say.
+     */
+    paths: z
+      .array(z.enum(UPLOAD_PATHS))
+      .min(1)
+      .refine((paths) => new Set(paths).size === paths.length, 'list each path once')
+      .optional(),
     /** Client ids (from `clients`) allowed to use this profile. */
     clients: z.array(ident).min(1),
   })
   .strict()
   .superRefine((profile, ctx) => {
+    const paths = profilePaths(profile);
+    if (paths.includes('form') !== (profile.postPolicy !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['paths'],
+        message: paths.includes('form')
+          ? '"form" needs postPolicy (the form settings)'
+          : 'postPolicy is set but paths does not list "form"; add "form" or remove postPolicy',
+      });
+    }
     if (profile.postPolicy === undefined) return;
     // PostObject is authorized as oss:PutObject on the key (RAM action table, https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements).
     if (!profile.operations.includes('put')) {
@@ -264,6 +290,12 @@ const publicKeyUrl = z.string().superRefine((text, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'must not carry credentials or a #fragment' });
   } else if (url.href !== text) ctx.addIssue({ code: 'custom', message: `must be written as ${url.href}` });
 });
+
+/** The paths a profile offers: `paths`, or when absent `sts` plus `form` when `postPolicy` is set. */
+export function profilePaths(profile: { paths?: readonly UploadPath[] | undefined; postPolicy?: unknown }): readonly UploadPath[] {
+  if (profile.paths !== undefined) return profile.paths;
+  return profile.postPolicy === undefined ? ['sts'] : ['sts', 'form'];
+}
 
 export const configSchema = z
   .object({

@@ -4,14 +4,16 @@
  * - every placeholder in it can be filled for every client allowed to use the profile (a typo such as
  *   `${tenantt}` would otherwise fail every request with a 400 that blames the caller);
  * - a tenant fixed in the configuration is itself a valid prefix value;
- * - the session policy fits the STS limit for the longest values the rules accept (policy/policy-size.ts).
+ * - the session policy fits the STS limit for the longest values the rules accept (policy/policy-size.ts): the
+ *   token policy when the profile offers `sts`, the form-signing policy (form-signing.ts) when it offers `form`.
  * Each problem names the field to change. The loader runs these with its own checks (config/load.ts).
  */
-import type { BrokerConfig, ClientConfig, ProfileConfig } from '../config/schema.js';
+import { profilePaths, type BrokerConfig, type ClientConfig, type ProfileConfig } from '../config/schema.js';
 import { ConfigError } from '../config/config-error.js';
 import { compilePrefixTemplate, isSafeValue, type CompiledPrefixTemplate } from '../rules/index.js';
 import { profileSizeProblems } from '../policy/index.js';
 import { fixedTenantOf, placeholdersSuppliedBy } from '../auth/claims.js';
+import { formSigningProfile } from './form-signing.js';
 
 interface IndexedClient {
   client: ClientConfig;
@@ -81,9 +83,11 @@ export function profileProblems(config: Readonly<BrokerConfig>): string[] {
     problems.push(...own);
     if (own.length > 0) continue;
     const lengths = template.placeholders.includes('tenant') ? fixedLengths(clients) : {};
-    problems.push(...profileSizeProblems(name, profile, config.sts.policyMaxChars, lengths));
+    const paths = profilePaths(profile);
+    const sent = [...(paths.includes('sts') ? [profile] : []), ...(paths.includes('form') ? [formSigningProfile(profile)] : [])];
+    for (const shape of sent) problems.push(...profileSizeProblems(name, shape, config.sts.policyMaxChars, lengths));
   }
-  return problems;
+  return [...new Set(problems)];
 }
 
 /** Throws ConfigError (start-up stops) listing every problem. */

@@ -1,6 +1,6 @@
 /**
- * Issuing credentials, as a list of named steps: profile → grant + policy (prepare-grant.ts) → (dry run) → quota →
- * cache/STS (or a stale token while STS cannot issue) → audit.
+ * Issuing credentials, as a list of named steps: profile → grant + policy (prepare-grant.ts) → (dry run) → the
+ * profile offers tokens (`paths` has `sts`) → quota → cache/STS (or a stale token while STS cannot issue) → audit.
  * No HTTP here: the route hands in an authenticated principal and a validated request and gets a response body.
  *
  * Serve-stale (README, "Token lifetime contract"): when the issuing path fails because STS is down, throttling, its
@@ -8,7 +8,7 @@
  * above `cache.staleFloorSeconds` is served, marked `stale: true`, counted and audited as such. Not when STS refused
  * (`upstream_rejected`): that can be a role or trust policy taken away on purpose. Below the hard floor, the 503.
  */
-import type { BrokerConfig } from '../config/schema.js';
+import { profilePaths, type BrokerConfig, type ProfileConfig } from '../config/schema.js';
 import type { Principal } from '../auth/principal.js';
 import type { CredentialRequest } from './credential-request.js';
 import { BrokerError, assertThat } from '../errors.js';
@@ -19,7 +19,9 @@ import type { Clock } from '../shared/clock.js';
 import type { StsClient } from '../sts/types.js';
 import type { Grant } from '../rules/index.js';
 import type { IssueToken, TokenCache } from '../cache/index.js';
-import { createGrantPreparer } from './prepare-grant.js';
+import { createGrantPreparer, type PreparedGrant } from './prepare-grant.js';
+import { formSigningProfile } from './form-signing.js';
+import { applyProfile } from '../rules/index.js';
 import type { QuotaCounter } from '../store/index.js';
 import { toCredentialResponse, toDryRunResponse, type CredentialResponse, type DryRunResponse, type ServedToken } from './responses.js';
 import { refreshAfterMs } from './lifetime.js';
@@ -87,10 +89,39 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       });
   }
 
+  /**
+   * A forms-only profile (`paths: [form]`) issues no token to anyone: its forms' signing token must stay in the
+   * broker, or its holder could write what the forms refuse. A dry run issues nothing, so it is still answered, with
+   * the grant and policy of that signing token (the session policy actually in use), after the declared files pass
+   * the rules a form would apply.
+   */
+  function formsOnlyDryRun(name: string, profile: ProfileConfig, principal: Principal, files: CredentialRequest['files']): PreparedGrant {
+    if (files !== undefined && files.length > 0) {
+      applyProfile({ profileName: name, profile: { ...profile, scope: 'keys' }, principal, files });
+    }
+    return prepare(name, formSigningProfile(profile), principal, [], 'form-signing');
+  }
+
   return {
     async handle(principal, request, context) {
       const profile = findProfile(request.profile);
-      const { grant, policy, policySha256, cacheKey } = prepare(request.profile, profile, principal, request.files ?? [], 'credentials');
+      const offersTokens = profilePaths(profile).includes('sts');
+      if (!offersTokens) {
+        // Who may use the profile is decided before anything about it is revealed (as applyProfile does).
+        assertThat(
+          profile.clients.includes(principal.clientId),
+          'forbidden',
+          `client "${principal.clientId}" may not use profile "${request.profile}"`,
+        );
+        assertThat(
+          request.dryRun,
+          'forms_only',
+          `profile "${request.profile}" offers signed form uploads only (paths: [form]); use POST /v1/post-policy`,
+        );
+      }
+      const { grant, policy, policySha256, cacheKey } = offersTokens
+        ? prepare(request.profile, profile, principal, request.files ?? [], 'credentials')
+        : formsOnlyDryRun(request.profile, profile, principal, request.files);
       const base = {
         requestId: context.requestId,
         at: new Date(clock.now()).toISOString(),

@@ -9,7 +9,7 @@
  * No HTTP here: the route hands in an authenticated principal and a validated request.
  */
 import type { Principal } from '../auth/principal.js';
-import type { BrokerConfig, ProfileConfig } from '../config/schema.js';
+import { profilePaths, type BrokerConfig, type ProfileConfig } from '../config/schema.js';
 import { auditPrincipal, type AuditSink } from '../audit/audit.js';
 import type { TokenCache } from '../cache/index.js';
 import { formSigningProfile } from '../credentials/form-signing.js';
@@ -72,7 +72,11 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
     // Who may use the profile is decided before anything about it is revealed.
     assertThat(profile.clients.includes(principal.clientId), 'forbidden', `client "${principal.clientId}" may not use profile "${name}"`);
     const postPolicy = profile.postPolicy;
-    assertThat(postPolicy, 'post_policy_not_enabled', `profile "${name}" does not offer signed form uploads; use /v1/credentials`);
+    assertThat(
+      postPolicy && profilePaths(profile).includes('form'),
+      'post_policy_not_enabled',
+      `profile "${name}" does not offer signed form uploads; use /v1/credentials`,
+    );
     return { ...profile, postPolicy };
   }
 
