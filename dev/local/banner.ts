@@ -22,7 +22,8 @@ oss-sts-broker — LOCAL MODE (emulators on loopback; not for production)
   OSS emulator   ${oss}   bucket ${bucket}: checks signatures and STS tokens, enforces each token's session policy
                  (path-style: with ali-oss use { endpoint: '${oss}', sldEnable: true, bucket: '${bucket}' })
   store          ${stack.store.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-memory (set REDIS_URL to share a Redis)'}
-  profiles       uploads (app users: put, multipart), partner-read (partner key: get, list)
+  profiles       uploads (app users: STS tokens, put, multipart), forms (app users: signed forms only),
+                 partner-read (partner key: get, list)
 ${partnerLine}
 Try it:
   TOKEN=$(curl -s -X POST ${b}/dev/token -H 'content-type: application/json' \\

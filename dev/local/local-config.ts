@@ -47,7 +47,7 @@ export const LOCAL_ROLE_POLICIES = {
       {
         Effect: 'Allow',
         Action: ['oss:PutObject', 'oss:GetObject', 'oss:AbortMultipartUpload', 'oss:ListParts', 'oss:ListObjects'],
-        Resource: [`acs:oss:*:*:${LOCAL_BUCKET}`, `acs:oss:*:*:${LOCAL_BUCKET}/uploads/*`],
+        Resource: [`acs:oss:*:*:${LOCAL_BUCKET}`, `acs:oss:*:*:${LOCAL_BUCKET}/uploads/*`, `acs:oss:*:*:${LOCAL_BUCKET}/forms/*`],
       },
     ],
   },
@@ -72,8 +72,21 @@ export function localCallbackPublicKeyUrl(ossPort: number): string {
   return `http://127.0.0.1:${ossPort}/.well-known/oss-callback-public-key.pem`;
 }
 
-/** The byte quota of `uploads` per user and day: far above what the demo uploads, so it never refuses there. */
+/** The byte quota of `uploads` and of `forms` per user and day: far above what the demo uploads, so it never refuses there. */
 export const LOCAL_UPLOAD_BYTES_PER_DAY = 2 * 1024 ** 3;
+
+/** What `uploads` and `forms` accept: seven types, 20 MiB a file, ten files a request. */
+const LOCAL_FILE_RULES = {
+  fileTypes: {
+    extensions: ['png', 'jpg', 'jpeg', 'gif', 'webp', 'pdf', 'txt'],
+    contentTypes: ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'],
+  },
+  maxSizeBytes: 20 * 1024 * 1024,
+  maxFiles: 10,
+  // Seven types in two letter cases put the prefix into 14 resources: claims up to 40 characters keep the session
+  // policy within STS's 2,048 (start-up proves it, and refuses longer claims with a 400).
+  maxClaimChars: 40,
+};
 
 export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig> {
   const { ports } = input;
@@ -95,6 +108,8 @@ export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig
         },
       ],
       profiles: {
+        // STS tokens for ali-oss (put, multipart). Its byte quota counts what each request declares: a token
+        // holder's actual uploads are not held to it (README, "What each upload path guarantees").
         uploads: {
           bucket: LOCAL_BUCKET,
           region: LOCAL_REGION,
@@ -102,19 +117,28 @@ export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig
           roleArn: LOCAL_UPLOAD_ROLE,
           prefix: 'uploads/${tenant}/${sub}/',
           operations: ['put', 'multipart'],
-          fileTypes: {
-            extensions: ['png', 'jpg', 'jpeg', 'gif', 'webp', 'pdf', 'txt'],
-            contentTypes: ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'],
-          },
-          maxSizeBytes: 20 * 1024 * 1024,
-          maxFiles: 10,
-          // Seven types in two letter cases put the prefix into 14 resources: claims up to 40 characters keep the
-          // session policy within STS's 2,048 (start-up proves it, and refuses longer claims with a 400).
-          maxClaimChars: 40,
+          ...LOCAL_FILE_RULES,
           keyNaming: 'original',
           scope: 'prefix',
           durationSeconds: 900,
-          // Form uploads (POST /v1/post-policy) with an upload callback from the OSS emulator to this broker.
+          paths: ['sts'],
+          quota: { bytesPerPrincipal: [{ limitBytes: LOCAL_UPLOAD_BYTES_PER_DAY, windowSeconds: 86400 }] },
+          clients: [LOCAL_DEV_CLIENT_ID],
+        },
+        // Signed forms only (POST /v1/post-policy), with an upload callback from the OSS emulator to this broker:
+        // the storage holds each upload to its declared size and type, and the byte quota to actual sizes.
+        forms: {
+          bucket: LOCAL_BUCKET,
+          region: LOCAL_REGION,
+          endpoint: ossEndpoint,
+          roleArn: LOCAL_UPLOAD_ROLE,
+          prefix: 'forms/${tenant}/${sub}/',
+          operations: ['put'],
+          ...LOCAL_FILE_RULES,
+          keyNaming: 'random',
+          scope: 'keys',
+          durationSeconds: 900,
+          paths: ['form'],
           postPolicy: { formLifetimeSeconds: 600, callback: { url: `http://127.0.0.1:${ports.broker}/v1/oss-callback` } },
           quota: { bytesPerPrincipal: [{ limitBytes: LOCAL_UPLOAD_BYTES_PER_DAY, windowSeconds: 86400 }] },
           clients: [LOCAL_DEV_CLIENT_ID],

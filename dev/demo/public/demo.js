@@ -1,12 +1,16 @@
 // The demo page's code (a file, not inline: the page's CSP is `script-src 'self'`).
 // Flow: POST /dev/token → POST /v1/credentials (profile `uploads`, declaring each file) → ali-oss straight to the
-// emulated bucket. Secrets (the JWT, the AccessKey secret, the security token) are never written to the page.
+// emulated bucket; and POST /v1/post-policy (profile `forms`, forms only) → fetch + FormData. Secrets (the JWT, the
+// AccessKey secret, the security token) are never written to the page.
 /* global OSS */
 
 (function demo() {
   var MULTIPART_THRESHOLD = 1024 * 1024; // files over 1 MiB use multipartUpload
   var PART_SIZE = 512 * 1024; // OSS wants parts of at least 100 KB (all but the last)
   var PROFILE = 'uploads';
+  // Forms only (`paths: [form]`): the broker signs forms with a token it never hands out, so the storage holds each
+  // upload to the declared size and type, and the byte quota to actual sizes.
+  var FORM_PROFILE = 'forms';
   // ali-oss calls refreshSTSToken on a timer, not from `expiration`. The broker promises that every token it returns
   // lives at least (expiration - refreshAfter) longer (cache.minRemainingSeconds), so the timer is that promise minus
   // a margin for a request still on its way to OSS and for clock drift. `?refreshMs=` overrides it to watch the
@@ -402,7 +406,7 @@
 
   /** POST /v1/post-policy declaring one file: the broker applies the profile's file rules and signs a form for it. */
   async function signForm(declared) {
-    var answer = await postJson('/v1/post-policy', { profile: PROFILE, files: [declared] }, state.token);
+    var answer = await postJson('/v1/post-policy', { profile: FORM_PROFILE, files: [declared] }, state.token);
     var upload = answer.uploads[0];
     log(
       'signed form for ' + upload.key + ': ' + declared.contentType + ', at most ' + upload.maxSizeBytes + ' B, until ' + answer.expiration,
@@ -426,11 +430,11 @@
     return JSON.parse(text); // the broker's callback reply {key, size, etag}, relayed by OSS
   }
 
-  /** GET /v1/usage?profile=uploads: the caller's own byte counters (the callback turns reserved into used). */
+  /** GET /v1/usage?profile=forms: the caller's own byte counters (the callback turns reserved into used). */
   async function refreshUsage() {
     var box = $('usage');
     try {
-      var usage = await getJson('/v1/usage?profile=' + PROFILE);
+      var usage = await getJson('/v1/usage?profile=' + FORM_PROFILE);
       var w = usage.bytes[0];
       if (!w) {
         box.textContent = 'This profile has no byte quota.';

@@ -48,7 +48,7 @@ describe('demo routes in local mode', () => {
     const ports = new Set([new URL(stack.brokerUrl).port, String(stack.sts.port), String(stack.oss.port)]);
     expect(ports.size).toBe(3);
     expect([...ports].every((p) => Number(p) > 0)).toBe(true);
-    for (const name of ['uploads', 'partner-read']) {
+    for (const name of ['uploads', 'forms', 'partner-read']) {
       expect(stack.config.profiles[name]?.endpoint).toBe(`http://localhost:${stack.oss.port}`);
       expect(stack.config.profiles[name]?.bucket).toBe(LOCAL_BUCKET);
     }
