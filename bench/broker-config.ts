@@ -63,11 +63,15 @@ function firstOidcClient(): { id: string } {
   return client;
 }
 
-/** The example's profile that app users (the oidc client) get: the one every cache-hit request asks for. */
+/**
+ * The example's profile that app users (the oidc client) get tokens from: the one every cache-hit request asks for.
+ * A forms-only profile (`paths` without `sts`) answers /v1/credentials with 403 `forms_only`, so it is skipped.
+ */
 export const BENCH_PROFILE: string = (() => {
   const id = firstOidcClient().id;
-  const name = Object.entries(example.profiles).find(([, p]) => p.clients.includes(id))?.[0];
-  if (name === undefined) throw new Error(`${EXAMPLE_CONFIG_PATH}: no profile for client ${id}`);
+  const offersTokens = (p: Record<string, unknown>) => !Array.isArray(p.paths) || p.paths.includes('sts');
+  const name = Object.entries(example.profiles).find(([, p]) => p.clients.includes(id) && offersTokens(p))?.[0];
+  if (name === undefined) throw new Error(`${EXAMPLE_CONFIG_PATH}: no token (sts) profile for client ${id}`);
   return name;
 })();
 
