@@ -230,13 +230,18 @@ const profileSchema = z
     postPolicy: postPolicySchema.optional(),
     /**
      * Which paths the profile offers (profilePaths). Absent: `sts`, plus `form` when `postPolicy` is set, which is
-     * what a profile offered before it could say.
+     * what a profile offered before it could say; the check below still refuses that default where it is unsafe.
      */
     paths: z
       .array(z.enum(UPLOAD_PATHS))
       .min(1)
       .refine((paths) => new Set(paths).size === paths.length, 'list each path once')
       .optional(),
+    /**
+     * The operator's explicit "yes" to offering `sts` on a profile whose byte quota the storage enforces for forms
+     * only (a callback): a token holder's uploads are not held to it (README, "What each upload path guarantees").
+     */
+    allowUnenforcedTokenPath: z.boolean().optional(),
     /** Client ids (from `clients`) allowed to use this profile. */
     clients: z.array(ident).min(1),
   })
@@ -250,6 +255,24 @@ const profileSchema = z
         message: paths.includes('form')
           ? '"form" needs postPolicy (the form settings)'
           : 'postPolicy is set but paths does not list "form"; add "form" or remove postPolicy',
+      });
+    }
+    // A byte quota settled by a form callback promises limits the storage holds; a token can write past them (RAM
+    // policies have no size or type condition), so offering both needs the operator to say so.
+    if (
+      paths.includes('sts') &&
+      profile.quota?.bytesPerPrincipal !== undefined &&
+      profile.postPolicy?.callback !== undefined &&
+      profile.allowUnenforcedTokenPath !== true
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['paths'],
+        message:
+          `${profile.paths === undefined ? 'defaults to [sts, form]' : 'offers "sts"'}, but quota.bytesPerPrincipal with ` +
+          'postPolicy.callback is enforced by the storage on the form path only: a token holder can upload any size ' +
+          'and type its session policy allows, uncounted. Set paths: [form], or allowUnenforcedTokenPath: true to ' +
+          'accept that',
       });
     }
     if (profile.postPolicy === undefined) return;

@@ -47,6 +47,7 @@ beforeAll(async () => {
       c.profiles.forms = {
         ...uploads,
         prefix: 'cbforms/${tenant}/${sub}/',
+        paths: ['form'],
         postPolicy: { formLifetimeSeconds: 300, callback: { url: `http://127.0.0.1:${port}/v1/oss-callback` } },
         quota: { bytesPerPrincipal: [{ limitBytes: BYTES_PER_HOUR, windowSeconds: 3600 }] },
       };

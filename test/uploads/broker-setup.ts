@@ -4,6 +4,8 @@
  * this file's loopback key server. Its bucket is an OSS emulator holding the STS emulator's seal key, so the broker
  * reads an uploaded object's metadata through ali-oss as it does in production; tests place objects with
  * `storeObject`. `grantKey` is generated here, at test time.
+ * `uploads` offers tokens too (with the operator's explicit allowUnenforcedTokenPath), so these tests see both paths
+ * share one profile's quotas.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { startOssEmulator, type OssEmulator } from '../../dev/emulator/oss/index.js';
@@ -64,6 +66,7 @@ export async function startUploadsBroker(
       ...(options.store ? { store: options.store } : {}),
       configPatch: (c) => {
         c.profiles.uploads.postPolicy = { formLifetimeSeconds: 600, callback: { url: CALLBACK_URL } };
+        c.profiles.uploads.allowUnenforcedTokenPath = true;
         c.profiles.uploads.quota = {
           bytesPerPrincipal: [{ limitBytes: BYTES_PER_HOUR, windowSeconds: 3600 }],
           ...(options.requestsPerMinute ? { perPrincipal: [{ limit: options.requestsPerMinute, windowSeconds: 60 }] } : {}),

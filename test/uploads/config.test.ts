@@ -40,7 +40,7 @@ describe('upload configuration', () => {
   it('takes postPolicy, byte quotas and the uploads section, with defaults', () => {
     const config = parseConfig(
       base(
-        { ...withCallback, quota: { bytesPerPrincipal: [{ limitBytes: 1e9, windowSeconds: 86400 }] } },
+        { ...withCallback, paths: ['form'], quota: { bytesPerPrincipal: [{ limitBytes: 1e9, windowSeconds: 86400 }] } },
         { uploads: { grantKey: key() } },
       ),
     );

@@ -1,7 +1,15 @@
-/** `profiles.<name>.paths`: which upload paths a profile offers, and the default for configurations that do not say. */
+/**
+ * `profiles.<name>.paths` and `allowUnenforcedTokenPath`: which upload paths a profile offers, the default for
+ * configurations that do not say, and the start-up refusal of a profile that promises storage-enforced limits (a
+ * byte quota settled by a form callback) while also handing out tokens that can write past them.
+ */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/index.js';
+import { stringify } from 'yaml';
+import { loadConfigFile, parseConfig } from '../../src/config/index.js';
 import { profilePaths } from '../../src/config/schema.js';
 import { problemsOf } from '../helpers/config-problems.js';
 
@@ -31,6 +39,7 @@ function config(profile: Record<string, unknown>) {
 const callback = { postPolicy: { callback: { url: 'https://broker.example.com/v1/oss-callback' } } };
 const byteQuota = { quota: { bytesPerPrincipal: [{ limitBytes: 1e8, windowSeconds: 86400 }] } };
 const pathsOf = (profile: Record<string, unknown>) => profilePaths(parseConfig(config(profile)).profiles.avatars!);
+const UNSAFE = 'quota.bytesPerPrincipal with postPolicy.callback is enforced by the storage on the form path only';
 
 describe('profiles.<name>.paths', () => {
   it('defaults to what the profile offered before it could say: sts, plus form with postPolicy', () => {
@@ -62,11 +71,53 @@ describe('profiles.<name>.paths', () => {
     ['an empty list', { paths: [] }, 'profiles.avatars.paths'],
     ['an unknown path', { paths: ['sts', 'presigned'] }, 'profiles.avatars.paths[1]'],
     ['a path twice', { paths: ['sts', 'sts'] }, 'profiles.avatars.paths'],
+    ['a flag that is not a boolean', { allowUnenforcedTokenPath: 'yes' }, 'profiles.avatars.allowUnenforcedTokenPath'],
   ])('refuses %s, naming the field', (_what, profile, path) => {
     const problems = problemsOf(() => parseConfig(config(profile)));
     expect(
       problems.some((p) => p.startsWith(`${path}:`)),
       problems.join('\n'),
     ).toBe(true);
+  });
+});
+
+describe('a byte quota the storage enforces, and tokens that can write past it', () => {
+  it('refuses the default [sts, form] of a profile with a byte quota and a callback, naming the path', () => {
+    const [problem, ...rest] = problemsOf(() => parseConfig(config({ ...callback, ...byteQuota })));
+    expect(rest).toEqual([]);
+    expect(problem).toBe(
+      `profiles.avatars.paths: defaults to [sts, form], but ${UNSAFE}: a token holder can upload any size and type its ` +
+        'session policy allows, uncounted. Set paths: [form], or allowUnenforcedTokenPath: true to accept that',
+    );
+  });
+
+  it('refuses an explicit [sts, form] too, unless the operator says so with allowUnenforcedTokenPath', () => {
+    expect(problemsOf(() => parseConfig(config({ paths: ['sts', 'form'], ...callback, ...byteQuota })))).toEqual([
+      expect.stringMatching(new RegExp(`^profiles\\.avatars\\.paths: offers "sts", but ${UNSAFE}`)),
+    ]);
+    const allowed = parseConfig(config({ paths: ['sts', 'form'], allowUnenforcedTokenPath: true, ...callback, ...byteQuota }));
+    expect(allowed.profiles.avatars).toMatchObject({ paths: ['sts', 'form'], allowUnenforcedTokenPath: true });
+    expect(profilePaths(parseConfig(config({ allowUnenforcedTokenPath: true, ...callback, ...byteQuota })).profiles.avatars!)).toEqual([
+      'sts',
+      'form',
+    ]);
+  });
+
+  it('accepts forms only, a callback without a byte quota, and a byte quota without a callback', () => {
+    expect(() => parseConfig(config({ paths: ['form'], ...callback, ...byteQuota }))).not.toThrow();
+    expect(() => parseConfig(config(callback))).not.toThrow();
+    expect(() => parseConfig(config({ postPolicy: {}, ...byteQuota }))).not.toThrow();
+    expect(() => parseConfig(config(byteQuota))).not.toThrow();
+  });
+
+  it('stops start-up from a configuration file with the unsafe combination', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osb-paths-'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, stringify(config({ ...callback, ...byteQuota })));
+    expect(problemsOf(() => loadConfigFile(file, {}))).toContainEqual(
+      expect.stringMatching(/^profiles\.avatars\.paths: defaults to \[sts, form\]/),
+    );
+    writeFileSync(file, stringify(config({ paths: ['form'], ...callback, ...byteQuota })));
+    expect(profilePaths(loadConfigFile(file, {}).profiles.avatars!)).toEqual(['form']);
   });
 });
