@@ -14,9 +14,10 @@ import { createHash } from 'node:crypto';
 
 /**
  * `credentials`: a token handed to the caller (POST and GET /v1/credentials). `form-signing`: a token that only ever
- * signs PostObject forms inside the broker (POST /v1/post-policy).
+ * signs PostObject forms inside the broker (POST /v1/post-policy). `callback-reader`: a token with which the broker
+ * reads an uploaded object's metadata for an upload callback (uploads/object-meta-reader.ts).
  */
-export type TokenPurpose = 'credentials' | 'form-signing';
+export type TokenPurpose = 'credentials' | 'form-signing' | 'callback-reader';
 
 export interface TokenCacheKeyInput {
   purpose: TokenPurpose;

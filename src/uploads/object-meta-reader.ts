@@ -128,6 +128,7 @@ export function createObjectMetaReader(deps: ObjectMetaReaderDeps): ObjectMetaRe
   async function readerToken(target: ObjectTarget): Promise<StsCredentials> {
     const policy = JSON.stringify(readerPolicy(target.bucket, target.key));
     const key = tokenCacheKey({
+      purpose: 'callback-reader',
       roleArn: target.roleArn,
       externalId: target.externalId,
       policyJson: policy,

@@ -62,6 +62,7 @@ describe('tokenCacheFromConfig', () => {
     const input: AssumeRoleInput = { roleArn: 'acs:ram::1:role/r', roleSessionName: 'acme.alice', policy: '{}', durationSeconds: 900 };
     const issue = () => sts.assumeRole(input);
     const key = tokenCacheKey({
+      purpose: 'credentials',
       roleArn: input.roleArn,
       policyJson: `{"r":"${randomBytes(4).toString('hex')}"}`,
       durationSeconds: 900,
