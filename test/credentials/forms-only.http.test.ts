@@ -8,13 +8,14 @@
  * The whole broker (test/helpers/broker.ts): real Redis, the STS emulator over HTTPS through the official SDK, real
  * JWTs and partner keys; this test acts as OSS for the upload callback (test/uploads/helpers.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import request, { type Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOssEmulator, type OssEmulator } from '../../dev/emulator/oss/index.js';
 import { openToken } from '../../dev/emulator/sts/index.js';
 import type { SealedTokenPayload } from '../../dev/emulator/sts/types.js';
 import { generateCredentialUrl } from '../../src/auth/index.js';
-import { BUCKET, startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { BUCKET, PARTNER_ROLE, startTestBroker, UPLOAD_ROLE, type TestBroker } from '../helpers/broker.js';
 import { expectMatchesSpec } from '../helpers/openapi.js';
 import { callbackBody, ossCallbackSignature, startKeyServer, type KeyServer } from '../uploads/helpers.js';
 
@@ -25,11 +26,22 @@ const png = { name: 'me.png', size: 48211, contentType: 'image/png' };
 
 let broker: TestBroker;
 let keys: KeyServer;
+let oss: OssEmulator;
 let n = 0;
 
 beforeAll(async () => {
   keys = await startKeyServer();
+  // The bucket the callback reads the uploaded object from (the broker's GetObjectMeta, with a token of the role).
+  const sealKey = randomBytes(32);
+  oss = await startOssEmulator({ sealKey, buckets: [{ name: BUCKET }] });
+  const readWrite = {
+    Version: '1',
+    Statement: [{ Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: [`acs:oss:*:*:${BUCKET}/*`] }],
+  };
   broker = await startTestBroker({
+    sealKey,
+    ossEndpoint: oss.endpointPathStyle,
+    rolePolicies: { [UPLOAD_ROLE]: readWrite, [PARTNER_ROLE]: readWrite },
     configPatch: (c) => {
       // Forms only, with every limit a form can hold: a callback and a byte quota. Its tokens could do multipart.
       c.profiles.pics = {
@@ -52,13 +64,14 @@ beforeAll(async () => {
       c.profiles.drop = { ...c.profiles['partner-read'], prefix: 'drop/${tenant}/', operations: ['put'], paths: ['form'], postPolicy: {} };
       const partner = c.clients.find((client: { id: string }) => client.id === 'partner');
       partner.credentialUrls = [{ id: dropUrl.id, sha256: dropUrl.sha256, profile: 'drop' }];
-      c.uploads = { grantKey: randomBytes(32).toString('base64'), callbackPublicKeyHosts: [keys.host] };
+      c.uploads = { grantKey: randomBytes(32).toString('base64'), callbackPublicKeyUrls: [keys.url] };
     },
   });
 });
 afterAll(async () => {
   await broker?.close();
   await keys?.close();
+  await oss?.close();
 });
 
 async function user(): Promise<Record<string, string>> {
@@ -112,6 +125,19 @@ describe('a forms-only profile', () => {
     expect(shown(again)).not.toContain(secret);
 
     const grant = fields['x:grant']!;
+    const uploaded = randomBytes(40000);
+    const etag = `"${createHash('md5').update(uploaded).digest('hex').toUpperCase()}"`;
+    const key = formRes.body.uploads[0].key as string;
+    oss.objects.put(BUCKET, {
+      key,
+      body: uploaded,
+      size: 40000,
+      etag,
+      contentType: 'image/png',
+      lastModified: Date.now(),
+      type: 'Normal',
+      headers: {},
+    });
     const body = callbackBody({ bucket: BUCKET, object: formRes.body.uploads[0].key, etag: 'ABCDEF0123456789', size: 40000, grant });
     const others: Array<[string, Response]> = [
       ['POST /v1/credentials', await credentials(auth, { profile: 'pics' })],

@@ -32,6 +32,7 @@ beforeAll(async () => {
       c.profiles.forms = {
         ...c.profiles.uploads,
         prefix: 'pinned/${tenant}/${sub}/',
+        paths: ['form'],
         postPolicy: { formLifetimeSeconds: 300, callback: { url: `http://127.0.0.1:${port}${CALLBACK_PATH}` } },
         quota: { bytesPerPrincipal: [{ limitBytes: 100_000, windowSeconds: 3600 }] },
       };
