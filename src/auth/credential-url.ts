@@ -12,7 +12,7 @@
  * access log (http/credentials-get-route.ts), and the README tells operators to treat the URL as a password.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { BrokerConfig } from '../config/schema.js';
+import { profilePaths, type BrokerConfig } from '../config/schema.js';
 import { ConfigError } from '../config/config-error.js';
 import { BrokerError } from '../errors.js';
 import { hashApiKeySecret } from './api-key.js';
@@ -77,6 +77,9 @@ export function createCredentialUrlAuthenticator(config: Pick<BrokerConfig, 'cli
       if (profile === undefined) problems.push(`${path}.profile: no profile named "${url.profile}"`);
       else if (!profile.clients.includes(client.id)) {
         problems.push(`${path}.profile: profile "${url.profile}" does not list client "${client.id}"`);
+      } else if (!profilePaths(profile).includes('sts')) {
+        // A credentials URL fetches tokens; a forms-only profile hands out none (403 forms_only on every fetch).
+        problems.push(`${path}.profile: profile "${url.profile}" offers forms only (paths: [form]); a credentials URL fetches tokens`);
       }
       byId.set(url.id, {
         clientId: client.id,

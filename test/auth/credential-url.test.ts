@@ -1,6 +1,7 @@
 /**
  * Credentials URLs: the configuration is checked when the app is built (each URL names an existing profile that lists
- * its client, ids are unique across keys and URLs), and only the hash of the secret is needed to accept it.
+ * its client and hands out tokens, ids are unique across keys and URLs), and only the hash of the secret is needed to
+ * accept it.
  */
 import { describe, expect, it } from 'vitest';
 import { createCredentialUrlAuthenticator, generateCredentialUrl } from '../../src/auth/index.js';
@@ -22,6 +23,16 @@ function config(credentialUrls: object[], keyId = 'pk_partner') {
           roleArn: 'acs:ram::1:role/r',
           prefix: 'p/${tenant}/',
           operations: ['get'],
+          clients: ['partner'],
+        },
+        drop: {
+          bucket: 'bkt',
+          region: 'cn-hangzhou',
+          roleArn: 'acs:ram::1:role/r',
+          prefix: 'd/${tenant}/',
+          operations: ['put'],
+          paths: ['form'],
+          postPolicy: {},
           clients: ['partner'],
         },
         theirs: {
@@ -62,6 +73,7 @@ describe('credentials URL configuration', () => {
     [[{ id: 'cu_a', sha256: url.sha256, profile: 'nope' }], 'credentialUrls[0].profile: no profile named "nope"'],
     [[{ id: 'cu_a', sha256: url.sha256, profile: 'theirs' }], 'credentialUrls[0].profile: profile "theirs" does not list client "partner"'],
     [[{ id: 'pk_partner', sha256: url.sha256, profile: 'read' }], 'credentialUrls[0].id: "pk_partner" is already used'],
+    [[{ id: 'cu_a', sha256: url.sha256, profile: 'drop' }], 'credentialUrls[0].profile: profile "drop" offers forms only (paths: [form])'],
     [
       [
         { id: 'cu_a', sha256: url.sha256, profile: 'read' },
