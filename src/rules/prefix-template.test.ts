@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeOf } from '../../test/helpers/broker-error.js';
+import { codeOf } from '../../dev/testing/broker-error.js';
 import { BrokerError } from '../errors.js';
 import { compilePrefixTemplate } from './prefix-template.js';
 

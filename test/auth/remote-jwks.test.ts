@@ -2,7 +2,9 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createOidcVerifier, type OidcVerifierOptions } from '../../src/auth/oidc-verifier.js';
 import { BrokerError } from '../../src/errors.js';
-import { claims, fixedClock, makeKey, oidcClient, sign, startJwksServer, type JwksServer, type TestKey } from './helpers.js';
+import { fixedClock } from '../../dev/testing/clock.js';
+import { claims, makeKey, oidcClient, sign, type TestKey } from '../../dev/testing/oidc.js';
+import { startJwksServer, type JwksServer } from './helpers.js';
 
 let keyA: TestKey;
 let keyB: TestKey;

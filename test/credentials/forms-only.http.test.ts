@@ -58,7 +58,7 @@ beforeAll(async () => {
         paths: ['sts', 'form'],
         postPolicy: {},
       };
-      // Forms only for the partner (a credentials URL may not name it: test/auth/credential-url.test.ts).
+      // Forms only for the partner (a credentials URL may not name it: src/auth/credential-url.test.ts).
       c.profiles.drop = { ...c.profiles['partner-read'], prefix: 'drop/${tenant}/', operations: ['put'], paths: ['form'], postPolicy: {} };
       c.uploads = { grantKey: randomBytes(32).toString('base64'), callbackPublicKeyUrls: [keys.url] };
     },

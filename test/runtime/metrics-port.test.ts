@@ -14,7 +14,8 @@ import { createMetrics } from '../../src/metrics/metrics.js';
 import { buildRuntimeDeps, type RuntimeDeps } from '../../src/runtime/build-deps.js';
 import { startConfiguredMetricsServer, startMetricsServer, type MetricsServer } from '../../src/runtime/metrics-server.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { fakeValue, manualClock, startFakeSts, type FakeSts } from '../sts/helpers/fake-sts-server.js';
+import { fakeValue, startFakeSts, type FakeSts } from '../sts/helpers/fake-sts-server.js';
+import { ManualClock } from '../../dev/testing/clock.js';
 
 const logger = createLogger('silent');
 
@@ -157,7 +158,7 @@ describe('osb_sts_breaker_state follows the breaker built by buildRuntimeDeps', 
     const key = fakeIdentity();
     sts.expectSecret(key.secret);
     sts.script({ kind: 'error', status: 500, code: 'InternalError' });
-    const clock = manualClock(Date.now());
+    const clock = new ManualClock(Date.now());
     const config = parseConfig(rawConfig({ stsEndpoint: sts.endpoint }), { memoryStore: true });
     const deps = await buildRuntimeDeps(config, logger, { clock, stsTrustedCa: sts.ca, relax: { memoryStore: true } });
     const gauge = async () => (await deps.metrics.stsBreakerState.get()).values[0]?.value;

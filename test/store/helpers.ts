@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisStore, type StoreLogger } from '../../src/store/index.js';
 import type { RedisConfig } from '../../src/store/index.js';
-import type { Clock } from '../../src/shared/clock.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -38,15 +37,7 @@ export async function deleteByPrefix(client: Redis, prefix: string): Promise<voi
   } while (cursor !== '0');
 }
 
-export class ManualClock implements Clock {
-  constructor(public time = Date.UTC(2026, 10, 22, 10, 0, 0)) {}
-  now(): number {
-    return this.time;
-  }
-  advance(ms: number): void {
-    this.time += ms;
-  }
-}
+export { ManualClock } from '../../dev/testing/clock.js';
 
 export interface LogLine {
   obj: Record<string, unknown>;

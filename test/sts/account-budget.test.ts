@@ -10,7 +10,8 @@ import { RedisStore } from '../../src/store/index.js';
 import { accessKeyCredential, createAccountBudget, createStsClient, type StsClient, type StsConfig } from '../../src/sts/index.js';
 import type { AssumeRoleInput } from '../../src/sts/types.js';
 import { redisConfig, redisScope } from '../store/helpers.js';
-import { fakeValue, manualClock, startFakeSts, type FakeSts } from './helpers/fake-sts-server.js';
+import { fakeValue, startFakeSts, type FakeSts } from './helpers/fake-sts-server.js';
+import { ManualClock } from '../../dev/testing/clock.js';
 
 const scope = redisScope('account-budget');
 let sts: FakeSts;
@@ -48,7 +49,7 @@ function config(accountCallsPerSecond: number): StsConfig {
 let hours = 0;
 function freshClock() {
   hours += 1;
-  return manualClock(Date.now() - hours * 3_600_000); // in the past: tokens from the fake STS are still valid
+  return new ManualClock(Date.now() - hours * 3_600_000); // in the past: tokens from the fake STS are still valid
 }
 
 async function settle(calls: Array<Promise<unknown>>) {

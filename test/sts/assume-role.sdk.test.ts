@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { BrokerError } from '../../src/errors.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
 import type { AssumeRoleInput } from '../../src/sts/types.js';
-import { closedPort, fakeValue, manualClock, startFakeSts, type FakeAnswer, type FakeSts } from './helpers/fake-sts-server.js';
+import { closedPort, fakeValue, startFakeSts, type FakeAnswer, type FakeSts } from './helpers/fake-sts-server.js';
+import { ManualClock } from '../../dev/testing/clock.js';
 
 const input: AssumeRoleInput = {
   roleArn: 'acs:ram::1234567890123456:role/uploader',
@@ -60,7 +61,7 @@ function config(overrides: Partial<StsConfig> = {}): StsConfig {
   };
 }
 
-function client(overrides: Partial<StsConfig> = {}, extra: { deadlineMs?: number; clock?: ReturnType<typeof manualClock> } = {}) {
+function client(overrides: Partial<StsConfig> = {}, extra: { deadlineMs?: number; clock?: ManualClock } = {}) {
   const outcomes: StsCallOutcome[] = [];
   const c = createStsClient({
     config: config(overrides),
@@ -290,10 +291,10 @@ describe('AssumeRole through the real SDK', () => {
 });
 
 describe('breaker and budget in front of the real SDK', () => {
-  let clock: ReturnType<typeof manualClock>;
+  let clock: ManualClock;
   afterEach(() => sts.script({ kind: 'ok' }));
   beforeEach(() => {
-    clock = manualClock(Date.now());
+    clock = new ManualClock(Date.now());
   });
 
   it('opens after consecutive outages, fails fast without calling STS, then recovers through half-open', async () => {

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { BrokerError } from '../../src/errors.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
 import type { AssumeRoleInput } from '../../src/sts/types.js';
-import { fakeValue, manualClock, startFakeSts, type FakeSts } from './helpers/fake-sts-server.js';
+import { fakeValue, startFakeSts, type FakeSts } from './helpers/fake-sts-server.js';
+import { ManualClock } from '../../dev/testing/clock.js';
 
 const input: AssumeRoleInput = {
   roleArn: 'acs:ram::1234567890123456:role/uploader',
@@ -55,7 +56,7 @@ function gatedSleep() {
 }
 
 function client(overrides: Partial<StsConfig> = {}, sleep: (ms: number) => Promise<void> = async () => undefined) {
-  const clock = manualClock(Date.now());
+  const clock = new ManualClock(Date.now());
   const outcomes: StsCallOutcome[] = [];
   const broker = createStsClient({
     config: config(overrides),

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../src/errors.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
 import type { AssumeRoleInput } from '../../src/sts/types.js';
-import { fakeValue, manualClock, startFakeSts, type FakeSts } from './helpers/fake-sts-server.js';
+import { fakeValue, startFakeSts, type FakeSts } from './helpers/fake-sts-server.js';
+import { ManualClock } from '../../dev/testing/clock.js';
 
 const input: AssumeRoleInput = {
   roleArn: 'acs:ram::1234567890123456:role/uploader',
@@ -50,7 +51,7 @@ async function outcome(promise: Promise<unknown>): Promise<string> {
 
 describe('breaker before budget', () => {
   it('calls the open breaker refuses spend no budget and say "unavailable", never "throttled"', async () => {
-    const clock = manualClock(Date.now());
+    const clock = new ManualClock(Date.now());
     const outcomes: StsCallOutcome[] = [];
     const client = createStsClient({
       config: config({ maxCallsPerSecond: 2 }),
@@ -77,7 +78,7 @@ describe('breaker before budget', () => {
   });
 
   it('a half-open trial the budget refuses neither closes the breaker nor uses up the trial', async () => {
-    const clock = manualClock(Date.now());
+    const clock = new ManualClock(Date.now());
     const events: string[] = [];
     const client = createStsClient({
       // Half a call per second: after the first call the bucket needs two seconds for the next token.

@@ -160,14 +160,3 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
-
-/** A clock the test moves by hand. */
-export function manualClock(start = Date.UTC(2026, 10, 22, 10, 0, 0)): { now(): number; advance(ms: number): void } {
-  let t = start;
-  return {
-    now: () => t,
-    advance: (ms) => {
-      t += ms;
-    },
-  };
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../../src/errors.js';
-import { BudgetRefusedError, CircuitBreaker, type BreakerState } from '../../src/sts/index.js';
-import { manualClock } from './helpers/fake-sts-server.js';
+import { BrokerError } from '../errors.js';
+import { BudgetRefusedError, CircuitBreaker, type BreakerState } from './index.js';
+import { ManualClock } from '../../dev/testing/clock.js';
 
 const outage = () => new BrokerError('upstream_unavailable', 'down');
 const rejected = () => new BrokerError('upstream_rejected', 'STS refused: NoPermission');
@@ -10,7 +10,7 @@ const rejected = () => new BrokerError('upstream_rejected', 'STS refused: NoPerm
 const notAttempted = () => new BudgetRefusedError('upstream_throttled', 'no budget');
 
 function setup(failureThreshold = 3, openSeconds = 10) {
-  const clock = manualClock();
+  const clock = new ManualClock();
   const changes: Array<[BreakerState, BreakerState]> = [];
   let rejects = 0;
   const breaker = new CircuitBreaker({

@@ -1,7 +1,7 @@
 /** The RAM policy grammar check behind InvalidParameter.PolicyGrammar (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONDITION_OPERATORS, checkPolicyDocument, checkPolicyText } from '../../../../dev/emulator/sts/index.js';
+import { CONDITION_OPERATORS, checkPolicyDocument, checkPolicyText } from './index.js';
 
 const allow = { Effect: 'Allow', Action: 'oss:PutObject', Resource: 'acs:oss:*:*:b/u/*' };
 

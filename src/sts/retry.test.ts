@@ -1,15 +1,15 @@
 import { ClientError, ServerError } from '@alicloud/openapi-core';
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../../src/errors.js';
-import { backoffDelay, mapStsError, withRetry } from '../../src/sts/index.js';
-import { manualClock } from './helpers/fake-sts-server.js';
+import { BrokerError } from '../errors.js';
+import { backoffDelay, mapStsError, withRetry } from './index.js';
+import { ManualClock } from '../../dev/testing/clock.js';
 
 const noPermission = () => new ClientError({ statusCode: 403, code: 'NoPermission', message: 'm' });
 const internal = () => new ServerError({ statusCode: 500, code: 'InternalError', message: 'm' });
 const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 
 function harness(opts: { maxAttempts?: number; deadlineMs?: number; beforeRetry?: () => boolean } = {}) {
-  const clock = manualClock();
+  const clock = new ManualClock();
   const sleeps: number[] = [];
   const failures: Array<[string, number, boolean]> = [];
   const options = {

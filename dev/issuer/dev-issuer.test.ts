@@ -1,9 +1,10 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAuthenticator, type Authenticator } from '../../../src/auth/authenticate.js';
-import { createDevIssuer, type DevIssuer } from '../../../dev/issuer/dev-issuer.js';
-import { BrokerError } from '../../../src/errors.js';
-import { fixedClock, NOW, NOW_MS } from '../../auth/helpers.js';
+import { createAuthenticator, type Authenticator } from '../../src/auth/authenticate.js';
+import { createDevIssuer, type DevIssuer } from './dev-issuer.js';
+import { BrokerError } from '../../src/errors.js';
+import { fixedClock, NOW_MS } from '../testing/clock.js';
+import { NOW } from '../testing/oidc.js';
 
 let dev: DevIssuer;
 let auth: Authenticator;

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { openToken, sealToken, type SealedTokenPayload } from '../../../../dev/emulator/sts/index.js';
+import { openToken, sealToken, type SealedTokenPayload } from './index.js';
 
 function payload(): SealedTokenPayload {
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../../src/errors.js';
-import { parseAssumeRoleBody, parseExpiration } from '../../src/sts/index.js';
+import { BrokerError } from '../errors.js';
+import { parseAssumeRoleBody, parseExpiration } from './index.js';
 
 const good = {
   requestId: 'r',

@@ -17,14 +17,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  evaluatePolicy,
-  evaluateSession,
-  parsePolicy,
-  type ContextValue,
-  type Decision,
-  type ParsedPolicy,
-} from '../../../../dev/emulator/policy/index.js';
+import { evaluatePolicy, evaluateSession, parsePolicy, type ContextValue, type Decision, type ParsedPolicy } from './index.js';
 
 type Req = [action: string, resource: string, context: Record<string, ContextValue>, expected: Decision];
 

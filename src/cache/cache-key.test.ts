@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { tokenCacheKey, type TokenCacheKeyInput } from '../../src/cache/index.js';
+import { tokenCacheKey, type TokenCacheKeyInput } from './index.js';
 
 const base: TokenCacheKeyInput = {
   purpose: 'credentials',

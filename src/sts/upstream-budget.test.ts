@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamBudget } from '../../src/sts/index.js';
-import { manualClock } from './helpers/fake-sts-server.js';
+import { UpstreamBudget } from './index.js';
+import { ManualClock } from '../../dev/testing/clock.js';
 
 function setup(maxCallsPerSecond: number, maxWaitMs?: number) {
-  const clock = manualClock();
+  const clock = new ManualClock();
   const sleeps: number[] = [];
   const budget = new UpstreamBudget({
     maxCallsPerSecond,

@@ -13,7 +13,7 @@ import {
   rpcSignature,
   rpcStringToSign,
   sha256Hex,
-} from '../../../../dev/emulator/sts/index.js';
+} from './index.js';
 
 describe('RPC v1 HMAC-SHA1 (https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism)', () => {
   // The CreateUser example of the RAM "Signature mechanism" doc (ramdocs, API Reference, Calling methods).

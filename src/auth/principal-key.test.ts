@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { principalKey } from '../../src/auth/index.js';
+import { principalKey } from './index.js';
 
 type Parts = { clientId: string; tenant: string; subject: string };
 

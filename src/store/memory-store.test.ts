@@ -1,7 +1,7 @@
 /** What only MemoryStore does: time from the injected clock, and a bounded size. */
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../src/store/index.js';
-import { ManualClock } from './helpers.js';
+import { MemoryStore } from './index.js';
+import { ManualClock } from '../../dev/testing/clock.js';
 
 describe('MemoryStore', () => {
   it('expires entries by the injected clock', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createGrantPreparer } from '../../src/credentials/prepare-grant.js';
-import { parseConfig } from '../../src/config/index.js';
-import type { Principal } from '../../src/auth/principal.js';
+import { createGrantPreparer } from './prepare-grant.js';
+import { parseConfig } from '../config/index.js';
+import type { Principal } from '../auth/principal.js';
 
 const config = parseConfig(
   {

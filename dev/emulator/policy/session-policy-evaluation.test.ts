@@ -5,16 +5,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildSessionPolicy } from '../../../../src/policy/index.js';
-import {
-  evaluatePolicy,
-  evaluateSession,
-  parsePolicy,
-  parsePolicyText,
-  type ContextValue,
-  type ParsedPolicy,
-} from '../../../../dev/emulator/policy/index.js';
-import type { Grant } from '../../../../src/rules/grant.js';
+import { buildSessionPolicy } from '../../../src/policy/index.js';
+import { evaluatePolicy, evaluateSession, parsePolicy, parsePolicyText, type ContextValue, type ParsedPolicy } from './index.js';
+import type { Grant } from '../../../src/rules/grant.js';
 
 const grant: Grant = {
   profile: 'uploads',

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONDITION_OPERATORS, parsePolicy, parsePolicyText, PolicyGrammarError } from '../../../../dev/emulator/policy/index.js';
+import { CONDITION_OPERATORS, parsePolicy, parsePolicyText, PolicyGrammarError } from './index.js';
 
 const allow = { Effect: 'Allow', Action: 'oss:PutObject', Resource: 'acs:oss:*:*:b/u/*' };
 const doc = (statement: unknown) => ({ Version: '1', Statement: [statement] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAuthenticator } from '../../src/auth/index.js';
+import { createAuthenticator } from './index.js';
 import { createDevIssuer } from '../../dev/issuer/dev-issuer.js';
 
 /** A clock the test moves; the issuer and the authenticator share it. */

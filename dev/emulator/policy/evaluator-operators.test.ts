@@ -5,7 +5,7 @@
  * do, as in AWS IAM.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy, parsePolicy, type ContextValue } from '../../../../dev/emulator/policy/index.js';
+import { evaluatePolicy, parsePolicy, type ContextValue } from './index.js';
 
 function holds(operator: string, key: string, value: unknown, context: Record<string, ContextValue>): boolean {
   const policy = parsePolicy({

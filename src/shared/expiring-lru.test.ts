@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ExpiringLru } from '../../src/shared/expiring-lru.js';
-import { ManualClock } from '../store/helpers.js';
+import { ExpiringLru } from './expiring-lru.js';
+import { ManualClock } from '../../dev/testing/clock.js';
 
 describe('ExpiringLru', () => {
   it('expires entries by the injected clock', () => {

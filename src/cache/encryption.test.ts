@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { createSealer, parseEncryptionKey } from '../../src/cache/index.js';
+import { createSealer, parseEncryptionKey } from './index.js';
 
 const key = randomBytes(32);
 const sealer = createSealer(key);

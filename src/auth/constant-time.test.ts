@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { constantTimeEqual } from '../../src/auth/constant-time.js';
+import { constantTimeEqual } from './constant-time.js';
 
 describe('constantTimeEqual', () => {
   it.each([

@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateApiKey } from '../../src/auth/api-key.js';
-import { createAuthenticator, type Authenticator, type AuthHeaders } from '../../src/auth/authenticate.js';
-import { clientSchema, type ClientConfig } from '../../src/config/schema.js';
-import { BrokerError } from '../../src/errors.js';
-import { b64url, claims, fixedClock, makeKey, oidcClient, sign, type TestKey } from './helpers.js';
+import { generateApiKey } from './api-key.js';
+import { createAuthenticator, type Authenticator, type AuthHeaders } from './authenticate.js';
+import { clientSchema, type ClientConfig } from '../config/schema.js';
+import { BrokerError } from '../errors.js';
+import { fixedClock } from '../../dev/testing/clock.js';
+import { b64url, claims, makeKey, oidcClient, sign, type TestKey } from '../../dev/testing/oidc.js';
 
 const partner = generateApiKey('partner-key');
 const partnerClient = clientSchema.parse({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createApiKeyAuthenticator, generateApiKey, hashApiKeySecret } from '../../src/auth/api-key.js';
-import { clientSchema, type ApiKeyClientConfig } from '../../src/config/schema.js';
-import { BrokerError } from '../../src/errors.js';
+import { createApiKeyAuthenticator, generateApiKey, hashApiKeySecret } from './api-key.js';
+import { clientSchema, type ApiKeyClientConfig } from '../config/schema.js';
+import { BrokerError } from '../errors.js';
 
 const live = generateApiKey('partner-live');
 const revoked = generateApiKey('partner-old');

@@ -1,7 +1,7 @@
 import { ClientError, ServerError, ThrottlingError } from '@alicloud/openapi-core';
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../../src/errors.js';
-import { DEFAULT_THROTTLE_RETRY_AFTER_SECONDS, mapStsError, ruleForCode, STS_ERROR_TABLE } from '../../src/sts/index.js';
+import { BrokerError } from '../errors.js';
+import { DEFAULT_THROTTLE_RETRY_AFTER_SECONDS, mapStsError, ruleForCode, STS_ERROR_TABLE } from './index.js';
 
 /** Builds the error openapi-core 1.0.8 throws for an STS JSON error body (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)). */
 function sdkError(status: number, code: string, extra: Record<string, unknown> = {}): Error {

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportSPKI, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOidcVerifier, type OidcVerifier } from '../../src/auth/oidc-verifier.js';
-import { BrokerError } from '../../src/errors.js';
-import { AUDIENCE, NOW, b64url, claims, fixedClock, makeKey, oidcClient, sign, type TestKey } from './helpers.js';
+import { createOidcVerifier, type OidcVerifier } from './oidc-verifier.js';
+import { BrokerError } from '../errors.js';
+import { fixedClock } from '../../dev/testing/clock.js';
+import { AUDIENCE, NOW, b64url, claims, makeKey, oidcClient, sign, type TestKey } from '../../dev/testing/oidc.js';
 
 let rsa: TestKey;
 let ec: TestKey;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSdkClient, sdkRuntimeOptions, type StsConfig } from '../../src/sts/index.js';
+import { createSdkClient, sdkRuntimeOptions, type StsConfig } from './index.js';
 
 const base: StsConfig = {
   timeoutMs: 1234,

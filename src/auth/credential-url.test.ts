@@ -4,8 +4,8 @@
  * accept it.
  */
 import { describe, expect, it } from 'vitest';
-import { createCredentialUrlAuthenticator, generateCredentialUrl } from '../../src/auth/index.js';
-import { ConfigError, parseConfig } from '../../src/config/index.js';
+import { createCredentialUrlAuthenticator, generateCredentialUrl } from './index.js';
+import { ConfigError, parseConfig } from '../config/index.js';
 
 const url = generateCredentialUrl('cu_test_1');
 
