@@ -9,6 +9,7 @@ import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConf
 import type { AssumeRoleInput } from '../../src/sts/types.js';
 import { closedPort, fakeValue, startFakeSts, type FakeAnswer, type FakeSts } from './helpers/fake-sts-server.js';
 import { ManualClock } from '../../dev/testing/clock.js';
+import { within } from '../../dev/testing/deadline.js';
 
 const input: AssumeRoleInput = {
   roleArn: 'acs:ram::1234567890123456:role/uploader',
@@ -216,7 +217,8 @@ describe('AssumeRole through the real SDK', () => {
   it('a hang with the default deadline (timeoutMs) makes one attempt: the wait stays bounded', async () => {
     sts.script({ kind: 'hang' });
     const { client: c } = client({ timeoutMs: 200 });
-    const err = await failure(c.assumeRole(input));
+    // A 200 ms read timeout and one attempt: 10 s is far above what it takes, and far below the fake's hang.
+    const err = await within(10_000, 'assumeRole against a hanging STS', failure(c.assumeRole(input)));
     expect(err.code).toBe('upstream_unavailable');
     expect(sts.requests).toHaveLength(1);
   });
