@@ -1,11 +1,11 @@
 /**
- * The shipped haproxy.cfg, run for real on loopback in front of two real brokers, where HAProxy is installed
- * (Debian's `haproxy` package; .ci/run does not install it, so elsewhere this file is skipped). Only what Docker
+ * The shipped haproxy.cfg, run for real on loopback in front of two real brokers (Debian's `haproxy` package, which
+ * .ci/run installs: under CI this file never skips; elsewhere it skips, saying so, where HAProxy is missing). Only what Docker
  * provides is replaced: the bind address, the replicas' addresses, and the check interval (5 s → 100 ms, so the
  * test waits less). Every wait is a bounded poll; nothing asserts on time.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,10 +19,11 @@ import { systemClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { MemoryStore, RedisStore, type KeyValueStore } from '../../src/store/index.js';
 import { accessKeyCredential, createStsClient } from '../../src/sts/index.js';
+import { systemTool } from '../helpers/system-tool.js';
 import { DEPLOY_DIR } from './manifests.js';
 
-const haproxyBinary = ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy'].find((p) => existsSync(p));
-const redisBinary = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
+const haproxyBinary = systemTool('haproxy', ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy'], 'haproxy');
+const redisBinary = systemTool('redis-server', ['/usr/bin/redis-server', '/usr/local/bin/redis-server'], 'redis-server');
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -73,7 +74,7 @@ async function startReplica(store: KeyValueStore): Promise<Replica> {
   return { server, port: (server.address() as AddressInfo).port, served: () => served };
 }
 
-describe.skipIf(haproxyBinary === undefined || redisBinary === undefined)('haproxy.cfg in front of two live brokers', () => {
+describe.skipIf(haproxyBinary.skip || redisBinary.skip)('haproxy.cfg in front of two live brokers', () => {
   let redis: ChildProcess;
   let redisStore: RedisStore;
   let haproxy: ChildProcess;
@@ -84,7 +85,7 @@ describe.skipIf(haproxyBinary === undefined || redisBinary === undefined)('hapro
   beforeAll(async () => {
     // Replica B's store is a Redis of its own, so the test can take it away without touching the shared one.
     const redisPort = await freePort();
-    redis = spawn(redisBinary!, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    redis = spawn(redisBinary.path(), ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     });
     redisStore = RedisStore.fromConfig({
@@ -112,7 +113,7 @@ describe.skipIf(haproxyBinary === undefined || redisBinary === undefined)('hapro
     expect(cfg).not.toMatch(/broker-\d:8080|bind :8080|inter 5s/);
     const file = join(mkdtempSync(join(tmpdir(), 'osb-haproxy-')), 'haproxy.cfg');
     writeFileSync(file, cfg);
-    haproxy = spawn(haproxyBinary!, ['-db', '-f', file], { stdio: 'ignore' });
+    haproxy = spawn(haproxyBinary.path(), ['-db', '-f', file], { stdio: 'ignore' });
     await until('HAProxy to answer /lb-health', async () => (await fetch(`${lb}/lb-health`)).status === 200);
   });
 
