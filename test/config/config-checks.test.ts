@@ -2,44 +2,30 @@
  * Configurations that would run open or broken are refused at start-up, each with a problem that names the field
  * to change (item "configuration that cannot open up").
  */
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { minimalConfig, type RawConfig as Raw } from '../../dev/testing/config.js';
 import { parseConfig, redisTopology } from '../../src/config/index.js';
 import { buildStore } from '../../src/runtime/build-deps.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { problemsOf } from '../helpers/config-problems.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: configurations are patched freely here, then validated by the schema
-type Raw = Record<string, any>;
-
+/** The minimal configuration with `web` taking its tenant from the `org` claim, and a partner with a read profile. */
 function base(): Raw {
-  return {
-    clients: [
-      { id: 'web', type: 'oidc', issuer: 'https://idp.test/', audience: 'b', jwksUri: 'https://idp.test/jwks', tenantClaim: 'org' },
-      { id: 'partner', type: 'apiKey', tenant: 'partner1', keys: [{ id: 'pk_test', sha256: 'a'.repeat(64) }] },
-    ],
-    profiles: {
-      uploads: {
-        bucket: 'my-bucket',
-        region: 'cn-hangzhou',
-        roleArn: 'acs:ram::123456789012:role/uploader',
-        prefix: 'uploads/${tenant}/${sub}/',
-        operations: ['put'],
-        clients: ['web'],
-      },
-      'partner-read': {
-        bucket: 'my-bucket',
-        region: 'cn-hangzhou',
-        roleArn: 'acs:ram::123456789012:role/reader',
-        prefix: 'partners/${tenant}/',
-        operations: ['get', 'list'],
-        clients: ['partner'],
-      },
-    },
-    sts: { region: 'cn-hangzhou' },
-    redis: { url: 'redis://127.0.0.1:6379' },
-    cache: { encryptionKey: randomBytes(32).toString('base64') },
+  const c = minimalConfig();
+  const { tenant: _fixed, ...web } = c.clients[0];
+  c.clients = [
+    { ...web, tenantClaim: 'org' },
+    { id: 'partner', type: 'apiKey', tenant: 'partner1', keys: [{ id: 'pk_test', sha256: 'a'.repeat(64) }] },
+  ];
+  c.profiles['partner-read'] = {
+    bucket: 'my-bucket',
+    region: 'cn-hangzhou',
+    roleArn: 'acs:ram::123456789012:role/reader',
+    prefix: 'partners/${tenant}/',
+    operations: ['get', 'list'],
+    clients: ['partner'],
   };
+  return c;
 }
 
 function withPatch(patch: (c: Raw) => void): Raw {

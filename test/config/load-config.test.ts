@@ -1,38 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { minimalConfig, randomKey as cacheKey, writeTempFile } from '../../dev/testing/config.js';
 import { loadConfigFile, parseConfig } from '../../src/config/index.js';
 import { problemsOf } from '../helpers/config-problems.js';
 
 const example = fileURLToPath(new URL('../../deploy/config.example.yaml', import.meta.url));
-const cacheKey = () => randomBytes(32).toString('base64');
-const dir = mkdtempSync(join(tmpdir(), 'osb-config-'));
-
-function writeYaml(text: string): string {
-  const path = join(dir, `${randomBytes(4).toString('hex')}.yaml`);
-  writeFileSync(path, text);
-  return path;
-}
-
-const minimal = {
-  clients: [{ id: 'web', type: 'oidc', issuer: 'https://idp.test/', audience: 'b', jwksUri: 'https://idp.test/jwks', tenant: 'acme' }],
-  profiles: {
-    uploads: {
-      bucket: 'my-bucket',
-      region: 'cn-hangzhou',
-      roleArn: 'acs:ram::123456789012:role/uploader',
-      prefix: 'uploads/${tenant}/${sub}/',
-      operations: ['put'],
-      clients: ['web'],
-    },
-  },
-  sts: { region: 'cn-hangzhou' },
-  redis: { url: 'redis://127.0.0.1:6379' },
-  cache: { encryptionKey: cacheKey() },
-};
+const minimal = minimalConfig();
 
 describe('configuration', () => {
   it('loads the shipped example with secrets from the environment', () => {
@@ -57,9 +33,8 @@ describe('configuration', () => {
   });
 
   it('reads a secret from NAME_FILE and refuses NAME together with NAME_FILE', () => {
-    const keyFile = join(dir, 'cache.key');
     const key = cacheKey();
-    writeFileSync(keyFile, `${key}\n`);
+    const keyFile = writeTempFile(`${key}\n`, 'cache.key');
     const config = loadConfigFile(example, {
       BROKER_REDIS_URL: 'redis://x:6379',
       BROKER_CACHE_KEY_FILE: keyFile,
@@ -87,15 +62,15 @@ describe('configuration', () => {
     ['profiles.uploads', { unknownField: true }],
     ['profiles.uploads.clients[0]', { clients: ['nobody'] }],
   ])('names the bad field %s', (path, patch) => {
-    const input = structuredClone(minimal) as typeof minimal & { profiles: { uploads: Record<string, unknown> } };
-    Object.assign(input.profiles.uploads, patch);
-    const problems = problemsOf(() => parseConfig(input));
+    const problems = problemsOf(() => parseConfig(minimalConfig({ profile: patch })));
     expect(problems.some((p) => p.startsWith(`${path}:`))).toBe(true);
   });
 
   it('refuses a malformed YAML file and a missing file with the path', () => {
-    expect(problemsOf(() => loadConfigFile(writeYaml('clients: [unclosed'), {}))[0]).toMatch(/not valid YAML/);
-    expect(problemsOf(() => loadConfigFile(join(dir, 'absent.yaml'), {}))[0]).toMatch(/cannot read/);
+    expect(problemsOf(() => loadConfigFile(writeTempFile('clients: [unclosed'), {}))[0]).toMatch(/not valid YAML/);
+    expect(problemsOf(() => loadConfigFile(join(tmpdir(), `osb-absent-${randomBytes(4).toString('hex')}.yaml`), {}))[0]).toMatch(
+      /cannot read/,
+    );
   });
 
   it('refuses an encryption key of the wrong length', () => {

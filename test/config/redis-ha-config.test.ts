@@ -1,51 +1,23 @@
 /** The HA part of the `redis` block as an operator writes it: Sentinel with a password from a mounted secret. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { minimalConfig, randomKey, writeTempFile } from '../../dev/testing/config.js';
 import { ConfigError, loadConfigFile } from '../../src/config/index.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'osb-redis-ha-config-'));
-
-function configFile(redis: Record<string, unknown>): string {
-  const path = join(dir, `${randomBytes(4).toString('hex')}.yaml`);
-  writeFileSync(
-    path,
-    stringify({
-      clients: [{ id: 'web', type: 'oidc', issuer: 'https://idp.test/', audience: 'b', jwksUri: 'https://idp.test/jwks', tenant: 'acme' }],
-      profiles: {
-        uploads: {
-          bucket: 'my-bucket',
-          region: 'cn-hangzhou',
-          roleArn: 'acs:ram::123456789012:role/uploader',
-          prefix: 'uploads/${tenant}/${sub}/',
-          operations: ['put'],
-          clients: ['web'],
-        },
-      },
-      sts: { region: 'cn-hangzhou' },
-      redis,
-    }),
-  );
-  return path;
-}
+/** The minimal configuration with this `redis` block, and its cache key left to BROKER_CACHE_KEY. */
+const configFile = (redis: Record<string, unknown>): string => writeTempFile(minimalConfig({ redis, cache: undefined }));
 
 const sentinels = { sentinels: [{ host: 'redis-sentinel', port: 26379 }], sentinelName: 'mymaster' };
-const cacheKey = randomBytes(32).toString('base64');
+const cacheKey = randomKey();
 
 describe('redis HA configuration', () => {
   it('takes the Sentinel password from BROKER_REDIS_SENTINEL_PASSWORD_FILE, not from the file', () => {
-    const secret = join(dir, 'sentinel-password');
-    writeFileSync(secret, 's3ntinel-pw\n');
+    const secret = writeTempFile('s3ntinel-pw\n', 'sentinel-password');
     const config = loadConfigFile(configFile(sentinels), { BROKER_REDIS_SENTINEL_PASSWORD_FILE: secret, BROKER_CACHE_KEY: cacheKey });
     expect(config.redis.sentinelPassword).toBe('s3ntinel-pw');
   });
 
   it('refuses the Sentinel password from both the variable and a file', () => {
-    const secret = join(dir, 'sentinel-password-2');
-    writeFileSync(secret, 'a');
+    const secret = writeTempFile('a', 'sentinel-password');
     expect(() =>
       loadConfigFile(configFile(sentinels), {
         BROKER_REDIS_SENTINEL_PASSWORD: 'b',

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { parser } from '@prometheus-io/lezer-promql';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { minimalConfig } from '../../dev/testing/config.js';
 import { createApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config/index.js';
 import { ERROR_TABLE } from '../../src/errors.js';
@@ -44,24 +45,7 @@ beforeAll(async () => {
   vi.stubEnv('ALIBABA_CLOUD_ECS_METADATA_DISABLED', 'true');
   vi.stubEnv('ALIBABA_CLOUD_CLI_PROFILE_DISABLED', 'true');
   vi.stubEnv('ALIBABA_CLOUD_CREDENTIALS_FILE', join(tmpdir(), 'osb-no-such-credentials'));
-  const config = parseConfig(
-    {
-      clients: [{ id: 'web', type: 'oidc', issuer: 'https://idp.test/', audience: 'b', jwksUri: 'https://idp.test/jwks', tenant: 'acme' }],
-      profiles: {
-        uploads: {
-          bucket: 'my-bucket',
-          region: 'cn-hangzhou',
-          roleArn: 'acs:ram::123456789012:role/uploader',
-          prefix: 'uploads/${tenant}/${sub}/',
-          operations: ['put'],
-          clients: ['web'],
-        },
-      },
-      sts: { region: 'cn-hangzhou' },
-      cache: { encryptionKey: randomBytes(32).toString('base64') },
-    },
-    { memoryStore: true },
-  );
+  const config = parseConfig(minimalConfig({ redis: undefined }), { memoryStore: true });
   const logger = createLogger('silent');
   deps = await buildRuntimeDeps(config, logger, { relax: { memoryStore: true } });
   const { metrics } = createApp({ ...deps, config, logger });

@@ -3,11 +3,11 @@
  * on its own listener and a 404 on the public port; and the gauges that only the runtime wiring feeds (the STS
  * breaker state through the real SDK against a scripted STS, the store probe at scrape time).
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { minimalConfig, type RawConfig } from '../../dev/testing/config.js';
 import { createApp } from '../../src/app.js';
 import { ConfigError, parseConfig } from '../../src/config/index.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
@@ -19,28 +19,14 @@ import { ManualClock } from '../../dev/testing/clock.js';
 
 const logger = createLogger('silent');
 
-function rawConfig(extra: { metricsPort?: number; stsEndpoint?: string } = {}): {
-  server: { port: number; [k: string]: unknown };
-  [k: string]: unknown;
-} {
-  return {
+function rawConfig(extra: { metricsPort?: number; stsEndpoint?: string } = {}): RawConfig {
+  return minimalConfig({
     server: { host: '127.0.0.1', port: 0, ...(extra.metricsPort === undefined ? {} : { metricsPort: extra.metricsPort }) },
-    clients: [{ id: 'web', type: 'oidc', issuer: 'https://idp.test/', audience: 'b', jwksUri: 'https://idp.test/jwks', tenant: 'acme' }],
-    profiles: {
-      uploads: {
-        bucket: 'my-bucket',
-        region: 'cn-hangzhou',
-        roleArn: 'acs:ram::123456789012:role/uploader',
-        prefix: 'uploads/${tenant}/${sub}/',
-        operations: ['put'],
-        clients: ['web'],
-      },
-    },
     sts: extra.stsEndpoint
       ? { endpoint: extra.stsEndpoint, maxAttempts: 1, breaker: { failureThreshold: 2, openSeconds: 10 } }
       : { region: 'cn-hangzhou' },
-    cache: { encryptionKey: randomBytes(32).toString('base64') },
-  };
+    redis: undefined,
+  });
 }
 
 /** What the chain reads first: a fake AccessKey, and no way to reach the ECS metadata service from a test. */

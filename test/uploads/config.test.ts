@@ -3,36 +3,12 @@
  * checked at start-up with the path of every bad field; the grant key comes from the environment, never generated.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { minimalConfig, randomKey as key, writeTempFile } from '../../dev/testing/config.js';
 import { loadConfigFile, parseConfig } from '../../src/config/index.js';
 import { problemsOf } from '../helpers/config-problems.js';
 
-const key = () => randomBytes(32).toString('base64');
-
-function base(profile: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
-  return {
-    clients: [{ id: 'web', type: 'oidc', issuer: 'https://idp.test/', audience: 'b', jwksUri: 'https://idp.test/jwks', tenant: 'acme' }],
-    profiles: {
-      uploads: {
-        bucket: 'my-bucket',
-        region: 'cn-hangzhou',
-        roleArn: 'acs:ram::123456789012:role/uploader',
-        prefix: 'uploads/${tenant}/${sub}/',
-        operations: ['put'],
-        clients: ['web'],
-        ...profile,
-      },
-    },
-    sts: { region: 'cn-hangzhou' },
-    redis: { url: 'redis://127.0.0.1:6379' },
-    cache: { encryptionKey: key() },
-    ...extra,
-  };
-}
+const base = (profile: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => minimalConfig({ profile, ...extra });
 
 const withCallback = { postPolicy: { callback: { url: 'https://broker.example.com/v1/oss-callback' } } };
 
@@ -66,13 +42,10 @@ describe('upload configuration', () => {
   });
 
   it('reads the grant key from BROKER_GRANT_KEY or BROKER_GRANT_KEY_FILE', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'osb-uploads-'));
-    const yaml = join(dir, 'config.yaml');
-    writeFileSync(yaml, stringify(base(withCallback)));
+    const yaml = writeTempFile(base(withCallback));
     const k = key();
     expect(loadConfigFile(yaml, { BROKER_GRANT_KEY: k }).uploads.grantKey).toBe(k);
-    const file = join(dir, 'grant.key');
-    writeFileSync(file, `${k}\n`);
+    const file = writeTempFile(`${k}\n`, 'grant.key');
     expect(loadConfigFile(yaml, { BROKER_GRANT_KEY_FILE: file }).uploads.grantKey).toBe(k);
     expect(problemsOf(() => loadConfigFile(yaml, {}))[0]).toMatch(/^uploads\.grantKey: required/);
   });

@@ -3,37 +3,18 @@
  * configurations that do not say, and the start-up refusal of a profile that promises storage-enforced limits (a
  * byte quota settled by a form callback) while also handing out tokens that can write past them.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { minimalConfig, randomKey, writeTempFile } from '../../dev/testing/config.js';
 import { loadConfigFile, parseConfig } from '../../src/config/index.js';
 import { profilePaths } from '../../src/config/schema.js';
 import { problemsOf } from '../helpers/config-problems.js';
 
-const key = () => randomBytes(32).toString('base64');
-
+/** The minimal configuration with its one profile as `avatars`, which also allows multipart, patched by `profile`. */
 function config(profile: Record<string, unknown>) {
-  return {
-    clients: [{ id: 'web', type: 'oidc', issuer: 'https://idp.test/', audience: 'b', jwksUri: 'https://idp.test/jwks', tenant: 'acme' }],
-    profiles: {
-      avatars: {
-        bucket: 'my-bucket',
-        region: 'cn-hangzhou',
-        roleArn: 'acs:ram::123456789012:role/uploader',
-        prefix: 'avatars/${tenant}/${sub}/',
-        operations: ['put', 'multipart'],
-        clients: ['web'],
-        ...profile,
-      },
-    },
-    sts: { region: 'cn-hangzhou' },
-    redis: { url: 'redis://127.0.0.1:6379' },
-    cache: { encryptionKey: key() },
-    uploads: { grantKey: key() },
-  };
+  const c = minimalConfig({ uploads: { grantKey: randomKey() } });
+  const avatars = { ...c.profiles.uploads, prefix: 'avatars/${tenant}/${sub}/', operations: ['put', 'multipart'], ...profile };
+  c.profiles = { avatars };
+  return c;
 }
 
 const callback = { postPolicy: { callback: { url: 'https://broker.example.com/v1/oss-callback' } } };
@@ -111,13 +92,11 @@ describe('a byte quota the storage enforces, and tokens that can write past it',
   });
 
   it('stops start-up from a configuration file with the unsafe combination', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'osb-paths-'));
-    const file = join(dir, 'config.yaml');
-    writeFileSync(file, stringify(config({ ...callback, ...byteQuota })));
-    expect(problemsOf(() => loadConfigFile(file, {}))).toContainEqual(
+    const unsafe = writeTempFile(config({ ...callback, ...byteQuota }));
+    expect(problemsOf(() => loadConfigFile(unsafe, {}))).toContainEqual(
       expect.stringMatching(/^profiles\.avatars\.paths: defaults to \[sts, form\]/),
     );
-    writeFileSync(file, stringify(config({ paths: ['form'], ...callback, ...byteQuota })));
-    expect(profilePaths(loadConfigFile(file, {}).profiles.avatars!)).toEqual(['form']);
+    const formsOnly = writeTempFile(config({ paths: ['form'], ...callback, ...byteQuota }));
+    expect(profilePaths(loadConfigFile(formsOnly, {}).profiles.avatars!)).toEqual(['form']);
   });
 });
