@@ -3,31 +3,11 @@
  * mismatched requests are refused with OSS's codes; then RAM's session ∩ role intersection (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Evaluation").
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sealToken } from '../../../../dev/emulator/sts/index.js';
-import {
-  BUCKET,
-  MODES,
-  NARROW_ROLE,
-  ossClient,
-  raw,
-  signV1,
-  startEnv,
-  thrown,
-  userPolicy,
-  xmlCode,
-  type Creds,
-  type Env,
-} from './helpers.js';
+import { BUCKET, MODES, NARROW_ROLE, emulatorForFile, ossClient, raw, signV1, startEnv, thrown, userPolicy, xmlCode } from './helpers.js';
 
-let env: Env;
-let creds: Creds;
-
-beforeAll(async () => {
-  env = await startEnv();
-  creds = await env.token();
-});
-afterAll(async () => env.close());
+const { env, creds } = emulatorForFile();
 
 describe.each(MODES)('$name', (mode) => {
   it('wrong secret → 403 SignatureDoesNotMatch', async () => {

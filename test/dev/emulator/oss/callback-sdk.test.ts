@@ -7,17 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CallbackReceiver, startCallbackReceiver, verifyCallbackSignature } from './callback-receiver.js';
 import { b64 } from './forms.js';
-import { BUCKET, MODES, ossClient, raw, signV1, startEnv, thrown, xmlCode, type Creds, type Env } from './helpers.js';
+import { BUCKET, MODES, emulatorForFile, ossClient, raw, signV1, thrown, xmlCode } from './helpers.js';
 
-let env: Env;
-let creds: Creds;
+const { env, creds } = emulatorForFile();
 let receiver: CallbackReceiver;
 
 beforeAll(async () => {
-  [env, receiver] = await Promise.all([startEnv(), startCallbackReceiver()]);
-  creds = await env.token();
+  receiver = await startCallbackReceiver();
 });
-afterAll(async () => Promise.all([env.close(), receiver.close()]));
+afterAll(async () => receiver.close());
 beforeEach(() => {
   receiver.received.length = 0;
   receiver.answer = () => ({ body: '{"Status":"OK"}' });

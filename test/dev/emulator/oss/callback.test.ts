@@ -10,17 +10,15 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CallbackReceiver, startCallbackReceiver, verifyCallbackSignature } from './callback-receiver.js';
 import { b64, type Field, inAnHour, multipart, pinned, png, post, v4Fields } from './forms.js';
-import { BUCKET, startEnv, xmlCode, type Creds, type Env } from './helpers.js';
+import { BUCKET, emulatorForFile, startEnv, xmlCode, type Creds, type Env } from './helpers.js';
 
-let env: Env;
-let creds: Creds;
+const { env, creds } = emulatorForFile();
 let receiver: CallbackReceiver;
 
 beforeAll(async () => {
-  [env, receiver] = await Promise.all([startEnv(), startCallbackReceiver()]);
-  creds = await env.token();
+  receiver = await startCallbackReceiver();
 });
-afterAll(async () => Promise.all([env.close(), receiver.close()]));
+afterAll(async () => receiver.close());
 beforeEach(() => {
   receiver.received.length = 0;
   receiver.answer = () => ({ body: '{"Status":"OK"}' });

@@ -2,17 +2,10 @@
  * Bucket CORS: preflight answered without authentication from the bucket's rules; actual requests from an allowed
  * origin expose ETag and x-oss-request-id (ali-oss multipart in a browser reads ETag, the Node SDK notes).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUCKET, OTHER_BUCKET, ossClient, raw, startEnv, xmlCode, type Creds, type Env } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { BUCKET, OTHER_BUCKET, emulatorForFile, ossClient, raw, xmlCode } from './helpers.js';
 
-let env: Env;
-let creds: Creds;
-
-beforeAll(async () => {
-  env = await startEnv();
-  creds = await env.token();
-});
-afterAll(async () => env.close());
+const { env, creds } = emulatorForFile();
 
 describe('preflight', () => {
   it('an allowed origin, method and headers get 200 with the CORS headers', async () => {

@@ -6,6 +6,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import OSS from 'ali-oss';
+import { afterAll, beforeAll } from 'vitest';
 import Sts, { AssumeRoleRequest } from '@alicloud/sts20150401';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { startStsEmulator, type StsEmulator } from '../../../../dev/emulator/sts/index.js';
@@ -115,6 +116,22 @@ export async function startEnv(ossOptions: Partial<OssEmulatorOptions> = {}): Pr
       await sts.close();
     },
   };
+}
+
+/**
+ * One emulator pair for the calling test file: started before its first test and closed after its last (this
+ * registers the beforeAll and afterAll), with `creds` a token for alice (`env.token()`). Both objects are filled in
+ * by the time any test or later hook runs.
+ */
+export function emulatorForFile(ossOptions: Partial<OssEmulatorOptions> = {}): { env: Env; creds: Creds } {
+  const env = {} as Env;
+  const creds = {} as Creds;
+  beforeAll(async () => {
+    Object.assign(env, await startEnv(ossOptions));
+    Object.assign(creds, await env.token());
+  });
+  afterAll(async () => env.close?.());
+  return { env, creds };
 }
 
 export interface ClientMode {

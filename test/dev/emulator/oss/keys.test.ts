@@ -3,17 +3,10 @@
  * messages from https://www.alibabacloud.com/help/doc-detail/185228.htm): InvalidObjectName for empty, over-long
  * (> 1023 bytes), invalid UTF-8, leading `/`; `..` segments are refused the same way (issue 3).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUCKET, MODES, ossClient, raw, startEnv, thrown, xmlCode, type Creds, type Env } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { BUCKET, MODES, emulatorForFile, ossClient, raw, thrown, xmlCode } from './helpers.js';
 
-let env: Env;
-let creds: Creds;
-
-beforeAll(async () => {
-  env = await startEnv();
-  creds = await env.token();
-});
-afterAll(async () => env.close());
+const { env, creds } = emulatorForFile();
 
 describe.each(MODES)('$name', (mode) => {
   it('a key with a `..` segment is refused, and nothing is stored', async () => {

@@ -3,17 +3,10 @@
  * errors (InvalidPart, InvalidPartOrder, NoSuchUpload, EntityTooSmall, MalformedXML).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUCKET, MODES, ossClient, startEnv, thrown, type Creds, type Env } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { BUCKET, MODES, emulatorForFile, ossClient, thrown } from './helpers.js';
 
-let env: Env;
-let creds: Creds;
-
-beforeAll(async () => {
-  env = await startEnv();
-  creds = await env.token();
-});
-afterAll(async () => env.close());
+const { env, creds } = emulatorForFile();
 
 describe.each(MODES)('$name', (mode) => {
   it('multipartUpload assembles the parts in order', async () => {

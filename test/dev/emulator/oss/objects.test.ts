@@ -2,17 +2,10 @@
  * The object operations and listings through the real ali-oss client, in both addressing styles and with both
  * signature versions, with a token from the STS emulator scoped to `users/alice/`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUCKET, MODES, ossClient, raw, startEnv, thrown, type Creds, type Env } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { BUCKET, MODES, emulatorForFile, ossClient, raw, thrown } from './helpers.js';
 
-let env: Env;
-let creds: Creds;
-
-beforeAll(async () => {
-  env = await startEnv();
-  creds = await env.token();
-});
-afterAll(async () => env.close());
+const { env, creds } = emulatorForFile();
 
 describe.each(MODES)('$name', (mode) => {
   const dir = `users/alice/${mode.style}-${mode.v4 ? 'v4' : 'v1'}/`;

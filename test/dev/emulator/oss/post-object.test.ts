@@ -4,7 +4,7 @@
  * policy still applies (oss:PutObject on the key, https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements).
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type Field,
   type Form,
@@ -15,16 +15,9 @@ import {
   v1Fields as signV1Form,
   v4Fields as signV4Form,
 } from './forms.js';
-import { BUCKET, raw, startEnv, xmlCode, type Creds, type Env } from './helpers.js';
+import { BUCKET, emulatorForFile, raw, xmlCode, type Creds } from './helpers.js';
 
-let env: Env;
-let creds: Creds;
-
-beforeAll(async () => {
-  env = await startEnv();
-  creds = await env.token();
-});
-afterAll(async () => env.close());
+const { env, creds } = emulatorForFile();
 
 const post = (form: Form, hostStyle = false) => postForm(env.oss, form, hostStyle);
 const v1Fields = (policy: object, c: Creds = creds) => signV1Form(env.oss, c, policy);

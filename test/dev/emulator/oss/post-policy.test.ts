@@ -5,18 +5,11 @@
  * -00000227, https://help.aliyun.com/zh/oss/user-guide/0006-00000228). Also the STS token in the form: its session
  * policy and its expiry apply as for header-signed requests.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { b64, type Field, inAnHour, multipart, pinned, png, post, v1Fields, v4Fields, xmlEc } from './forms.js';
-import { BUCKET, OTHER_BUCKET, startEnv, userPolicy, xmlCode, type Creds, type Env } from './helpers.js';
+import { BUCKET, OTHER_BUCKET, emulatorForFile, startEnv, userPolicy, xmlCode } from './helpers.js';
 
-let env: Env;
-let creds: Creds;
-
-beforeAll(async () => {
-  env = await startEnv();
-  creds = await env.token();
-});
-afterAll(async () => env.close());
+const { env, creds } = emulatorForFile();
 
 const DECLARED = 48;
 
