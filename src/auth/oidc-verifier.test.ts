@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { exportSPKI, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOidcVerifier, type OidcVerifier } from './oidc-verifier.js';
-import { BrokerError } from '../errors.js';
+import type { BrokerError } from '../errors.js';
+import { refusal } from '../../dev/testing/broker-error.js';
 import { fixedClock } from '../../dev/testing/clock.js';
 import { AUDIENCE, NOW, b64url, claims, makeKey, oidcClient, sign, type TestKey } from '../../dev/testing/oidc.js';
 
@@ -22,17 +23,6 @@ function verifier(overrides: Record<string, unknown> = {}, keys: JWK[] = [rsa.pu
     clock: fixedClock(),
     localJwks: { keys },
   });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<BrokerError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BrokerError);
-  return err as BrokerError;
 }
 
 async function expectUnauthenticated(v: OidcVerifier, token: string, detail: string): Promise<BrokerError> {

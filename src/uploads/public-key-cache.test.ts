@@ -6,8 +6,8 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { generate } from 'selfsigned';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BrokerError } from '../errors.js';
-import type { Clock } from '../shared/clock.js';
+import { rejectionCodeOf } from '../../dev/testing/broker-error.js';
+import { ManualClock } from '../../dev/testing/clock.js';
 import { createPublicKeyCache, MAX_KEY_FILE_BYTES, type PublicKeyCacheOptions } from './public-key-cache.js';
 
 const OSS_HTTP = 'http://gosspublic.alicdn.com/callback_pub_key_v1.pem';
@@ -18,13 +18,6 @@ const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const otherRsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pemOf = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
 const PEM = pemOf(rsa.publicKey);
-
-class TestClock implements Clock {
-  time = Date.UTC(2026, 0, 1);
-  now(): number {
-    return this.time;
-  }
-}
 
 type Reply = () => Response | Promise<Response>;
 
@@ -46,17 +39,7 @@ function countingFetch(initial: Reply = () => new Response(PEM)) {
 }
 
 function cacheWith(fetch: typeof globalThis.fetch, options: Partial<PublicKeyCacheOptions> = {}) {
-  return createPublicKeyCache({ allowedUrls: [OSS_HTTP, OSS_HTTPS], timeoutMs: 2000, clock: new TestClock(), fetch, ...options });
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (error) {
-    if (error instanceof BrokerError) return error.code;
-    throw error;
-  }
+  return createPublicKeyCache({ allowedUrls: [OSS_HTTP, OSS_HTTPS], timeoutMs: 2000, clock: new ManualClock(), fetch, ...options });
 }
 
 /** Key URLs on OSS's own key host that are not the key: each was accepted by a host allow-list. */
@@ -113,10 +96,10 @@ describe('callback public key source', () => {
       'file:///etc/passwd',
       'not a url',
     ]) {
-      expect(await codeOf(cache.get(b64(url))), url).toBe('callback_rejected');
+      expect(await rejectionCodeOf(cache.get(b64(url))), url).toBe('callback_rejected');
     }
-    expect(await codeOf(cache.get('%%%'))).toBe('callback_rejected');
-    expect(await codeOf(cache.get(''))).toBe('callback_rejected');
+    expect(await rejectionCodeOf(cache.get('%%%'))).toBe('callback_rejected');
+    expect(await rejectionCodeOf(cache.get(''))).toBe('callback_rejected');
     expect(f.calls).toEqual([]);
   });
 
@@ -125,7 +108,7 @@ describe('callback public key source', () => {
     const cache = cacheWith(f.fetch);
     const key = await cache.get(b64(OSS_HTTP));
     for (let i = 0; i < 16; i++) {
-      expect(await codeOf(cache.get(b64(`http://gosspublic.alicdn.com/k${i}.pem`)))).toBe('callback_rejected');
+      expect(await rejectionCodeOf(cache.get(b64(`http://gosspublic.alicdn.com/k${i}.pem`)))).toBe('callback_rejected');
     }
     expect(await cache.get(b64(OSS_HTTP))).toBe(key);
     expect(f.calls).toHaveLength(1);
@@ -135,7 +118,7 @@ describe('callback public key source', () => {
     const f = countingFetch();
     const cache = cacheWith(f.fetch);
     for (let i = 0; i < 16; i++) {
-      expect(await codeOf(cache.get(b64(`https://gosspublic.alicdn.com/k${i}.pem`)))).toBe('callback_rejected');
+      expect(await rejectionCodeOf(cache.get(b64(`https://gosspublic.alicdn.com/k${i}.pem`)))).toBe('callback_rejected');
     }
     expect(f.calls).toHaveLength(0);
     expect((await cache.get(b64(OSS_HTTP))).equals(rsa.publicKey)).toBe(true);
@@ -164,10 +147,10 @@ describe('callback public key source', () => {
       ['a block with a broken body', () => '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----'],
       ['an empty body', () => ''],
     ])('%s', async (_what, body) => {
-      const clock = new TestClock();
+      const clock = new ManualClock();
       const f = countingFetch(() => new Response(body()));
       const cache = cacheWith(f.fetch, { clock, retryAfterFailureMs: 10_000 });
-      expect(await codeOf(cache.get(b64(OSS_HTTP)))).toBe('public_key_unavailable');
+      expect(await rejectionCodeOf(cache.get(b64(OSS_HTTP)))).toBe('public_key_unavailable');
       // Nothing was kept: once the retry is due, a good file is fetched and used.
       f.reply = () => new Response(PEM);
       clock.time += 10_000;
@@ -190,7 +173,7 @@ describe('callback public key source', () => {
   describe('bounds the body', () => {
     it(`refuses a declared Content-Length over ${MAX_KEY_FILE_BYTES} bytes`, async () => {
       const f = countingFetch(() => new Response(PEM, { headers: { 'content-length': String(MAX_KEY_FILE_BYTES + 1) } }));
-      expect(await codeOf(cacheWith(f.fetch).get(b64(OSS_HTTP)))).toBe('public_key_unavailable');
+      expect(await rejectionCodeOf(cacheWith(f.fetch).get(b64(OSS_HTTP)))).toBe('public_key_unavailable');
     });
 
     it('stops reading an undeclared body once it passes the cap', async () => {
@@ -207,29 +190,29 @@ describe('callback public key source', () => {
           }),
         );
       const f = countingFetch(large);
-      expect(await codeOf(cacheWith(f.fetch).get(b64(OSS_HTTP)))).toBe('public_key_unavailable');
+      expect(await rejectionCodeOf(cacheWith(f.fetch).get(b64(OSS_HTTP)))).toBe('public_key_unavailable');
       // The stream may be pulled a little ahead of the reader, not to its end.
       expect(served).toBeLessThanOrEqual(MAX_KEY_FILE_BYTES + 4 * 1024);
     });
   });
 
   it('a failed fetch is retried only after retryAfterFailureMs, one fetch at a time', async () => {
-    const clock = new TestClock();
+    const clock = new ManualClock();
     const f = countingFetch(() => new Response('no', { status: 500 }));
     const cache = cacheWith(f.fetch, { clock, retryAfterFailureMs: 10_000 });
-    const first = await Promise.all(Array.from({ length: 8 }, () => codeOf(cache.get(b64(OSS_HTTP)))));
+    const first = await Promise.all(Array.from({ length: 8 }, () => rejectionCodeOf(cache.get(b64(OSS_HTTP)))));
     expect(first).toEqual(Array(8).fill('public_key_unavailable'));
     expect(f.calls).toHaveLength(1);
     clock.time += 9_999;
-    expect(await codeOf(cache.get(b64(OSS_HTTPS)))).toBe('public_key_unavailable');
+    expect(await rejectionCodeOf(cache.get(b64(OSS_HTTPS)))).toBe('public_key_unavailable');
     expect(f.calls).toHaveLength(1);
     clock.time += 1;
-    expect(await codeOf(cache.get(b64(OSS_HTTP)))).toBe('public_key_unavailable');
+    expect(await rejectionCodeOf(cache.get(b64(OSS_HTTP)))).toBe('public_key_unavailable');
     expect(f.calls).toHaveLength(2);
     // A minute of retries is at most six fetches of this URL, however many callbacks arrive.
     for (let s = 0; s < 60; s++) {
       clock.time += 1000;
-      await codeOf(cache.get(b64(OSS_HTTP)));
+      await rejectionCodeOf(cache.get(b64(OSS_HTTP)));
     }
     expect(f.calls).toHaveLength(8);
   });
@@ -239,13 +222,13 @@ describe('callback public key source', () => {
       throw new TypeError('fetch failed');
     });
     const cache = cacheWith(f.fetch);
-    expect(await codeOf(cache.get(b64(OSS_HTTP)))).toBe('public_key_unavailable');
-    expect(await codeOf(cache.get(b64(OSS_HTTP)))).toBe('public_key_unavailable');
+    expect(await rejectionCodeOf(cache.get(b64(OSS_HTTP)))).toBe('public_key_unavailable');
+    expect(await rejectionCodeOf(cache.get(b64(OSS_HTTP)))).toBe('public_key_unavailable');
     expect(f.calls).toHaveLength(1);
   });
 
   it('keeps a key until its refresh; a failed refresh keeps it, a good one replaces it', async () => {
-    const clock = new TestClock();
+    const clock = new ManualClock();
     const f = countingFetch();
     const cache = cacheWith(f.fetch, { clock, refreshAfterMs: 3_600_000, retryAfterFailureMs: 10_000 });
     const key = await cache.get(b64(OSS_HTTP));

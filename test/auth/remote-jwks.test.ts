@@ -1,7 +1,7 @@
 /** Remote JWKS against a real HTTP server on loopback: caching, key rotation, and an unreachable identity provider. */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createOidcVerifier, type OidcVerifierOptions } from '../../src/auth/oidc-verifier.js';
-import { BrokerError } from '../../src/errors.js';
+import { refusal } from '../../dev/testing/broker-error.js';
 import { fixedClock } from '../../dev/testing/clock.js';
 import { claims, makeKey, oidcClient, sign, type TestKey } from '../../dev/testing/oidc.js';
 import { startJwksServer, type JwksServer } from './helpers.js';
@@ -21,17 +21,6 @@ afterEach(async () => {
 
 function remoteVerifier(url: string, options: Partial<OidcVerifierOptions> = {}) {
   return createOidcVerifier(oidcClient({ jwksUri: url }), { clock: fixedClock(), ...options });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<BrokerError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BrokerError);
-  return err as BrokerError;
 }
 
 describe('remote JWKS', () => {

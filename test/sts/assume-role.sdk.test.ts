@@ -4,7 +4,8 @@
  * (requests counted on the server), and that no secret from the answer leaks into what a caller sees.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BrokerError } from '../../src/errors.js';
+import type { BrokerError } from '../../src/errors.js';
+import { refusal } from '../../dev/testing/broker-error.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
 import type { AssumeRoleInput } from '../../src/sts/types.js';
 import { closedPort, fakeValue, startFakeSts, type FakeAnswer, type FakeSts } from './helpers/fake-sts-server.js';
@@ -74,15 +75,6 @@ function client(overrides: Partial<StsConfig> = {}, extra: { deadlineMs?: number
   return { client: c, outcomes };
 }
 
-async function failure(promise: Promise<unknown>): Promise<BrokerError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BrokerError);
-  return err as BrokerError;
-}
-
 function expectNoSecrets(err: BrokerError): void {
   const shown = JSON.stringify({ message: err.message, detail: err.detail, extensions: err.extensions });
   for (const secret of [sts.secrets.accessKeySecret, sts.secrets.securityToken, brokerAk.secret]) {
@@ -141,7 +133,7 @@ describe('AssumeRole through the real SDK', () => {
     // STS's message can echo request material (SignatureDoesNotMatch prints the string to sign): never shown.
     sts.script({ kind: 'error', status, code, message: `boom ${sts.secrets.securityToken}` });
     const { client: c, outcomes } = client();
-    const err = await failure(c.assumeRole(input));
+    const err = await refusal(c.assumeRole(input));
     expect(err).toMatchObject({ code: 'upstream_rejected', status: 502, detail: `STS refused: ${code}` });
     expect(sts.requests).toHaveLength(1);
     expect(outcomes).toEqual([{ code, ms: expect.any(Number) }]);
@@ -156,7 +148,7 @@ describe('AssumeRole through the real SDK', () => {
   it.each(unavailable)('%s (%i) -> upstream_unavailable 503, retried maxAttempts times', async (code, status) => {
     sts.script({ kind: 'error', status, code });
     const { client: c } = client();
-    const err = await failure(c.assumeRole(input));
+    const err = await refusal(c.assumeRole(input));
     expect(err).toMatchObject({ code: 'upstream_unavailable', status: 503 });
     expect(sts.requests).toHaveLength(3);
     expectNoSecrets(err);
@@ -171,7 +163,7 @@ describe('AssumeRole through the real SDK', () => {
       headers: { 'x-acs-retry-after': '1500' },
     });
     const { client: c, outcomes } = client({ timeoutMs: 5000 });
-    const err = await failure(c.assumeRole(input));
+    const err = await refusal(c.assumeRole(input));
     expect(err).toMatchObject({ code: 'upstream_throttled', status: 503, retryAfterSeconds: 2 });
     expect(sts.requests).toHaveLength(1);
     expect(outcomes.map((o) => o.code)).toEqual(['Throttling.User']);
@@ -180,7 +172,7 @@ describe('AssumeRole through the real SDK', () => {
   it('throttling without a hint -> upstream_throttled with Retry-After 1, one call (it was retried at once)', async () => {
     sts.script({ kind: 'error', status: 400, code: 'Throttling' });
     const { client: c } = client({ timeoutMs: 5000 });
-    const err = await failure(c.assumeRole(input));
+    const err = await refusal(c.assumeRole(input));
     expect(err).toMatchObject({ code: 'upstream_throttled', status: 503, retryAfterSeconds: 1 });
     expect(sts.requests).toHaveLength(1);
   });
@@ -188,7 +180,7 @@ describe('AssumeRole through the real SDK', () => {
   it('a long throttling hint is passed on as Retry-After: one call', async () => {
     sts.script({ kind: 'error', status: 400, code: 'Throttling', headers: { 'x-acs-retry-after': '10000' } });
     const { client: c } = client({ timeoutMs: 2000 });
-    const err = await failure(c.assumeRole(input));
+    const err = await refusal(c.assumeRole(input));
     expect(err).toMatchObject({ code: 'upstream_throttled', retryAfterSeconds: 10 });
     expect(sts.requests).toHaveLength(1);
   });
@@ -196,7 +188,7 @@ describe('AssumeRole through the real SDK', () => {
   it('an HTML 502 page from a proxy -> upstream_unavailable, retried', async () => {
     sts.script({ kind: 'raw', status: 502, contentType: 'text/html', body: '<html><body><h1>502 Bad Gateway</h1></body></html>' });
     const { client: c, outcomes } = client();
-    const err = await failure(c.assumeRole(input));
+    const err = await refusal(c.assumeRole(input));
     expect(err).toMatchObject({ code: 'upstream_unavailable', status: 503 });
     expect(err.detail).not.toContain('<');
     expect(sts.requests).toHaveLength(3);
@@ -207,7 +199,7 @@ describe('AssumeRole through the real SDK', () => {
     sts.script({ kind: 'hang' });
     const { client: c, outcomes } = client({ timeoutMs: 200 }, { deadlineMs: 5000 });
     const started = Date.now();
-    const err = await failure(c.assumeRole(input));
+    const err = await refusal(c.assumeRole(input));
     expect(err).toMatchObject({ code: 'upstream_unavailable', detail: 'STS did not answer in time' });
     expect(sts.requests).toHaveLength(3);
     expect(outcomes.map((o) => o.code)).toEqual(['timeout', 'timeout', 'timeout']);
@@ -218,7 +210,7 @@ describe('AssumeRole through the real SDK', () => {
     sts.script({ kind: 'hang' });
     const { client: c } = client({ timeoutMs: 200 });
     // A 200 ms read timeout and one attempt: 10 s is far above what it takes, and far below the fake's hang.
-    const err = await within(10_000, 'assumeRole against a hanging STS', failure(c.assumeRole(input)));
+    const err = await within(10_000, 'assumeRole against a hanging STS', refusal(c.assumeRole(input)));
     expect(err.code).toBe('upstream_unavailable');
     expect(sts.requests).toHaveLength(1);
   });
@@ -226,7 +218,7 @@ describe('AssumeRole through the real SDK', () => {
   it('a connection reset -> upstream_unavailable, retried', async () => {
     sts.script({ kind: 'reset' });
     const { client: c, outcomes } = client();
-    const err = await failure(c.assumeRole(input));
+    const err = await refusal(c.assumeRole(input));
     expect(err).toMatchObject({ code: 'upstream_unavailable', detail: 'STS could not be reached' });
     expect(sts.requests).toHaveLength(3);
     expect(outcomes.map((o) => o.code)).toEqual(['network', 'network', 'network']);
@@ -235,7 +227,7 @@ describe('AssumeRole through the real SDK', () => {
   it('a refused connection -> upstream_unavailable, retried', async () => {
     const port = await closedPort();
     const { client: c, outcomes } = client({ endpoint: `127.0.0.1:${port}` });
-    const err = await failure(c.assumeRole(input));
+    const err = await refusal(c.assumeRole(input));
     expect(err).toMatchObject({ code: 'upstream_unavailable', status: 503, detail: 'STS could not be reached' });
     expect((err.cause as { code?: string }).code).toBe('ECONNREFUSED');
     expect(outcomes.map((o) => o.code)).toEqual(['network', 'network', 'network']);
@@ -259,7 +251,7 @@ describe('AssumeRole through the real SDK', () => {
     const lines: Array<[object, string | undefined]> = [];
     const logger = { warn: (o: object, m?: string) => lines.push([o, m]), debug: (o: object, m?: string) => lines.push([o, m]) };
     const c = createStsClient({ config: config(), trustedCa: sts.ca, logger, sleep: async () => undefined });
-    await failure(c.assumeRole(input));
+    await refusal(c.assumeRole(input));
     const failed = lines.map(([o]) => o as Record<string, unknown>).filter((o) => o.event === 'sts.assume_role.failed');
     expect(failed.map((o) => o.stsCode)).toEqual(['InternalError', 'network', 'NoPermission']);
     expect(failed[0]?.upstream).toMatchObject({ name: 'ServerError', code: 'InternalError', statusCode: 500 });
@@ -282,7 +274,7 @@ describe('AssumeRole through the real SDK', () => {
   it.each(malformed)('%s -> upstream_unavailable "malformed STS response", no secret shown', async (_name, answer) => {
     sts.script(answer);
     const { client: c, outcomes } = client({ maxAttempts: 1 });
-    const err = await failure(c.assumeRole(input));
+    const err = await refusal(c.assumeRole(input));
     expect(err).toMatchObject({ code: 'upstream_unavailable', detail: 'malformed STS response' });
     expect(outcomes.map((o) => o.code)).toEqual(['malformed']);
     expectNoSecrets(err);
@@ -302,10 +294,10 @@ describe('breaker and budget in front of the real SDK', () => {
   it('opens after consecutive outages, fails fast without calling STS, then recovers through half-open', async () => {
     sts.script({ kind: 'error', status: 500, code: 'InternalError' });
     const { client: c, outcomes } = client({ maxAttempts: 1, breaker: { failureThreshold: 2, openSeconds: 10 } }, { clock });
-    await failure(c.assumeRole(input));
-    await failure(c.assumeRole(input));
+    await refusal(c.assumeRole(input));
+    await refusal(c.assumeRole(input));
     expect(sts.requests).toHaveLength(2);
-    const fast = await failure(c.assumeRole(input));
+    const fast = await refusal(c.assumeRole(input));
     expect(fast).toMatchObject({ code: 'upstream_unavailable', status: 503, retryAfterSeconds: 10 });
     expect(sts.requests).toHaveLength(2);
     expect(outcomes.at(-1)?.code).toBe('breaker_open');
@@ -318,7 +310,7 @@ describe('breaker and budget in front of the real SDK', () => {
   it('rejections never open the breaker', async () => {
     sts.script({ kind: 'error', status: 403, code: 'NoPermission' });
     const { client: c } = client({ breaker: { failureThreshold: 1, openSeconds: 10 } }, { clock });
-    for (let i = 0; i < 3; i += 1) await failure(c.assumeRole(input));
+    for (let i = 0; i < 3; i += 1) await refusal(c.assumeRole(input));
     expect(sts.requests).toHaveLength(3);
   });
 
@@ -326,7 +318,7 @@ describe('breaker and budget in front of the real SDK', () => {
     const { client: c, outcomes } = client({ maxCallsPerSecond: 2 }, { clock });
     await c.assumeRole(input);
     await c.assumeRole(input);
-    const err = await failure(c.assumeRole(input));
+    const err = await refusal(c.assumeRole(input));
     expect(err).toMatchObject({ code: 'upstream_throttled', status: 503, retryAfterSeconds: 1 });
     expect(sts.requests).toHaveLength(2);
     expect(outcomes.map((o) => o.code)).toEqual(['ok', 'ok', 'budget_exhausted']);
@@ -344,7 +336,7 @@ describe('breaker and budget in front of the real SDK', () => {
   it('retries spend the budget too: with no token left, no retry is made', async () => {
     sts.script({ kind: 'error', status: 500, code: 'InternalError' });
     const { client: c } = client({ maxCallsPerSecond: 1 }, { clock });
-    await failure(c.assumeRole(input));
+    await refusal(c.assumeRole(input));
     expect(sts.requests).toHaveLength(1);
   });
 });

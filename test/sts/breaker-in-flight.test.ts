@@ -5,7 +5,7 @@
  * the scripted fake STS (requests counted there), with an injected clock and a backoff sleep the test releases.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BrokerError } from '../../src/errors.js';
+import { refusal } from '../../dev/testing/broker-error.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
 import type { AssumeRoleInput } from '../../src/sts/types.js';
 import { fakeValue, startFakeSts, type FakeSts } from './helpers/fake-sts-server.js';
@@ -70,15 +70,6 @@ function client(overrides: Partial<StsConfig> = {}, sleep: (ms: number) => Promi
   return { broker, clock, outcomes };
 }
 
-async function failure(promise: Promise<unknown>): Promise<BrokerError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BrokerError);
-  return err as BrokerError;
-}
-
 describe('an open circuit breaker and the calls already in flight', () => {
   it('a call waiting to retry when the breaker opens makes no further STS call and ends with the breaker refusal', async () => {
     const gated = gatedSleep();
@@ -88,13 +79,13 @@ describe('an open circuit breaker and the calls already in flight', () => {
     expect(sts.requests).toHaveLength(1);
 
     // Another call fails all its attempts meanwhile and opens the breaker.
-    expect((await failure(c.broker.assumeRole(input))).code).toBe('upstream_unavailable');
+    expect((await refusal(c.broker.assumeRole(input))).code).toBe('upstream_unavailable');
     const whenOpened = sts.requests.length;
     expect(whenOpened).toBe(4);
 
     c.clock.advance(1200); // 1.8 s of the 3 s left
     gated.release();
-    const err = await failure(inFlight);
+    const err = await refusal(inFlight);
     expect({ code: err.code, status: err.status, retryAfterSeconds: err.retryAfterSeconds }).toEqual({
       code: 'upstream_unavailable',
       status: 503,
@@ -106,7 +97,7 @@ describe('an open circuit breaker and the calls already in flight', () => {
 
   it('the half-open trial still retries its own attempts', async () => {
     const c = client();
-    await failure(c.broker.assumeRole(input));
+    await refusal(c.broker.assumeRole(input));
     c.clock.advance(OPEN_SECONDS * 1000);
     sts.requests.length = 0;
     sts.script({ kind: 'error', status: 500, code: 'InternalError' }, { kind: 'ok' });
@@ -118,7 +109,7 @@ describe('an open circuit breaker and the calls already in flight', () => {
 describe("Retry-After while the breaker is open: the breaker's remaining open time", () => {
   it('on the outage that opens it and on every refusal, rounded up to whole seconds and at least 1', async () => {
     const c = client({ maxAttempts: 1 });
-    const opening = await failure(c.broker.assumeRole(input));
+    const opening = await refusal(c.broker.assumeRole(input));
     expect({ code: opening.code, retryAfterSeconds: opening.retryAfterSeconds }).toEqual({
       code: 'upstream_unavailable',
       retryAfterSeconds: OPEN_SECONDS,
@@ -127,7 +118,7 @@ describe("Retry-After while the breaker is open: the breaker's remaining open ti
     const seen: Array<number | undefined> = [];
     for (const step of [400, 1600, 999]) {
       c.clock.advance(step); // 2.6 s, 1 s, then 1 ms left
-      seen.push((await failure(c.broker.assumeRole(input))).retryAfterSeconds);
+      seen.push((await refusal(c.broker.assumeRole(input))).retryAfterSeconds);
     }
     expect(seen).toEqual([3, 1, 1]);
     expect(sts.requests).toHaveLength(1);

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, parseConfig } from '../../src/config/index.js';
-import { BrokerError } from '../../src/errors.js';
+import { refusal } from '../../dev/testing/broker-error.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
 import { fakeValue, startFakeSts, type FakeSts } from './helpers/fake-sts-server.js';
 
@@ -32,15 +32,6 @@ function stsConfig(endpoint: string): StsConfig {
     accountCallsPerSecond: 40,
     breaker: { failureThreshold: 5, openSeconds: 10 },
   };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<BrokerError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BrokerError);
-  return err as BrokerError;
 }
 
 let fake: FakeSts;

@@ -5,7 +5,7 @@
  * src/uploads/public-key-cache.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrokerError } from '../../src/errors.js';
+import { rejectionCodeOf } from '../../dev/testing/broker-error.js';
 import { createPublicKeyCache } from '../../src/uploads/public-key-cache.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { ManualClock } from '../store/helpers.js';
@@ -16,16 +16,6 @@ beforeAll(async () => {
   keys = await startKeyServer();
 });
 afterAll(async () => keys.close());
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (error) {
-    if (error instanceof BrokerError) return error.code;
-    throw error;
-  }
-}
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 /** A key URL of its own on the key server, so each test counts its own hits. */
@@ -46,7 +36,7 @@ describe('public key cache over HTTP', () => {
   it('never fetches another path on the allowed host', async () => {
     const cache = createPublicKeyCache({ allowedUrls: [urlFor('/only.pem')], timeoutMs: 2000, clock: systemClock });
     for (const path of ['/other.pem', '/only.pem?x=1', '/only.pem/', '//only.pem', '/ONLY.pem']) {
-      expect(await codeOf(cache.get(b64(urlFor(path)))), path).toBe('callback_rejected');
+      expect(await rejectionCodeOf(cache.get(b64(urlFor(path)))), path).toBe('callback_rejected');
       expect(keys.hits.get(path), path).toBeUndefined();
     }
   });
@@ -56,7 +46,7 @@ describe('public key cache over HTTP', () => {
     const cache = createPublicKeyCache({ allowedUrls: [url], timeoutMs: 300, clock: systemClock });
     keys.mode = 'hang';
     try {
-      expect(await codeOf(cache.get(b64(url)))).toBe('public_key_unavailable');
+      expect(await rejectionCodeOf(cache.get(b64(url)))).toBe('public_key_unavailable');
     } finally {
       keys.mode = 'key';
     }
@@ -70,7 +60,7 @@ describe('public key cache over HTTP', () => {
       const cache = createPublicKeyCache({ allowedUrls: [url], timeoutMs: 2000, clock, retryAfterFailureMs: 1000 });
       keys.mode = mode;
       try {
-        expect(await codeOf(cache.get(b64(url)))).toBe('public_key_unavailable');
+        expect(await rejectionCodeOf(cache.get(b64(url)))).toBe('public_key_unavailable');
       } finally {
         keys.mode = 'key';
       }
