@@ -6,7 +6,7 @@ import { exportSPKI, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOidcVerifier, type OidcVerifier } from './oidc-verifier.js';
 import type { BrokerError } from '../errors.js';
-import { refusal } from '../../dev/testing/broker-error.js';
+import { refusal } from '../../dev/testing/errors.js';
 import { fixedClock } from '../../dev/testing/clock.js';
 import { AUDIENCE, NOW, b64url, claims, makeKey, oidcClient, sign, type TestKey } from '../../dev/testing/oidc.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProfileConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
-import { codeOf } from '../../dev/testing/broker-error.js';
+import { codeOf } from '../../dev/testing/errors.js';
 import { assertPolicyFits, policyLength, profileSizeProblems } from './policy-size.js';
 
 const profile: ProfileConfig = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeOf } from '../../dev/testing/broker-error.js';
+import { codeOf } from '../../dev/testing/errors.js';
 import type { Principal } from '../auth/principal.js';
 import type { ProfileConfig } from '../config/schema.js';
 import type { ErrorCode } from '../errors.js';

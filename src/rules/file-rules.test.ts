@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeOf } from '../../dev/testing/broker-error.js';
+import { codeOf } from '../../dev/testing/errors.js';
 import type { ErrorCode } from '../errors.js';
 import { checkFiles, fileExtension, normalizeContentType } from './file-rules.js';
 import type { FileSpec } from './grant.js';

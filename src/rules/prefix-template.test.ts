@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeOf } from '../../dev/testing/broker-error.js';
+import { codeOf } from '../../dev/testing/errors.js';
 import { BrokerError } from '../errors.js';
 import { compilePrefixTemplate } from './prefix-template.js';
 

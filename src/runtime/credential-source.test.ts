@@ -10,10 +10,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import CredentialPackage from '@alicloud/credentials';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../shared/logger.js';
+import { capturedLogger } from '../../dev/testing/logger.js';
 import {
   defaultChainCredential,
   describeCredentialSource,
@@ -33,21 +32,8 @@ interface LogLine {
 }
 
 function capture() {
-  const lines: string[] = [];
-  const logger = createLogger(
-    'debug',
-    new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  );
-  return {
-    logger,
-    text: () => lines.join(''),
-    parsed: (): LogLine[] => lines.map((l) => JSON.parse(l) as LogLine),
-  };
+  const log = capturedLogger('debug');
+  return { logger: log.logger, text: log.text, parsed: () => log.records<LogLine>() };
 }
 
 const WARN = 40;

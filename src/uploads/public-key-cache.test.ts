@@ -6,7 +6,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { generate } from 'selfsigned';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rejectionCodeOf } from '../../dev/testing/broker-error.js';
+import { rejectionCodeOf } from '../../dev/testing/errors.js';
 import { ManualClock } from '../../dev/testing/clock.js';
 import { createPublicKeyCache, MAX_KEY_FILE_BYTES, type PublicKeyCacheOptions } from './public-key-cache.js';
 

@@ -1,7 +1,7 @@
 /** Remote JWKS against a real HTTP server on loopback: caching, key rotation, and an unreachable identity provider. */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createOidcVerifier, type OidcVerifierOptions } from '../../src/auth/oidc-verifier.js';
-import { refusal } from '../../dev/testing/broker-error.js';
+import { refusal } from '../../dev/testing/errors.js';
 import { fixedClock } from '../../dev/testing/clock.js';
 import { claims, makeKey, oidcClient, sign, type TestKey } from '../../dev/testing/oidc.js';
 import { startJwksServer, type JwksServer } from './helpers.js';

@@ -5,15 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { capturedLogger } from '../../dev/testing/logger.js';
 import { createApp } from '../../src/app.js';
 import { createAuthenticator, generateApiKey } from '../../src/auth/index.js';
 import { loadConfigFile, parseConfig, type BrokerConfig } from '../../src/config/index.js';
-import { createLogger } from '../../src/shared/logger.js';
 import { MemoryStore } from '../../src/store/index.js';
 import { createStsClient } from '../../src/sts/index.js';
 import { createDevIssuer, type DevIssuer } from '../../dev/issuer/dev-issuer.js';
@@ -28,16 +27,7 @@ const secrets = () => ({
 
 /** createApp with real parts (no network is used before a request) and a logger whose lines we keep. */
 function start(config: Readonly<BrokerConfig>, issuer?: DevIssuer, clientId?: string) {
-  const lines: Array<{ level: number; msg?: string }> = [];
-  const logger = createLogger(
-    'debug',
-    new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(JSON.parse(String(chunk)) as { level: number });
-        cb();
-      },
-    }),
-  );
+  const { logger, records } = capturedLogger('debug');
   const localJwks = issuer && clientId ? { [clientId]: issuer.jwks } : undefined;
   const { app } = createApp({
     config,
@@ -47,7 +37,7 @@ function start(config: Readonly<BrokerConfig>, issuer?: DevIssuer, clientId?: st
     encryptionKey: randomBytes(32),
     logger,
   });
-  return { app, warnings: () => lines.filter((l) => l.level >= 40) };
+  return { app, warnings: () => records<{ level: number; msg?: string }>().filter((l) => l.level >= 40) };
 }
 
 async function dryRun(app: ReturnType<typeof start>['app'], token: string, profile: string) {

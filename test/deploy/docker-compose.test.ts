@@ -10,15 +10,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
-import { createAuthenticator } from '../../src/auth/index.js';
-import { loadConfigFile } from '../../src/config/index.js';
-import { systemClock } from '../../src/shared/clock.js';
-import { createLogger } from '../../src/shared/logger.js';
 import { MemoryStore, RedisStore, type KeyValueStore } from '../../src/store/index.js';
-import { accessKeyCredential, createStsClient } from '../../src/sts/index.js';
 import { closedPort } from '../sts/helpers/fake-sts-server.js';
 import { systemTool } from '../helpers/system-tool.js';
+import { loadConfigFile } from '../../src/config/index.js';
+import { exampleBroker } from './example-broker.js';
 import { DEPLOY_DIR } from './manifests.js';
 
 const run = promisify(execFile);
@@ -197,19 +193,7 @@ describe('the broker healthcheck one-liner, run with node', () => {
   }
 
   async function brokerWithStore(store: KeyValueStore) {
-    const config = loadConfigFile(join(DEPLOY_DIR, 'config.example.yaml'), {
-      BROKER_REDIS_URL: 'redis://redis:6379/0',
-      BROKER_CACHE_KEY: Buffer.alloc(32, 7).toString('base64'),
-      BROKER_GRANT_KEY: Buffer.alloc(32, 9).toString('base64'),
-    });
-    const { app } = createApp({
-      config,
-      store,
-      sts: createStsClient({ config: config.sts, credential: accessKeyCredential('LTAIunused', 'unused-secret') }),
-      authenticator: createAuthenticator({ clients: config.clients, clock: systemClock }),
-      encryptionKey: Buffer.alloc(32, 7),
-      logger: createLogger('silent'),
-    });
+    const app = exampleBroker(store);
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     return { server, port: (server.address() as AddressInfo).port };

@@ -12,14 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
-import { createAuthenticator } from '../../src/auth/index.js';
-import { loadConfigFile } from '../../src/config/index.js';
-import { systemClock } from '../../src/shared/clock.js';
-import { createLogger } from '../../src/shared/logger.js';
 import { MemoryStore, RedisStore, type KeyValueStore } from '../../src/store/index.js';
-import { accessKeyCredential, createStsClient } from '../../src/sts/index.js';
 import { systemTool } from '../helpers/system-tool.js';
+import { exampleBroker } from './example-broker.js';
 import { DEPLOY_DIR } from './manifests.js';
 
 const haproxyBinary = systemTool('haproxy', ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy'], 'haproxy');
@@ -49,19 +44,7 @@ interface Replica {
 }
 
 async function startReplica(store: KeyValueStore): Promise<Replica> {
-  const config = loadConfigFile(join(DEPLOY_DIR, 'config.example.yaml'), {
-    BROKER_REDIS_URL: 'redis://unused:6379/0',
-    BROKER_CACHE_KEY: Buffer.alloc(32, 7).toString('base64'),
-    BROKER_GRANT_KEY: Buffer.alloc(32, 9).toString('base64'),
-  });
-  const { app } = createApp({
-    config,
-    store,
-    sts: createStsClient({ config: config.sts, credential: accessKeyCredential('LTAIunused', 'unused-secret') }),
-    authenticator: createAuthenticator({ clients: config.clients, clock: systemClock }),
-    encryptionKey: Buffer.alloc(32, 7),
-    logger: createLogger('silent'),
-  });
+  const app = exampleBroker(store);
   let served = 0;
   const outer = express();
   outer.use((req, _res, next) => {

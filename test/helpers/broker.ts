@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import CredentialModule, { Config as CredentialConfig } from '@alicloud/credentials';
+import { capturedLogger } from '../../dev/testing/logger.js';
 import { createApp } from '../../src/app.js';
 import { createAuthenticator, generateApiKey } from '../../src/auth/index.js';
 import { createDevIssuer, type DevIssuer } from '../../dev/issuer/dev-issuer.js';
@@ -14,12 +15,10 @@ import { startStsEmulator, type EmulatorRole, type StsEmulator } from '../../dev
 import { createStsClient } from '../../src/sts/index.js';
 import { MemoryStore, RedisStore, type KeyValueStore } from '../../src/store/index.js';
 import type { AuditEvent } from '../../src/audit/index.js';
-import { createLogger } from '../../src/shared/logger.js';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
 import type { Express } from 'express';
 import type { Metrics } from '../../src/metrics/index.js';
 import type { TokenCache } from '../../src/cache/index.js';
-import { Writable } from 'node:stream';
 import { deleteByPrefix, rawClient } from '../store/helpers.js';
 
 // CommonJS with a `default` inside (the Node SDK notes, ESM imports); vitest's loader may already have unwrapped it.
@@ -183,16 +182,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     });
     store = redis;
   }
-  const lines: string[] = [];
-  const logger = createLogger(
-    'debug',
-    new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  );
+  const { logger, text: logText } = capturedLogger('debug');
   const audit: AuditEvent[] = [];
   const credential = new Credential(new CredentialConfig({ type: 'access_key', ...shared.accessKey }));
   const { app, metrics, startDraining, tokenCache } = createApp({
@@ -216,7 +206,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     store,
     config,
     audit,
-    logText: () => lines.join(''),
+    logText,
     partnerKey: shared.partner.header,
     token: (sub = 'alice', tenant = 'acme', extra) => shared.issuer.issue({ sub, tenant, ...(extra ? { extraClaims: extra } : {}) }),
     shared,

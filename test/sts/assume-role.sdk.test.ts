@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BrokerError } from '../../src/errors.js';
-import { refusal } from '../../dev/testing/broker-error.js';
+import { refusal } from '../../dev/testing/errors.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
 import type { AssumeRoleInput } from '../../src/sts/types.js';
 import { closedPort, fakeValue, startFakeSts, type FakeAnswer, type FakeSts } from './helpers/fake-sts-server.js';

@@ -5,7 +5,7 @@
  * the scripted fake STS (requests counted there), with an injected clock and a backoff sleep the test releases.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { refusal } from '../../dev/testing/broker-error.js';
+import { refusal } from '../../dev/testing/errors.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
 import type { AssumeRoleInput } from '../../src/sts/types.js';
 import { fakeValue, startFakeSts, type FakeSts } from './helpers/fake-sts-server.js';

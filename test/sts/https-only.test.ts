@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, parseConfig } from '../../src/config/index.js';
-import { refusal } from '../../dev/testing/broker-error.js';
+import { refusal } from '../../dev/testing/errors.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
 import { fakeValue, startFakeSts, type FakeSts } from './helpers/fake-sts-server.js';
 

@@ -5,7 +5,7 @@
  * src/uploads/public-key-cache.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rejectionCodeOf } from '../../dev/testing/broker-error.js';
+import { rejectionCodeOf } from '../../dev/testing/errors.js';
 import { createPublicKeyCache } from '../../src/uploads/public-key-cache.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { ManualClock } from '../store/helpers.js';

@@ -12,6 +12,8 @@ import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { startStsEmulator, type StsEmulator } from '../../../../dev/emulator/sts/index.js';
 import { startOssEmulator, type OssEmulator, type OssEmulatorOptions } from '../../../../dev/emulator/oss/index.js';
 
+export { thrown } from '../../../../dev/testing/errors.js';
+
 const ACCOUNT = '1234567890123456';
 /** A role whose own policy reaches both buckets entirely. */
 const WIDE_ROLE = `acs:ram::${ACCOUNT}:role/oss-wide`;
@@ -171,16 +173,6 @@ export function ossClient(
     options.refreshSTSTokenInterval = 3600_000;
   }
   return new OSS(options as unknown as OSS.Options);
-}
-
-/** Runs `fn` and returns what it threw (fails the test when it does not throw). */
-export async function thrown(fn: () => Promise<unknown>): Promise<Record<string, unknown> & Error> {
-  try {
-    await fn();
-  } catch (err) {
-    return err as Record<string, unknown> & Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 export interface RawResponse {

@@ -9,6 +9,8 @@ import Sts, { AssumeRoleRequest } from '@alicloud/sts20150401';
 import { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
 import { startStsEmulator, type StsEmulator, type StsEmulatorOptions } from '../../../../dev/emulator/sts/index.js';
 
+export { thrown } from '../../../../dev/testing/errors.js';
+
 const ACCOUNT_ID = '1234567890123456';
 export const ROLE_ARN = `acs:ram::${ACCOUNT_ID}:role/uploader`;
 export const LONG_ROLE_ARN = `acs:ram::${ACCOUNT_ID}:role/long-sessions`;
@@ -77,16 +79,6 @@ export function sdkClient(
 
 export function assumeRoleRequest(fields: Record<string, unknown>): AssumeRoleRequest {
   return new AssumeRoleRequest({ roleArn: ROLE_ARN, roleSessionName: 'alice', ...fields });
-}
-
-/** Runs `fn` and returns what it threw (fails the test when it does not throw). */
-export async function thrown(fn: () => Promise<unknown>): Promise<Record<string, unknown> & Error> {
-  try {
-    await fn();
-  } catch (err) {
-    return err as Record<string, unknown> & Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** `yyyy-MM-ddTHH:mm:ssZ` for a given time (what the SDK sends). */

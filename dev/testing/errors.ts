@@ -1,3 +1,4 @@
+/** What a call throws or a promise rejects with: the broker's own errors, or any error a client library raises. */
 import { expect } from 'vitest';
 import { BrokerError, type ErrorCode } from '../../src/errors.js';
 
@@ -31,4 +32,14 @@ export async function refusal(promise: Promise<unknown>): Promise<BrokerError> {
   );
   expect(err).toBeInstanceOf(BrokerError);
   return err as BrokerError;
+}
+
+/** What `fn` rejects with, its fields readable (fails the test when it does not reject). */
+export async function thrown(fn: () => Promise<unknown>): Promise<Record<string, unknown> & Error> {
+  try {
+    await fn();
+  } catch (err) {
+    return err as Record<string, unknown> & Error;
+  }
+  throw new Error('expected a rejection');
 }
