@@ -10,7 +10,7 @@ import { RedisStore } from '../../src/store/index.js';
 import { accessKeyCredential, createAccountBudget, createStsClient, type StsClient, type StsConfig } from '../../src/sts/index.js';
 import type { AssumeRoleInput } from '../../src/sts/types.js';
 import { redisConfig, redisScope } from '../store/helpers.js';
-import { fakeValue, startFakeSts, type FakeSts } from './helpers/fake-sts-server.js';
+import { fakeValue, startFakeSts, testStsConfig, type FakeSts } from './helpers/fake-sts-server.js';
 import { ManualClock } from '../../dev/testing/clock.js';
 
 const scope = redisScope('account-budget');
@@ -32,18 +32,9 @@ const input: AssumeRoleInput = {
 };
 const brokerAk = accessKeyCredential(fakeValue('LTAI'), fakeValue('secret-'));
 
-function config(accountCallsPerSecond: number): StsConfig {
-  return {
-    endpoint: sts.endpoint,
-    timeoutMs: 2000,
-    maxAttempts: 3,
-    policyMaxChars: 2048,
-    // Each replica alone would allow the whole burst: only the shared budget can hold the line.
-    maxCallsPerSecond: 1000,
-    accountCallsPerSecond,
-    breaker: { failureThreshold: 5, openSeconds: 10 },
-  };
-}
+// Each replica alone would allow the whole burst: only the shared budget can hold the line.
+const config = (accountCallsPerSecond: number): StsConfig =>
+  testStsConfig(sts.endpoint, { maxCallsPerSecond: 1000, accountCallsPerSecond });
 
 /** A frozen clock in an hour no other test of this file uses, so every test starts with an empty budget window. */
 let hours = 0;

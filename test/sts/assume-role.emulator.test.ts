@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openToken, startStsEmulator, type StsEmulator } from '../../dev/emulator/sts/index.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
-import { fakeValue } from './helpers/fake-sts-server.js';
+import { fakeValue, testStsConfig } from './helpers/fake-sts-server.js';
 
 const ROLE_ARN = 'acs:ram::1234567890123456:role/uploader';
 const POLICY = {
@@ -36,17 +36,7 @@ afterAll(async () => {
   }
 });
 
-function config(): StsConfig {
-  return {
-    endpoint: emulator.endpoint,
-    timeoutMs: 2000,
-    maxAttempts: 3,
-    policyMaxChars: 2048,
-    maxCallsPerSecond: 100,
-    accountCallsPerSecond: 100,
-    breaker: { failureThreshold: 5, openSeconds: 10 },
-  };
-}
+const config = (): StsConfig => testStsConfig(emulator.endpoint);
 
 describe('StsClient against the STS emulator', () => {
   it('issues credentials scoped by the session policy, signed via the default credentials chain', async () => {

@@ -8,7 +8,7 @@ import type { BrokerError } from '../../src/errors.js';
 import { refusal } from '../../dev/testing/errors.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
 import type { AssumeRoleInput } from '../../src/sts/types.js';
-import { closedPort, fakeValue, startFakeSts, type FakeAnswer, type FakeSts } from './helpers/fake-sts-server.js';
+import { closedPort, fakeValue, startFakeSts, testStsConfig, type FakeAnswer, type FakeSts } from './helpers/fake-sts-server.js';
 import { ManualClock } from '../../dev/testing/clock.js';
 import { within } from '../../dev/testing/deadline.js';
 
@@ -50,18 +50,7 @@ beforeEach(() => {
   sts.script({ kind: 'ok' });
 });
 
-function config(overrides: Partial<StsConfig> = {}): StsConfig {
-  return {
-    endpoint: sts.endpoint,
-    timeoutMs: 2000,
-    maxAttempts: 3,
-    policyMaxChars: 2048,
-    maxCallsPerSecond: 100,
-    accountCallsPerSecond: 100,
-    breaker: { failureThreshold: 5, openSeconds: 10 },
-    ...overrides,
-  };
-}
+const config = (overrides: Partial<StsConfig> = {}): StsConfig => testStsConfig(sts.endpoint, overrides);
 
 function client(overrides: Partial<StsConfig> = {}, extra: { deadlineMs?: number; clock?: ManualClock } = {}) {
   const outcomes: StsCallOutcome[] = [];

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { refusal } from '../../dev/testing/errors.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
 import type { AssumeRoleInput } from '../../src/sts/types.js';
-import { fakeValue, startFakeSts, type FakeSts } from './helpers/fake-sts-server.js';
+import { fakeValue, startFakeSts, testStsConfig, type FakeSts } from './helpers/fake-sts-server.js';
 import { ManualClock } from '../../dev/testing/clock.js';
 
 const input: AssumeRoleInput = {
@@ -30,18 +30,8 @@ beforeEach(() => {
   sts.script({ kind: 'error', status: 500, code: 'InternalError' });
 });
 
-function config(overrides: Partial<StsConfig> = {}): StsConfig {
-  return {
-    endpoint: sts.endpoint,
-    timeoutMs: 2000,
-    maxAttempts: 3,
-    policyMaxChars: 2048,
-    maxCallsPerSecond: 100,
-    accountCallsPerSecond: 100,
-    breaker: { failureThreshold: 1, openSeconds: OPEN_SECONDS },
-    ...overrides,
-  };
-}
+const config = (overrides: Partial<StsConfig> = {}): StsConfig =>
+  testStsConfig(sts.endpoint, { breaker: { failureThreshold: 1, openSeconds: OPEN_SECONDS }, ...overrides });
 
 /** A backoff sleep whose first call waits until the test releases it; later ones return at once. */
 function gatedSleep() {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../src/errors.js';
 import { accessKeyCredential, createStsClient, type StsCallOutcome, type StsConfig } from '../../src/sts/index.js';
 import type { AssumeRoleInput } from '../../src/sts/types.js';
-import { fakeValue, startFakeSts, type FakeSts } from './helpers/fake-sts-server.js';
+import { fakeValue, startFakeSts, testStsConfig, type FakeSts } from './helpers/fake-sts-server.js';
 import { ManualClock } from '../../dev/testing/clock.js';
 
 const input: AssumeRoleInput = {
@@ -28,18 +28,8 @@ beforeEach(() => {
   sts.script({ kind: 'ok' });
 });
 
-function config(overrides: Partial<StsConfig>): StsConfig {
-  return {
-    endpoint: sts.endpoint,
-    timeoutMs: 2000,
-    maxAttempts: 1,
-    policyMaxChars: 2048,
-    maxCallsPerSecond: 100,
-    accountCallsPerSecond: 100,
-    breaker: { failureThreshold: 1, openSeconds: 10 },
-    ...overrides,
-  };
-}
+const config = (overrides: Partial<StsConfig>): StsConfig =>
+  testStsConfig(sts.endpoint, { maxAttempts: 1, breaker: { failureThreshold: 1, openSeconds: 10 }, ...overrides });
 
 async function outcome(promise: Promise<unknown>): Promise<string> {
   const err = await promise.then(

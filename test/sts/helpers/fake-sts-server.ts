@@ -12,6 +12,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { generateLoopbackCertificate } from '../../../dev/emulator/sts/index.js';
+import type { StsConfig } from '../../../src/sts/index.js';
 
 export type FakeAnswer =
   | { kind: 'ok'; expiration?: string; credentials?: Record<string, unknown> }
@@ -159,4 +160,21 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * The STS settings these tests start from, for an STS at `endpoint`: 2 s timeouts, three attempts, rate limits
+ * that never bind, a breaker that opens after five failures.
+ */
+export function testStsConfig(endpoint: string, overrides: Partial<StsConfig> = {}): StsConfig {
+  return {
+    endpoint,
+    timeoutMs: 2000,
+    maxAttempts: 3,
+    policyMaxChars: 2048,
+    maxCallsPerSecond: 100,
+    accountCallsPerSecond: 100,
+    breaker: { failureThreshold: 5, openSeconds: 10 },
+    ...overrides,
+  };
 }
