@@ -8,6 +8,7 @@
 import { verify } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 export interface ReceivedCallback {
   /** Raw request target: path plus `?query`. */
@@ -34,14 +35,13 @@ export interface CallbackReceiver {
   close(): Promise<void>;
 }
 
-export async function startCallbackReceiver(): Promise<CallbackReceiver> {
-  const received: ReceivedCallback[] = [];
-  const receiver: CallbackReceiver = {
-    origin: '',
-    received,
-    answer: () => ({ body: '{"Status":"OK"}' }),
-    close: async () => {},
-  };
+const okAnswer = (): ReceiverAnswer => ({ body: '{"Status":"OK"}' });
+
+/** Starts a receiver; `receiver` is the object to fill in and serve from (a new one by default). */
+export async function startCallbackReceiver(
+  receiver: CallbackReceiver = { origin: '', received: [], answer: okAnswer, close: async () => {} },
+): Promise<CallbackReceiver> {
+  const { received } = receiver;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -75,4 +75,21 @@ export async function verifyCallbackSignature(got: ReceivedCallback): Promise<{ 
   const signed = Buffer.concat([Buffer.from(`${decodeURIComponent(path)}${query}\n`, 'utf8'), got.body]);
   const signature = Buffer.from(String(got.headers.authorization), 'base64');
   return { valid: verify('md5', signed, pem, signature), publicKeyUrl };
+}
+
+/**
+ * A receiver for the calling test file: listening before its first test, closed after its last, and emptied and
+ * given the default answer before each test (this registers those hooks).
+ */
+export function receiverForFile(): CallbackReceiver {
+  const receiver: CallbackReceiver = { origin: '', received: [], answer: okAnswer, close: async () => {} };
+  beforeAll(async () => {
+    await startCallbackReceiver(receiver);
+  });
+  afterAll(async () => receiver.close());
+  beforeEach(() => {
+    receiver.received.length = 0;
+    receiver.answer = okAnswer;
+  });
+  return receiver;
 }

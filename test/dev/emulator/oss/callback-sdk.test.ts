@@ -4,22 +4,13 @@
  * V1 and V4. Also the URL form (`?callback=`), which ali-oss does not send, built and signed here.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CallbackReceiver, startCallbackReceiver, verifyCallbackSignature } from './callback-receiver.js';
+import { describe, expect, it } from 'vitest';
+import { receiverForFile, verifyCallbackSignature } from './callback-receiver.js';
 import { b64 } from './forms.js';
 import { BUCKET, MODES, emulatorForFile, ossClient, raw, signV1, thrown, xmlCode } from './helpers.js';
 
 const { env, creds } = emulatorForFile();
-let receiver: CallbackReceiver;
-
-beforeAll(async () => {
-  receiver = await startCallbackReceiver();
-});
-afterAll(async () => receiver.close());
-beforeEach(() => {
-  receiver.received.length = 0;
-  receiver.answer = () => ({ body: '{"Status":"OK"}' });
-});
+const receiver = receiverForFile();
 
 const form = (buf: Buffer) => Object.fromEntries(new URLSearchParams(buf.toString('utf8')));
 

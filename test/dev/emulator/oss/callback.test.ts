@@ -7,22 +7,13 @@
 import { createPublicKey } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CallbackReceiver, startCallbackReceiver, verifyCallbackSignature } from './callback-receiver.js';
+import { describe, expect, it } from 'vitest';
+import { receiverForFile, startCallbackReceiver, verifyCallbackSignature } from './callback-receiver.js';
 import { b64, type Field, inAnHour, multipart, pinned, png, post, v4Fields } from './forms.js';
 import { BUCKET, emulatorForFile, startEnv, xmlCode, type Creds, type Env } from './helpers.js';
 
 const { env, creds } = emulatorForFile();
-let receiver: CallbackReceiver;
-
-beforeAll(async () => {
-  receiver = await startCallbackReceiver();
-});
-afterAll(async () => receiver.close());
-beforeEach(() => {
-  receiver.received.length = 0;
-  receiver.answer = () => ({ body: '{"Status":"OK"}' });
-});
+const receiver = receiverForFile();
 
 /** A URL on loopback that refuses connections: a port that was just released. */
 async function closedUrl(): Promise<string> {
