@@ -21,7 +21,7 @@ import { responseHeaders } from './http/response-headers.js';
 import { createRoutes } from './http/routes.js';
 import { problemFor, problemHandler } from './http/problem.js';
 import { instrumentSts } from './sts/instrument.js';
-import { checkProfiles } from './credentials/check-profiles.js';
+import { checkProfiles } from './profiles/check-profiles.js';
 import { createByteLedger } from './store/create-byte-ledger.js';
 import { createByteQuota, createUploads } from './uploads/index.js';
 import { traceRequests } from './tracing/index.js';

@@ -20,7 +20,7 @@ import type { StsClient } from '../sts/types.js';
 import type { Grant } from '../rules/index.js';
 import type { IssueToken, TokenCache } from '../cache/index.js';
 import { createGrantPreparer, type PreparedGrant } from './prepare-grant.js';
-import { formSigningProfile } from './form-signing.js';
+import { formSigningProfile } from '../profiles/form-signing.js';
 import { applyProfile } from '../rules/index.js';
 import type { QuotaCounter } from '../store/index.js';
 import { toCredentialResponse, toDryRunResponse, type CredentialResponse, type DryRunResponse, type ServedToken } from './responses.js';

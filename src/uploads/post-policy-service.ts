@@ -12,7 +12,7 @@ import type { Principal } from '../auth/principal.js';
 import { profilePaths, type BrokerConfig, type ProfileConfig } from '../config/schema.js';
 import { auditPrincipal, type AuditSink } from '../audit/audit.js';
 import type { TokenCache } from '../cache/index.js';
-import { formSigningProfile } from '../credentials/form-signing.js';
+import { formSigningProfile } from '../profiles/form-signing.js';
 import { createGrantPreparer } from '../credentials/prepare-grant.js';
 import type { RequestContext } from '../credentials/credential-service.js';
 import { takeQuotas } from '../credentials/quotas.js';

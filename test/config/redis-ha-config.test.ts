@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigError, loadConfigFile } from '../../src/config/index.js';
+import { ConfigError } from '../../src/config/index.js';
+import { loadConfigFile } from '../../src/runtime/load-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'osb-redis-ha-config-'));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGrantPreparer } from '../../src/credentials/prepare-grant.js';
-import { parseConfig } from '../../src/config/index.js';
+import { parseConfig } from '../../src/runtime/load-config.js';
 import type { Principal } from '../../src/auth/principal.js';
 
 const config = parseConfig(

@@ -12,7 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createAuthenticator } from '../../src/auth/index.js';
-import { loadConfigFile } from '../../src/config/index.js';
+import { loadConfigFile } from '../../src/runtime/load-config.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { MemoryStore, RedisStore, type KeyValueStore } from '../../src/store/index.js';

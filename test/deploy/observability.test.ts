@@ -13,7 +13,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { parseConfig } from '../../src/config/index.js';
+import { parseConfig } from '../../src/runtime/load-config.js';
 import { ERROR_TABLE } from '../../src/errors.js';
 import { buildRuntimeDeps, type RuntimeDeps } from '../../src/runtime/build-deps.js';
 import { createLogger } from '../../src/shared/logger.js';

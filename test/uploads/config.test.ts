@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadConfigFile, parseConfig } from '../../src/config/index.js';
+import { loadConfigFile, parseConfig } from '../../src/runtime/load-config.js';
 import { problemsOf } from '../helpers/config-problems.js';
 
 const key = () => randomBytes(32).toString('base64');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadConfigFile, parseConfig } from '../../src/config/index.js';
+import { loadConfigFile, parseConfig } from '../../src/runtime/load-config.js';
 import { profilePaths } from '../../src/config/schema.js';
 import { problemsOf } from '../helpers/config-problems.js';
 
