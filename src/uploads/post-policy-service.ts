@@ -12,7 +12,7 @@ import type { Principal } from '../auth/principal.js';
 import { profilePaths, type BrokerConfig, type ProfileConfig } from '../config/schema.js';
 import { auditPrincipal, type AuditSink } from '../audit/audit.js';
 import type { TokenCache } from '../cache/index.js';
-import { formSigningProfile } from '../profiles/form-signing.js';
+import { findProfile, formSigningProfile } from '../profiles/index.js';
 import { createGrantPreparer } from '../credentials/prepare-grant.js';
 import type { RequestContext } from '../credentials/credential-service.js';
 import { takeQuotas } from '../credentials/quotas.js';
@@ -67,10 +67,7 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
   const prepare = createGrantPreparer(config, clock, config.cache.l1MaxEntries);
 
   function enabledProfile(name: string, principal: Principal): ProfileConfig & { postPolicy: NonNullable<ProfileConfig['postPolicy']> } {
-    const profile = Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined;
-    assertThat(profile, 'unknown_profile', `no profile named "${name}"`);
-    // Who may use the profile is decided before anything about it is revealed.
-    assertThat(profile.clients.includes(principal.clientId), 'forbidden', `client "${principal.clientId}" may not use profile "${name}"`);
+    const profile = findProfile(config, name, principal);
     const postPolicy = profile.postPolicy;
     assertThat(
       postPolicy && profilePaths(profile).includes('form'),
