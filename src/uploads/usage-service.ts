@@ -5,9 +5,8 @@
 import type { Principal } from '../auth/principal.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { principalKey } from '../auth/principal.js';
-import { isoSeconds } from '../credentials/responses.js';
 import { findProfile } from '../profiles/index.js';
-import type { Clock } from '../shared/clock.js';
+import { isoSeconds, type Clock } from '../shared/clock.js';
 import { quotaKey } from '../store/quota.js';
 import type { KeyValueStore } from '../store/types.js';
 import type { ByteQuota } from './byte-quota.js';
