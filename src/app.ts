@@ -13,7 +13,7 @@ import { createLogger, type Logger } from './shared/logger.js';
 import { createLogAuditSink, type AuditSink } from './audit/audit.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { tokenCacheFromConfig, type TokenCache } from './cache/index.js';
-import { createQuotaCounter } from './store/index.js';
+import { createByteLedger, createByteQuota, createQuotaCounter } from './quotas/index.js';
 import { createCredentialService } from './credentials/index.js';
 import { requestId } from './http/request-id.js';
 import { accessLog } from './http/access-log.js';
@@ -22,8 +22,7 @@ import { createRoutes } from './http/routes.js';
 import { problemFor, problemHandler } from './http/problem.js';
 import { instrumentSts } from './sts/instrument.js';
 import { checkProfiles } from './profiles/check-profiles.js';
-import { createByteLedger } from './store/create-byte-ledger.js';
-import { createByteQuota, createUploads } from './uploads/index.js';
+import { createUploads } from './uploads/index.js';
 import { traceRequests } from './tracing/index.js';
 import { guardChain } from './http/guard-chain.js';
 

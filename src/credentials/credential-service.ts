@@ -12,7 +12,7 @@ import { profilePaths, type BrokerConfig, type ProfileConfig } from '../config/s
 import type { Principal } from '../auth/principal.js';
 import type { CredentialRequest } from './credential-request.js';
 import { BrokerError, assertThat } from '../errors.js';
-import { takeQuotas } from './quotas.js';
+import { takeQuotas } from '../quotas/index.js';
 import { auditPrincipal, type AuditSink } from '../audit/audit.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../shared/clock.js';
@@ -22,10 +22,10 @@ import type { IssueToken, TokenCache } from '../cache/index.js';
 import { createGrantPreparer, type PreparedGrant } from './prepare-grant.js';
 import { findProfile, formSigningProfile } from '../profiles/index.js';
 import { applyProfile } from '../rules/index.js';
-import type { QuotaCounter } from '../store/index.js';
+import type { QuotaCounter } from '../quotas/index.js';
 import { toCredentialResponse, toDryRunResponse, type CredentialResponse, type DryRunResponse, type ServedToken } from './responses.js';
 import { refreshAfterMs } from './lifetime.js';
-import type { ByteQuota } from '../uploads/byte-quota.js';
+import type { ByteQuota } from '../quotas/index.js';
 
 export interface CredentialServiceDeps {
   config: Readonly<BrokerConfig>;

@@ -18,10 +18,10 @@ import {
   type SettleInput,
 } from './byte-ledger.js';
 import { BYTE_USAGE, RELEASE_BYTES, RESERVE_BYTES, SETTLE_BYTES } from './byte-ledger-scripts.js';
-import type { LuaScript } from './lua-scripts.js';
-import { errorMessage } from './logger.js';
-import type { RedisStore } from './redis-store.js';
-import { StoreUnavailableError } from './types.js';
+import type { LuaScript } from '../store/lua-scripts.js';
+import { errorMessage } from '../store/logger.js';
+import type { RedisStore } from '../store/redis-store.js';
+import { StoreUnavailableError } from '../store/types.js';
 
 export class RedisByteLedger implements ByteLedger {
   constructor(

@@ -11,7 +11,7 @@
  * (14 significant digits) never rounds a counter.
  */
 import { createHash } from 'node:crypto';
-import type { LuaScript } from './lua-scripts.js';
+import type { LuaScript } from '../store/lua-scripts.js';
 
 function script(source: string): LuaScript {
   return { source, sha1: createHash('sha1').update(source).digest('hex') };
