@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
-const readme = read('../../README.md');
+const readme = read('../../docs/clients.md');
 
 describe('README client snippets', () => {
   it.each(['snippets/ali-oss-uploader.mjs', 'snippets/partner-credentials-uri.mjs'])('README shows %s exactly', (file) => {
