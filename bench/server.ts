@@ -84,7 +84,7 @@ async function startBroker(spec: BrokerSpec): Promise<number> {
     import('pino'),
     fromDist<typeof import('../src/app.js')>(dist, 'app.js'),
     fromDist<typeof import('../src/auth/index.js')>(dist, 'auth/index.js'),
-    fromDist<typeof import('../src/config/index.js')>(dist, 'config/index.js'),
+    fromDist<typeof import('../src/runtime/load-config.js')>(dist, 'runtime/load-config.js'),
     fromDist<typeof import('../src/sts/index.js')>(dist, 'sts/index.js'),
     fromDist<typeof import('../src/store/index.js')>(dist, 'store/index.js'),
     fromDist<typeof import('../src/shared/logger.js')>(dist, 'shared/logger.js'),

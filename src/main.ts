@@ -3,7 +3,8 @@
  * stops with one line; it never falls back to local mode (that is `npm start`, from the development tree).
  */
 import type { AddressInfo } from 'node:net';
-import { loadConfigFile, ConfigError } from './config/index.js';
+import { ConfigError } from './config/index.js';
+import { loadConfigFile } from './runtime/load-config.js';
 import { createApp } from './app.js';
 import { buildRuntimeDeps } from './runtime/build-deps.js';
 import { createLogger } from './shared/logger.js';

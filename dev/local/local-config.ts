@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { BrokerConfig, OidcClientConfig } from '../../src/config/schema.js';
-import { parseConfig, type DevelopmentRelaxations } from '../../src/config/load.js';
+import type { DevelopmentRelaxations } from '../../src/config/index.js';
+import { parseConfig } from '../../src/runtime/load-config.js';
 
 const LOCAL_ACCOUNT_ID = '1000000000000000';
 export const LOCAL_BUCKET = 'local-bucket';

@@ -43,7 +43,7 @@ export function principalFromPayload(client: OidcClientConfig, payload: JWTPaylo
 
 /**
  * The prefix placeholders a client's callers can fill, which start-up checks every profile's template against
- * (credentials/check-profiles.ts): an OIDC client gives `sub`, `tenant` and its `templateClaims`; an API-key
+ * (profiles/check-profiles.ts): an OIDC client gives `sub`, `tenant` and its `templateClaims`; an API-key
  * client gives `tenant` only.
  *
  * A partner has no `sub`. Its only per-caller value would be the key id, and a prefix built from it would move the

@@ -1,11 +1,12 @@
 /**
- * Credentials URLs: the configuration is checked when the app is built (each URL names an existing profile that lists
+ * Credentials URLs: the configuration is checked at start-up (each URL names an existing profile that lists
  * its client and hands out tokens, ids are unique across keys and URLs), and only the hash of the secret is needed to
  * accept it.
  */
 import { describe, expect, it } from 'vitest';
 import { createCredentialUrlAuthenticator, generateCredentialUrl } from './index.js';
-import { ConfigError, parseConfig } from '../config/index.js';
+import { ConfigError } from '../config/index.js';
+import { parseConfig } from '../runtime/load-config.js';
 
 const url = generateCredentialUrl('cu_test_1');
 

@@ -12,8 +12,7 @@
  * access log (http/credentials-get-route.ts), and the README tells operators to treat the URL as a password.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { profilePaths, type BrokerConfig } from '../config/schema.js';
-import { ConfigError } from '../config/config-error.js';
+import type { BrokerConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
 import { hashApiKeySecret } from './api-key.js';
 import { constantTimeEqual } from './constant-time.js';
@@ -64,23 +63,15 @@ function invalid(reason: string): BrokerError {
   return new BrokerError('unauthenticated', 'invalid credentials URL', { cause: new Error(reason) });
 }
 
-export function createCredentialUrlAuthenticator(config: Pick<BrokerConfig, 'clients' | 'profiles'>): CredentialUrlAuthenticator {
+/**
+ * From a checked configuration: start-up has refused ids used twice (config/cross-checks.ts) and URLs for a profile
+ * that does not exist, does not list the client or hands out no tokens (profiles/check-profiles.ts).
+ */
+export function createCredentialUrlAuthenticator(config: Pick<BrokerConfig, 'clients'>): CredentialUrlAuthenticator {
   const byId = new Map<string, UrlEntry>();
-  const problems: string[] = [];
-  const apiKeyIds = new Set(config.clients.flatMap((c) => (c.type === 'apiKey' ? c.keys.map((k) => k.id) : [])));
-  config.clients.forEach((client, i) => {
-    if (client.type !== 'apiKey') return;
-    client.credentialUrls.forEach((url, u) => {
-      const path = `clients[${i}].credentialUrls[${u}]`;
-      if (byId.has(url.id) || apiKeyIds.has(url.id)) problems.push(`${path}.id: "${url.id}" is already used by another key or URL`);
-      const profile = Object.hasOwn(config.profiles, url.profile) ? config.profiles[url.profile] : undefined;
-      if (profile === undefined) problems.push(`${path}.profile: no profile named "${url.profile}"`);
-      else if (!profile.clients.includes(client.id)) {
-        problems.push(`${path}.profile: profile "${url.profile}" does not list client "${client.id}"`);
-      } else if (!profilePaths(profile).includes('sts')) {
-        // A credentials URL fetches tokens; a forms-only profile hands out none (403 forms_only on every fetch).
-        problems.push(`${path}.profile: profile "${url.profile}" offers forms only (paths: [form]); a credentials URL fetches tokens`);
-      }
+  for (const client of config.clients) {
+    if (client.type !== 'apiKey') continue;
+    for (const url of client.credentialUrls) {
       byId.set(url.id, {
         clientId: client.id,
         tenant: client.tenant,
@@ -88,9 +79,8 @@ export function createCredentialUrlAuthenticator(config: Pick<BrokerConfig, 'cli
         hash: Buffer.from(url.sha256, 'hex'),
         revoked: url.revoked,
       });
-    });
-  });
-  if (problems.length > 0) throw new ConfigError(problems);
+    }
+  }
 
   return {
     enabled: byId.size > 0,

@@ -22,7 +22,7 @@
  * hand out when STS cannot give a new one (credentials/credential-service.ts decides when).
  *
  * Failure policy: the cache is an optimisation, so a store failure on read is a miss and a failure on write is
- * logged and ignored; the caller still gets credentials. (Quotas, which must fail closed, live in store/quota.ts.)
+ * logged and ignored; the caller still gets credentials. (Quotas, which must fail closed, live in quotas/.)
  * Logs name a key only by the first 12 characters of its hash and never carry credential fields.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,7 +1,7 @@
 /**
  * Rules that need more than one field at a time. Each returns problems as `<field path>: <what is wrong>`, so the
- * operator is told which line of the file to change. Checks that need the rules and the policy builder (prefix
- * templates, policy sizes) are in credentials/check-profiles.ts; the loader runs both.
+ * operator is told which line of the file to change. The profiles are checked in profiles/check-profiles.ts (they
+ * need the rules and the policy builder); the loader (runtime/load-config.ts) reports both together.
  */
 import type { BrokerConfig } from './schema.js';
 import { redisTopology } from './redis-topology.js';
@@ -24,6 +24,9 @@ function clientProblems(config: BrokerConfig): string[] {
   const problems: string[] = [];
   const clientIds = new Set<string>();
   const keyIds = new Set<string>();
+  // A credentials URL id may not be any API key's id either: both are looked up by id.
+  const allKeyIds = new Set(config.clients.flatMap((c) => (c.type === 'apiKey' ? c.keys.map((k) => k.id) : [])));
+  const urlIds = new Set<string>();
   config.clients.forEach((client, i) => {
     if (clientIds.has(client.id)) problems.push(`clients[${i}].id: duplicate client id "${client.id}"`);
     clientIds.add(client.id);
@@ -32,26 +35,13 @@ function clientProblems(config: BrokerConfig): string[] {
       if (keyIds.has(key.id)) problems.push(`clients[${i}].keys[${k}].id: duplicate API key id "${key.id}"`);
       keyIds.add(key.id);
     });
-  });
-  return problems;
-}
-
-function profileProblems(config: BrokerConfig): string[] {
-  const problems: string[] = [];
-  const clientIds = new Set(config.clients.map((c) => c.id));
-  for (const [name, profile] of Object.entries(config.profiles)) {
-    profile.clients.forEach((id, i) => {
-      if (!clientIds.has(id)) problems.push(`profiles.${name}.clients[${i}]: no client with id "${id}"`);
+    client.credentialUrls.forEach((url, u) => {
+      if (urlIds.has(url.id) || allKeyIds.has(url.id)) {
+        problems.push(`clients[${i}].credentialUrls[${u}].id: "${url.id}" is already used by another key or URL`);
+      }
+      urlIds.add(url.id);
     });
-    if (profile.scope === 'keys' && !profile.operations.some((op) => op === 'put' || op === 'multipart')) {
-      problems.push(`profiles.${name}.scope: "keys" scope needs a write operation (put or multipart)`);
-    }
-    // In prefix scope the client names its own objects under the prefix; the broker names none, so `random` would
-    // be silently ignored while the operator believes names are unguessable.
-    if (profile.keyNaming === 'random' && profile.scope !== 'keys') {
-      problems.push(`profiles.${name}.keyNaming: "random" needs scope "keys" (in prefix scope the client names its objects)`);
-    }
-  }
+  });
   return problems;
 }
 
@@ -123,13 +113,7 @@ function uploadProblems(config: BrokerConfig): string[] {
 }
 
 export function crossCheck(config: BrokerConfig, relax: DevelopmentRelaxations): string[] {
-  const problems = [
-    ...clientProblems(config),
-    ...profileProblems(config),
-    ...redisProblems(config, relax),
-    ...cacheProblems(config, relax),
-    ...uploadProblems(config),
-  ];
+  const problems = [...clientProblems(config), ...redisProblems(config, relax), ...cacheProblems(config, relax), ...uploadProblems(config)];
   if (config.server.metricsPort === config.server.port) problems.push('server.metricsPort: must differ from server.port');
   return problems;
 }

@@ -1,7 +1,8 @@
 /**
  * Reads the configuration once at start-up: YAML file (BROKER_CONFIG) + environment overrides for secrets,
  * validated by the one schema, cross-checked, then deep-frozen. Any problem stops start-up with a ConfigError that
- * names the exact path of the bad field.
+ * names the exact path of the bad field. The loader the entry points call is runtime/load-config.ts: it adds the
+ * profile checks, which need layers above this one (the rules and the policy builder).
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -10,7 +11,6 @@ import { configSchema, type BrokerConfig, type BrokerConfigInput } from './schem
 import { ConfigError } from './config-error.js';
 import { readSecretEnv } from './secret-env.js';
 import { crossCheck, type DevelopmentRelaxations } from './cross-checks.js';
-import { profileProblems } from '../credentials/check-profiles.js';
 
 export type { DevelopmentRelaxations } from './cross-checks.js';
 
@@ -53,21 +53,28 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv)
   return out;
 }
 
-/** Validates an already-parsed configuration object (used by local mode and tests, which may pass relaxations). */
-export function parseConfig(
+/** Checks a schema-valid configuration further, as `<field path>: <what is wrong>` lines (none when it is fine). */
+export type ConfigChecks = (config: Readonly<BrokerConfig>) => string[];
+
+/**
+ * Validates an already-parsed configuration object: the schema, then this folder's cross-checks and `moreChecks`
+ * (the caller's layer: the profile checks), every problem at once so an operator fixes the file in one pass.
+ */
+export function validateConfig(
   input: BrokerConfigInput | Record<string, unknown>,
-  relax: DevelopmentRelaxations = {},
+  relax: DevelopmentRelaxations,
+  moreChecks: ConfigChecks,
 ): Readonly<BrokerConfig> {
   const result = configSchema.safeParse(input);
   if (!result.success) throw new ConfigError(zodProblems(result.error));
-  // Every problem at once, so an operator fixes the file in one pass (a client shared by two profiles may be named twice).
-  const problems = [...new Set([...crossCheck(result.data, relax), ...profileProblems(result.data)])];
+  // Each problem once, whichever check found it.
+  const problems = [...new Set([...crossCheck(result.data, relax), ...moreChecks(result.data)])];
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(result.data);
 }
 
-/** Reads BROKER_CONFIG (YAML), applies environment overrides, validates. */
-export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Readonly<BrokerConfig> {
+/** Reads a YAML configuration file and applies the environment's overrides (secrets, PORT, LOG_LEVEL); not validated. */
+export function readConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -83,5 +90,5 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([`BROKER_CONFIG: ${path} must hold a YAML mapping`]);
   }
-  return parseConfig(applyEnvOverrides(raw as Record<string, unknown>, env));
+  return applyEnvOverrides(raw as Record<string, unknown>, env);
 }

@@ -4,7 +4,6 @@
  * restriction such as `conditions` or `quota`.
  */
 import { z } from 'zod';
-import { MAX_CLAIM_CHARS } from '../rules/safe-segment.js';
 
 const ident = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1-63 of a-z 0-9 . _ - and start with a letter or digit');
 
@@ -22,6 +21,12 @@ export type UploadPath = (typeof UPLOAD_PATHS)[number];
 export const STS_MIN_DURATION = 900;
 export const STS_MAX_DURATION = 43200;
 
+/**
+ * Claims are identifiers (subject, tenant). 128 is the most any profile may allow (its `maxClaimChars`, default 64,
+ * is usually lower), because every claim is repeated in each resource of a session policy that STS caps at 2,048
+ * characters (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole).
+ */
+export const MAX_CLAIM_CHARS = 128;
 const DEFAULT_MAX_CLAIM_CHARS = 64;
 /** Kubernetes: terminationGracePeriodSeconds must exceed this (deploy/kubernetes adds 5 s). */
 const DEFAULT_DRAIN_TIMEOUT_SECONDS = 20;

@@ -12,7 +12,7 @@ import { profilePaths, type BrokerConfig, type ProfileConfig } from '../config/s
 import type { Principal } from '../auth/principal.js';
 import type { CredentialRequest } from './credential-request.js';
 import { BrokerError, assertThat } from '../errors.js';
-import { takeQuotas } from './quotas.js';
+import { takeQuotas } from '../quotas/index.js';
 import { auditPrincipal, type AuditSink } from '../audit/audit.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../shared/clock.js';
@@ -20,12 +20,12 @@ import type { StsClient } from '../sts/types.js';
 import type { Grant } from '../rules/index.js';
 import type { IssueToken, TokenCache } from '../cache/index.js';
 import { createGrantPreparer, type PreparedGrant } from './prepare-grant.js';
-import { formSigningProfile } from './form-signing.js';
+import { findProfile, formSigningProfile } from '../profiles/index.js';
 import { applyProfile } from '../rules/index.js';
-import type { QuotaCounter } from '../store/index.js';
+import type { QuotaCounter } from '../quotas/index.js';
 import { toCredentialResponse, toDryRunResponse, type CredentialResponse, type DryRunResponse, type ServedToken } from './responses.js';
 import { refreshAfterMs } from './lifetime.js';
-import type { ByteQuota } from '../uploads/byte-quota.js';
+import type { ByteQuota } from '../quotas/index.js';
 
 export interface CredentialServiceDeps {
   config: Readonly<BrokerConfig>;
@@ -70,12 +70,6 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
     }
   }
 
-  function findProfile(name: string) {
-    const profile = Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined;
-    assertThat(profile, 'unknown_profile', `no profile named "${name}"`);
-    return profile;
-  }
-
   /** How to issue a token for this grant; the cache calls it for a miss, and again in the background while hot. */
   function assume(grant: Grant, policyJson: string): IssueToken {
     return ({ background }) =>
@@ -104,15 +98,9 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
 
   return {
     async handle(principal, request, context) {
-      const profile = findProfile(request.profile);
+      const profile = findProfile(config, request.profile, principal);
       const offersTokens = profilePaths(profile).includes('sts');
       if (!offersTokens) {
-        // Who may use the profile is decided before anything about it is revealed (as applyProfile does).
-        assertThat(
-          profile.clients.includes(principal.clientId),
-          'forbidden',
-          `client "${principal.clientId}" may not use profile "${request.profile}"`,
-        );
         assertThat(
           request.dryRun,
           'forms_only',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGrantPreparer } from './prepare-grant.js';
-import { parseConfig } from '../config/index.js';
+import { parseConfig } from '../runtime/load-config.js';
 import type { Principal } from '../auth/principal.js';
 
 const config = parseConfig(

@@ -6,11 +6,7 @@ import type { Grant } from '../rules/index.js';
 import type { PolicyDocument } from '../policy/index.js';
 import type { StsCredentials } from '../sts/types.js';
 import type { Operation } from '../config/schema.js';
-
-/** STS and ali-oss both use second-precision UTC timestamps (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). */
-export function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
+import { isoSeconds } from '../shared/clock.js';
 
 export interface CredentialResponse {
   credentials: { accessKeyId: string; accessKeySecret: string; securityToken: string; expiration: string };

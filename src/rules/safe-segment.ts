@@ -5,17 +5,12 @@
  * could be mistaken for a template placeholder. We never escape such values: we refuse them with a clear 4xx, so
  * what the caller sent is exactly what ends up in the key.
  */
+import { MAX_CLAIM_CHARS } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
 
 /** `claim` values go into the prefix (ASCII only); `fileName` values become the last part of a key. */
 export type SafeValueKind = 'claim' | 'fileName';
 
-/**
- * Claims are identifiers (subject, tenant). 128 is the most any profile may allow (its `maxClaimChars`, default 64,
- * is usually lower), because every claim is repeated in each resource of a session policy that STS caps at 2,048
- * characters (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole).
- */
-export const MAX_CLAIM_CHARS = 128;
 /** The common file-system limit for one name; well inside OSS's 1,023-byte key limit. */
 export const MAX_FILE_NAME_BYTES = 255;
 

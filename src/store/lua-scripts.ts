@@ -1,7 +1,8 @@
 /**
- * The Lua scripts RedisStore runs. Each touches one key, or keys its caller puts in one hash slot (a shared
- * `{hash tag}`), so they are valid in Redis Cluster too. They run as EVALSHA with an EVAL fallback on NOSCRIPT (a
- * failover or SCRIPT FLUSH empties the script cache).
+ * The Lua scripts RedisStore runs; its callers bring their own, made with luaScript, to RedisStore.runScript. Each
+ * touches one key, or keys its caller puts in one hash slot (a shared `{hash tag}`), so they are valid in Redis
+ * Cluster too. They run as EVALSHA with an EVAL fallback on NOSCRIPT (a failover or SCRIPT FLUSH empties the script
+ * cache).
  */
 import { createHash } from 'node:crypto';
 
@@ -10,7 +11,8 @@ export interface LuaScript {
   readonly sha1: string;
 }
 
-function script(source: string): LuaScript {
+/** A script and the SHA-1 that EVALSHA names it by. */
+export function luaScript(source: string): LuaScript {
   return { source, sha1: createHash('sha1').update(source).digest('hex') };
 }
 
@@ -19,7 +21,7 @@ function script(source: string): LuaScript {
  * somehow lost its expiry, so a key can never count forever (which would lock a principal out for good).
  * Returns { count, pttl }.
  */
-export const INCREMENT_WINDOW = script(`
+export const INCREMENT_WINDOW = luaScript(`
 local count = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
 if count == 1 or ttl < 0 then
@@ -41,7 +43,7 @@ return { count, ttl }
  *
  * KEYS: the counters. ARGV: limit and window (ms) for each key, in order. Returns { 1 } or { 0, index, pttl }.
  */
-export const TAKE_FROM_WINDOWS = script(`
+export const TAKE_FROM_WINDOWS = luaScript(`
 local full, fullTtl = 0, -1
 for i, key in ipairs(KEYS) do
   local count = tonumber(redis.call('GET', key) or '0')
@@ -72,7 +74,7 @@ return { 1 }
  * Give back one unit, but only while the window still exists: a plain DECR on an expired key would create a counter
  * of -1 with no TTL, silently granting an extra unit in the next window.
  */
-export const DECREMENT_EXISTING = script(`
+export const DECREMENT_EXISTING = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('DECR', KEYS[1])
 end
@@ -80,7 +82,7 @@ return 0
 `);
 
 /** Compare-and-delete: release a lock only while we still own it (it may have expired and been taken by another). */
-export const DELETE_IF_EQUALS = script(`
+export const DELETE_IF_EQUALS = luaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end

@@ -158,6 +158,20 @@ export class RedisStore implements KeyValueStore {
   }
 
   /**
+   * Runs a Lua script of the caller's (quotas/'s byte ledger) as one atomic step: keys get the prefix, the script
+   * is sent by its SHA-1 and once in full when Redis has forgotten it, and a failure leaves as StoreUnavailableError
+   * naming `op`, like every other method. The keys must share one hash slot in Redis Cluster (one `{hash tag}`).
+   */
+  async runScript(op: string, lua: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    return this.run(
+      op,
+      lua,
+      keys.map((k) => this.keyPrefix + k),
+      [...args],
+    );
+  }
+
+  /**
    * Raw command for code that speaks Redis itself (e.g. rate-limit-redis's `sendCommand`). Keys are NOT prefixed
    * here; errors are still mapped to StoreUnavailableError.
    */

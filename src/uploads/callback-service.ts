@@ -19,7 +19,7 @@ import { BrokerError } from '../errors.js';
 import { profileEndpoint } from '../rules/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { StoreLogger } from '../store/logger.js';
-import type { ByteQuota } from './byte-quota.js';
+import type { ByteQuota } from '../quotas/index.js';
 import { callbackStringToSign, verifyCallbackSignature } from './callback-signature.js';
 import { CALLBACK_GRACE_MS } from './limits.js';
 import type { ObjectMetaReader } from './object-meta-reader.js';

@@ -1,31 +1,27 @@
 /**
  * uploads/: storage-enforced uploads. Signed PostObject forms (POST /v1/post-policy), OSS upload callbacks
- * (POST /v1/oss-callback), byte quotas and the usage view (GET /v1/usage).
+ * (POST /v1/oss-callback), and the usage view (GET /v1/usage, quotas/usage-service.ts) wired with them.
  * - createUploads               the three services, wired from the app's parts (one place)
  * - buildPostPolicy, signPostPolicyV4, buildCallbackParam, formUrl   the form, pure
  * - createGrantSealer           `x:grant`, the broker's MAC over who may upload what
  * - callbackStringToSign, verifyCallbackSignature, createPublicKeyCache   OSS's callback signature
  * - createObjectMetaReader      what the bucket says about an upload (the callback's evidence)
- * - createByteQuota             byte reservations over the store's ByteLedger
  */
 import type { AuditSink } from '../audit/audit.js';
 import type { TokenCache } from '../cache/index.js';
 import type { BrokerConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { StoreLogger } from '../store/logger.js';
-import type { QuotaCounter } from '../store/quota.js';
 import type { KeyValueStore } from '../store/types.js';
 import type { StsClient } from '../sts/types.js';
-import type { ByteQuota } from './byte-quota.js';
+import { createUsageService, type ByteQuota, type QuotaCounter, type UsageService } from '../quotas/index.js';
 import { createCallbackService, type CallbackService } from './callback-service.js';
 import { createPostPolicyService, type PostPolicyService } from './post-policy-service.js';
 import { OBJECT_META_ATTEMPTS, OBJECT_META_TIMEOUT_MS } from './limits.js';
 import { createObjectMetaReader, type ObjectMetaReader } from './object-meta-reader.js';
 import { createPublicKeyCache } from './public-key-cache.js';
 import { createGrantSealer } from './upload-grant.js';
-import { createUsageService, type UsageService } from './usage-service.js';
 
-export { createByteQuota, type ByteQuota } from './byte-quota.js';
 export { buildCallbackParam, CALLBACK_BODY } from './callback-param.js';
 export { callbackStringToSign, verifyCallbackSignature } from './callback-signature.js';
 export type { CallbackReply, OssCallbackRequest } from './callback-service.js';
@@ -37,7 +33,6 @@ export { isoBasic, signPostPolicyV4, v4Credential } from './post-signature-v4.js
 export { createObjectMetaReader, type ObjectMetaReader, type StoredObject } from './object-meta-reader.js';
 export { createPublicKeyCache, type PublicKeySource } from './public-key-cache.js';
 export { createGrantSealer, type GrantSealer, type UploadGrant } from './upload-grant.js';
-export type { UsageResponse } from './usage-service.js';
 
 export interface Uploads {
   postPolicy: PostPolicyService;

@@ -12,17 +12,16 @@ import type { Principal } from '../auth/principal.js';
 import { profilePaths, type BrokerConfig, type ProfileConfig } from '../config/schema.js';
 import { auditPrincipal, type AuditSink } from '../audit/audit.js';
 import type { TokenCache } from '../cache/index.js';
-import { formSigningProfile } from '../credentials/form-signing.js';
+import { findProfile, formSigningProfile } from '../profiles/index.js';
 import { createGrantPreparer } from '../credentials/prepare-grant.js';
 import type { RequestContext } from '../credentials/credential-service.js';
-import { takeQuotas } from '../credentials/quotas.js';
-import { isoSeconds } from '../credentials/responses.js';
+import { takeQuotas } from '../quotas/index.js';
 import { assertThat } from '../errors.js';
 import { applyProfile, normalizeContentType } from '../rules/index.js';
-import type { Clock } from '../shared/clock.js';
-import type { QuotaCounter } from '../store/quota.js';
+import { isoSeconds, type Clock } from '../shared/clock.js';
+import type { QuotaCounter } from '../quotas/index.js';
 import type { StsClient, StsCredentials } from '../sts/types.js';
-import type { ByteQuota } from './byte-quota.js';
+import type { ByteQuota } from '../quotas/index.js';
 import { buildCallbackParam } from './callback-param.js';
 import { formUrl } from './form-url.js';
 import { CALLBACK_GRACE_MS, POST_OBJECT_MAX_BYTES } from './limits.js';
@@ -67,10 +66,7 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
   const prepare = createGrantPreparer(config, clock, config.cache.l1MaxEntries);
 
   function enabledProfile(name: string, principal: Principal): ProfileConfig & { postPolicy: NonNullable<ProfileConfig['postPolicy']> } {
-    const profile = Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined;
-    assertThat(profile, 'unknown_profile', `no profile named "${name}"`);
-    // Who may use the profile is decided before anything about it is revealed.
-    assertThat(profile.clients.includes(principal.clientId), 'forbidden', `client "${principal.clientId}" may not use profile "${name}"`);
+    const profile = findProfile(config, name, principal);
     const postPolicy = profile.postPolicy;
     assertThat(
       postPolicy && profilePaths(profile).includes('form'),

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tokenCacheFromConfig, tokenCacheKey } from '../../src/cache/index.js';
-import { parseConfig } from '../../src/config/index.js';
+import { parseConfig } from '../../src/runtime/load-config.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { assumeRoleDeadlineMs } from '../../src/sts/index.js';
 import type { AssumeRoleInput, StsClient, StsCredentials } from '../../src/sts/types.js';

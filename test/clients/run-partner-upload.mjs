@@ -1,5 +1,6 @@
-// Runs the README's partner snippet in a plain Node process, as a partner backend would, against the test stack:
-// ALIBABA_CLOUD_CREDENTIALS_URI and the OSS target come from the environment; prints the outcome as one JSON line.
+// Runs the partner snippet of docs/clients.md in a plain Node process, as a partner backend would, against the test
+// stack: ALIBABA_CLOUD_CREDENTIALS_URI and the OSS target come from the environment; prints the outcome as one JSON
+// line.
 import { uploadForPartner } from './snippets/partner-credentials-uri.mjs';
 
 try {

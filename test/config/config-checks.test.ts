@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { minimalConfig, type RawConfig as Raw } from '../../dev/testing/config.js';
-import { parseConfig, redisTopology } from '../../src/config/index.js';
+import { redisTopology } from '../../src/config/index.js';
+import { parseConfig } from '../../src/runtime/load-config.js';
 import { buildStore } from '../../src/runtime/build-deps.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { problemsOf } from '../helpers/config-problems.js';

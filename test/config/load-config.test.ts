@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { minimalConfig, randomKey as cacheKey, writeTempFile } from '../../dev/testing/config.js';
-import { loadConfigFile, parseConfig } from '../../src/config/index.js';
+import { loadConfigFile, parseConfig } from '../../src/runtime/load-config.js';
 import { problemsOf } from '../helpers/config-problems.js';
 
 const example = fileURLToPath(new URL('../../deploy/config.example.yaml', import.meta.url));

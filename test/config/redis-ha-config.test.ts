@@ -1,7 +1,8 @@
 /** The HA part of the `redis` block as an operator writes it: Sentinel with a password from a mounted secret. */
 import { describe, expect, it } from 'vitest';
 import { minimalConfig, randomKey, writeTempFile } from '../../dev/testing/config.js';
-import { ConfigError, loadConfigFile } from '../../src/config/index.js';
+import { ConfigError } from '../../src/config/index.js';
+import { loadConfigFile } from '../../src/runtime/load-config.js';
 
 /** The minimal configuration with this `redis` block, and its cache key left to BROKER_CACHE_KEY. */
 const configFile = (redis: Record<string, unknown>): string => writeTempFile(minimalConfig({ redis, cache: undefined }));

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore, RedisStore, type KeyValueStore } from '../../src/store/index.js';
 import { closedPort } from '../sts/helpers/fake-sts-server.js';
 import { systemTool } from '../helpers/system-tool.js';
-import { loadConfigFile } from '../../src/config/index.js';
+import { loadConfigFile } from '../../src/runtime/load-config.js';
 import { exampleBroker } from './example-broker.js';
 import { DEPLOY_DIR } from './manifests.js';
 

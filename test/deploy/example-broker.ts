@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Express } from 'express';
 import { createApp } from '../../src/app.js';
 import { createAuthenticator } from '../../src/auth/index.js';
-import { loadConfigFile } from '../../src/config/index.js';
+import { loadConfigFile } from '../../src/runtime/load-config.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
 import type { KeyValueStore } from '../../src/store/index.js';

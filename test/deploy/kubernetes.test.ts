@@ -14,7 +14,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
-import { loadConfigFile } from '../../src/config/index.js';
+import { loadConfigFile } from '../../src/runtime/load-config.js';
 import {
   DEPLOY_DIR,
   SECRET_EXAMPLE,

@@ -14,7 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { minimalConfig } from '../../dev/testing/config.js';
 import { createApp } from '../../src/app.js';
-import { parseConfig } from '../../src/config/index.js';
+import { parseConfig } from '../../src/runtime/load-config.js';
 import { ERROR_TABLE } from '../../src/errors.js';
 import { buildRuntimeDeps, type RuntimeDeps } from '../../src/runtime/build-deps.js';
 import { createLogger } from '../../src/shared/logger.js';

@@ -9,7 +9,7 @@ import { capturedLogger } from '../../dev/testing/logger.js';
 import { createApp } from '../../src/app.js';
 import { createAuthenticator, generateApiKey } from '../../src/auth/index.js';
 import { createDevIssuer, type DevIssuer } from '../../dev/issuer/dev-issuer.js';
-import { parseConfig } from '../../src/config/index.js';
+import { parseConfig } from '../../src/runtime/load-config.js';
 import type { BrokerConfig } from '../../src/config/schema.js';
 import { startStsEmulator, type EmulatorRole, type StsEmulator } from '../../dev/emulator/sts/index.js';
 import { createStsClient } from '../../src/sts/index.js';

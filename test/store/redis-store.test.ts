@@ -7,6 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { Cluster, Redis } from 'ioredis';
 import { RedisStore, StoreUnavailableError, createRedisClient } from '../../src/store/index.js';
+import { luaScript } from '../../src/store/lua-scripts.js';
 import { REDIS_URL, connectedStore, deleteByPrefix, rawClient, redisConfig, uniquePrefix } from './helpers.js';
 
 const prefix = uniquePrefix('redis-store');
@@ -84,6 +85,23 @@ describe('RedisStore on the real Redis', () => {
     cleanups.push(() => store.close());
     expect(await store.sendCommand('PING')).toBe('PONG');
     await expectUnavailable(store.sendCommand('NOT-A-COMMAND'));
+  });
+
+  it("runs a caller's Lua script on prefixed keys, after a flush too, errors mapped without the key", async () => {
+    const store = await connectedStore(prefix);
+    cleanups.push(() => store.close());
+    const append = luaScript("return redis.call('APPEND', KEYS[1], ARGV[1])");
+    expect(await store.runScript('append', append, ['script-key'], ['ab'])).toBe(2);
+    await raw.script('FLUSH');
+    expect(await store.runScript('append', append, ['script-key'], ['c'])).toBe(3);
+    expect(await raw.get(`${prefix}script-key`)).toBe('abc');
+    // A script error that quotes its key: the key names a principal or a token, so it must not reach the log.
+    const failing = luaScript("return redis.error_reply('refused ' .. KEYS[1] .. ' now')");
+    const error = await store.runScript('push', failing, ['script-key'], []).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).operation).toBe('push');
+    expect((error as Error).message).toMatch(/refused <key> now/);
+    expect((error as Error).message).not.toContain(prefix);
   });
 });
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { minimalConfig, randomKey as key, writeTempFile } from '../../dev/testing/config.js';
-import { loadConfigFile, parseConfig } from '../../src/config/index.js';
+import { loadConfigFile, parseConfig } from '../../src/runtime/load-config.js';
 import { problemsOf } from '../helpers/config-problems.js';
 
 const base = (profile: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => minimalConfig({ profile, ...extra });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { minimalConfig, randomKey, writeTempFile } from '../../dev/testing/config.js';
-import { loadConfigFile, parseConfig } from '../../src/config/index.js';
+import { loadConfigFile, parseConfig } from '../../src/runtime/load-config.js';
 import { profilePaths } from '../../src/config/schema.js';
 import { problemsOf } from '../helpers/config-problems.js';
 

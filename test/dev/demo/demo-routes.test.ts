@@ -13,7 +13,7 @@ import { demoContentSecurityPolicy } from '../../../dev/demo/index.js';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import { createApp } from '../../../src/app.js';
-import { loadConfigFile } from '../../../src/config/index.js';
+import { loadConfigFile } from '../../../src/runtime/load-config.js';
 import { buildRuntimeDeps } from '../../../src/runtime/build-deps.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import type { KeyValueStore } from '../../../src/store/index.js';

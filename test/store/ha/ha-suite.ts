@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster, Redis } from 'ioredis';
-import { quotaKey } from '../../../src/store/index.js';
+import { quotaKey } from '../../../src/quotas/index.js';
 import { principalKey } from '../../../src/auth/principal.js';
 import {
   type Answer,

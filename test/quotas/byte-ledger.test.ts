@@ -3,9 +3,9 @@
  * in-memory ledger of local mode. Time is an injected clock; nothing waits.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ByteItem, ByteLedger, ByteScope } from '../../src/store/byte-ledger.js';
-import { MemoryByteLedger } from '../../src/store/memory-byte-ledger.js';
-import { RedisByteLedger } from '../../src/store/redis-byte-ledger.js';
+import type { ByteItem, ByteLedger, ByteScope } from '../../src/quotas/byte-ledger.js';
+import { MemoryByteLedger } from '../../src/quotas/memory-byte-ledger.js';
+import { RedisByteLedger } from '../../src/quotas/redis-byte-ledger.js';
 import { StoreUnavailableError } from '../../src/store/types.js';
 import { ManualClock, redisScope } from '../store/helpers.js';
 

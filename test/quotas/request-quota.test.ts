@@ -3,8 +3,9 @@
  * unreachable store fails closed with StoreUnavailableError.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryStore, RedisStore, StoreUnavailableError, createQuotaCounter, quotaKey } from '../../src/store/index.js';
-import { redisConfig, redisScope } from './helpers.js';
+import { createQuotaCounter, quotaKey } from '../../src/quotas/index.js';
+import { MemoryStore, RedisStore, StoreUnavailableError } from '../../src/store/index.js';
+import { redisConfig, redisScope } from '../store/helpers.js';
 
 const scope = redisScope('quota');
 const { prefix, raw, opened } = scope;

@@ -1,7 +1,7 @@
 /**
  * ByteLedger on Redis, shared by every replica: each operation is one Lua script (byte-ledger-scripts.ts) over the
- * keys of one scope, so concurrent grants are serialized by Redis itself. Keys carry RedisStore's deployment prefix;
- * every failure leaves as StoreUnavailableError, as with RedisStore.
+ * keys of one scope, so concurrent grants are serialized by Redis itself. RedisStore.runScript adds the deployment
+ * key prefix and turns every failure into StoreUnavailableError.
  */
 import type { Clock } from '../shared/clock.js';
 import {
@@ -18,10 +18,9 @@ import {
   type SettleInput,
 } from './byte-ledger.js';
 import { BYTE_USAGE, RELEASE_BYTES, RESERVE_BYTES, SETTLE_BYTES } from './byte-ledger-scripts.js';
-import type { LuaScript } from './lua-scripts.js';
-import { errorMessage } from './logger.js';
-import type { RedisStore } from './redis-store.js';
-import { StoreUnavailableError } from './types.js';
+import type { LuaScript } from '../store/lua-scripts.js';
+import type { RedisStore } from '../store/redis-store.js';
+import { StoreUnavailableError } from '../store/types.js';
 
 export class RedisByteLedger implements ByteLedger {
   constructor(
@@ -107,20 +106,7 @@ export class RedisByteLedger implements ByteLedger {
     });
   }
 
-  private async run(op: string, lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
-    const client = this.store.client;
-    const prefixed = keys.map((k) => this.store.keyPrefix + k);
-    try {
-      try {
-        return await client.evalsha(lua.sha1, prefixed.length, ...prefixed, ...args);
-      } catch (error) {
-        // The script cache is empty after a restart, failover or SCRIPT FLUSH: send the source once.
-        if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
-          return await client.eval(lua.source, prefixed.length, ...prefixed, ...args);
-        throw error;
-      }
-    } catch (error) {
-      throw new StoreUnavailableError(`redis byte ledger ${op} failed: ${errorMessage(error)}`, { cause: error });
-    }
+  private run(op: string, lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+    return this.store.runScript(`byteLedger.${op}`, lua, keys, args);
   }
 }

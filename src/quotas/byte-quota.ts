@@ -1,13 +1,13 @@
 /**
  * Byte quotas as the rest of the broker uses them: the profile's `quota.bytesPerPrincipal` windows looked up,
  * declared bytes reserved (or refused with 429 quota_exceeded and the refusing window's Retry-After), settled by
- * the callback. The counting itself is the store's ByteLedger (one atomic step per operation).
+ * the callback. The counting itself is the ByteLedger (byte-ledger.ts) (one atomic step per operation).
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
-import type { ByteItem, ByteLedger, ByteScope, ByteWindowUsage, SettleInput } from '../store/byte-ledger.js';
+import type { ByteItem, ByteLedger, ByteScope, ByteWindowUsage, SettleInput } from './byte-ledger.js';
 import { principalKey } from '../auth/principal.js';
 
 export interface DeclaredBytes {

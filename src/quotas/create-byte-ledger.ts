@@ -1,9 +1,9 @@
-import { MemoryStore } from './memory-store.js';
-import { RedisStore } from './redis-store.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { RedisStore } from '../store/redis-store.js';
 import { MemoryByteLedger } from './memory-byte-ledger.js';
 import { RedisByteLedger } from './redis-byte-ledger.js';
 import type { ByteLedger } from './byte-ledger.js';
-import type { KeyValueStore } from './types.js';
+import type { KeyValueStore } from '../store/types.js';
 import type { Clock } from '../shared/clock.js';
 
 /** The byte ledger for the store the app runs on: shared in Redis, per process in memory (local mode only). */

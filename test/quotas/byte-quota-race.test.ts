@@ -3,7 +3,7 @@
  * several replicas would send them), never reserve more than the window. Bounded: a fixed number of requests.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisByteLedger } from '../../src/store/redis-byte-ledger.js';
+import { RedisByteLedger } from '../../src/quotas/redis-byte-ledger.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { redisScope } from '../store/helpers.js';
 

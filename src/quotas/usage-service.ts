@@ -5,10 +5,9 @@
 import type { Principal } from '../auth/principal.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { principalKey } from '../auth/principal.js';
-import { isoSeconds } from '../credentials/responses.js';
-import { assertThat } from '../errors.js';
-import type { Clock } from '../shared/clock.js';
-import { quotaKey } from '../store/quota.js';
+import { findProfile } from '../profiles/index.js';
+import { isoSeconds, type Clock } from '../shared/clock.js';
+import { quotaKey } from './request-quota.js';
 import type { KeyValueStore } from '../store/types.js';
 import type { ByteQuota } from './byte-quota.js';
 
@@ -35,11 +34,9 @@ export function createUsageService(deps: {
 
   return {
     async handle(principal, name) {
-      const profile = Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined;
-      assertThat(profile, 'unknown_profile', `no profile named "${name}"`);
-      assertThat(profile.clients.includes(principal.clientId), 'forbidden', `client "${principal.clientId}" may not use profile "${name}"`);
+      const profile = findProfile(config, name, principal);
       const who = principalKey(principal);
-      // Same de-duplication as the counter itself (store/quota.ts): one counter per window length, the stricter limit.
+      // Same de-duplication as the counter itself (request-quota.ts): one counter per window length, the stricter limit.
       const windows = new Map<number, number>();
       for (const w of profile.quota?.perPrincipal ?? []) {
         windows.set(w.windowSeconds, Math.min(w.limit, windows.get(w.windowSeconds) ?? Number.POSITIVE_INFINITY));

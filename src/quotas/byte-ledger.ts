@@ -15,7 +15,7 @@
  *   declares files must not grow a hash field (or a map entry, in memory) that lives until the window resets.
  * - usage: the counters, for GET /v1/usage.
  *
- * Windows are fixed and start with their first use, like the credential quota (store/quota.ts). A window that rolls
+ * Windows are fixed and start with their first use, like the credential quota (request-quota.ts). A window that rolls
  * over starts from zero used bytes but carries the live reservations, so "used + reserved ≤ limit" holds at every
  * moment. Store failures surface as StoreUnavailableError (invariant 6: never "allow more than configured").
  */
@@ -92,7 +92,7 @@ export function byteSeenKey(tag: string, dedupeKey: string): string {
   return `${tag}:seen:${dedupeKey}`;
 }
 
-/** Two windows of the same length would share one counter: keep the stricter one (as store/quota.ts does). */
+/** Two windows of the same length would share one counter: keep the stricter one (as request-quota.ts does). */
 export function distinctByteWindows(windows: readonly ByteWindow[]): ByteWindow[] {
   const byLength = new Map<number, ByteWindow>();
   for (const w of windows) {

@@ -1,12 +1,17 @@
 /**
- * Start-up checks that need the rules and the policy builder, not just the schema. For every profile:
+ * Every start-up check of the profiles, in one place: what needs more than one field of the schema (config/schema.ts)
+ * and, for the prefix templates and policy sizes, the rules and the policy builder. For every profile:
+ * - each client it lists exists; `keys` scope has a write operation; `random` key naming has `keys` scope;
  * - its prefix template parses;
  * - every placeholder in it can be filled for every client allowed to use the profile (a typo such as
  *   `${tenantt}` would otherwise fail every request with a 400 that blames the caller);
  * - a tenant fixed in the configuration is itself a valid prefix value;
  * - the session policy fits the STS limit for the longest values the rules accept (policy/policy-size.ts): the
  *   token policy when the profile offers `sts`, the form-signing policy (form-signing.ts) when it offers `form`.
- * Each problem names the field to change. The loader runs these with its own checks (config/load.ts).
+ * And every credentials URL names a profile that exists, lists the URL's client and hands out tokens.
+ *
+ * Each problem names the field to change. The loader (runtime/load-config.ts) reports them together with the
+ * configuration's own problems; createApp runs them again for a configuration built in code.
  */
 import { profilePaths, type BrokerConfig, type ClientConfig, type ProfileConfig } from '../config/schema.js';
 import { ConfigError } from '../config/config-error.js';
@@ -64,8 +69,28 @@ function fixedLengths(clients: IndexedClient[]): Record<string, number> {
   return { tenant: Math.max(...tenants.map((t) => t!.length)) };
 }
 
-/** Every problem found, as `<field path>: <message>`. */
-export function profileProblems(config: Readonly<BrokerConfig>): string[] {
+/** What a profile's own fields say about each other and about `clients`. */
+function referenceProblems(config: Readonly<BrokerConfig>): string[] {
+  const problems: string[] = [];
+  const clientIds = new Set(config.clients.map((c) => c.id));
+  for (const [name, profile] of Object.entries(config.profiles)) {
+    profile.clients.forEach((id, i) => {
+      if (!clientIds.has(id)) problems.push(`profiles.${name}.clients[${i}]: no client with id "${id}"`);
+    });
+    if (profile.scope === 'keys' && !profile.operations.some((op) => op === 'put' || op === 'multipart')) {
+      problems.push(`profiles.${name}.scope: "keys" scope needs a write operation (put or multipart)`);
+    }
+    // In prefix scope the client names its own objects under the prefix; the broker names none, so `random` would
+    // be silently ignored while the operator believes names are unguessable.
+    if (profile.keyNaming === 'random' && profile.scope !== 'keys') {
+      problems.push(`profiles.${name}.keyNaming: "random" needs scope "keys" (in prefix scope the client names its objects)`);
+    }
+  }
+  return problems;
+}
+
+/** Prefix templates, fixed tenants and policy sizes, profile by profile. */
+function templateProblems(config: Readonly<BrokerConfig>): string[] {
   const problems: string[] = [];
   for (const [name, profile] of Object.entries(config.profiles)) {
     let template: CompiledPrefixTemplate;
@@ -87,7 +112,32 @@ export function profileProblems(config: Readonly<BrokerConfig>): string[] {
     const sent = [...(paths.includes('sts') ? [profile] : []), ...(paths.includes('form') ? [formSigningProfile(profile)] : [])];
     for (const shape of sent) problems.push(...profileSizeProblems(name, shape, config.sts.policyMaxChars, lengths));
   }
-  return [...new Set(problems)];
+  return problems;
+}
+
+/** Each credentials URL (auth/credential-url.ts) is scoped to one profile, which must hand its client tokens. */
+function credentialUrlProblems(config: Readonly<BrokerConfig>): string[] {
+  const problems: string[] = [];
+  config.clients.forEach((client, i) => {
+    if (client.type !== 'apiKey') return;
+    client.credentialUrls.forEach((url, u) => {
+      const path = `clients[${i}].credentialUrls[${u}]`;
+      const profile = Object.hasOwn(config.profiles, url.profile) ? config.profiles[url.profile] : undefined;
+      if (profile === undefined) problems.push(`${path}.profile: no profile named "${url.profile}"`);
+      else if (!profile.clients.includes(client.id)) {
+        problems.push(`${path}.profile: profile "${url.profile}" does not list client "${client.id}"`);
+      } else if (!profilePaths(profile).includes('sts')) {
+        // A credentials URL fetches tokens; a forms-only profile hands out none (403 forms_only on every fetch).
+        problems.push(`${path}.profile: profile "${url.profile}" offers forms only (paths: [form]); a credentials URL fetches tokens`);
+      }
+    });
+  });
+  return problems;
+}
+
+/** Every problem found, as `<field path>: <message>`. */
+export function profileProblems(config: Readonly<BrokerConfig>): string[] {
+  return [...new Set([...referenceProblems(config), ...templateProblems(config), ...credentialUrlProblems(config)])];
 }
 
 /** Throws ConfigError (start-up stops) listing every problem. */

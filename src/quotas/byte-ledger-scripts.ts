@@ -10,12 +10,7 @@
  * Byte counts arrive as decimal strings and stay below 2^46 (config schema), so Lua's number formatting
  * (14 significant digits) never rounds a counter.
  */
-import { createHash } from 'node:crypto';
-import type { LuaScript } from './lua-scripts.js';
-
-function script(source: string): LuaScript {
-  return { source, sha1: createHash('sha1').update(source).digest('hex') };
-}
+import { luaScript } from '../store/lua-scripts.js';
 
 /**
  * prepare(h, z, now, windowMs) → resetAt, used, reserved: rolls an over window (used back to 0, live reservations
@@ -79,7 +74,7 @@ end
  * the window's reset, or sooner when only reservations are in the way and the first of them lapses earlier. Of
  * several refusing windows the one that frees up last is named, so one Retry-After is enough.
  */
-export const RESERVE_BYTES = script(`${PRELUDE}
+export const RESERVE_BYTES = luaScript(`${PRELUDE}
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
 local a = 3
@@ -135,7 +130,7 @@ return out
  * KEYS: seen, hash₁, set₁, …. ARGV: now, seenTtlMs, n, windowMs × n, id, actualBytes.
  * Returns 0 when this upload was already recorded (nothing changes), 1 when recorded now.
  */
-export const SETTLE_BYTES = script(`${PRELUDE}
+export const SETTLE_BYTES = luaScript(`${PRELUDE}
 local now = tonumber(ARGV[1])
 if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[2], 'NX') then return 0 end
 local n = tonumber(ARGV[3])
@@ -166,7 +161,7 @@ return 1
  * window still in the instance it went to (same resetAt), and the reservations (and any settled charge) of the ids.
  * Only touches a hash that exists, so it never creates a key without an expiry.
  */
-export const RELEASE_BYTES = script(`
+export const RELEASE_BYTES = luaScript(`
 local n = #KEYS / 2
 local charged = tonumber(ARGV[1])
 for i = 1, n do
@@ -197,7 +192,7 @@ return 0
  * KEYS: hash₁, set₁, …. ARGV: now, windowMs × n. Returns {used, reserved, resetAt} per window, resetAt -1 for a
  * window that has not started (nothing is created for it).
  */
-export const BYTE_USAGE = script(`${PRELUDE}
+export const BYTE_USAGE = luaScript(`${PRELUDE}
 local now = tonumber(ARGV[1])
 local out = {}
 for i = 1, #KEYS / 2 do

@@ -1,14 +1,14 @@
 /**
- * A profile's two quotas as a grant takes them: the request quota (credentials or forms per window, store/quota.ts)
- * and the byte quota (declared bytes per window, uploads/byte-quota.ts). Both fail closed: a store failure is a
+ * A profile's two quotas as a grant takes them: the request quota (credentials or forms per window, request-quota.ts)
+ * and the byte quota (declared bytes per window, byte-quota.ts). Both fail closed: a store failure is a
  * refusal (503), never "allow more".
  */
 import type { Principal } from '../auth/principal.js';
 import { principalKey } from '../auth/principal.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
-import type { QuotaCounter } from '../store/quota.js';
-import type { ByteQuota, DeclaredBytes } from '../uploads/byte-quota.js';
+import type { QuotaCounter } from './request-quota.js';
+import type { ByteQuota, DeclaredBytes } from './byte-quota.js';
 
 /** The profile's request quota: one unit taken, or 429 quota_exceeded. Returns the give-back. */
 async function takeRequestQuota(

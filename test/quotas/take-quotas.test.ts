@@ -1,16 +1,15 @@
 /**
- * The two quotas of a grant taken at once (src/credentials/quotas.ts), on the real Redis: both or neither stay
+ * The two quotas of a grant taken at once (src/quotas/take-quotas.ts), on the real Redis: both or neither stay
  * taken, the request quota's refusal wins when both refuse, and a store failure is a refusal.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { principalKey, type Principal } from '../../src/auth/principal.js';
 import type { BrokerConfig } from '../../src/config/schema.js';
-import { takeQuotas } from '../../src/credentials/quotas.js';
+import { createByteQuota, createQuotaCounter, takeQuotas, type ByteQuota } from '../../src/quotas/index.js';
 import { BrokerError } from '../../src/errors.js';
 import { systemClock } from '../../src/shared/clock.js';
-import { RedisStore, StoreUnavailableError, createQuotaCounter } from '../../src/store/index.js';
-import { RedisByteLedger } from '../../src/store/redis-byte-ledger.js';
-import { createByteQuota, type ByteQuota } from '../../src/uploads/byte-quota.js';
+import { RedisStore, StoreUnavailableError } from '../../src/store/index.js';
+import { RedisByteLedger } from '../../src/quotas/redis-byte-ledger.js';
 import { redisConfig, redisScope } from '../store/helpers.js';
 
 const scope = redisScope('take-quotas');

@@ -10,7 +10,7 @@
  * Store failures propagate as StoreUnavailableError (README security property 6: an unreachable quota store never turns
  * into "allow more than configured"; the HTTP layer answers 503 store_unavailable).
  */
-import type { KeyValueStore } from './types.js';
+import type { KeyValueStore } from '../store/types.js';
 
 interface QuotaWindow {
   limit: number;
