@@ -14,7 +14,8 @@ import type { Authenticator } from '../auth/index.js';
 import { CREDENTIAL_URL_PARAM, createCredentialUrlAuthenticator } from '../auth/index.js';
 import type { CredentialService } from '../credentials/index.js';
 import { BrokerError } from '../errors.js';
-import { parseCredentialRequest } from '../credentials/credential-request.js';
+import { credentialRequestSchema } from '../credentials/credential-request.js';
+import { parseBody } from './request-body.js';
 import { byHeaders, malformedQuery, noStore } from './guards.js';
 import { guardChain } from './guard-chain.js';
 import { asBrokerError } from './problem.js';
@@ -58,7 +59,7 @@ function byUrlOrHeaders(authenticator: Authenticator, deps: RouteDeps): Authenti
 function issue(service: CredentialService): RequestHandler {
   return async function issueForGet(req, res, next) {
     try {
-      const request = parseCredentialRequest({ profile: req.params.profile });
+      const request = parseBody(credentialRequestSchema, { profile: req.params.profile });
       const body = await service.handle(req.principal!, request, { requestId: req.id, sourceIp: req.ip });
       if (!('credentials' in body)) throw new BrokerError('internal', 'a GET never asks for a dry run');
       if (wantsAlibabaFormat(req)) sendAlibabaCredentials(res, body);

@@ -7,11 +7,11 @@ import type { Authenticator } from '../auth/index.js';
 import { byHeaders, noStore, requireJson, wellFormedQuery } from './guards.js';
 import { rateLimits } from './rate-limits.js';
 import { guardChain } from './guard-chain.js';
-import { parseCredentialRequest } from '../credentials/credential-request.js';
+import { credentialRequestSchema } from '../credentials/credential-request.js';
 import { BrokerError } from '../errors.js';
 import type { CredentialService } from '../credentials/index.js';
 import { auditPrincipal, type AuditEventName, type AuditSink } from '../audit/audit.js';
-import { parsePostPolicyRequest, type OssCallbackRequest, type Uploads } from '../uploads/index.js';
+import { postPolicyRequestSchema, type OssCallbackRequest, type Uploads } from '../uploads/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { KeyValueStore } from '../store/types.js';
 import type { BrokerConfig } from '../config/schema.js';
@@ -19,6 +19,7 @@ import type { Clock } from '../shared/clock.js';
 import { asBrokerError } from './problem.js';
 import { createCredentialsGetRoutes } from './credentials-get-route.js';
 import { sendJson } from './send-json.js';
+import { parseBody } from './request-body.js';
 
 import type { Logger } from '../shared/logger.js';
 
@@ -41,7 +42,7 @@ export interface RouteDeps {
 function issueCredentials(service: CredentialService): RequestHandler {
   return async function issue(req, res, next) {
     try {
-      const request = parseCredentialRequest(req.body);
+      const request = parseBody(credentialRequestSchema, req.body);
       const body = await service.handle(req.principal!, request, { requestId: req.id, sourceIp: req.ip });
       sendJson(res, 200, body);
     } catch (error) {
@@ -53,7 +54,7 @@ function issueCredentials(service: CredentialService): RequestHandler {
 function issuePostPolicy(uploads: Uploads): RequestHandler {
   return async function issueForms(req, res, next) {
     try {
-      const request = parsePostPolicyRequest(req.body);
+      const request = parseBody(postPolicyRequestSchema, req.body);
       sendJson(res, 200, await uploads.postPolicy.handle(req.principal!, request, { requestId: req.id, sourceIp: req.ip }));
     } catch (error) {
       next(error);
