@@ -12,12 +12,12 @@ import type { Principal } from '../auth/principal.js';
 import { profilePaths, type BrokerConfig, type ProfileConfig } from '../config/schema.js';
 import { auditPrincipal, type AuditSink } from '../audit/audit.js';
 import type { TokenCache } from '../cache/index.js';
-import { findProfile, formSigningProfile } from '../profiles/index.js';
-import { createGrantPreparer } from '../credentials/prepare-grant.js';
+import { findProfile, formSigningGrant } from '../profiles/index.js';
+import { createSessionPreparer } from '../credentials/prepare-grant.js';
 import type { RequestContext } from '../credentials/credential-service.js';
 import { takeQuotas } from '../quotas/index.js';
 import { assertThat } from '../errors.js';
-import { applyProfile, normalizeContentType } from '../rules/index.js';
+import { applyProfile, normalizeContentType, type Grant } from '../rules/index.js';
 import { isoSeconds, type Clock } from '../shared/clock.js';
 import type { QuotaCounter } from '../quotas/index.js';
 import type { StsClient, StsCredentials } from '../sts/types.js';
@@ -63,7 +63,7 @@ export interface PostPolicyServiceDeps {
 
 export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicyService {
   const { config, sts, tokenCache, quota, bytes, grants, audit, clock } = deps;
-  const prepare = createGrantPreparer(config, clock, config.cache.l1MaxEntries);
+  const prepareSigning = createSessionPreparer(config, clock, config.cache.l1MaxEntries);
 
   function enabledProfile(name: string, principal: Principal): ProfileConfig & { postPolicy: NonNullable<ProfileConfig['postPolicy']> } {
     const profile = findProfile(config, name, principal);
@@ -76,12 +76,12 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
     return { ...profile, postPolicy };
   }
 
-  function signingToken(name: string, profile: ProfileConfig, principal: Principal) {
+  function signingToken(files: Grant) {
     // A token of its own, never the one /v1/credentials returns: its cache entry has the purpose `form-signing`, so
     // no endpoint can ever hand it out, and its policy is PutObject on the caller's prefix only (form-signing.ts).
-    // One per principal, not per file: each form pins its own exact key.
-    const signing = formSigningProfile(profile);
-    const { grant, policy, policySha256, cacheKey } = prepare(name, signing, principal, [], 'form-signing');
+    // One per principal, not per file: each form pins its own exact key. Derived from the files' grant, so the
+    // rules run once per request.
+    const { grant, policy, policySha256, cacheKey } = prepareSigning(formSigningGrant(files), 'form-signing');
     const issue = (): Promise<StsCredentials> =>
       sts.assumeRole({
         roleArn: grant.roleArn,
@@ -107,7 +107,7 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
       // Every file rule of /v1/credentials, plus exact keys whatever the profile's scope: a form is for one key.
       const files = applyProfile({ profileName: name, profile: { ...profile, scope: 'keys' }, principal, files: request.files });
       const keys = files.keys!;
-      const signer = signingToken(name, profile, principal);
+      const signer = signingToken(files);
       const callback = profile.postPolicy.callback;
       assertThat(callback === undefined || grants !== undefined, 'internal', 'uploads.grantKey is missing');
 
