@@ -1,6 +1,9 @@
 /**
  * Every route of the broker, declared in one list (createRoutes, at the end) with what protects it written out: the
  * handlers above it are small named functions, so a declaration and a stack trace both say what a request passes.
+ *
+ * A handler that fails throws (or rejects); Express 5 hands a rejected promise to the route's error handlers
+ * (https://expressjs.com/en/guide/migrating-5.html#rejected-promises), then to the app's problem handler.
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
@@ -78,16 +81,12 @@ const sendCredentialsAsAsked: Send<CredentialResponse | DryRunResponse> = (req, 
 };
 
 function reportUsage(uploads: Uploads): RequestHandler {
-  return async function usage(req, res, next) {
-    try {
-      const { profile, ...rest } = req.query;
-      if (typeof profile !== 'string' || profile === '' || profile.length > 64 || Object.keys(rest).length > 0) {
-        throw new BrokerError('invalid_request', 'give exactly one query parameter, profile=<name>');
-      }
-      res.status(200).json(await uploads.usage.handle(req.principal!, profile));
-    } catch (error) {
-      next(error);
+  return async function usage(req, res) {
+    const { profile, ...rest } = req.query;
+    if (typeof profile !== 'string' || profile === '' || profile.length > 64 || Object.keys(rest).length > 0) {
+      throw new BrokerError('invalid_request', 'give exactly one query parameter, profile=<name>');
     }
+    res.status(200).json(await uploads.usage.handle(req.principal!, profile));
   };
 }
 
@@ -104,22 +103,14 @@ function ossCallbackRequest(req: express.Request): OssCallbackRequest {
 /** The guard of the callback route: OSS's RSA signature, with a public key from an allow-listed host. */
 function verifyOssSignature(uploads: Uploads): RequestHandler {
   return async function verifyOssCallbackSignature(req, _res, next) {
-    try {
-      await uploads.callbacks.verifySignature(ossCallbackRequest(req));
-      next();
-    } catch (error) {
-      next(error);
-    }
+    await uploads.callbacks.verifySignature(ossCallbackRequest(req));
+    next();
   };
 }
 
 function recordUpload(uploads: Uploads): RequestHandler {
-  return async function recordCalledBackUpload(req, res, next) {
-    try {
-      res.status(200).json(await uploads.callbacks.record(ossCallbackRequest(req), { requestId: req.id }));
-    } catch (error) {
-      next(error);
-    }
+  return async function recordCalledBackUpload(req, res) {
+    res.status(200).json(await uploads.callbacks.record(ossCallbackRequest(req), { requestId: req.id }));
   };
 }
 
