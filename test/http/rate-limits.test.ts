@@ -7,14 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import express from 'express';
 import request from 'supertest';
-import { MemoryStore, StoreUnavailableError, type KeyValueStore } from '../store/index.js';
-import type { Authenticator, Principal } from '../auth/index.js';
-import type { BrokerConfig } from '../config/schema.js';
-import { BrokerError } from '../errors.js';
-import { byHeaders, noStore } from './guards.js';
-import { rateLimits } from './rate-limits.js';
-import { problemHandler } from './problem.js';
-import { createLogger } from '../shared/logger.js';
+import { MemoryStore, StoreUnavailableError, type KeyValueStore } from '../../src/store/index.js';
+import type { Authenticator, Principal } from '../../src/auth/index.js';
+import type { BrokerConfig } from '../../src/config/schema.js';
+import { BrokerError } from '../../src/errors.js';
+import { byHeaders, noStore } from '../../src/http/guards.js';
+import { rateLimits } from '../../src/http/rate-limits.js';
+import { problemHandler } from '../../src/http/problem.js';
+import { createLogger } from '../../src/shared/logger.js';
 
 function principal(subject: string): Principal {
   return { kind: 'user', clientId: 'web', subject, tenant: 't', claims: { sub: subject, tenant: 't' } } as unknown as Principal;
