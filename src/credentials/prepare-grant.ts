@@ -85,7 +85,7 @@ export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock
 
 /**
  * The same for a grant whose rules already ran, for a request that would otherwise run them twice: the form-signing
- * token's grant, derived from the grant of the forms it signs (form-signing.ts). Remembered by the grant itself, so
+ * token's grant, derived from the grant of the forms it signs (profiles/form-signing.ts). Remembered by the grant itself, so
  * two grants share an entry only when they are equal.
  */
 export function createSessionPreparer(config: Readonly<BrokerConfig>, clock: Clock, maxEntries = 10_000) {

@@ -93,7 +93,7 @@ describe('post-policy service', () => {
         expect.stringMatching(/^u\/acme\/alice\/[A-Za-z0-9_-]+\.png$/),
       ]);
     }
-    // The signing token's policy is the one the form-signing profile gives (form-signing.ts): put on the prefix.
+    // The signing token's policy is the one the form-signing profile gives (profiles/form-signing.ts): put on the prefix.
     const signing = rules.getMockImplementation()!({
       profileName: 'forms',
       profile: formSigningProfile(config.profiles.forms!),

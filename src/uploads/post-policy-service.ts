@@ -96,7 +96,7 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
   /**
    * The caller's signing token, from the cache or STS. A token of its own, never the one /v1/credentials returns:
    * its cache entry has the purpose `form-signing`, so no endpoint can ever hand it out, and its policy is
-   * PutObject on the caller's prefix only (form-signing.ts). One per principal, not per file: each form pins its
+   * PutObject on the caller's prefix only (profiles/form-signing.ts). One per principal, not per file: each form pins its
    * own exact key. When it cannot be had, what the request took of its quotas is given back.
    */
   async function signingToken(signing: PreparedGrant, quotas: TakenQuotas): ReturnType<TokenCache['getOrIssue']> {
