@@ -24,7 +24,7 @@ import { instrumentSts } from './sts/instrument.js';
 import { checkProfiles } from './profiles/check-profiles.js';
 import { createUploads } from './uploads/index.js';
 import { traceRequests } from './tracing/index.js';
-import { guardChain } from './http/guard-chain.js';
+import { inOrder } from './http/in-order.js';
 
 export interface AppDeps {
   config: Readonly<BrokerConfig>;
@@ -89,10 +89,9 @@ export function createApp(deps: AppDeps): BrokerApp {
   app.set('etag', false);
   app.set('trust proxy', config.server.trustProxy);
   app.locals.profileNames = new Set(Object.keys(config.profiles));
-  // What every request passes before its route, as one handler (one router layer instead of five; each step is
-  // still a named function, in this order).
+  // What every request passes before its route, in this order, as one handler (in-order.ts).
   app.use(
-    guardChain(
+    inOrder(
       requestId(),
       traceRequests(),
       // Credential requests are logged once, by their audit event (issued, cached, dry run or refused, with the

@@ -19,8 +19,8 @@ import type { Clock } from '../shared/clock.js';
 import type { StsClient } from '../sts/types.js';
 import type { Grant } from '../rules/index.js';
 import type { IssueToken, TokenCache } from '../cache/index.js';
-import { createGrantPreparer, type PreparedGrant } from './prepare-grant.js';
-import { findProfile, formSigningProfile } from '../profiles/index.js';
+import { createGrantPreparer, createSessionPreparer, type PreparedGrant } from './prepare-grant.js';
+import { findProfile, formSigningGrant, formSigningProfile } from '../profiles/index.js';
 import { applyProfile } from '../rules/index.js';
 import type { QuotaCounter } from '../quotas/index.js';
 import { toCredentialResponse, toDryRunResponse, type CredentialResponse, type DryRunResponse, type ServedToken } from './responses.js';
@@ -54,6 +54,7 @@ const STALE_STANDS_IN_FOR: ReadonlySet<string> = new Set(['upstream_unavailable'
 export function createCredentialService(deps: CredentialServiceDeps): CredentialService {
   const { config, sts, tokenCache, quota, audit, metrics, clock } = deps;
   const prepare = createGrantPreparer(config, clock, config.cache.l1MaxEntries);
+  const prepareDecided = createSessionPreparer(config, clock, config.cache.l1MaxEntries);
   const minRemainingMs = config.cache.minRemainingSeconds * 1000;
 
   /** The cached token or a new one; a stale one when STS cannot issue; else the failure. */
@@ -87,13 +88,13 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
    * A forms-only profile (`paths: [form]`) issues no token to anyone: its forms' signing token must stay in the
    * broker, or its holder could write what the forms refuse. A dry run issues nothing, so it is still answered, with
    * the grant and policy of that signing token (the session policy actually in use), after the declared files pass
-   * the rules a form would apply.
+   * the rules a form would apply. The rules run once either way: with files, the signing grant is derived from the
+   * files' grant, as the form route derives it.
    */
   function formsOnlyDryRun(name: string, profile: ProfileConfig, principal: Principal, files: CredentialRequest['files']): PreparedGrant {
-    if (files !== undefined && files.length > 0) {
-      applyProfile({ profileName: name, profile: { ...profile, scope: 'keys' }, principal, files });
-    }
-    return prepare(name, formSigningProfile(profile), principal, [], 'form-signing');
+    if (files === undefined || files.length === 0) return prepare(name, formSigningProfile(profile), principal, [], 'form-signing');
+    const checked = applyProfile({ profileName: name, profile: { ...profile, scope: 'keys' }, principal, files });
+    return prepareDecided(formSigningGrant(checked), 'form-signing');
   }
 
   return {

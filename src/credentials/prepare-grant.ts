@@ -37,6 +37,22 @@ function documentOf(this: { json: string }): PolicyDocument {
 
 const MEMO_TTL_MS = 60_000;
 
+/** A grant the rules have decided → its session policy (checked against the STS size limit), hash and cache key. */
+function prepareSession(config: Readonly<BrokerConfig>, grant: Grant, purpose: TokenPurpose): PreparedGrant {
+  const policy = buildSessionPolicy(grant);
+  assertPolicyFits(policy.json, config.sts.policyMaxChars, grant);
+  const cacheKey = tokenCacheKey({
+    purpose,
+    roleArn: grant.roleArn,
+    externalId: grant.externalId,
+    policyJson: policy.json,
+    durationSeconds: grant.durationSeconds,
+    roleSessionName: grant.roleSessionName,
+  });
+  const kept = { json: policy.json, document: documentOf };
+  return Object.freeze({ grant, policy: kept, policySha256: policyHash(policy.json), cacheKey });
+}
+
 export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock, maxEntries = 10_000) {
   const memo = new ExpiringLru<PreparedGrant>(maxEntries, clock);
 
@@ -47,19 +63,7 @@ export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock
     files: FileSpec[],
     purpose: TokenPurpose,
   ): PreparedGrant {
-    const grant = applyProfile({ profileName, profile, principal, files });
-    const policy = buildSessionPolicy(grant);
-    assertPolicyFits(policy.json, config.sts.policyMaxChars, grant);
-    const cacheKey = tokenCacheKey({
-      purpose,
-      roleArn: grant.roleArn,
-      externalId: grant.externalId,
-      policyJson: policy.json,
-      durationSeconds: grant.durationSeconds,
-      roleSessionName: grant.roleSessionName,
-    });
-    const kept = { json: policy.json, document: documentOf };
-    return Object.freeze({ grant, policy: kept, policySha256: policyHash(policy.json), cacheKey });
+    return prepareSession(config, applyProfile({ profileName, profile, principal, files }), purpose);
   }
 
   return function prepare(
@@ -74,6 +78,23 @@ export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock
     const known = memo.get(key);
     if (known !== undefined) return known;
     const prepared = compute(profileName, profile, principal, files, purpose);
+    memo.set(key, prepared, clock.now() + MEMO_TTL_MS);
+    return prepared;
+  };
+}
+
+/**
+ * The same for a grant whose rules already ran, for a request that would otherwise run them twice: the form-signing
+ * token's grant, derived from the grant of the forms it signs (profiles/form-signing.ts). Remembered by the grant itself, so
+ * two grants share an entry only when they are equal.
+ */
+export function createSessionPreparer(config: Readonly<BrokerConfig>, clock: Clock, maxEntries = 10_000) {
+  const memo = new ExpiringLru<PreparedGrant>(maxEntries, clock);
+  return function prepareDecided(grant: Grant, purpose: TokenPurpose): PreparedGrant {
+    const key = JSON.stringify([purpose, grant]);
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const prepared = prepareSession(config, grant, purpose);
     memo.set(key, prepared, clock.now() + MEMO_TTL_MS);
     return prepared;
   };

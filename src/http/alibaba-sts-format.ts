@@ -23,9 +23,11 @@
  * "Server returned HTTP response code: 401 for URL: ..." exception Android would otherwise log. The other two clients
  * fail on such a body as they should (no credentials in it). `Retry-After` and `Cache-Control: no-store` still go out.
  */
-import type { Request, Response } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { CredentialResponse } from '../credentials/index.js';
 import { type BrokerError, ERROR_TABLE } from '../errors.js';
+import type { Logger } from '../shared/logger.js';
+import { asBrokerError } from './problem.js';
 
 export const ALIBABA_STS_MEDIA_TYPE = 'application/vnd.alibaba.sts+json';
 
@@ -85,4 +87,19 @@ export function sendAlibabaCredentials(res: Response, body: CredentialResponse):
 export function sendAlibabaError(res: Response, requestId: string, error: BrokerError): void {
   if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   send(res, toAlibabaError(error, requestId));
+}
+
+/**
+ * The error handler of GET /v1/credentials/{profile}: failures in the flat shape for callers that asked for it (and
+ * logged as the problem handler logs them); everything else goes on to the problem+json handler.
+ */
+export function alibabaErrors(logger: Logger): ErrorRequestHandler {
+  return function answerInAlibabaShape(error, req, res, next) {
+    if (!wantsAlibabaFormat(req) || res.headersSent) return next(error);
+    const problem = asBrokerError(error);
+    const log = { event: 'http.request.failed', requestId: req.id, code: problem.code, status: problem.status };
+    if (problem.code === 'internal') logger.error({ ...log, err: problem.cause ?? problem }, 'request failed');
+    else logger.info(log, 'request refused');
+    sendAlibabaError(res, req.id, problem);
+  };
 }

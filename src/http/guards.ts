@@ -4,7 +4,8 @@
 import type { Request, RequestHandler } from 'express';
 import { BrokerError } from '../errors.js';
 import { malformedTarget } from './problem.js';
-import type { Authenticator, Principal } from '../auth/index.js';
+import { CREDENTIAL_URL_PARAM, createCredentialUrlAuthenticator, type Authenticator, type Principal } from '../auth/index.js';
+import type { BrokerConfig } from '../config/schema.js';
 import type { Authenticate } from './rate-limits.js';
 
 declare module 'express-serve-static-core' {
@@ -38,6 +39,25 @@ export function malformedQuery(req: Request): BrokerError | undefined {
 }
 
 export const wellFormedQuery: RequestHandler = (req, _res, next) => next(malformedQuery(req));
+
+const CREDENTIALS_QUERY_KEYS: ReadonlySet<string> = new Set(['format', CREDENTIAL_URL_PARAM]);
+
+/**
+ * The query of GET /v1/credentials/{profile}: only `format=alibaba` and one `credential`; anything else is refused
+ * rather than silently ignored.
+ */
+export const credentialsQuery: RequestHandler = (req, _res, next) => {
+  const malformed = malformedQuery(req);
+  if (malformed !== undefined) return next(malformed);
+  for (const [key, value] of Object.entries(req.query)) {
+    if (!CREDENTIALS_QUERY_KEYS.has(key)) return next(new BrokerError('invalid_request', `unknown query parameter "${key}"`));
+    if (typeof value !== 'string') return next(new BrokerError('invalid_request', `give the query parameter "${key}" once`));
+  }
+  if (req.query.format !== undefined && req.query.format !== 'alibaba') {
+    return next(new BrokerError('invalid_request', 'format must be "alibaba"'));
+  }
+  next();
+};
 
 /** Bodies are JSON only; a form post from another origin cannot reach the handler. */
 export const requireJson: RequestHandler = (req, _res, next) => {
@@ -80,5 +100,24 @@ export function byHeaders(authenticator: Authenticator): Authenticate {
       authorization: req.get('authorization'),
       'x-api-key': req.get('x-api-key'),
     });
+  };
+}
+
+/**
+ * Authentication for GET /v1/credentials/{profile}: a credentials URL (`credential=<id>.<secret>`, opt-in per apiKey
+ * client and scoped to the profile in the path: auth/credential-url.ts) or the usual headers, never both.
+ */
+export function byUrlOrHeaders(authenticator: Authenticator, config: Pick<BrokerConfig, 'clients' | 'profiles'>): Authenticate {
+  const headers = byHeaders(authenticator);
+  const urls = createCredentialUrlAuthenticator(config);
+  return function authenticateUrlOrHeaders(req) {
+    const param = req.query[CREDENTIAL_URL_PARAM];
+    if (param === undefined) return headers(req);
+    if (req.get('authorization') !== undefined || req.get('x-api-key') !== undefined) {
+      throw new BrokerError('unauthenticated', 'send either a credentials URL or a header credential, not both');
+    }
+    if (!urls.enabled) throw new BrokerError('unauthenticated', 'credentials URLs are not accepted');
+    if (typeof param !== 'string') throw new BrokerError('invalid_request', `give the query parameter "${CREDENTIAL_URL_PARAM}" once`);
+    return urls.authenticate(param, String(req.params.profile));
   };
 }

@@ -94,39 +94,33 @@ export function rateLimits(store: KeyValueStore, config: Readonly<BrokerConfig>,
     async function limitAuthenticateLimit(req, res, next) {
       const address = ipKeyGenerator(req.ip ?? 'unknown');
       const until = refusedUntil.get(address);
-      if (until !== undefined) {
-        next(ip.refuse(res, until - clock.now()));
-        return;
-      }
+      // A refusal is thrown: Express 5 passes the rejected promise to the error handlers
+      // (https://expressjs.com/en/guide/migrating-5.html#rejected-promises), store failures included.
+      if (until !== undefined) throw ip.refuse(res, until - clock.now());
+      // Both counts in flight together: authentication runs while the per-IP count is on its way.
+      const byIp = inFlight(ip.count(address));
+      let caller: Principal | undefined;
+      let authFailure: unknown;
       try {
-        // Both counts in flight together: authentication runs while the per-IP count is on its way.
-        const byIp = inFlight(ip.count(address));
-        let caller: Principal | undefined;
-        let authFailure: unknown;
-        try {
-          caller = await authenticate(req);
-        } catch (error) {
-          authFailure = error;
-        }
-        const byCaller = caller === undefined ? undefined : inFlight(principal.count(principalKey(caller)));
-
-        // The verdicts in order; the first refusal wins.
-        const ipCounted = await byIp;
-        if (!ip.allows(ipCounted)) throw refuseIp(res, address, ipCounted.resetInMs);
-        // The per-IP figures until the caller is known (a refusal by authentication carries these).
-        ip.setHeaders(res, ipCounted);
-        if (caller === undefined || byCaller === undefined) {
-          throw authFailure ?? new BrokerError('unauthenticated', 'authentication required');
-        }
-        const callerCounted = await byCaller;
-        // The per-principal figures from here on, refused or not.
-        principal.setHeaders(res, callerCounted);
-        if (!principal.allows(callerCounted)) throw principal.refuse(res, callerCounted.resetInMs);
-        req.principal = caller;
+        caller = await authenticate(req);
       } catch (error) {
-        next(error);
-        return;
+        authFailure = error;
       }
+      const byCaller = caller === undefined ? undefined : inFlight(principal.count(principalKey(caller)));
+
+      // The verdicts in order; the first refusal wins.
+      const ipCounted = await byIp;
+      if (!ip.allows(ipCounted)) throw refuseIp(res, address, ipCounted.resetInMs);
+      // The per-IP figures until the caller is known (a refusal by authentication carries these).
+      ip.setHeaders(res, ipCounted);
+      if (caller === undefined || byCaller === undefined) {
+        throw authFailure ?? new BrokerError('unauthenticated', 'authentication required');
+      }
+      const callerCounted = await byCaller;
+      // The per-principal figures from here on, refused or not.
+      principal.setHeaders(res, callerCounted);
+      if (!principal.allows(callerCounted)) throw principal.refuse(res, callerCounted.resetInMs);
+      req.principal = caller;
       next();
     };
 }

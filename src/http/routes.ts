@@ -1,24 +1,29 @@
 /**
- * Every route of the broker, with its guard chain written out: what protects an endpoint is visible here.
+ * Every route of the broker, declared in one list (createRoutes, at the end) with what protects it written out: the
+ * handlers above it are small named functions, so a declaration and a stack trace both say what a request passes.
+ *
+ * A handler that fails throws (or rejects); Express 5 hands a rejected promise to the route's error handlers
+ * (https://expressjs.com/en/guide/migrating-5.html#rejected-promises), then to the app's problem handler.
  */
 import { readFileSync } from 'node:fs';
-import express, { Router, type RequestHandler } from 'express';
-import type { Authenticator } from '../auth/index.js';
-import { byHeaders, noStore, requireJson, wellFormedQuery } from './guards.js';
-import { rateLimits } from './rate-limits.js';
-import { guardChain } from './guard-chain.js';
-import { parseCredentialRequest } from '../credentials/credential-request.js';
+import type { z } from 'zod';
+import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import type { Authenticator, Principal } from '../auth/index.js';
+import { byHeaders, byUrlOrHeaders, credentialsQuery, noStore, requireJson, wellFormedQuery } from './guards.js';
+import { rateLimits, type Authenticate } from './rate-limits.js';
+import { credentialRequestSchema, type CredentialRequest } from '../credentials/credential-request.js';
 import { BrokerError } from '../errors.js';
-import type { CredentialService } from '../credentials/index.js';
+import type { CredentialResponse, CredentialService, DryRunResponse, RequestContext } from '../credentials/index.js';
 import { auditPrincipal, type AuditEventName, type AuditSink } from '../audit/audit.js';
-import { parsePostPolicyRequest, type OssCallbackRequest, type Uploads } from '../uploads/index.js';
+import { postPolicyRequestSchema, type OssCallbackRequest, type Uploads } from '../uploads/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { KeyValueStore } from '../store/types.js';
 import type { BrokerConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { asBrokerError } from './problem.js';
-import { createCredentialsGetRoutes } from './credentials-get-route.js';
+import { alibabaErrors, sendAlibabaCredentials, wantsAlibabaFormat } from './alibaba-sts-format.js';
 import { sendJson } from './send-json.js';
+import { parseBody } from './request-body.js';
 
 import type { Logger } from '../shared/logger.js';
 
@@ -38,40 +43,50 @@ export interface RouteDeps {
   isDraining?: () => boolean;
 }
 
-function issueCredentials(service: CredentialService): RequestHandler {
-  return async function issue(req, res, next) {
-    try {
-      const request = parseCredentialRequest(req.body);
-      const body = await service.handle(req.principal!, request, { requestId: req.id, sourceIp: req.ip });
-      sendJson(res, 200, body);
-    } catch (error) {
-      next(error);
-    }
+/** A use case an issuing route hands its request to (credentials, forms): no HTTP on the other side. */
+interface IssuingService<Request, Answer> {
+  handle(principal: Principal, request: Request, context: RequestContext): Promise<Answer>;
+}
+
+type Send<Answer> = (req: express.Request, res: express.Response, answer: Answer) => void;
+
+const sendOk: Send<unknown> = (_req, res, answer) => sendJson(res, 200, answer);
+
+/** The handler of every issuing route: read the request, let the service decide, send its answer. */
+function issue<Request, Answer>(
+  read: (req: express.Request) => Request,
+  service: IssuingService<Request, Answer>,
+  send: Send<Answer> = sendOk,
+): RequestHandler {
+  return async function issueToCaller(req, res) {
+    const answer = await service.handle(req.principal!, read(req), { requestId: req.id, sourceIp: req.ip });
+    send(req, res, answer);
   };
 }
 
-function issuePostPolicy(uploads: Uploads): RequestHandler {
-  return async function issueForms(req, res, next) {
-    try {
-      const request = parsePostPolicyRequest(req.body);
-      sendJson(res, 200, await uploads.postPolicy.handle(req.principal!, request, { requestId: req.id, sourceIp: req.ip }));
-    } catch (error) {
-      next(error);
-    }
-  };
-}
+/** The request is the JSON body (already parsed by the guards), checked against the route's schema. */
+const fromBody =
+  <Schema extends z.ZodType>(schema: Schema) =>
+  (req: express.Request): z.infer<Schema> =>
+    parseBody(schema, req.body);
+
+/** GET /v1/credentials/{profile}: the request is the profile in the path, checked like a body's. */
+const fromPath = (req: express.Request): CredentialRequest => parseBody(credentialRequestSchema, { profile: req.params.profile });
+
+/** The broker's JSON by default, the flat format Alibaba's own clients read when asked for (alibaba-sts-format.ts). */
+const sendCredentialsAsAsked: Send<CredentialResponse | DryRunResponse> = (req, res, answer) => {
+  if (!('credentials' in answer)) throw new BrokerError('internal', 'a GET never asks for a dry run');
+  if (wantsAlibabaFormat(req)) sendAlibabaCredentials(res, answer);
+  else sendJson(res, 200, answer);
+};
 
 function reportUsage(uploads: Uploads): RequestHandler {
-  return async function usage(req, res, next) {
-    try {
-      const { profile, ...rest } = req.query;
-      if (typeof profile !== 'string' || profile === '' || profile.length > 64 || Object.keys(rest).length > 0) {
-        throw new BrokerError('invalid_request', 'give exactly one query parameter, profile=<name>');
-      }
-      res.status(200).json(await uploads.usage.handle(req.principal!, profile));
-    } catch (error) {
-      next(error);
+  return async function usage(req, res) {
+    const { profile, ...rest } = req.query;
+    if (typeof profile !== 'string' || profile === '' || profile.length > 64 || Object.keys(rest).length > 0) {
+      throw new BrokerError('invalid_request', 'give exactly one query parameter, profile=<name>');
     }
+    res.status(200).json(await uploads.usage.handle(req.principal!, profile));
   };
 }
 
@@ -88,28 +103,25 @@ function ossCallbackRequest(req: express.Request): OssCallbackRequest {
 /** The guard of the callback route: OSS's RSA signature, with a public key from an allow-listed host. */
 function verifyOssSignature(uploads: Uploads): RequestHandler {
   return async function verifyOssCallbackSignature(req, _res, next) {
-    try {
-      await uploads.callbacks.verifySignature(ossCallbackRequest(req));
-      next();
-    } catch (error) {
-      next(error);
-    }
+    await uploads.callbacks.verifySignature(ossCallbackRequest(req));
+    next();
   };
 }
 
 function recordUpload(uploads: Uploads): RequestHandler {
-  return async function recordCalledBackUpload(req, res, next) {
-    try {
-      res.status(200).json(await uploads.callbacks.record(ossCallbackRequest(req), { requestId: req.id }));
-    } catch (error) {
-      next(error);
-    }
+  return async function recordCalledBackUpload(req, res) {
+    res.status(200).json(await uploads.callbacks.record(ossCallbackRequest(req), { requestId: req.id }));
   };
 }
 
 /** Every refusal on a decision route (credentials, forms, callbacks) gets its audit event (before the problem handler). */
-function auditRefusal(audit: AuditSink, metrics: Metrics, clock: Clock, event: AuditEventName = 'credentials.refused') {
-  return function recordRefusal(error: unknown, req: express.Request, _res: express.Response, next: express.NextFunction) {
+function auditRefusal(
+  audit: AuditSink,
+  metrics: Metrics,
+  clock: Clock,
+  event: AuditEventName = 'credentials.refused',
+): ErrorRequestHandler {
+  return function recordRefusal(error, req, _res, next) {
     const problem = asBrokerError(error);
     const named: unknown = req.params?.profile ?? req.body?.profile;
     const profile = typeof named === 'string' && named.length <= 64 ? named : undefined;
@@ -134,43 +146,76 @@ function auditRefusal(audit: AuditSink, metrics: Metrics, clock: Clock, event: A
   };
 }
 
+/** RFC 9110, section 15.5.6: a 405 must list the methods the resource supports. */
+function only(method: string): RequestHandler {
+  return function refuseOtherMethods(_req, res, next) {
+    res.setHeader('Allow', method);
+    next(new BrokerError('method_not_allowed', `use ${method}`));
+  };
+}
+
 export function createRoutes(deps: RouteDeps): Router {
-  const { config, store, authenticator, credentials, uploads, audit, metrics, clock } = deps;
+  const { config, store, authenticator, credentials, uploads, audit, metrics, clock, logger } = deps;
   const openapi = readFileSync(deps.openapiPath, 'utf8');
   const router = Router();
 
-  // Each route's guards run as one handler (guard-chain.ts), in the order written. The first guard that can refuse
-  // is the rate-limit step: an address over its limit is refused whatever its credentials, its query or its body.
-  // One per app, so an address refused on one route is refused on every route.
-  const limitedAuthentication = rateLimits(store, config);
-  const authenticated = limitedAuthentication(byHeaders(authenticator));
-  router.use(createCredentialsGetRoutes(deps, limitedAuthentication, auditRefusal(audit, metrics, clock)));
-  router.post(
-    '/v1/credentials',
-    guardChain(noStore, authenticated, requireJson, express.json({ limit: config.server.bodyLimitBytes, strict: true })),
-    issueCredentials(credentials),
-    auditRefusal(audit, metrics, clock),
-  );
+  // What every route a caller uses runs before its handler, in this order: no-store (set before anything can fail);
+  // the rate-limit step, which counts the address, authenticates and counts the caller (rate-limits.ts: an address
+  // over its limit is refused whatever its credentials, its query or its body; one per app, so an address refused on
+  // one route is refused on every route); then the route's own input check (its JSON body, or its query).
+  const limited = rateLimits(store, config);
+  const callerGuards = (authenticate: Authenticate, ...input: RequestHandler[]): RequestHandler[] => [
+    noStore,
+    limited(authenticate),
+    ...input,
+  ];
+  const headers = byHeaders(authenticator);
+  const jsonBody = [requireJson, express.json({ limit: config.server.bodyLimitBytes, strict: true })];
 
-  router.post(
-    '/v1/post-policy',
-    guardChain(noStore, authenticated, requireJson, express.json({ limit: config.server.bodyLimitBytes, strict: true })),
-    issuePostPolicy(uploads),
-    auditRefusal(audit, metrics, clock, 'post_policy.refused'),
-  );
+  router
+    .route('/v1/credentials')
+    .post(callerGuards(headers, ...jsonBody), issue(fromBody(credentialRequestSchema), credentials), auditRefusal(audit, metrics, clock))
+    .all(only('POST'));
 
-  router.get('/v1/usage', guardChain(noStore, authenticated, wellFormedQuery), reportUsage(uploads));
+  // The same credentials as POST /v1/credentials (same authentication, rules, quota, cache and audit) for clients
+  // that can only GET a URL: in the broker's JSON or, when asked, in the flat format Alibaba's own clients read.
+  // Besides the usual headers it accepts an opt-in credentials URL (`credential=<id>.<secret>`); the access log
+  // records paths only (access-log.ts), so the URL's secret is never written down by the broker.
+  router
+    .route('/v1/credentials/:profile')
+    // Express answers HEAD with the GET handler: that would issue credentials (and spend quota) for a dropped body.
+    .head(only('GET'))
+    .get(
+      callerGuards(byUrlOrHeaders(authenticator, config), credentialsQuery),
+      issue(fromPath, credentials, sendCredentialsAsAsked),
+      auditRefusal(audit, metrics, clock),
+      alibabaErrors(logger),
+    )
+    .all(only('GET'));
+
+  router
+    .route('/v1/post-policy')
+    .post(
+      callerGuards(headers, ...jsonBody),
+      issue(fromBody(postPolicyRequestSchema), uploads.postPolicy),
+      auditRefusal(audit, metrics, clock, 'post_policy.refused'),
+    )
+    .all(only('POST'));
+
+  router.route('/v1/usage').get(callerGuards(headers, wellFormedQuery), reportUsage(uploads)).all(only('GET'));
 
   // Called by OSS, not by users: no caller authentication, and no per-IP limit (every callback comes from OSS's own
   // addresses, so one limit would throttle all users' uploads together). OSS's signature is the guard.
-  router.post(
-    '/v1/oss-callback',
-    noStore,
-    express.raw({ type: () => true, limit: config.server.bodyLimitBytes }),
-    verifyOssSignature(uploads),
-    recordUpload(uploads),
-    auditRefusal(audit, metrics, clock, 'upload.callback_refused'),
-  );
+  router
+    .route('/v1/oss-callback')
+    .post(
+      noStore,
+      express.raw({ type: () => true, limit: config.server.bodyLimitBytes }),
+      verifyOssSignature(uploads),
+      recordUpload(uploads),
+      auditRefusal(audit, metrics, clock, 'upload.callback_refused'),
+    )
+    .all(only('POST'));
 
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -199,15 +244,5 @@ export function createRoutes(deps: RouteDeps): Router {
   router.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(openapi);
   });
-
-  // RFC 9110, section 15.5.6: a 405 must list the methods the resource supports.
-  const only =
-    (method: string): express.RequestHandler =>
-    (_req, res, next) => {
-      res.setHeader('Allow', method);
-      next(new BrokerError('method_not_allowed', `use ${method}`));
-    };
-  router.all(['/v1/credentials', '/v1/post-policy', '/v1/oss-callback'], only('POST'));
-  router.all('/v1/usage', only('GET'));
   return router;
 }

@@ -6,6 +6,7 @@
  * should its secret ever escape, it could not read, list or delete, whatever the profile offers on its token path.
  */
 import type { ProfileConfig } from '../config/schema.js';
+import type { Grant } from '../rules/index.js';
 
 /**
  * The profile as the signing token's grant sees it: prefix scope (each form pins its own exact key, so one token
@@ -14,4 +15,14 @@ import type { ProfileConfig } from '../config/schema.js';
  */
 export function formSigningProfile(profile: ProfileConfig): ProfileConfig {
   return { ...profile, scope: 'prefix', keyNaming: 'original', operations: ['put'] };
+}
+
+/**
+ * The same grant, from one the rules have already decided for the same profile and caller (a form request's, whose
+ * files were checked at `keys` scope): prefix scope, so no keys, and `put` only. Every other field of a grant comes
+ * from the profile and the caller alone, so this equals the grant of `formSigningProfile(profile)` without running
+ * the rules a second time (form-signing.test.ts checks the two agree).
+ */
+export function formSigningGrant(grant: Grant): Grant {
+  return { ...grant, keys: undefined, operations: ['put'] };
 }

@@ -3,7 +3,8 @@
  * - findProfile         the profile a request names, if the caller's client may use it (404, then 403)
  * - checkProfiles       every start-up check of the profiles; profileProblems lists them without throwing
  * - formSigningProfile  the profile as the token that signs its PostObject forms sees it
+ * - formSigningGrant    the same token's grant, derived from a form request's grant (the rules run once)
  */
 export { findProfile } from './find-profile.js';
 export { checkProfiles, profileProblems } from './check-profiles.js';
-export { formSigningProfile } from './form-signing.js';
+export { formSigningGrant, formSigningProfile } from './form-signing.js';

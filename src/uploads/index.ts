@@ -27,7 +27,7 @@ export { callbackStringToSign, verifyCallbackSignature } from './callback-signat
 export type { CallbackReply, OssCallbackRequest } from './callback-service.js';
 export { formUrl } from './form-url.js';
 export { buildPostPolicy } from './post-policy-document.js';
-export { parsePostPolicyRequest, type PostPolicyRequest } from './post-policy-request.js';
+export { postPolicyRequestSchema, type PostPolicyRequest } from './post-policy-request.js';
 export type { PostPolicyResponse } from './post-policy-service.js';
 export { isoBasic, signPostPolicyV4, v4Credential } from './post-signature-v4.js';
 export { createObjectMetaReader, type ObjectMetaReader, type StoredObject } from './object-meta-reader.js';

@@ -1,9 +1,9 @@
 /**
  * The request body of POST /v1/post-policy. Strict like the credential request (unknown fields are refused), and
  * stricter about files: a signed form pins the exact size limit and Content-Type, so both must be declared.
+ * Checked at the edge by http/request-body.ts.
  */
 import { z } from 'zod';
-import { BrokerError } from '../errors.js';
 
 const fileSchema = z
   .object({
@@ -21,17 +21,3 @@ export const postPolicyRequestSchema = z
   .strict();
 
 export type PostPolicyRequest = z.infer<typeof postPolicyRequestSchema>;
-
-export function parsePostPolicyRequest(body: unknown): PostPolicyRequest {
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new BrokerError('invalid_request', 'the request body must be a JSON object');
-  }
-  const result = postPolicyRequestSchema.safeParse(body);
-  if (!result.success) {
-    const errors = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-    throw new BrokerError('invalid_request', `invalid field ${errors[0]?.path || '(body)'}: ${errors[0]?.message}`, {
-      extensions: { errors },
-    });
-  }
-  return result.data;
-}

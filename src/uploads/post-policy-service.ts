@@ -1,6 +1,7 @@
 /**
- * POST /v1/post-policy as a list of named steps: profile (opt-in) → every file rule and exact keys → credential
- * quota → byte reservation → the caller's form-signing token → one signed form per file.
+ * POST /v1/post-policy as a list of named steps: profile (opt-in) → PostObject's size limit → every file rule and
+ * exact keys (once) → the signing token's session → credential quota and byte reservation → the caller's form-signing
+ * token → one signed form per file (sign-form.ts) → audit.
  *
  * The signing token is the caller's own prefix-scoped PutObject token, cached apart from every token
  * /v1/credentials returns, so many form requests share one AssumeRole. Its AccessKeySecret never leaves the broker:
@@ -12,32 +13,23 @@ import type { Principal } from '../auth/principal.js';
 import { profilePaths, type BrokerConfig, type ProfileConfig } from '../config/schema.js';
 import { auditPrincipal, type AuditSink } from '../audit/audit.js';
 import type { TokenCache } from '../cache/index.js';
-import { findProfile, formSigningProfile } from '../profiles/index.js';
-import { createGrantPreparer } from '../credentials/prepare-grant.js';
+import { findProfile, formSigningGrant } from '../profiles/index.js';
+import { createSessionPreparer, type PreparedGrant } from '../credentials/prepare-grant.js';
 import type { RequestContext } from '../credentials/credential-service.js';
-import { takeQuotas } from '../quotas/index.js';
+import { takeQuotas, type ByteQuota, type DeclaredBytes, type QuotaCounter, type TakenQuotas } from '../quotas/index.js';
 import { assertThat } from '../errors.js';
 import { applyProfile, normalizeContentType } from '../rules/index.js';
 import { isoSeconds, type Clock } from '../shared/clock.js';
-import type { QuotaCounter } from '../quotas/index.js';
-import type { StsClient, StsCredentials } from '../sts/types.js';
-import type { ByteQuota } from '../quotas/index.js';
+import type { StsClient } from '../sts/types.js';
 import { buildCallbackParam } from './callback-param.js';
 import { formUrl } from './form-url.js';
 import { CALLBACK_GRACE_MS, POST_OBJECT_MAX_BYTES } from './limits.js';
-import { buildPostPolicy } from './post-policy-document.js';
 import type { PostPolicyRequest } from './post-policy-request.js';
-import { isoBasic, POST_V4_ALGORITHM, signPostPolicyV4, v4Credential } from './post-signature-v4.js';
+import { isoBasic } from './post-signature-v4.js';
+import { signForm, type FormSigner, type FormUpload } from './sign-form.js';
 import type { GrantSealer } from './upload-grant.js';
 
-export interface FormUpload {
-  name: string;
-  url: string;
-  key: string;
-  maxSizeBytes: number;
-  /** Posted in this order, the file last. */
-  fields: Record<string, string>;
-}
+export type { FormUpload } from './sign-form.js';
 
 export interface PostPolicyResponse {
   expiration: string;
@@ -61,11 +53,24 @@ export interface PostPolicyServiceDeps {
   clock: Clock;
 }
 
+type FormProfile = ProfileConfig & { postPolicy: NonNullable<ProfileConfig['postPolicy']> };
+
+/** 400 file_too_large for a file PostObject cannot take, whatever the profile allows. */
+function assertPostObjectSizes(files: PostPolicyRequest['files']): void {
+  files.forEach((file, i) =>
+    assertThat(
+      file.size <= POST_OBJECT_MAX_BYTES,
+      'file_too_large',
+      `file #${i + 1} is ${file.size} bytes; a form upload (PostObject) takes at most ${POST_OBJECT_MAX_BYTES}`,
+    ),
+  );
+}
+
 export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicyService {
   const { config, sts, tokenCache, quota, bytes, grants, audit, clock } = deps;
-  const prepare = createGrantPreparer(config, clock, config.cache.l1MaxEntries);
+  const prepareSigning = createSessionPreparer(config, clock, config.cache.l1MaxEntries);
 
-  function enabledProfile(name: string, principal: Principal): ProfileConfig & { postPolicy: NonNullable<ProfileConfig['postPolicy']> } {
+  function enabledProfile(name: string, principal: Principal): FormProfile {
     const profile = findProfile(config, name, principal);
     const postPolicy = profile.postPolicy;
     assertThat(
@@ -76,111 +81,95 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
     return { ...profile, postPolicy };
   }
 
-  function signingToken(name: string, profile: ProfileConfig, principal: Principal) {
-    // A token of its own, never the one /v1/credentials returns: its cache entry has the purpose `form-signing`, so
-    // no endpoint can ever hand it out, and its policy is PutObject on the caller's prefix only (form-signing.ts).
-    // One per principal, not per file: each form pins its own exact key.
-    const signing = formSigningProfile(profile);
-    const { grant, policy, policySha256, cacheKey } = prepare(name, signing, principal, [], 'form-signing');
-    const issue = (): Promise<StsCredentials> =>
-      sts.assumeRole({
-        roleArn: grant.roleArn,
-        roleSessionName: grant.roleSessionName,
-        policy: policy.json,
-        durationSeconds: grant.durationSeconds,
-        externalId: grant.externalId,
-      });
-    return { grant, policySha256, get: () => tokenCache.getOrIssue(cacheKey, issue) };
+  /**
+   * With a callback, what each form carries for it: the callback parameter (the same for every form) and the sealer of
+   * the grant OSS sends back (upload-grant.ts). A profile with a callback needs `uploads.grantKey`; start-up checks
+   * say so, and this refuses rather than sign a form whose callback could not be verified.
+   */
+  function formCallback(profile: FormProfile): { param: string; sealer: GrantSealer } | undefined {
+    const callback = profile.postPolicy.callback;
+    if (callback === undefined) return undefined;
+    assertThat(grants !== undefined, 'internal', 'uploads.grantKey is missing');
+    return { param: buildCallbackParam(callback.url), sealer: grants };
+  }
+
+  /**
+   * The caller's signing token, from the cache or STS. A token of its own, never the one /v1/credentials returns:
+   * its cache entry has the purpose `form-signing`, so no endpoint can ever hand it out, and its policy is
+   * PutObject on the caller's prefix only (profiles/form-signing.ts). One per principal, not per file: each form pins its
+   * own exact key. When it cannot be had, what the request took of its quotas is given back.
+   */
+  async function signingToken(signing: PreparedGrant, quotas: TakenQuotas): ReturnType<TokenCache['getOrIssue']> {
+    const { grant, policy, cacheKey } = signing;
+    try {
+      return await tokenCache.getOrIssue(cacheKey, () =>
+        sts.assumeRole({
+          roleArn: grant.roleArn,
+          roleSessionName: grant.roleSessionName,
+          policy: policy.json,
+          durationSeconds: grant.durationSeconds,
+          externalId: grant.externalId,
+        }),
+      );
+    } catch (error) {
+      await quotas.release();
+      throw error;
+    }
   }
 
   return {
     async handle(principal, request, context) {
       const name = request.profile;
       const profile = enabledProfile(name, principal);
-      request.files.forEach((file, i) =>
-        assertThat(
-          file.size <= POST_OBJECT_MAX_BYTES,
-          'file_too_large',
-          `file #${i + 1} is ${file.size} bytes; a form upload (PostObject) takes at most ${POST_OBJECT_MAX_BYTES}`,
-        ),
-      );
-      // Every file rule of /v1/credentials, plus exact keys whatever the profile's scope: a form is for one key.
+      assertPostObjectSizes(request.files);
+      // Every file rule of /v1/credentials, plus exact keys whatever the profile's scope: a form is for one key. The
+      // rules run here only: the signing token's grant is derived from this one.
       const files = applyProfile({ profileName: name, profile: { ...profile, scope: 'keys' }, principal, files: request.files });
-      const keys = files.keys!;
-      const signer = signingToken(name, profile, principal);
-      const callback = profile.postPolicy.callback;
-      assertThat(callback === undefined || grants !== undefined, 'internal', 'uploads.grantKey is missing');
+      const signing = prepareSigning(formSigningGrant(files), 'form-signing');
+      const callback = formCallback(profile);
 
       const now = clock.now();
       const formEnd = now + profile.postPolicy.formLifetimeSeconds * 1000;
-      const declared = request.files.map((f) => ({
-        bytes: f.size,
-        settle: callback ? ('callback' as const) : ('now' as const),
-        expiresAt: formEnd + CALLBACK_GRACE_MS,
-      }));
+      const declared = request.files.map(
+        (f): DeclaredBytes => ({ bytes: f.size, settle: callback ? 'callback' : 'now', expiresAt: formEnd + CALLBACK_GRACE_MS }),
+      );
       const quotas = await takeQuotas(config, quota, bytes, principal, name, declared);
-      const ids = quotas.byteIds;
-      let token: StsCredentials;
-      let cached: boolean;
-      try {
-        ({ credentials: token, cached } = await signer.get());
-      } catch (error) {
-        await quotas.release();
-        throw error;
-      }
+      const { credentials: token, cached } = await signingToken(signing, quotas);
 
       // Whole seconds, and never past the token: OSS would refuse a form signed by an expired token anyway.
       const expiresAt = Math.floor(Math.min(formEnd, token.expiresAt) / 1000) * 1000;
-      const date = isoBasic(now);
-      const credential = v4Credential(token.accessKeyId, date.slice(0, 8), profile.region);
-      const url = formUrl(files.endpoint, files.bucket);
-      const uploads = request.files.map((file, i): FormUpload => {
+      const signer: FormSigner = {
+        url: formUrl(files.endpoint, files.bucket),
+        bucket: files.bucket,
+        region: profile.region,
+        token,
+        date: isoBasic(now),
+        expiresAt,
+      };
+      const keys = files.keys!;
+      const uploads = request.files.map((file, i) => {
         const key = keys[i]!;
-        const contentType = normalizeContentType(file.contentType);
-        const grant =
-          callback === undefined
-            ? undefined
-            : {
-                param: buildCallbackParam(callback.url),
-                grant: grants!.seal({
-                  principal,
-                  profile: name,
-                  bucket: files.bucket,
-                  key,
-                  size: file.size,
-                  issuedAt: now,
-                  expiresAt,
-                  id: ids[i]!,
-                }),
-              };
-        const policy = buildPostPolicy({
-          bucket: files.bucket,
-          key,
-          maxSizeBytes: file.size,
-          contentType,
-          credential,
-          date,
-          securityToken: token.securityToken,
-          callback: grant,
-          expiresAt,
-        });
-        const fields: Record<string, string> = {
-          key,
-          policy: policy.base64,
-          'x-oss-signature-version': POST_V4_ALGORITHM,
-          'x-oss-credential': credential,
-          'x-oss-date': date,
-          'x-oss-signature': signPostPolicyV4(token.accessKeySecret, date.slice(0, 8), profile.region, policy.base64),
-          'x-oss-security-token': token.securityToken,
-          'Content-Type': contentType,
-          success_action_status: '200',
+        // The grant the callback brings back names exactly this upload: who, where, how big, until when, which bytes.
+        const sealed = callback && {
+          param: callback.param,
+          grant: callback.sealer.seal({
+            principal,
+            profile: name,
+            bucket: files.bucket,
+            key,
+            size: file.size,
+            issuedAt: now,
+            expiresAt,
+            id: quotas.byteIds[i]!,
+          }),
         };
-        if (grant !== undefined) {
-          fields['x-oss-forbid-overwrite'] = 'true';
-          fields.callback = grant.param;
-          fields['x:grant'] = grant.grant;
-        }
-        return { name: file.name, url, key, maxSizeBytes: file.size, fields };
+        return signForm(signer, {
+          name: file.name,
+          key,
+          size: file.size,
+          contentType: normalizeContentType(file.contentType),
+          callback: sealed,
+        });
       });
 
       audit.record({
@@ -192,8 +181,8 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
         profile: name,
         prefix: files.prefix,
         keys: [...keys],
-        policySha256: signer.policySha256,
-        roleSessionName: signer.grant.roleSessionName,
+        policySha256: signing.policySha256,
+        roleSessionName: signing.grant.roleSessionName,
         accessKeyId: token.accessKeyId,
         expiration: isoSeconds(expiresAt),
         sourceIp: context.sourceIp,

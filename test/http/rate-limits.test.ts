@@ -1,5 +1,5 @@
 /**
- * The rate-limit step in its guard chain: the per-IP window refuses whatever authentication decides (an
+ * The rate-limit step on a route, after no-store as on the broker's routes: the per-IP window refuses whatever authentication decides (an
  * unauthenticated flood is limited), the order of refusals is address, authentication, caller; both counts are in
  * flight together (one store round trip); and a store that cannot count refuses (fail closed).
  * The store is the real MemoryStore; the authenticator is an injected stand-in that counts its calls.
@@ -7,15 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import express from 'express';
 import request from 'supertest';
-import { MemoryStore, StoreUnavailableError, type KeyValueStore } from '../store/index.js';
-import type { Authenticator, Principal } from '../auth/index.js';
-import type { BrokerConfig } from '../config/schema.js';
-import { BrokerError } from '../errors.js';
-import { byHeaders, noStore } from './guards.js';
-import { guardChain } from './guard-chain.js';
-import { rateLimits } from './rate-limits.js';
-import { problemHandler } from './problem.js';
-import { createLogger } from '../shared/logger.js';
+import { MemoryStore, StoreUnavailableError, type KeyValueStore } from '../../src/store/index.js';
+import type { Authenticator, Principal } from '../../src/auth/index.js';
+import type { BrokerConfig } from '../../src/config/schema.js';
+import { BrokerError } from '../../src/errors.js';
+import { byHeaders, noStore } from '../../src/http/guards.js';
+import { rateLimits } from '../../src/http/rate-limits.js';
+import { problemHandler } from '../../src/http/problem.js';
+import { createLogger } from '../../src/shared/logger.js';
 
 function principal(subject: string): Principal {
   return { kind: 'user', clientId: 'web', subject, tenant: 't', claims: { sub: subject, tenant: 't' } } as unknown as Principal;
@@ -39,12 +38,12 @@ function appWith(store: KeyValueStore, limits: { ip: number; principal: number }
     req.id = 'r';
     next();
   });
-  app.post('/x', guardChain(noStore, rateLimits(store, config)(byHeaders(authenticator))), (_req, res) => void res.json({ ok: true }));
+  app.post('/x', noStore, rateLimits(store, config)(byHeaders(authenticator)), (_req, res) => void res.json({ ok: true }));
   app.use(problemHandler(createLogger('silent')));
   return { app, calls };
 }
 
-describe('rate limits in the guard chain', () => {
+describe('rate limits on a route', () => {
   it('refuses an address over its limit as limit: ip, even with a bad token, then before verifying any token', async () => {
     const { app, calls } = appWith(new MemoryStore(), { ip: 2, principal: 100 });
     expect((await request(app).post('/x').set('authorization', 'Bearer bad')).status).toBe(401);

@@ -7,7 +7,7 @@ import express from 'express';
 import helmet from 'helmet';
 import cors from 'cors';
 import request from 'supertest';
-import { corsOptions, responseHeaders } from './response-headers.js';
+import { corsOptions, responseHeaders } from '../../src/http/response-headers.js';
 
 const ORIGINS = ['https://app.example.com', 'https://admin.example.com'];
 
