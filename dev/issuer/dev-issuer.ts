@@ -1,5 +1,5 @@
 /**
- * Local mode's development token issuer (README.md, Local mode: `POST /dev/token`). It is a real issuer with a
+ * Local mode's development token issuer (docs/local-mode.md, "Development tokens"). It is a real issuer with a
  * real ES256 key pair generated per run, and its tokens go through the same verifier as production tokens: there
  * is no "skip authentication" switch anywhere (STYLE.md, what to do better than Logto).
  *

@@ -1,5 +1,5 @@
 /**
- * The local-mode configuration (README.md, "Local mode": the contract scripts and tests rely on). Built as a plain
+ * The local-mode configuration (docs/local-mode.md: the contract scripts and tests rely on). Built as a plain
  * object and validated by the same schema as a production file, so local mode cannot drift from what production
  * accepts.
  */
@@ -110,7 +110,7 @@ export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig
       ],
       profiles: {
         // STS tokens for ali-oss (put, multipart). Its byte quota counts what each request declares: a token
-        // holder's actual uploads are not held to it (README, "What each upload path guarantees").
+        // holder's actual uploads are not held to it (docs/api.md, "What each upload path guarantees").
         uploads: {
           bucket: LOCAL_BUCKET,
           region: LOCAL_REGION,

@@ -183,7 +183,7 @@ export async function startLocalStack(
       ports: actualPorts,
       devClient: issuer.clientConfig(LOCAL_DEV_CLIENT_ID),
       partnerKey: partner,
-      // Local mode only: a per-run key. Production refuses to start without one (config/load.ts).
+      // Local mode only: a per-run key. Production refuses to start without one (config/cross-checks.ts).
       cacheKeyBase64: randomBytes(32).toString('base64'),
       redisUrl: env.REDIS_URL,
       logLevel: env.LOG_LEVEL,

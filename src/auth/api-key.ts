@@ -1,6 +1,6 @@
 /**
  * Partner API keys: `X-Api-Key: <keyId>.<secret>`. The configuration holds only the SHA-256 of each secret
- * (README.md, Configuration), so a leaked config file does not leak working keys. The secret is random and long,
+ * (docs/configuration.md), so a leaked config file does not leak working keys. The secret is random and long,
  * which is why a plain (unsalted, fast) hash is enough here, unlike for human passwords.
  */
 import { createHash, randomBytes } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The authentication step of the request flow (README.md): exactly one credential, a bearer JWT for app users or
+ * The authentication step of every caller route: exactly one credential, a bearer JWT for app users or
  * an API key for partners, in, a Principal out. Built once in createApp from the configured clients.
  *
  * Every 401 carries the same `unauthenticated` code; the HTTP layer adds `WWW-Authenticate: Bearer` to every 401

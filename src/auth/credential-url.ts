@@ -9,7 +9,7 @@
  * parameter is `credential=<id>.<secret>`. As for API keys (api-key.ts), only the SHA-256 of the secret is stored, the
  * comparison is constant-time (also for an unknown id), a revoked URL stops working, and every bad URL gets the same
  * 401. The secret is a URL's, so it can end up wherever URLs are written down: the broker keeps it out of its own
- * access log (http/access-log.ts), and the README tells operators to treat the URL as a password.
+ * access log (http/access-log.ts), and docs/clients.md tells operators to treat the URL as a password.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { BrokerConfig } from '../config/schema.js';

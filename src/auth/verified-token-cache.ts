@@ -1,7 +1,7 @@
 /**
  * Remembers JWTs that passed full verification, by the SHA-256 of the exact token text, so a client that sends the
- * same token on every request is not charged an ES256/RS256 verification each time (about an eighth of the
- * cache-hit request's CPU in `npm run bench`).
+ * same token on every request is not charged an ES256/RS256 verification each time (a signature check costs more
+ * than everything else a cache hit does; `npm run bench` shows it).
  *
  * Only a byte-identical token hits. An entry lives until the token's own `exp` (no clock tolerance added, so it
  * is never accepted later than full verification would accept it) and at most `maxAgeMs`, so a key withdrawn from

@@ -1,10 +1,10 @@
 /**
  * The token cache: one AssumeRole serves every identical request while the token has life left, because STS allows
- * only ~100 AssumeRole calls per second per account (README, "What it is", step 4).
+ * only ~100 AssumeRole calls per second per account (README.md, the steps under "What it is").
  *
  * Lookup order: L1 (this process) -> the shared store (every replica) -> issue. A token is handed out only while it
  * has more than `minRemainingMs` of life left: that floor is the lifetime promise clients schedule their refresh on
- * (README, "Token lifetime contract"). Issuance is coalesced twice:
+ * (docs/clients.md, "The lifetime promise"). Issuance is coalesced twice:
  * - in this process, concurrent callers for one key share one promise (single flight);
  * - across replicas, a lock `lock:<key>` (SET NX PX, random owner) elects one issuer; the others poll for its value.
  *   The lock lives `lockTtlMs`, which must outlive the holder's worst-case issuance (cache-config.ts derives it from

@@ -225,7 +225,7 @@ const profileSchema = z
     quota: z
       .object({
         perPrincipal: z.array(windowLimit).min(1).optional(),
-        /** Declared bytes per principal per window (README, "Upload callbacks and byte quotas"). */
+        /** Declared bytes per principal per window (docs/api.md, "POST /v1/oss-callback"). */
         bytesPerPrincipal: z.array(byteWindowLimit).min(1).optional(),
       })
       .strict()
@@ -244,7 +244,7 @@ const profileSchema = z
       .optional(),
     /**
      * The operator's explicit "yes" to offering `sts` on a profile whose byte quota the storage enforces for forms
-     * only (a callback): a token holder's uploads are not held to it (README, "What each upload path guarantees").
+     * only (a callback): a token holder's uploads are not held to it (docs/api.md, "What each upload path guarantees").
      */
     allowUnenforcedTokenPath: z.boolean().optional(),
     /** Client ids (from `clients`) allowed to use this profile. */

@@ -3,7 +3,7 @@
  * profile offers tokens (`paths` has `sts`) → quota → cache/STS (or a stale token while STS cannot issue) → audit.
  * No HTTP here: the route hands in an authenticated principal and a validated request and gets a response body.
  *
- * Serve-stale (README, "Token lifetime contract"): when the issuing path fails because STS is down, throttling, its
+ * Serve-stale (docs/clients.md, "The lifetime promise"): when the issuing path fails because STS is down, throttling, its
  * breaker is open or the shared STS budget cannot be reached, a cached token that is under the reuse floor but still
  * above `cache.staleFloorSeconds` is served, marked `stale: true`, counted and audited as such. Not when STS refused
  * (`upstream_rejected`): that can be a role or trust policy taken away on purpose. Below the hard floor, the 503.
@@ -129,8 +129,8 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
         return toDryRunResponse(grant, policy.document());
       }
 
-      // An STS token is never followed by a callback, so its declared sizes are counted at once (README:
-      // "on the STS path it counts declared sizes only").
+      // An STS token is never followed by a callback, so its declared sizes are counted at once (docs/api.md,
+      // "What each upload path guarantees": on the STS path it counts declared sizes only).
       const declared = (request.files ?? []).map((f) => ({ bytes: f.size ?? 0, settle: 'now' as const, expiresAt: clock.now() }));
       const quotas = await takeQuotas(config, quota, deps.bytes, principal, grant.profile, declared);
       let served: Awaited<ReturnType<typeof obtain>>;

@@ -1,11 +1,11 @@
 /**
- * The token lifetime contract (README, "Token lifetime contract"): every token the broker returns has at least
+ * The token lifetime contract (docs/clients.md, "The lifetime promise"): every token the broker returns has at least
  * `cache.minRemainingSeconds` of life left, and the response says when to come back (`refreshAfter`).
  *
  * STS tokens cannot be renewed, only replaced, and ali-oss refreshes on a timer, not from the expiry
  * (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/utils/setSTSToken.ts). So the promise is what a client
  * can schedule on: a client that comes back at `refreshAfter` (or every minRemainingSeconds minus a margin, the
- * README's rule for timer-driven clients) never holds an expired token.
+ * docs/clients.md's rule for timer-driven clients) never holds an expired token.
  *
  * - A normal token: `refreshAfter` = expiration - minRemainingSeconds, the moment the broker stops handing this token
  *   out; from then on the same request gets a newer one (refresh-ahead usually has it ready).

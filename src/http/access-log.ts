@@ -1,8 +1,7 @@
 /**
- * The access log: one line per finished request, for every route that has no audit event of its own. It replaces
- * pino-http, which built two child loggers per request (even for routes it was told not to log): a tenth of the
- * cache-hit CPU in `npm run bench`. Here a request that is not logged costs one Set lookup, and a logged one costs
- * one `finish` listener and one log call.
+ * The access log: one line per finished request, for every route that has no audit event of its own. Written by
+ * hand rather than with pino-http, which builds two child loggers per request even for routes it does not log: here
+ * a request that is not logged costs one Set lookup, and a logged one costs one `finish` listener and one log call.
  *
  * Only the path is logged, never the query string: a query may carry a token or other caller data.
  */

@@ -1,9 +1,8 @@
 /**
  * The headers every answer carries, worked out once at start-up and written by one middleware: helmet's security
- * headers and the CORS headers of an actual (non-preflight) request. helmet and cors as middleware each rebuilt
- * and set the same constant strings on every request, two router layers per request; `npm run bench` put them at
- * about 4 % of a cache hit. The values are still helmet's and cors's own (read from them at start-up, not copied
- * here), so an upgrade of either changes the headers as it would have before. Preflights (OPTIONS) still go
+ * headers and the CORS headers of an actual (non-preflight) request. As middleware, helmet and cors would rebuild
+ * the same constant strings on every request, in two router layers. The values are helmet's and cors's own (read
+ * from them at start-up, not copied here), so an upgrade of either changes the headers. Preflights (OPTIONS) go
  * through cors, which answers them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -36,8 +36,8 @@ export interface ByteQuota {
 }
 
 /**
- * 122 random bits. randomUUID draws from an entropy cache Node refills in batches; randomBytes(12) asked OpenSSL
- * once per id, a few percent of a cache hit in `npm run bench` (every declared file gets an id).
+ * 122 random bits. randomUUID draws from an entropy cache Node refills in batches, where randomBytes asks OpenSSL
+ * once per call (https://nodejs.org/api/crypto.html#cryptorandomuuidoptions); every declared file gets an id.
  */
 export const newReservationId = (): string => randomUUID();
 

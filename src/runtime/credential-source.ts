@@ -12,7 +12,7 @@
 import CredentialPackage from '@alicloud/credentials';
 import type { Logger } from '../shared/logger.js';
 
-/** Node's ESM loader hands us module.exports (class under `.default`); vitest's loader unwraps it (the Node SDK notes). */
+/** Node's ESM loader hands us module.exports (class under `.default`); vitest's loader unwraps it (https://nodejs.org/api/esm.html#commonjs-namespaces). */
 function cjsDefault<T>(pkg: { default: T }): T {
   return (pkg as { default?: T }).default ?? (pkg as unknown as T);
 }

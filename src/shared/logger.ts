@@ -2,8 +2,8 @@
  * The structured logger. Log lines carry a dotted `event` name and the request id. Secrets are removed twice:
  * nothing secret is passed to the logger by design, and these redaction paths catch any header or field that
  * would carry one if a future change slipped (invariant 2). The paths are explicit, without `*` wildcards:
- * wildcard redaction walks every logged object and cost a measurable share of each request in `npm run bench`,
- * while the broker's log calls pass flat objects whose fields are known.
+ * wildcard redaction walks every logged object on every line, while the broker's log calls pass flat objects whose
+ * fields are known.
  */
 import { pino, type Logger, type LoggerOptions } from 'pino';
 

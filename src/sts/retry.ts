@@ -1,7 +1,7 @@
 /**
  * Bounded retries with exponential backoff and full jitter (delay = random(0, min(cap, base * 2^n))).
  *
- * The SDK does not retry (the Node SDK notes), so this is the only retry loop on the STS path. It retries only what
+ * The SDK does not retry unless asked (https://github.com/aliyun/darabonba-openapi: `autoretry` is off by default), so this is the only retry loop on the STS path. It retries only what
  * error-map.ts calls retryable, makes at most `maxAttempts` attempts (config `sts.maxAttempts`, default 3), and starts
  * no new attempt once the total deadline would be passed, so a request waits a bounded time. Throttling is not
  * retryable (error-table.ts): its wait belongs to the caller, as Retry-After, not to a retry into the account's

@@ -1,7 +1,8 @@
 /**
  * Builds the one @alicloud/sts20150401 client the broker uses, and the per-call runtime options.
  *
- * Why it looks like this (the Node SDK notes, "ESM imports" and "The STS SDK against a local endpoint"; https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-endpoint, B2, F):
+ * Why it looks like this (https://nodejs.org/api/esm.html#commonjs-namespaces; https://github.com/aliyun/darabonba-openapi; https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-endpoint;
+ * https://github.com/aliyun/credentials-nodejs for the default chain):
  * - The SDK and @alicloud/credentials are CommonJS with a `default` export inside, so from ESM the class is `.default`.
  * - Credentials come from `new Credential()`, the default chain (env AccessKey, RRSA/OIDC, profile files, ECS RAM
  *   role), never from the config file. Tests may inject an explicit credential object instead.

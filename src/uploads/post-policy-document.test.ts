@@ -1,4 +1,4 @@
-/** What one form's policy pins (README, "Storage-enforced uploads"): nothing more, nothing less. */
+/** What one form's policy pins (docs/api.md, "POST /v1/post-policy"): nothing more, nothing less. */
 import { describe, expect, it } from 'vitest';
 import { buildCallbackParam, CALLBACK_BODY } from './callback-param.js';
 import { formUrl } from './form-url.js';

@@ -13,7 +13,7 @@
  *   stores one object once: a grant settles once (callback-service.ts), and a form reused to replace its object
  *   after the callback would store bytes nobody counted. The field is a PostObject form field
  *   (https://www.alibabacloud.com/help/en/oss/support/0006-00000117); an existing key answers 409
- *   FileAlreadyExists. It has no effect on a bucket with versioning enabled (README says so).
+ *   FileAlreadyExists. It has no effect on a bucket with versioning enabled (docs/api.md says so).
  *
  * Pinning `callback`: OSS's list of conditionable fields (Cache-Control, Content-Type, Content-Disposition,
  * Content-Encoding, Expires, key, success_action_redirect, success_action_status, x-oss-meta-*) does not name

@@ -2,7 +2,7 @@
  * A partner backend that can only be given a URL: the real @alicloud/credentials URI provider fetches credentials
  * from the broker's credentials URL (flat Alibaba format), and ali-oss uploads with them to the OSS emulator, which
  * checks the signature, the STS token and the session policy. Once in this process with `credentialsURI`, and once as
- * the README's snippet in a plain Node process configured by ALIBABA_CLOUD_CREDENTIALS_URI.
+ * the snippet docs/clients.md shows in a plain Node process configured by ALIBABA_CLOUD_CREDENTIALS_URI.
  */
 import { execFile } from 'node:child_process';
 import { Agent, type Server } from 'node:http';
@@ -15,7 +15,7 @@ import { generateCredentialUrl } from '../../src/auth/index.js';
 import { BUCKET, expectAccessDenied, ossFailure, startStack, storedObject, type Stack } from './stack.js';
 import { UPLOAD_ROLE } from '../helpers/broker.js';
 
-// CommonJS with a `default` inside (the Node SDK notes); vitest's loader may already have unwrapped it.
+// CommonJS with a `default` inside (https://nodejs.org/api/esm.html#commonjs-namespaces); vitest's loader may already have unwrapped it.
 type CredentialClass = typeof CredentialModule.default;
 const Credential: CredentialClass =
   (CredentialModule as { default?: CredentialClass }).default ?? (CredentialModule as unknown as CredentialClass);
@@ -87,7 +87,7 @@ describe('@alicloud/credentials URI provider against a credentials URL', () => {
     expect(error.message).not.toContain(revoked.secret);
   });
 
-  it("runs the README's partner snippet in plain Node with ALIBABA_CLOUD_CREDENTIALS_URI", async () => {
+  it('runs the partner snippet of docs/clients.md in plain Node with ALIBABA_CLOUD_CREDENTIALS_URI', async () => {
     const runner = fileURLToPath(new URL('../clients/run-partner-upload.mjs', import.meta.url));
     const { stdout } = await promisify(execFile)(process.execPath, [runner], {
       timeout: 30_000,

@@ -99,14 +99,14 @@ export interface ClientOptions {
   v4?: boolean;
   /**
    * Host-style addressing: an IP endpoint makes ali-oss connect to the IP but send `Host: <bucket>.oss-<region>…`
-   * and the path `/<key>` (the Node SDK notes), so the emulator must take the bucket from the Host header.
+   * and the path `/<key>` (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/client/initOptions.js), so the emulator must take the bucket from the Host header.
    */
   hostStyle?: boolean;
   /** Shifts the client's request dates (ali-oss `amendTimeSkewed`), to follow an emulator clock moved forward. */
   clockSkewMs?: number;
 }
 
-/** An ali-oss client configured from a credential response, the way the README tells client developers to. */
+/** An ali-oss client configured from a credential response, the way docs/clients.md tells client developers to. */
 export function ossClient(vended: Vended, options: ClientOptions = {}): OSS {
   const { credentials, upload } = vended;
   // The broker hands out the emulator's path-style endpoint (`http://localhost:PORT`); its IP form is host-style.

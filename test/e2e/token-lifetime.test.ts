@@ -1,10 +1,10 @@
 /**
  * The token lifetime contract, end to end, on one controlled clock: every component reads time through `Date` (the
  * broker, both emulators, the STS SDK's request signing, ali-oss's refresh timer), so `vi.setSystemTime` moves them
- * together without waiting. Clients built exactly as the README says (test/clients/snippets/ali-oss-uploader.mjs, the
- * README shows that file) upload every 30 s over three token lifetimes, one of them starting when the broker's cached
+ * together without waiting. Clients built exactly as docs/clients.md says (test/clients/snippets/ali-oss-uploader.mjs, which
+ * docs/clients.md shows) upload every 30 s over three token lifetimes, one of them starting when the broker's cached
  * token has just over the floor left, the worst case. None of them ever sends an expired token. A client on the old
- * README's fixed 10-minute interval does, which shows the check can fail. Refresh-ahead is off here: it only makes
+ * fixed 10-minute interval does, which shows the check can fail. Refresh-ahead is off here: it only makes
  * the worst case rarer.
  */
 import { Agent, type Server } from 'node:http';
@@ -81,7 +81,7 @@ describe('token lifetime contract', () => {
     }
   });
 
-  it('clients following the README never send an expired token over three lifetimes, worst case included', async () => {
+  it('clients following docs/clients.md never send an expired token over three lifetimes, worst case included', async () => {
     at(10_000);
     const early = await uploader('alice'); // gets a fresh token (900 s)
     at(10_000 + LIFE_S - FLOOR_S - 1);
@@ -106,7 +106,7 @@ describe('token lifetime contract', () => {
     expect(uploads.length).toBeGreaterThanOrEqual(140);
   });
 
-  it('a client on a timer longer than the promise (the old README: 10 minutes) does send an expired token', async () => {
+  it('a client on a timer longer than the promise (10 minutes) does send an expired token', async () => {
     at(20_000);
     await uploader('bob');
     at(20_000 + LIFE_S - FLOOR_S - 1);

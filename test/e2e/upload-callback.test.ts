@@ -259,7 +259,7 @@ describe('the broker unreachable from OSS', () => {
     expect([res.status, code(res.body)], res.body).toEqual([203, 'CallbackFailed']);
     expect(storedObject(stack.oss, BUCKET, 'offline/acme/erin/lost.png')).toEqual(file);
     expect(recorded().filter((e) => e.keys?.[0] === upload.key)).toEqual([]);
-    // Nothing settled the reservation: it holds the declared size until it lapses (README: what each path guarantees).
+    // Nothing settled the reservation: it holds the declared size until it lapses (docs/api.md, "What each upload path guarantees").
     expect(await bytesOf(auth, 'offline')).toEqual({ used: 0, reserved: 900 });
   });
 });

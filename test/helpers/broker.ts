@@ -21,7 +21,7 @@ import type { Metrics } from '../../src/metrics/index.js';
 import type { TokenCache } from '../../src/cache/index.js';
 import { deleteByPrefix, rawClient } from '../store/helpers.js';
 
-// CommonJS with a `default` inside (the Node SDK notes, ESM imports); vitest's loader may already have unwrapped it.
+// CommonJS with a `default` inside (https://nodejs.org/api/esm.html#commonjs-namespaces); vitest's loader may already have unwrapped it.
 type CredentialClass = typeof CredentialModule.default;
 const Credential: CredentialClass =
   (CredentialModule as { default?: CredentialClass }).default ?? (CredentialModule as unknown as CredentialClass);

@@ -20,7 +20,7 @@ export interface Target {
   query: Array<[string, string]>;
 }
 
-/** Percent-decodes to bytes and requires valid UTF-8 (issue 3: invalid UTF-8 is refused). */
+/** Percent-decodes to bytes and requires valid UTF-8 (an object name is UTF-8, https://www.alibabacloud.com/help/en/oss/user-guide/object-naming-conventions). */
 function decodeComponent(raw: string): string {
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {
@@ -76,7 +76,7 @@ export function resolveTarget(hostHeader: string | undefined, rawUrl: string): T
 
 /**
  * The object-name rules. `..` path segments are refused too: real OSS stores such names, but they are a classic
- * traversal vector for anything that maps keys to paths, and issue 3 requires refusing them, so the emulator answers
+ * traversal vector for anything that maps keys to paths (and the broker never names such keys), so the emulator answers
  * with the code OSS documents for an invalid name ("The specified object is not valid").
  */
 export function checkObjectKey(key: string | undefined): string {

@@ -1,5 +1,5 @@
 /**
- * Header authentication for every REST request (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header, D2): which scheme, the request time and its skew, the STS
+ * Header authentication for every REST request (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header, https://www.alibabacloud.com/help/en/oss/developer-reference/recommend-to-use-signature-version-4): which scheme, the request time and its skew, the STS
  * token, then the signature with the token's secret. Returns the opened token so the caller can authorize.
  */
 import { timingSafeEqual } from 'node:crypto';

@@ -31,7 +31,7 @@ export function clientIp(remoteAddress: string | undefined): string {
 export function buildContext(facts: RequestFacts, extra: Record<string, ContextValue> = {}): Record<string, ContextValue> {
   return {
     'acs:SourceIp': facts.sourceIp,
-    // Facts C: "true"/"false" with Bool is the usual form; the emulator serves plain HTTP.
+    // "true"/"false" with Bool is the documented form (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements); the emulator serves plain HTTP.
     'acs:SecureTransport': facts.secureTransport ? 'true' : 'false',
     'acs:CurrentTime': new Date(facts.nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     'acs:UserAgent': facts.userAgent,

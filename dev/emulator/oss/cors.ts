@@ -1,7 +1,7 @@
 /**
  * Bucket CORS as OSS applies it: a preflight `OPTIONS` is answered from the rules alone, without authentication;
  * an actual request with `Origin` gets `Access-Control-Allow-*` and `Access-Control-Expose-Headers` from the first
- * rule that matches its origin and method. Browsers need `ETag` exposed for ali-oss multipart (the Node SDK notes).
+ * rule that matches its origin and method. Browsers need `ETag` exposed for ali-oss multipart (https://github.com/ali-sdk/ali-oss#browser-usage).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { ERRORS, ossError } from './oss-error.js';

@@ -85,7 +85,7 @@ export const ERRORS = {
   notImplemented: e('NotImplemented', 501, 'A header you provided implies functionality that is not implemented.'),
   notMultipart: e('RequestIsNotMultiPartContent', 400, 'Bucket POST must be of the enclosure-type multipart/form-data.'),
   requestTimeTooSkewed: e('RequestTimeTooSkewed', 403, 'The difference between the request time and the current time is too large.'),
-  /** Facts D1/G: the code for an expired token is unconfirmed; `SecurityTokenExpired` is what ali-oss documents. */
+  /** Alibaba's pages do not name the code for an expired token; `SecurityTokenExpired` is what ali-oss handles (https://github.com/ali-sdk/ali-oss). */
   securityTokenExpired: e('SecurityTokenExpired', 403, 'The security token you provided has expired.'),
   signatureDoesNotMatch: e(
     'SignatureDoesNotMatch',

@@ -34,7 +34,7 @@ export interface PostObjectResult {
   callback?: CallbackSpec;
 }
 
-/** Facts D5: a V4 form's x-oss-date may not be in the future beyond the skew, nor older than 7 days. */
+/** https://www.alibabacloud.com/help/en/oss/developer-reference/signature-version-4-recommend: a V4 form's x-oss-date may not be in the future beyond the skew, nor older than 7 days. */
 const MAX_POST_AGE_MS = 7 * 24 * 3600 * 1000;
 /**
  * The V4 signature fields a policy must name, else "Extra input fields" (https://help.aliyun.com/zh/oss/user-guide/0006-00000228).

@@ -1,7 +1,7 @@
 /**
  * The OSS emulator's HTTP server. Order per request, as the service applies it: address (bucket/key, https://github.com/ali-sdk/ali-oss/blob/master/lib/common/client/initOptions.js) →
  * bucket exists → CORS preflight (no auth) → operation routing → key rules → authentication (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header/D2, or the form
- * for PostObject, D5) → RAM authorization (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements) → the operation → its upload callback, when PutObject, PostObject
+ * for PostObject, https://www.alibabacloud.com/help/en/oss/developer-reference/postobject) → RAM authorization (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements) → the operation → its upload callback, when PutObject, PostObject
  * or CompleteMultipartUpload carries one (upload-callback.ts). Errors are OSS XML with `x-oss-request-id`.
  * It also serves its callback public key at `GET /.well-known/oss-callback-public-key.pem` (callback-key.ts).
  * It logs nothing, so no secret can leak.

@@ -19,7 +19,7 @@ export interface CorsRule {
   allowedHeaders?: string[];
   /**
    * Response headers the browser may read. Default when omitted: `ETag` and `x-oss-request-id` (ali-oss's multipart
-   * upload in a browser needs `ETag`, the Node SDK notes). Pass `[]` to expose nothing.
+   * upload in a browser needs `ETag`, https://github.com/ali-sdk/ali-oss#browser-usage). Pass `[]` to expose nothing.
    */
   exposeHeaders?: string[];
   maxAgeSeconds?: number;
@@ -74,7 +74,7 @@ export interface OssEmulator {
   url: string;
   host: string;
   port: number;
-  /** `http://localhost:PORT`: use with ali-oss `sldEnable: true` for path-style requests (the Node SDK notes). */
+  /** `http://localhost:PORT`: use with ali-oss `sldEnable: true` for path-style requests (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/client/initOptions.js). */
   endpointPathStyle: string;
   objects: {
     get(bucket: string, key: string): StoredObjectView | undefined;

@@ -1,6 +1,6 @@
 /**
  * Authenticates a request by whichever signature scheme it uses (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature):
- * `Authorization: ACS3-…` → ACS3-HMAC-SHA256 (B3); a `Signature` parameter → RPC v1 HMAC-SHA1 (B4).
+ * `Authorization: ACS3-…` → ACS3-HMAC-SHA256 (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature); a `Signature` parameter → RPC v1 HMAC-SHA1 (https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism).
  * Order: cheap format checks, AccessKey lookup, clock skew, signature, then the nonce. The nonce is remembered only
  * after the signature verifies, so unauthenticated traffic cannot burn a legitimate caller's nonces.
  */
@@ -60,10 +60,10 @@ function authenticateAcs3(req: ParsedRequest, authorization: string, ctx: AuthCo
   if (secret === undefined) throw errors.accessKeyNotFound();
   const requestTime = checkSkew(date, ctx);
 
-  // The payload hash is part of what is signed, but only means something if it is the hash of this body (B3).
+  // The payload hash is part of what is signed, but only means something if it is the hash of this body (V3 signature doc above).
   if (contentSha.toLowerCase() !== sha256Hex(req.body)) throw errors.contentSha256Mismatch();
 
-  // Every x-acs-* header present must be signed, and so must host (B3, V3 doc); an unsigned x-acs-* header could be
+  // Every x-acs-* header present must be signed, and so must host (V3 signature doc above); an unsigned x-acs-* header could be
   // altered in flight. Every signed header must actually be present.
   const signed = new Set(auth.signedHeaders);
   for (const name of Object.keys(req.headers)) {
@@ -107,7 +107,7 @@ function authenticateRpc(req: ParsedRequest, ctx: AuthContext): Authenticated {
   if (secret === undefined) throw errors.accessKeyNotFound();
   const requestTime = checkSkew(timestamp, ctx);
 
-  // Query and form merged (B4): clients split parameters between them and sign the union.
+  // Query and form merged (RPC signature doc above): clients split parameters between them and sign the union.
   const stringToSign = rpcStringToSign(req.method, p);
   if (!signaturesEqual(rpcSignature(stringToSign, secret), signature)) throw errors.signatureMismatch(stringToSign);
   if (!ctx.nonces.checkAndRemember(accessKeyId, nonce, requestTime)) throw errors.nonceUsed();

@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 import { StsError, THROTTLING_MESSAGE, errorBody, newRequestId } from './sts-error.js';
 import type { StsFault } from './types.js';
 
-/** STS answers JSON with exactly this content type; openapi-core parses XML only for `text/xml;charset=utf-8` (A3). */
+/** STS answers JSON with exactly this content type; openapi-core parses XML only for `text/xml;charset=utf-8` (https://github.com/aliyun/darabonba-openapi). */
 const JSON_TYPE = 'application/json;charset=utf-8';
 
 export function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -48,7 +48,7 @@ export function applyFault(res: ServerResponse, fault: StsFault): string {
       return sendError(res, new StsError(fault.status ?? 400, 'Throttling.User', THROTTLING_MESSAGE, { 'x-acs-retry-after': retryAfter }));
     }
     case 'html': {
-      // What a proxy in front of STS returns; the SDK fails with a bare SyntaxError parsing it (the Node SDK notes).
+      // What a proxy in front of STS returns; the SDK fails with a bare SyntaxError parsing it (https://github.com/aliyun/darabonba-openapi).
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(fault.status ?? 502, {
           'content-type': 'text/html',

@@ -33,7 +33,7 @@ interface RecordedRequest {
 
 export interface FakeSts {
   port: number;
-  /** `127.0.0.1:<port>`, the form the SDK's `endpoint` takes (the Node SDK notes). */
+  /** `127.0.0.1:<port>`, the form the SDK's `endpoint` takes (https://github.com/aliyun/darabonba-openapi). */
   endpoint: string;
   /** PEM of the CA that signed the server's certificate: the client's `trustedCa`. */
   ca: string;

@@ -1,6 +1,6 @@
 /**
  * Bucket CORS: preflight answered without authentication from the bucket's rules; actual requests from an allowed
- * origin expose ETag and x-oss-request-id (ali-oss multipart in a browser reads ETag, the Node SDK notes).
+ * origin expose ETag and x-oss-request-id (ali-oss multipart in a browser reads ETag, https://github.com/ali-sdk/ali-oss#browser-usage).
  */
 import { describe, expect, it } from 'vitest';
 import { BUCKET, OTHER_BUCKET, emulatorForFile, ossClient, raw, xmlCode } from './helpers.js';

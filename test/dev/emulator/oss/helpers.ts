@@ -1,7 +1,7 @@
 /**
  * Shared set-up for the OSS emulator tests: a real STS emulator (tokens come from AssumeRole through the official
  * @alicloud/sts20150401 SDK), an OSS emulator sharing its seal key, and the real ali-oss client pointed at it in the
- * two addressing styles (the Node SDK notes "ali-oss against a local endpoint") with V1 or V4 signatures.
+ * two addressing styles (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/client/initOptions.js) with V1 or V4 signatures.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';

@@ -1,7 +1,7 @@
 /**
  * Object-name rules (https://alibabacloud.com/help/en/oss/user-guide/object-naming-conventions; error code and
  * messages from https://www.alibabacloud.com/help/doc-detail/185228.htm): InvalidObjectName for empty, over-long
- * (> 1023 bytes), invalid UTF-8, leading `/`; `..` segments are refused the same way (issue 3).
+ * (> 1023 bytes), invalid UTF-8, leading `/`; `..` segments are refused the same way (see checkObjectKey).
  */
 import { describe, expect, it } from 'vitest';
 import { BUCKET, MODES, emulatorForFile, ossClient, raw, thrown, xmlCode } from './helpers.js';

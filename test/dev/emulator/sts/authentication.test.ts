@@ -1,4 +1,4 @@
-/** Signature verification, clock skew and nonce replay for both schemes (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature, B4). */
+/** Signature verification, clock skew and nonce replay for both schemes (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature, https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism). */
 import { ClientError } from '@alicloud/openapi-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_MISMATCH_PREFIX, type StsEmulator } from '../../../../dev/emulator/sts/index.js';

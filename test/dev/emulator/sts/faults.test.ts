@@ -1,4 +1,4 @@
-/** Injected faults surface as the SDK errors the Node SDK notes and https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes) describe. */
+/** Injected faults surface as the SDK errors https://github.com/aliyun/darabonba-openapi and https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole (error codes) describe. */
 import { ClientError, ServerError, ThrottlingError } from '@alicloud/openapi-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { THROTTLING_MESSAGE, type StsEmulator } from '../../../../dev/emulator/sts/index.js';

@@ -1,6 +1,6 @@
 /**
  * Shared set-up for the STS emulator tests: keys generated at test time, an emulator on an ephemeral port, and the
- * official SDK client pointed at it (the Node SDK notes: endpoint 'host:port'), over HTTPS trusting the emulator's
+ * official SDK client pointed at it (endpoint 'host:port', https://github.com/aliyun/darabonba-openapi), over HTTPS trusting the emulator's
  * one-run CA, as the broker reaches it.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
@@ -55,7 +55,7 @@ export async function startTestEmulator(keys: TestKeys, extra: Partial<StsEmulat
 
 /**
  * The client class. Under plain Node ESM the default import is the CommonJS `module.exports` and the class is its
- * `.default` (the Node SDK notes); vitest's interop already unwraps it to the class. Accept both.
+ * `.default` (https://nodejs.org/api/esm.html#commonjs-namespaces); vitest's interop already unwraps it to the class. Accept both.
  */
 const StsClass: typeof Sts.default = typeof (Sts as unknown) === 'function' ? (Sts as unknown as typeof Sts.default) : Sts.default;
 
