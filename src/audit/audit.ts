@@ -52,6 +52,8 @@ export interface AuditEvent {
   keys?: string[] | undefined;
   policySha256?: string | undefined;
   roleSessionName?: string | undefined;
+  /** The AssumeRole SourceIdentity, as ActionTrail records it: joins a trail event back to this one. */
+  sourceIdentity?: string | undefined;
   accessKeyId?: string | undefined;
   expiration?: string | undefined;
   outcome: 'issued' | 'cached' | 'stale' | 'refused' | 'dry_run' | 'recorded' | 'duplicate';

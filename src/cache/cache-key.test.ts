@@ -28,6 +28,8 @@ describe('tokenCacheKey', () => {
     ['policyJson', { policyJson: '{"Version":"1","Statement":[{}]}' }],
     ['durationSeconds', { durationSeconds: 901 }],
     ['roleSessionName', { roleSessionName: 'acme.bob' }],
+    ['sourceIdentity (absent → present)', { sourceIdentity: 'alice@acme@web' }],
+    ['sourceIdentity (absent → empty)', { sourceIdentity: '' }],
     ['purpose (credentials → form-signing)', { purpose: 'form-signing' }],
   ])('changes with %s', (_field, change) => {
     expect(tokenCacheKey({ ...base, ...change })).not.toBe(tokenCacheKey(base));
@@ -37,6 +39,9 @@ describe('tokenCacheKey', () => {
     const a = tokenCacheKey({ ...base, roleSessionName: 'x', policyJson: 'policy;roleSessionName=1:y' });
     const b = tokenCacheKey({ ...base, roleSessionName: 'y', policyJson: 'policy' });
     expect(a).not.toBe(b);
+    expect(tokenCacheKey({ ...base, roleSessionName: 'a;sourceIdentity=1:b' })).not.toBe(
+      tokenCacheKey({ ...base, roleSessionName: 'a', sourceIdentity: 'b' }),
+    );
     expect(tokenCacheKey({ ...base, externalId: 'ab', roleArn: 'c' })).not.toBe(tokenCacheKey({ ...base, externalId: 'b', roleArn: 'ca' }));
   });
 
@@ -48,6 +53,7 @@ describe('tokenCacheKey', () => {
       policyJson: fc.string(),
       durationSeconds: fc.integer({ min: 900, max: 43_200 }),
       roleSessionName: fc.string(),
+      sourceIdentity: fc.option(fc.string(), { nil: undefined }),
     });
     fc.assert(
       fc.property(input, input, (x, y) => {
@@ -57,7 +63,8 @@ describe('tokenCacheKey', () => {
           x.externalId === y.externalId &&
           x.policyJson === y.policyJson &&
           x.durationSeconds === y.durationSeconds &&
-          x.roleSessionName === y.roleSessionName;
+          x.roleSessionName === y.roleSessionName &&
+          x.sourceIdentity === y.sourceIdentity;
         expect(tokenCacheKey(x) === tokenCacheKey(y)).toBe(same);
       }),
     );

@@ -1,7 +1,7 @@
 /**
  * The token cache key (README, security property 5): a cached token is handed only to a request that would make the very
  * same AssumeRole call, so the key covers every parameter of that call: role, external id, session policy,
- * duration and session name. It also covers what the token is for (`purpose`): the token that signs a profile's
+ * duration, session name and source identity. It also covers what the token is for (`purpose`): the token that signs a profile's
  * forms is never returned by any endpoint, and a form-signing key can never equal a /v1/credentials key even when
  * the two AssumeRole calls would be identical, so no request for credentials can be answered with the signing token.
  *
@@ -27,10 +27,12 @@ export interface TokenCacheKeyInput {
   policyJson: string;
   durationSeconds: number;
   roleSessionName: string;
+  /** AssumeRole `SourceIdentity`; absent for the broker's own tokens, which act for no principal. */
+  sourceIdentity?: string | undefined;
 }
 
 /** Bump when the encoding or the meaning of a field changes, so old entries are never read with a new meaning. */
-const KEY_VERSION = 'osb-token-cache-v2';
+const KEY_VERSION = 'osb-token-cache-v3';
 
 function field(name: string, value: string | undefined): string {
   return value === undefined ? `${name}=~;` : `${name}=${Buffer.byteLength(value, 'utf8')}:${value};`;
@@ -45,6 +47,7 @@ export function tokenCacheKey(input: TokenCacheKeyInput): string {
     field('externalId', input.externalId) +
     field('policy', input.policyJson) +
     field('durationSeconds', String(input.durationSeconds)) +
-    field('roleSessionName', input.roleSessionName);
+    field('roleSessionName', input.roleSessionName) +
+    field('sourceIdentity', input.sourceIdentity);
   return createHash('sha256').update(encoded, 'utf8').digest('hex');
 }

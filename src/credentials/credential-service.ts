@@ -77,6 +77,7 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       sts.assumeRole({
         roleArn: grant.roleArn,
         roleSessionName: grant.roleSessionName,
+        sourceIdentity: grant.sourceIdentity,
         policy: policyJson,
         durationSeconds: grant.durationSeconds,
         externalId: grant.externalId,
@@ -120,6 +121,7 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
         keys: grant.keys,
         policySha256,
         roleSessionName: grant.roleSessionName,
+        sourceIdentity: grant.sourceIdentity,
         sourceIp: context.sourceIp,
       };
 

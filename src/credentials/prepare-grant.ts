@@ -48,6 +48,7 @@ function prepareSession(config: Readonly<BrokerConfig>, grant: Grant, purpose: T
     policyJson: policy.json,
     durationSeconds: grant.durationSeconds,
     roleSessionName: grant.roleSessionName,
+    sourceIdentity: grant.sourceIdentity,
   });
   const kept = { json: policy.json, document: documentOf };
   return Object.freeze({ grant, policy: kept, policySha256: policyHash(policy.json), cacheKey });

@@ -15,6 +15,7 @@ const grant: Grant = {
   operations: ['put', 'list'],
   durationSeconds: 900,
   roleSessionName: 'alice@acme',
+  sourceIdentity: 'alice@acme@web',
   allowedExtensions: ['png'],
 };
 

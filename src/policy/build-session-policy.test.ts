@@ -14,6 +14,7 @@ const base: Grant = {
   operations: ['put'],
   durationSeconds: 900,
   roleSessionName: 'alice@acme',
+  sourceIdentity: 'alice@acme@web',
 };
 
 describe('buildSessionPolicy', () => {

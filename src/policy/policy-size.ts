@@ -77,6 +77,7 @@ function measure(profileName: string, profile: ProfileConfig, fixedLengths: Read
     operations: [...profile.operations],
     durationSeconds: profile.durationSeconds,
     roleSessionName: 'worst-case',
+    sourceIdentity: 'worst-case',
     allowedExtensions: profile.fileTypes?.extensions,
     sourceIp: profile.conditions.sourceIp,
     secureTransport: profile.conditions.secureTransport,

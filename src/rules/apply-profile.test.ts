@@ -49,6 +49,7 @@ describe('applyProfile', () => {
       operations: ['put', 'multipart'],
       durationSeconds: 900,
       roleSessionName: 'alice@acme',
+      sourceIdentity: 'alice@acme@web',
       maxSizeBytes: 1000,
       allowedExtensions: ['png', 'jpg'],
       allowedContentTypes: ['image/png', 'image/jpeg'],

@@ -13,6 +13,7 @@ import type { FileSpec, Grant } from './grant.js';
 import { assertKeyLength, nameKeys, type RandomId } from './key-naming.js';
 import { compilePrefixTemplate, type CompiledPrefixTemplate } from './prefix-template.js';
 import { roleSessionName } from './role-session-name.js';
+import { sourceIdentity } from './source-identity.js';
 
 export interface ApplyProfileInput {
   profileName: string;
@@ -78,6 +79,7 @@ export function applyProfile({ profileName, profile, principal, files, random }:
     operations: [...profile.operations],
     durationSeconds: profile.durationSeconds,
     roleSessionName: roleSessionName(principal),
+    sourceIdentity: sourceIdentity(principal),
     maxSizeBytes: profile.maxSizeBytes,
     allowedExtensions: profile.fileTypes ? [...profile.fileTypes.extensions] : undefined,
     allowedContentTypes: profile.fileTypes ? [...profile.fileTypes.contentTypes] : undefined,

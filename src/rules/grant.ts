@@ -25,6 +25,8 @@ export interface Grant {
   operations: Operation[];
   durationSeconds: number;
   roleSessionName: string;
+  /** AssumeRole `SourceIdentity`: the whole principal, kept through role chains (rules/source-identity.ts). */
+  sourceIdentity: string;
   maxSizeBytes?: number | undefined;
   allowedExtensions?: string[] | undefined;
   allowedContentTypes?: string[] | undefined;

@@ -8,6 +8,7 @@
  * - file rules             extension / content type / size / count / duplicates
  * - nameKeys               exact keys for `keys` scope (`original` or `random` naming)
  * - roleSessionName        collision-free RoleSessionName that names the end user
+ * - sourceIdentity         collision-free SourceIdentity that names the whole principal
  */
 export type { Grant } from './grant.js';
 export { applyProfile, profileEndpoint } from './apply-profile.js';

@@ -113,6 +113,7 @@ export function createSdkTransport(config: StsConfig, options: SdkClientOptions 
         policy: input.policy,
         durationSeconds: input.durationSeconds,
         ...(input.externalId === undefined ? {} : { externalId: input.externalId }),
+        ...(input.sourceIdentity === undefined ? {} : { sourceIdentity: input.sourceIdentity }),
       });
       const response = await sdk.assumeRoleWithOptions(request, runtime);
       return response.body as RawAssumeRoleBody | undefined;

@@ -2,6 +2,11 @@
 export interface AssumeRoleInput {
   roleArn: string;
   roleSessionName: string;
+  /**
+   * `SourceIdentity`: who the token is for, recorded by ActionTrail and kept through role chains. Optional because
+   * the broker's own reads (uploads/object-meta-reader.ts) act for no principal.
+   */
+  sourceIdentity?: string | undefined;
   /** Canonical JSON of the session policy. */
   policy: string;
   durationSeconds: number;

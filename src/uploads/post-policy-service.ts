@@ -106,6 +106,7 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
         sts.assumeRole({
           roleArn: grant.roleArn,
           roleSessionName: grant.roleSessionName,
+          sourceIdentity: grant.sourceIdentity,
           policy: policy.json,
           durationSeconds: grant.durationSeconds,
           externalId: grant.externalId,
@@ -183,6 +184,7 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
         keys: [...keys],
         policySha256: signing.policySha256,
         roleSessionName: signing.grant.roleSessionName,
+        sourceIdentity: signing.grant.sourceIdentity,
         accessKeyId: token.accessKeyId,
         expiration: isoSeconds(expiresAt),
         sourceIp: context.sourceIp,

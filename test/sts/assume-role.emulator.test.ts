@@ -50,6 +50,14 @@ describe('StsClient against the STS emulator', () => {
     expect(sealed).toMatchObject({ roleArn: ROLE_ARN, roleSessionName: 'acme.alice', sessionPolicy: POLICY });
   });
 
+  it('sends SourceIdentity through the SDK: the emulator receives it and seals it into the token', async () => {
+    const client = createStsClient({ config: config(), trustedCa: emulator.ca });
+    const creds = await client.assumeRole({ ...input, sourceIdentity: 'alice@acme@web' });
+    expect(openToken(creds.securityToken, sealKey)).toMatchObject({ roleSessionName: 'acme.alice', sourceIdentity: 'alice@acme@web' });
+    const without = await client.assumeRole(input);
+    expect(openToken(without.securityToken, sealKey)).not.toHaveProperty('sourceIdentity');
+  });
+
   it('a wrong broker secret is SignatureDoesNotMatch -> upstream_rejected, not retried', async () => {
     const calls = emulator.stats.assumeRoleCalls;
     const client = createStsClient({

@@ -19,6 +19,7 @@ const grant: Grant = {
   operations: ['put'],
   durationSeconds: 900,
   roleSessionName: 'alice@acme',
+  sourceIdentity: 'alice@acme@web',
 };
 
 /** How the OSS emulator names resources (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements): object `acs:oss:*:<owner>:bucket/key`, bucket without a key. */

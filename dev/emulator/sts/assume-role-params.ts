@@ -11,8 +11,14 @@ const ROLE_ARN = /^acs:ram::(\d{1,32}):role\/([A-Za-z0-9.@_-]{1,64})$/;
 const ROLE_SESSION_NAME = /^[A-Za-z0-9.@_-]{2,64}$/;
 /** 2–1224 of `[\w+=,.@:/-]` (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole). */
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
-/** SourceIdentity constraints are UNCONFIRMED (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole, G); mirrors RoleSessionName as the facts suggest. */
-const SOURCE_IDENTITY = ROLE_SESSION_NAME;
+/**
+ * SourceIdentity: Alibaba documents no length or character set for it (neither the AssumeRole reference above nor
+ * https://www.alibabacloud.com/help/en/ram/user-guide/session-tagging-and-fine-grained-access-control-for-assumed-roles-using-sourceidentity),
+ * so the emulator holds it to the conservative rule the broker promises (src/rules/source-identity.ts): 2-64 of the
+ * RoleSessionName set, which is inside AWS's documented `[\w+=,.@-]`. Stricter than the real service may be, never
+ * laxer than what the broker sends. The error code is UNCONFIRMED, in the form of its documented siblings.
+ */
+const SOURCE_IDENTITY = /^[A-Za-z0-9.@_-]{2,64}$/;
 
 export const MIN_DURATION_SECONDS = 900;
 const DEFAULT_DURATION_SECONDS = 3600;

@@ -59,6 +59,7 @@ export function issueCredentials(input: AssumeRoleInput, callerAccessKeyId: stri
     accessKeySecret,
     roleArn: role.arn,
     roleSessionName: input.roleSessionName,
+    ...(input.sourceIdentity === undefined ? {} : { sourceIdentity: input.sourceIdentity }),
     sessionPolicy: input.sessionPolicy,
     rolePolicy: role.policy,
     expiresAt,
@@ -78,6 +79,7 @@ export function issueCredentials(input: AssumeRoleInput, callerAccessKeyId: stri
       Expiration: formatExpiration(expiresAt),
     },
   };
+  // A top-level field of the answer, beside AssumedRoleUser (the SDK model: AssumeRoleResponseBody.sourceIdentity).
   if (input.sourceIdentity !== undefined) body.SourceIdentity = input.sourceIdentity;
   return body;
 }

@@ -68,6 +68,7 @@ function isPayload(value: unknown): value is SealedTokenPayload {
     typeof p.accessKeySecret === 'string' &&
     typeof p.roleArn === 'string' &&
     typeof p.roleSessionName === 'string' &&
+    (p.sourceIdentity === undefined || typeof p.sourceIdentity === 'string') &&
     isObjOrNull(p.sessionPolicy) &&
     isObjOrNull(p.rolePolicy) &&
     Number.isFinite(p.expiresAt) &&

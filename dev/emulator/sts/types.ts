@@ -87,6 +87,8 @@ export interface SealedTokenPayload {
   accessKeySecret: string;
   roleArn: string;
   roleSessionName: string;
+  /** The SourceIdentity sent with AssumeRole, when one was: what ActionTrail would record for every call of the session. */
+  sourceIdentity?: string;
   /** The parsed session policy sent with AssumeRole, or null when none was sent. */
   sessionPolicy: object | null;
   /** The role's own policy at issue time, or null when the role has none configured. */

@@ -149,9 +149,19 @@ describe('AssumeRole success', () => {
     expect(a.body!.credentials!.accessKeySecret).not.toBe(b.body!.credentials!.accessKeySecret);
   });
 
-  it('echoes SourceIdentity when set', async () => {
-    const response = await sdkClient(emulator, keys).assumeRole(assumeRoleRequest({ sourceIdentity: 'alice' }));
-    expect(response.body!.sourceIdentity).toBe('alice');
+  it('echoes SourceIdentity when set, and seals it into the token for the OSS emulator', async () => {
+    const response = await sdkClient(emulator, keys).assumeRole(assumeRoleRequest({ sourceIdentity: 'alice@acme@web' }));
+    expect(response.body!.sourceIdentity).toBe('alice@acme@web');
+    expect(openToken(response.body!.credentials!.securityToken!, keys.sealKey)!.sourceIdentity).toBe('alice@acme@web');
+  });
+
+  it('accepts a SourceIdentity of exactly 64 characters; without one, answers and seals none', async () => {
+    const longest = `${'x'.repeat(60)}@a@b`;
+    const response = await sdkClient(emulator, keys).assumeRole(assumeRoleRequest({ sourceIdentity: longest }));
+    expect(response.body!.sourceIdentity).toBe(longest);
+    const plain = await sdkClient(emulator, keys).assumeRole(assumeRoleRequest({}));
+    expect(plain.body!.sourceIdentity).toBeUndefined();
+    expect(openToken(plain.body!.credentials!.securityToken!, keys.sealKey)!).not.toHaveProperty('sourceIdentity');
   });
 
   it('accepts RPC v1 parameters in an x-www-form-urlencoded body (credentials / ali-oss style)', async () => {

@@ -72,6 +72,9 @@ describe('AssumeRole validation', () => {
     ['ExternalId too long', { externalId: 'a'.repeat(1225) }, 400, 'InvalidParameter.ExternalId'],
     ['ExternalId with a bad character', { externalId: 'abc!' }, 400, 'InvalidParameter.ExternalId'],
     ['SourceIdentity with a bad character', { sourceIdentity: 'a b' }, 400, 'InvalidParameter.SourceIdentity'],
+    ['SourceIdentity with a character outside the conservative set', { sourceIdentity: 'a=b' }, 400, 'InvalidParameter.SourceIdentity'],
+    ['SourceIdentity too short', { sourceIdentity: 'a' }, 400, 'InvalidParameter.SourceIdentity'],
+    ['SourceIdentity too long', { sourceIdentity: 'a'.repeat(65) }, 400, 'InvalidParameter.SourceIdentity'],
   ];
 
   it.each(cases)('%s → %i %s', async (_name, fields, status, code) => {
