@@ -1,8 +1,17 @@
 /**
- * RAM authorization of an authenticated request (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Evaluation"): the token's session policy intersected with
+ * RAM authorization of an authenticated request (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Evaluation"): the bucket policy's Deny statements
+ * first (an explicit deny wins, https://www.alibabacloud.com/help/en/object-storage-service/latest/examples), then the token's session policy intersected with
  * the role's policy, through the shared evaluator. Only `allow` lets a request through; an unparsable policy denies.
  */
-import { evaluateSession, parsePolicy, type AccessRequest, type ContextValue, type ParsedPolicy } from '../policy/index.js';
+import {
+  bucketPolicyDenies,
+  evaluateSession,
+  parsePolicy,
+  type AccessRequest,
+  type ContextValue,
+  type ParsedBucketPolicy,
+  type ParsedPolicy,
+} from '../policy/index.js';
 import type { SealedTokenPayload } from '../sts/index.js';
 import { ERRORS, ossError } from './oss-error.js';
 
@@ -43,11 +52,19 @@ function parseOrNull(document: object | null): ParsedPolicy | null {
   return document === null ? null : parsePolicy(document);
 }
 
-/** Throws AccessDenied ("Access denied by authorizer's policy.") unless the evaluator answers `allow`. */
-export function authorize(session: SealedTokenPayload, request: AccessRequest): void {
+/**
+ * Throws AccessDenied ("Access denied by authorizer's policy.") when the bucket policy denies, or unless the
+ * evaluator answers `allow`. The context gains `acs:AccessId`, the AccessKeyId the request was signed with: "the
+ * AccessKey ID in the request" (https://www.alibabacloud.com/help/en/oss/user-guide/authorization-syntax-and-elements
+ * condition keys), which for a token is its `STS.` id (the documented "require temporary credentials" example
+ * matches `STS.*` against it).
+ */
+export function authorize(session: SealedTokenPayload, request: AccessRequest, bucketPolicy?: ParsedBucketPolicy): void {
+  const withId: AccessRequest = { ...request, context: { ...request.context, 'acs:AccessId': session.accessKeyId } };
+  if (bucketPolicy !== undefined && bucketPolicyDenies(bucketPolicy, session, withId)) throw ossError(ERRORS.accessDeniedPolicy);
   let decision: string;
   try {
-    decision = evaluateSession({ sessionPolicy: parseOrNull(session.sessionPolicy), rolePolicy: parseOrNull(session.rolePolicy) }, request);
+    decision = evaluateSession({ sessionPolicy: parseOrNull(session.sessionPolicy), rolePolicy: parseOrNull(session.rolePolicy) }, withId);
   } catch {
     decision = 'implicit_deny';
   }

@@ -71,12 +71,16 @@ export const ERRORS = {
     'The list of parts was not in ascending order. Parts list must specified in order by part number.',
   ),
   invalidPolicyDocument: e('InvalidPolicyDocument', 400, 'Invalid Policy: Invalid JSON.'),
+  /** PutBucketPolicy with a policy off the grammar (EC 0030-00000005, https://help.aliyun.com/en/oss/user-guide/0030-00000005); the code is UNCONFIRMED. */
+  invalidBucketPolicy: e('InvalidPolicyDocument', 400, 'The policy is invalid.'),
   invalidSecurityToken: e('InvalidSecurityToken', 403, 'The security token you provided is invalid.'),
   malformedPost: e('MalformedPOSTRequest', 400, 'The body of your POST request is not well-formed multipart/form-data.'),
   malformedXml: e('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.'),
   methodNotAllowed: e('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.'),
   noSuchBucket: e('NoSuchBucket', 404, 'The specified bucket does not exist.'),
   noSuchKey: e('NoSuchKey', 404, 'The specified key does not exist.'),
+  /** GetBucketPolicy on a bucket without one (https://www.alibabacloud.com/help/doc-detail/154887.htm). */
+  noSuchBucketPolicy: e('NoSuchBucketPolicy', 404, 'The bucket policy does not exist.'),
   noSuchUpload: e(
     'NoSuchUpload',
     404,

@@ -7,6 +7,7 @@
  * object is stored; the server runs the callback afterwards (upload-callback.ts).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { ParsedBucketPolicy } from '../policy/index.js';
 import type { SealedTokenPayload } from '../sts/index.js';
 import { checkObjectKey } from './addressing.js';
 import { authorize, buildContext, objectArn, type RequestFacts } from './authorize.js';
@@ -26,6 +27,8 @@ export interface PostObjectContext {
   maxObjectBytes: number;
   maxSkewMs: number;
   facts: RequestFacts;
+  /** The bucket's policy, whose Deny statements a form upload is held to like any other write. */
+  bucketPolicy?: ParsedBucketPolicy | undefined;
 }
 
 export interface PostObjectResult {
@@ -112,7 +115,7 @@ export function postObject(bucket: string, contentType: string | undefined, body
   checkPostPolicy(policy, { fields: effective, fileSize: file.data.length, nowMs: ctx.facts.nowMs, mustCover });
 
   const key = checkObjectKey(rawKey.split('${filename}').join(file.filename));
-  authorize(session, { action: 'oss:PutObject', resource: objectArn(bucket, key), context: buildContext(ctx.facts) });
+  authorize(session, { action: 'oss:PutObject', resource: objectArn(bucket, key), context: buildContext(ctx.facts) }, ctx.bucketPolicy);
   const callback = callbackFromForm(fields);
   checkForbidOverwrite(ctx.store, bucket, key, fields.get('x-oss-forbid-overwrite'));
 

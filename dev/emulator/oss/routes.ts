@@ -17,7 +17,10 @@ type OperationName =
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
   | 'ListParts'
-  | 'PostObject';
+  | 'PostObject'
+  | 'GetBucketPolicy'
+  | 'PutBucketPolicy'
+  | 'DeleteBucketPolicy';
 
 export interface Operation {
   name: OperationName;
@@ -41,9 +44,19 @@ const ACTIONS: Record<OperationName, string> = {
   DeleteObject: 'oss:DeleteObject',
   ListObjects: 'oss:ListObjects',
   ListObjectsV2: 'oss:ListObjects',
+  GetBucketPolicy: 'oss:GetBucketPolicy',
+  PutBucketPolicy: 'oss:PutBucketPolicy',
+  DeleteBucketPolicy: 'oss:DeleteBucketPolicy',
 };
 
-/** Bucket sub-resources this emulator does not model (ACL, CORS configuration, lifecycle, …). */
+/** `?policy` on the bucket (https://www.alibabacloud.com/help/doc-detail/154887.htm and its Put/Delete siblings). */
+const POLICY_OPERATIONS: Readonly<Record<string, OperationName>> = {
+  GET: 'GetBucketPolicy',
+  PUT: 'PutBucketPolicy',
+  DELETE: 'DeleteBucketPolicy',
+};
+
+/** Sub-resources this emulator does not model (ACL, CORS configuration, lifecycle, …; `policy` on an object). */
 const UNMODELLED = [
   'acl',
   'cors',
@@ -75,7 +88,9 @@ function op(name: OperationName): Operation {
   return {
     name,
     action: ACTIONS[name],
-    level: name === 'ListObjects' || name === 'ListObjectsV2' || name === 'PostObject' ? 'bucket' : 'object',
+    level: ['ListObjects', 'ListObjectsV2', 'PostObject', 'GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy'].includes(name)
+      ? 'bucket'
+      : 'object',
   };
 }
 
@@ -83,6 +98,8 @@ export function route(method: string, hasKey: boolean, q: ReadonlyMap<string, st
   const has = (k: string) => q.has(k);
   const unmodelled = () => UNMODELLED.some(has);
   if (!hasKey) {
+    const policyOperation = POLICY_OPERATIONS[method];
+    if (has('policy') && policyOperation !== undefined) return op(policyOperation);
     if (method === 'GET' && !unmodelled()) return op(q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects');
     if (method === 'POST' && q.size === 0) return op('PostObject');
     if (['GET', 'POST', 'PUT', 'DELETE', 'HEAD'].includes(method)) throw ossError(ERRORS.notImplemented);

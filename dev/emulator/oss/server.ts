@@ -1,7 +1,7 @@
 /**
  * The OSS emulator's HTTP server. Order per request, as the service applies it: address (bucket/key, https://github.com/ali-sdk/ali-oss/blob/master/lib/common/client/initOptions.js) →
- * bucket exists → CORS preflight (no auth) → operation routing → key rules → authentication (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header/D2, or the form
- * for PostObject, https://www.alibabacloud.com/help/en/oss/developer-reference/postobject) → RAM authorization (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements) → the operation → its upload callback, when PutObject, PostObject
+ * bucket exists → CORS preflight (no auth) → operation routing → key rules → authentication (https://www.alibabacloud.com/help/en/oss/developer-reference/include-signatures-in-the-authorization-header, or the form
+ * for PostObject, https://www.alibabacloud.com/help/en/oss/developer-reference/postobject) → RAM authorization (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements), the bucket policy's Deny statements first → the operation → its upload callback, when PutObject, PostObject
  * or CompleteMultipartUpload carries one (upload-callback.ts). Errors are OSS XML with `x-oss-request-id`.
  * It also serves its callback public key at `GET /.well-known/oss-callback-public-key.pem` (callback-key.ts).
  * It logs nothing, so no secret can leak.
@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { checkObjectKey, resolveTarget } from './addressing.js';
 import { authenticate } from './authenticate.js';
+import { BucketPolicies } from './bucket-policies.js';
 import { authorize, bucketArn, buildContext, clientIp, objectArn, type RequestFacts } from './authorize.js';
 import { CALLBACK_PUBLIC_KEY_PATH, createCallbackSigner } from './callback-key.js';
 import { callbackFromRequest, type CallbackSpec } from './callback-params.js';
@@ -72,6 +73,7 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
   const maxObjectBytes = options.maxObjectBytes ?? 5 * 1024 ** 3;
   const store = new ObjectStore([...cors.keys()], options.dataDir);
   const uploads = new MultipartUploads(store);
+  const policies = new BucketPolicies();
   const stats: OssEmulatorStats = { requests: 0, byCode: {}, byOperation: {} };
   const bump = (table: Record<string, number>, name: string) => {
     table[name] = (table[name] ?? 0) + 1;
@@ -126,17 +128,22 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
         maxObjectBytes,
         maxSkewMs,
         facts,
+        bucketPolicy: policies.parsed(target.bucket),
       });
       return withCallback(posted.reply, posted.callback, target.bucket, posted.key);
     }
     const signed: SignedRequest = { method, headers: flatHeaders(req), bucket: target.bucket, key: target.key, query: target.query };
     const session = authenticate(signed, { sealKey: options.sealKey, nowMs, maxSkewMs });
     const extra = operation.level === 'bucket' ? { 'oss:Prefix': q.get('prefix'), 'oss:Delimiter': q.get('delimiter') } : {};
-    authorize(session, {
-      action: operation.action,
-      resource: key === undefined ? bucketArn(target.bucket) : objectArn(target.bucket, key),
-      context: buildContext(facts, extra),
-    });
+    authorize(
+      session,
+      {
+        action: operation.action,
+        resource: key === undefined ? bucketArn(target.bucket) : objectArn(target.bucket, key),
+        context: buildContext(facts, extra),
+      },
+      policies.parsed(target.bucket),
+    );
     // Invalid callback parameters refuse the upload (400) before anything is stored.
     const callback =
       operation.name === 'PutObject' || operation.name === 'CompleteMultipartUpload' ? callbackFromRequest(req.headers, q) : undefined;
@@ -170,6 +177,12 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
         return uploads.abort(b, k, q);
       case 'ListParts':
         return uploads.listParts(b, k, q);
+      case 'GetBucketPolicy':
+        return policies.get(b);
+      case 'PutBucketPolicy':
+        return policies.put(b, body);
+      case 'DeleteBucketPolicy':
+        return policies.delete(b);
       default:
         throw ossError(ERRORS.notImplemented);
     }

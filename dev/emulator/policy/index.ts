@@ -7,6 +7,7 @@
  * - evaluatePolicy                  one policy: explicit deny wins, then allow, else implicit deny
  * - evaluateSession                 session policy ∩ role policy, the permission a role session really has
  * - CONDITION_OPERATORS             the documented operator names (the table is condition-operators.ts)
+ * - parseBucketPolicy / bucketPolicyDenies   bucket policies: the grammar with `Principal`, and their Deny statements
  *
  * Matching rules: Action case-insensitive, Resource case-sensitive, `*` / `?` wildcards (`*` crosses `/`); condition
  * keys case-insensitive; a negated operator holds when its key is missing (condition.ts says why).
@@ -16,3 +17,4 @@ export { evaluatePolicy, parsePolicy, parsePolicyText, type ParsedPolicy } from 
 export { evaluateSession } from './session.js';
 export type { AccessRequest, ContextValue, Decision } from './request.js';
 export { CONDITION_OPERATORS } from './condition-operators.js';
+export { bucketPolicyDenies, parseBucketPolicy, type BucketPolicyCaller, type ParsedBucketPolicy } from './bucket-policy.js';
