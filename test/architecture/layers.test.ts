@@ -38,6 +38,7 @@ const LAYERS = `
   rules        auth config errors
   policy       config errors rules
   sts          config errors metrics shared store tracing
+  bucket-policy  -
   cache        config errors shared store sts
   profiles     auth config errors policy rules
   quotas       auth config errors profiles shared store
