@@ -114,6 +114,16 @@ function uploadProblems(config: BrokerConfig): string[] {
 
 export function crossCheck(config: BrokerConfig, relax: DevelopmentRelaxations): string[] {
   const problems = [...clientProblems(config), ...redisProblems(config, relax), ...cacheProblems(config, relax), ...uploadProblems(config)];
-  if (config.server.metricsPort === config.server.port) problems.push('server.metricsPort: must differ from server.port');
+  const { port, metricsPort, adminPort, adminKeySha256 } = config.server;
+  if (metricsPort === port) problems.push('server.metricsPort: must differ from server.port');
+  if (adminPort !== undefined) {
+    // Port 0 (any free port, for tests) cannot collide.
+    if (adminPort !== 0 && adminPort === port)
+      problems.push('server.adminPort: must differ from server.port; the admin API is never public');
+    if (adminPort !== 0 && adminPort === metricsPort) problems.push('server.adminPort: must differ from server.metricsPort');
+    if (adminKeySha256 === undefined) {
+      problems.push('server.adminKeySha256: required with server.adminPort (BROKER_ADMIN_KEY_SHA256 or BROKER_ADMIN_KEY_SHA256_FILE)');
+    }
+  }
   return problems;
 }

@@ -46,6 +46,8 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv)
   if (cacheKey !== undefined) out.cache = { ...(out.cache as object | undefined), encryptionKey: cacheKey };
   const grantKey = readSecretEnv(env, 'BROKER_GRANT_KEY');
   if (grantKey !== undefined) out.uploads = { ...(out.uploads as object | undefined), grantKey };
+  const adminKeySha256 = readSecretEnv(env, 'BROKER_ADMIN_KEY_SHA256');
+  if (adminKeySha256 !== undefined) out.server = { ...(out.server as object | undefined), adminKeySha256 };
   if (env.PORT !== undefined && env.PORT !== '') {
     out.server = { ...(out.server as object | undefined), port: Number(env.PORT) };
   }

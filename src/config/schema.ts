@@ -333,6 +333,19 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         /** When set, /metrics is served only on this port (its own listener) and the main port answers 404 for it. */
         metricsPort: z.number().int().min(1).max(65535).optional(),
+        /**
+         * When set, the admin API (revocations) is served on this port, on its own listener, and never on `port`.
+         * Off by default. Requires `adminKeySha256`.
+         */
+        adminPort: z.number().int().min(0).max(65535).optional(),
+        /**
+         * Lowercase hex SHA-256 of the admin key (`Authorization: Bearer <admin key>` on the admin port). A secret's
+         * hash: supply it through BROKER_ADMIN_KEY_SHA256 or BROKER_ADMIN_KEY_SHA256_FILE.
+         */
+        adminKeySha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/, 'must be the lowercase hex SHA-256 of the admin key')
+          .optional(),
         /** Express `trust proxy`: hops or CIDRs of the load balancers whose X-Forwarded-For is believed. */
         trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string(), z.array(z.string())]).default(false),
         bodyLimitBytes: z
