@@ -78,6 +78,11 @@ export class HotKeys {
     entry.retryAt = 0;
   }
 
+  /** Stops refreshing `key` (its principal was revoked). */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
   failed(key: string, now: number): void {
     const entry = this.entries.get(key);
     if (entry !== undefined) entry.retryAt = now + this.options.retryMs;

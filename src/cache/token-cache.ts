@@ -34,7 +34,7 @@ import { ExpiringLru } from '../shared/expiring-lru.js';
 import type { StsCredentials } from '../sts/types.js';
 import { errorMessage, silentLogger, type KeyValueStore, type StoreLogger } from '../store/index.js';
 import { HotKeys, type HotEntry, type IssueToken } from './hot-keys.js';
-import { createSharedTokens } from './shared-tokens.js';
+import { createSharedTokens, tokenValueKey } from './shared-tokens.js';
 import { createThrottledWarn } from './throttled-warn.js';
 
 export type { IssueToken } from './hot-keys.js';
@@ -89,6 +89,11 @@ export interface TokenCache {
   getOrIssue(key: string, issue: IssueToken): Promise<TokenCacheResult>;
   /** A token for `key` still above the stale floor (possibly under the reuse floor), or null. Never calls STS. */
   peekStale(key: string): Promise<StsCredentials | null>;
+  /**
+   * Forgets these entries: from L1, from refresh-ahead and from the shared store (a revoked principal's tokens).
+   * Rejects when the shared store cannot delete them.
+   */
+  drop(keys: readonly string[]): Promise<void>;
   /** Runs one refresh-ahead round now and waits for it (the timer runs the same rounds). */
   refreshDue(): Promise<void>;
   /** Stops the refresh-ahead timer. */
@@ -315,6 +320,14 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       const local = l1.get(key);
       if (local !== undefined && local.expiresAt - clock.now() > staleFloorMs) return local;
       return readShared(key, staleFloorMs);
+    },
+
+    async drop(keys) {
+      for (const key of keys) {
+        l1.delete(key);
+        hot?.forget(key);
+      }
+      await Promise.all(keys.map((key) => store.del(tokenValueKey(key))));
     },
 
     refreshDue,
