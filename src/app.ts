@@ -14,7 +14,7 @@ import { createLogAuditSink, type AuditSink } from './audit/audit.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { tokenCacheFromConfig, type TokenCache } from './cache/index.js';
 import { createByteLedger, createByteQuota, createQuotaCounter } from './quotas/index.js';
-import { createCredentialService } from './credentials/index.js';
+import { createCredentialService, type RecordHandOut } from './credentials/index.js';
 import { requestId } from './http/request-id.js';
 import { accessLog } from './http/access-log.js';
 import { responseHeaders } from './http/response-headers.js';
@@ -25,6 +25,15 @@ import { checkProfiles } from './profiles/check-profiles.js';
 import { createUploads } from './uploads/index.js';
 import { traceRequests } from './tracing/index.js';
 import { inOrder } from './http/in-order.js';
+import { createAdminApp } from './http/admin.js';
+import { RedisStore } from './store/index.js';
+import {
+  createMemoryRevocationBackend,
+  createRedisRevocationBackend,
+  createRevocations,
+  type RevocationBackend,
+  type Revocations,
+} from './revocation/index.js';
 
 export interface AppDeps {
   config: Readonly<BrokerConfig>;
@@ -39,6 +48,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Extra routes mounted before the 404 handler (local mode: /dev/token and the demo). */
   extraRoutes?: Router;
+  /** Where revocations live; default: beside the store (Redis, or memory for the memory store). */
+  revocationBackend?: RevocationBackend;
 }
 
 export interface BrokerApp {
@@ -49,6 +60,10 @@ export interface BrokerApp {
   startDraining(): void;
   /** Its refresh-ahead rounds (`refreshDue`) and timer (`close`). */
   tokenCache: TokenCache;
+  /** The admin API, for its own listener (`server.adminPort`); absent unless that port is configured. */
+  admin: Express | undefined;
+  /** This replica's view of the revocations (`close` stops its polling). */
+  revocations: Revocations;
 }
 
 const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
@@ -77,11 +92,21 @@ export function createApp(deps: AppDeps): BrokerApp {
     logger,
     onRefresh: (result) => metrics.tokenRefreshAhead.inc({ result }),
   });
+  // Revocations live beside everything else the replicas share; in the memory store's single process, in memory.
+  const revocationBackend =
+    deps.revocationBackend ?? (store instanceof RedisStore ? createRedisRevocationBackend(store) : createMemoryRevocationBackend());
+  const revocations = createRevocations({
+    backend: revocationBackend,
+    clock,
+    logger,
+    dropCached: (keys) => tokenCache.drop(keys),
+  });
+  const handedOut: RecordHandOut = (principal, handOut) => revocations.recordHandOut(principal, handOut);
   const sts = instrumentSts(deps.sts, metrics, clock);
   const quota = createQuotaCounter(store);
   const bytes = createByteQuota(config, createByteLedger(store, clock));
-  const credentials = createCredentialService({ config, sts, tokenCache, quota, bytes, audit, metrics, clock });
-  const uploads = createUploads({ config, store, sts, tokenCache, quota, bytes, audit, clock, logger });
+  const credentials = createCredentialService({ config, sts, tokenCache, quota, bytes, audit, metrics, clock, handedOut });
+  const uploads = createUploads({ config, store, sts, tokenCache, quota, bytes, audit, clock, logger, handedOut });
 
   const app = express();
   app.disable('x-powered-by');
@@ -116,17 +141,25 @@ export function createApp(deps: AppDeps): BrokerApp {
       clock,
       openapiPath: OPENAPI_PATH,
       logger,
+      revocations,
       isDraining: () => draining,
     }),
   );
   if (deps.extraRoutes) app.use(deps.extraRoutes);
   app.use(problemFor('not_found', 'no such resource'));
   app.use(problemHandler(logger));
+  const { adminPort, adminKeySha256 } = config.server;
+  const admin =
+    adminPort === undefined || adminKeySha256 === undefined
+      ? undefined
+      : createAdminApp({ revocations, adminKeySha256, audit, clock, logger, bodyLimitBytes: config.server.bodyLimitBytes });
   return {
     app,
     metrics,
     logger,
     tokenCache,
+    admin,
+    revocations,
     startDraining() {
       draining = true;
     },

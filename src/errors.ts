@@ -17,6 +17,7 @@ export const ERROR_TABLE = {
   unauthenticated: { status: 401, title: 'Authentication is missing or invalid' },
   forbidden: { status: 403, title: 'The caller may not use this profile' },
   forms_only: { status: 403, title: 'The profile offers signed form uploads only, never an STS token' },
+  revoked: { status: 403, title: "The caller's access has been revoked by an administrator" },
   callback_rejected: { status: 403, title: 'The upload callback is not signed by OSS or does not match its grant' },
   not_found: { status: 404, title: 'No such resource' },
   unknown_profile: { status: 404, title: 'No such profile' },

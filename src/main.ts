@@ -33,6 +33,12 @@ async function main(): Promise<void> {
   logger.info({ event: 'broker.started', port, host: config.server.host }, 'oss-sts-broker listening');
   // Closed by process exit at the end of shutdown, so Prometheus can scrape until the last moment of a drain.
   await startConfiguredMetricsServer(config.server, deps.metrics.registry, logger);
+  // The admin API on its own port only (server.adminPort), so the public Service never carries it.
+  const adminServer = broker.admin === undefined ? undefined : await listen(broker.admin, config.server.adminPort ?? 0, config.server.host);
+  if (adminServer !== undefined) {
+    const { port: adminPort } = adminServer.address() as AddressInfo;
+    logger.info({ event: 'admin.listening', port: adminPort, host: config.server.host }, 'admin API served on its own port');
+  }
 
   const drainMs = config.server.drainTimeoutSeconds * 1000;
   onShutdown(logger, [
@@ -44,6 +50,11 @@ async function main(): Promise<void> {
       if (cutAtDeadline) {
         logger.warn({ event: 'broker.drain_deadline', deadlineSeconds: config.server.drainTimeoutSeconds }, 'cut connections still open');
       }
+    },
+    async () => {
+      adminServer?.closeAllConnections();
+      await new Promise<void>((done) => (adminServer === undefined ? done() : adminServer.close(() => done())));
+      await broker.revocations.close();
     },
     () => deps.store.close(),
     async () => tracing?.shutdown(),

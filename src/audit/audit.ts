@@ -15,7 +15,12 @@ export type AuditEventName =
   | 'post_policy.issued'
   | 'post_policy.refused'
   | 'upload.recorded'
-  | 'upload.callback_refused';
+  | 'upload.callback_refused'
+  | 'admin.revoked'
+  | 'admin.revocation_lifted'
+  | 'admin.revocations_listed'
+  | 'admin.tokens_listed'
+  | 'admin.refused';
 
 /** Who an event is about: the principal without its claims. */
 export interface AuditPrincipal {
@@ -56,7 +61,13 @@ export interface AuditEvent {
   sourceIdentity?: string | undefined;
   accessKeyId?: string | undefined;
   expiration?: string | undefined;
-  outcome: 'issued' | 'cached' | 'stale' | 'refused' | 'dry_run' | 'recorded' | 'duplicate';
+  outcome: 'issued' | 'cached' | 'stale' | 'refused' | 'dry_run' | 'recorded' | 'duplicate' | 'revoked' | 'lifted' | 'listed';
+  /** Admin actions: who did it (the admin credential's name), and the revocation and principal it concerned. */
+  actor?: string | undefined;
+  revocationId?: string | undefined;
+  target?: Readonly<Record<string, string>> | undefined;
+  reason?: string | undefined;
+  until?: string | null | undefined;
   /** True when the token was served under the lifetime promise because STS could not issue (serve-stale). */
   stale?: boolean | undefined;
   /** Upload callbacks: the object's actual size and ETag. */

@@ -37,7 +37,18 @@ export interface CredentialServiceDeps {
   clock: Clock;
   /** Byte quotas: the declared sizes of a token's files are counted when it is granted (no callback follows). */
   bytes?: ByteQuota;
+  /** Told of every token handed to a principal (issued, cached or stale), before the answer goes out. */
+  handedOut?: RecordHandOut;
 }
+
+/**
+ * Records that a principal was given a token from a cache entry: its AccessKeyId (for incident response) and the
+ * entry (so it can be dropped when the principal is revoked). Never rejects.
+ */
+export type RecordHandOut = (
+  principal: Principal,
+  handOut: { accessKeyId: string; expiresAt: number; profile: string; prefix: string; cacheKey: string },
+) => Promise<void>;
 
 export interface RequestContext {
   requestId: string;
@@ -142,6 +153,13 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
         await quotas.release();
         throw error;
       }
+      await deps.handedOut?.(principal, {
+        accessKeyId: served.credentials.accessKeyId,
+        expiresAt: served.credentials.expiresAt,
+        profile: grant.profile,
+        prefix: grant.prefix,
+        cacheKey,
+      });
       const outcome = served.stale ? 'stale' : served.cached ? 'cached' : 'issued';
       metrics.tokenCache.inc({ result: served.stale ? 'stale' : served.cached ? 'hit' : 'miss' });
       metrics.credentialRequests.inc({ profile: grant.profile, outcome });

@@ -11,6 +11,8 @@ import express, { Router, type ErrorRequestHandler, type RequestHandler } from '
 import type { Authenticator, Principal } from '../auth/index.js';
 import { byHeaders, byUrlOrHeaders, credentialsQuery, noStore, requireJson, wellFormedQuery } from './guards.js';
 import { rateLimits, type Authenticate } from './rate-limits.js';
+import { refuseRevoked } from './revoked.js';
+import type { Revocations } from '../revocation/index.js';
 import { credentialRequestSchema, type CredentialRequest } from '../credentials/credential-request.js';
 import { BrokerError } from '../errors.js';
 import type { CredentialResponse, CredentialService, DryRunResponse, RequestContext } from '../credentials/index.js';
@@ -37,6 +39,8 @@ export interface RouteDeps {
   metrics: Metrics;
   clock: Clock;
   openapiPath: string;
+  /** Who is cut off: checked on every caller route right after authentication. */
+  revocations: Pick<Revocations, 'assertNotRevoked'>;
   /** For failures answered outside the problem handler (the flat Alibaba error shape). */
   logger: Logger;
   /** True once shutdown has begun: readiness fails first, so no new work is routed here while the server drains. */
@@ -162,11 +166,14 @@ export function createRoutes(deps: RouteDeps): Router {
   // What every route a caller uses runs before its handler, in this order: no-store (set before anything can fail);
   // the rate-limit step, which counts the address, authenticates and counts the caller (rate-limits.ts: an address
   // over its limit is refused whatever its credentials, its query or its body; one per app, so an address refused on
-  // one route is refused on every route); then the route's own input check (its JSON body, or its query).
+  // one route is refused on every route); then a revoked caller is refused (revoked.ts: an in-memory lookup, so a
+  // request that would be a cache hit is refused too); then the route's own input check (its JSON body, or its query).
   const limited = rateLimits(store, config);
+  const notRevoked = refuseRevoked(deps.revocations);
   const callerGuards = (authenticate: Authenticate, ...input: RequestHandler[]): RequestHandler[] => [
     noStore,
     limited(authenticate),
+    notRevoked,
     ...input,
   ];
   const headers = byHeaders(authenticator);

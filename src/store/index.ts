@@ -7,6 +7,6 @@
  */
 export { StoreUnavailableError, type KeyValueStore } from './types.js';
 export { RedisStore } from './redis-store.js';
-export { createRedisClient, type RedisConfig } from './redis-client.js';
+export { createRedisClient, type RedisClient, type RedisConfig } from './redis-client.js';
 export { MemoryStore } from './memory-store.js';
 export { silentLogger, errorMessage, type StoreLogger } from './logger.js';

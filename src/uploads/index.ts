@@ -14,6 +14,7 @@ import type { Clock } from '../shared/clock.js';
 import type { StoreLogger } from '../store/logger.js';
 import type { KeyValueStore } from '../store/types.js';
 import type { StsClient } from '../sts/types.js';
+import type { RecordHandOut } from '../credentials/credential-service.js';
 import { createUsageService, type ByteQuota, type QuotaCounter, type UsageService } from '../quotas/index.js';
 import { createCallbackService, type CallbackService } from './callback-service.js';
 import { createPostPolicyService, type PostPolicyService } from './post-policy-service.js';
@@ -50,6 +51,8 @@ export interface UploadsDeps {
   audit: AuditSink;
   clock: Clock;
   logger: StoreLogger;
+  /** Told of the signing token behind every form handed out (post-policy-service.ts). */
+  handedOut?: RecordHandOut;
   /** For the public-key fetch; tests may pass their own. */
   fetch?: typeof fetch;
   /** How callbacks read the uploaded object; default: GetObjectMeta through ali-oss with a reader STS token. */

@@ -15,7 +15,7 @@ import { auditPrincipal, type AuditSink } from '../audit/audit.js';
 import type { TokenCache } from '../cache/index.js';
 import { findProfile, formSigningGrant } from '../profiles/index.js';
 import { createSessionPreparer, type PreparedGrant } from '../credentials/prepare-grant.js';
-import type { RequestContext } from '../credentials/credential-service.js';
+import type { RecordHandOut, RequestContext } from '../credentials/credential-service.js';
 import { takeQuotas, type ByteQuota, type DeclaredBytes, type QuotaCounter, type TakenQuotas } from '../quotas/index.js';
 import { assertThat } from '../errors.js';
 import { applyProfile, normalizeContentType } from '../rules/index.js';
@@ -51,6 +51,8 @@ export interface PostPolicyServiceDeps {
   grants: GrantSealer | undefined;
   audit: AuditSink;
   clock: Clock;
+  /** Told of the signing token behind every form handed out (its AccessKeyId signs the forms). */
+  handedOut?: RecordHandOut;
 }
 
 type FormProfile = ProfileConfig & { postPolicy: NonNullable<ProfileConfig['postPolicy']> };
@@ -136,6 +138,13 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
       );
       const quotas = await takeQuotas(config, quota, bytes, principal, name, declared);
       const { credentials: token, cached } = await signingToken(signing, quotas);
+      await deps.handedOut?.(principal, {
+        accessKeyId: token.accessKeyId,
+        expiresAt: token.expiresAt,
+        profile: name,
+        prefix: files.prefix,
+        cacheKey: signing.cacheKey,
+      });
 
       // Whole seconds, and never past the token: OSS would refuse a form signed by an expired token anyway.
       const expiresAt = Math.floor(Math.min(formEnd, token.expiresAt) / 1000) * 1000;

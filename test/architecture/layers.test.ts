@@ -40,14 +40,15 @@ const LAYERS = `
   sts          config errors metrics shared store tracing
   bucket-policy  -
   cache        config errors shared store sts
+  revocation   auth errors shared store
   profiles     auth config errors policy rules
   quotas       auth config errors profiles shared store
   credentials  audit auth cache config errors metrics policy profiles quotas rules shared sts
   uploads      audit auth cache config credentials errors policy profiles quotas rules shared store sts
-  http         audit auth config credentials errors metrics profiles quotas shared store sts tracing uploads
+  http         audit auth config credentials errors metrics profiles quotas revocation shared store sts tracing uploads
   runtime      auth config metrics profiles shared store sts
   cli          auth config
-  app          audit auth cache config credentials errors http metrics profiles quotas shared store sts tracing uploads
+  app          audit auth cache config credentials errors http metrics profiles quotas revocation shared store sts tracing uploads
   main         app config runtime shared tracing
 `;
 

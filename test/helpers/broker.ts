@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import CredentialModule, { Config as CredentialConfig } from '@alicloud/credentials';
 import { capturedLogger } from '../../dev/testing/logger.js';
-import { createApp } from '../../src/app.js';
+import { createApp, type BrokerApp } from '../../src/app.js';
 import { createAuthenticator, generateApiKey } from '../../src/auth/index.js';
 import { createDevIssuer, type DevIssuer } from '../../dev/issuer/dev-issuer.js';
 import { parseConfig } from '../../src/runtime/load-config.js';
@@ -67,6 +67,9 @@ export interface TestBroker {
   startDraining(): void;
   /** The app's token cache: `refreshDue()` runs a refresh-ahead round now. */
   tokenCache: TokenCache;
+  /** The admin API (when the configuration sets server.adminPort) and the replica's view of the revocations. */
+  admin: BrokerApp['admin'];
+  revocations: BrokerApp['revocations'];
   emulator: StsEmulator;
   issuer: DevIssuer;
   store: KeyValueStore;
@@ -185,7 +188,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const { logger, text: logText } = capturedLogger('debug');
   const audit: AuditEvent[] = [];
   const credential = new Credential(new CredentialConfig({ type: 'access_key', ...shared.accessKey }));
-  const { app, metrics, startDraining, tokenCache } = createApp({
+  const { app, metrics, startDraining, tokenCache, admin, revocations } = createApp({
     config,
     store,
     // HTTPS as in production; the emulator's one-run CA is trusted in code (SdkClientOptions.trustedCa).
@@ -201,6 +204,8 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     metrics,
     startDraining,
     tokenCache,
+    admin,
+    revocations,
     emulator: shared.emulator,
     issuer: shared.issuer,
     store,
@@ -212,6 +217,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     shared,
     async close() {
       tokenCache.close();
+      await revocations.close();
       await store.close();
       if (options.shared) return;
       await shared.emulator.close();

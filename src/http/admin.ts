@@ -1,0 +1,140 @@
+/**
+ * The admin API, on its own listener (`server.adminPort`; runtime/ starts it), never on the public port: revoke a
+ * principal, list and lift revocations, list the AccessKeyIds handed to a principal. Every request carries
+ * `Authorization: Bearer <admin key>`, checked against the configured SHA-256 in constant time, and every action
+ * (and every refusal) is audited with who did it.
+ */
+import { createHash } from 'node:crypto';
+import express, { Router, type Express, type Request, type RequestHandler } from 'express';
+import { constantTimeEqual } from '../auth/index.js';
+import { BrokerError } from '../errors.js';
+import type { AuditEvent, AuditSink } from '../audit/audit.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { revocationRequestSchema, revocationTargetSchema, type RevocationTarget, type Revocations } from '../revocation/index.js';
+import { requestId } from './request-id.js';
+import { accessLog } from './access-log.js';
+import { noStore, requireJson, wellFormedQuery } from './guards.js';
+import { parseBody } from './request-body.js';
+import { problemFor, problemHandler, asBrokerError } from './problem.js';
+import { sendJson } from './send-json.js';
+
+/** Who an admin action is recorded as: the one admin key has no id of its own. */
+export const ADMIN_ACTOR = 'admin';
+
+export interface AdminDeps {
+  revocations: Revocations;
+  /** Lowercase hex SHA-256 of the admin key (server.adminKeySha256). */
+  adminKeySha256: string;
+  audit: AuditSink;
+  clock: Clock;
+  logger: Logger;
+  bodyLimitBytes: number;
+}
+
+/** Bearer scheme, RFC 6750 section 2.1; anything longer than a key could be is refused unhashed. */
+const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/i;
+
+function requireAdminKey(expectedSha256: string): RequestHandler {
+  const expected = Buffer.from(expectedSha256, 'hex');
+  return function requireAdmin(req, _res, next) {
+    const match = BEARER.exec(req.get('authorization') ?? '');
+    // Hash whatever came (or nothing), so a missing and a wrong key take the same path.
+    const actual = createHash('sha256')
+      .update(match?.[1] ?? '', 'utf8')
+      .digest();
+    if (!constantTimeEqual(actual, expected) || match === null) {
+      next(new BrokerError('unauthenticated', 'a valid admin key is required (Authorization: Bearer <admin key>)'));
+      return;
+    }
+    next();
+  };
+}
+
+/** `tenant` + `sub`, `apiKeyId` or `credentialUrlId` from the query, checked like a request body's principal. */
+function targetFromQuery(req: Request): RevocationTarget {
+  const query: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(req.query)) {
+    if (typeof value !== 'string') throw new BrokerError('invalid_request', `give ${name} once`);
+    query[name] = value;
+  }
+  const parsed = revocationTargetSchema.safeParse(query);
+  if (!parsed.success) {
+    throw new BrokerError('invalid_request', 'name one principal: tenant=…&sub=…, apiKeyId=… or credentialUrlId=…');
+  }
+  return parsed.data;
+}
+
+export function createAdminApp(deps: AdminDeps): Express {
+  const { revocations, audit, clock, logger } = deps;
+  const record = (req: Request, event: Omit<AuditEvent, 'requestId' | 'at' | 'actor' | 'sourceIp'>): void =>
+    audit.record({ ...event, requestId: req.id, at: new Date(clock.now()).toISOString(), actor: ADMIN_ACTOR, sourceIp: req.ip });
+
+  const router = Router();
+  router
+    .route('/admin/v1/revocations')
+    .post(requireJson, express.json({ limit: deps.bodyLimitBytes, strict: true }), async function revoke(req, res) {
+      const request = parseBody(revocationRequestSchema, req.body);
+      const revocation = await revocations.revoke(request, ADMIN_ACTOR);
+      record(req, {
+        event: 'admin.revoked',
+        outcome: 'revoked',
+        revocationId: revocation.id,
+        target: revocation.principal,
+        reason: revocation.reason,
+        until: revocation.until,
+      });
+      res.setHeader('Location', `/admin/v1/revocations/${revocation.id}`);
+      sendJson(res, 201, revocation);
+    })
+    .get(wellFormedQuery, async function listRevocations(req, res) {
+      const list = await revocations.list();
+      record(req, { event: 'admin.revocations_listed', outcome: 'listed' });
+      sendJson(res, 200, list);
+    });
+
+  router.delete('/admin/v1/revocations/:id', async function lift(req, res) {
+    const id = req.params.id ?? '';
+    const lifted = /^rv_[A-Za-z0-9_-]{1,64}$/.test(id) ? await revocations.lift(id) : undefined;
+    if (lifted === undefined) throw new BrokerError('not_found', 'no revocation with this id is in force');
+    record(req, {
+      event: 'admin.revocation_lifted',
+      outcome: 'lifted',
+      revocationId: lifted.id,
+      target: lifted.principal,
+      reason: lifted.reason,
+    });
+    res.status(204).end();
+  });
+
+  router.get('/admin/v1/principals/tokens', wellFormedQuery, async function listTokens(req, res) {
+    const target = targetFromQuery(req);
+    const tokens = await revocations.tokens(target);
+    record(req, { event: 'admin.tokens_listed', outcome: 'listed', target });
+    sendJson(res, 200, tokens);
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestId(), accessLog(logger, new Set()), noStore);
+  app.use(requireAdminKey(deps.adminKeySha256));
+  app.use(router);
+  app.use(problemFor('not_found', 'no such admin resource'));
+  // Refusals are admin actions too: who tried what, and why it was refused.
+  app.use(function auditAdminRefusal(error: unknown, req: Request, _res: express.Response, next: express.NextFunction) {
+    const problem = asBrokerError(error);
+    audit.record({
+      event: 'admin.refused',
+      outcome: 'refused',
+      requestId: req.id,
+      at: new Date(clock.now()).toISOString(),
+      actor: problem.code === 'unauthenticated' ? undefined : ADMIN_ACTOR,
+      code: problem.code,
+      sourceIp: req.ip,
+    });
+    next(problem);
+  });
+  app.use(problemHandler(logger));
+  return app;
+}
