@@ -10,6 +10,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { expectMatchesSpec } from '../helpers/openapi.js';
 import { createApp } from '../../src/app.js';
 import { RedisStore } from '../../src/store/index.js';
 import { createAuthenticator } from '../../src/auth/index.js';
@@ -73,6 +74,7 @@ describe('the admin API', () => {
     expect(none.status).toBe(401);
     expect(none.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(none.body.code).toBe('unauthenticated');
+    expectMatchesSpec('GET', '/admin/v1/revocations', none);
     const wrong = await request(admin(a)).get('/admin/v1/revocations').set('authorization', `Bearer ${ADMIN_KEY}x`);
     expect(wrong.status).toBe(401);
     const post = await request(admin(a))
@@ -128,6 +130,7 @@ describe('revoking an app user on two replicas', () => {
       createdBy: 'admin',
     });
     expect(revoked.body.id).toMatch(/^rv_/);
+    expectMatchesSpec('POST', '/admin/v1/revocations', revoked);
     expect(Date.parse(revoked.body.createdAt)).not.toBeNaN();
 
     const latencyMs = await converge(
@@ -136,6 +139,7 @@ describe('revoking an app user on two replicas', () => {
       (res) => res.status === 403 && res.body.code === 'revoked',
     );
     console.info(`revocation reached both replicas after ${Math.round(latencyMs)} ms (measured from the 201)`);
+    expectMatchesSpec('POST', '/v1/credentials', await askCredentials(b.app, mallory));
 
     for (const app of [a.app, b.app]) {
       const get = await request(app).get('/v1/credentials/uploads').set('authorization', `Bearer ${mallory}`);
@@ -157,10 +161,12 @@ describe('revoking an app user on two replicas', () => {
     const listed = await request(admin(b)).get('/admin/v1/revocations').set(bearer);
     expect(listed.status).toBe(200);
     expect(listed.body.map((r: { id: string }) => r.id)).toContain(revoked.body.id);
+    expectMatchesSpec('GET', '/admin/v1/revocations', listed);
 
     // The AccessKeyId handed out before the revocation, for the storage-side deny.
     const tokens = await request(admin(b)).get('/admin/v1/principals/tokens?tenant=acme&sub=mallory').set(bearer);
     expect(tokens.status).toBe(200);
+    expectMatchesSpec('GET', '/admin/v1/principals/tokens', tokens);
     expect(tokens.body).toEqual([
       {
         accessKeyId: oldKey,
@@ -172,6 +178,7 @@ describe('revoking an app user on two replicas', () => {
 
     const lifted = await request(admin(a)).delete(`/admin/v1/revocations/${revoked.body.id}`).set(bearer);
     expect(lifted.status).toBe(204);
+    expectMatchesSpec('DELETE', '/admin/v1/revocations/{id}', lifted);
     expect(a.audit.find((e) => e.event === 'admin.revocation_lifted')).toMatchObject({ actor: 'admin', revocationId: revoked.body.id });
     await converge(
       'both replicas serve the user again',
