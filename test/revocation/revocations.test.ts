@@ -4,13 +4,17 @@
  * deadline; its cached tokens are gone from both replicas and Redis; lifting restores service. Also: the admin API is
  * absent from the public app and refuses without its key, and a broker that cannot read revocations does not issue.
  */
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { expectMatchesSpec } from '../helpers/openapi.js';
+import { rawClient } from '../store/helpers.js';
 import { createApp } from '../../src/app.js';
 import { RedisStore } from '../../src/store/index.js';
 import { createAuthenticator } from '../../src/auth/index.js';
@@ -18,12 +22,13 @@ import { systemClock } from '../../src/shared/clock.js';
 import { createRedisRevocationBackend } from '../../src/revocation/index.js';
 
 const ADMIN_KEY = randomBytes(32).toString('base64url');
-const withAdmin = (c: Record<string, any>) => {
-  c.server = { ...c.server, adminPort: 0, adminKeySha256: createHash('sha256').update(ADMIN_KEY).digest('hex') };
+const withAdmin = (c: Record<string, unknown>) => {
+  c.server = { ...(c.server as object | undefined), adminPort: 0, adminKeySha256: createHash('sha256').update(ADMIN_KEY).digest('hex') };
   c.rateLimits = { perPrincipal: { limit: 10000, windowSeconds: 60 }, perIp: { limit: 10000, windowSeconds: 60 } };
 };
 /** Far above the 1 s the design promises: a bound on convergence, not a measure of its speed. */
 const DEADLINE_MS = 10_000;
+const execFileAsync = promisify(execFile);
 
 let a: TestBroker;
 let b: TestBroker;
@@ -211,6 +216,68 @@ describe('revoking an app user on two replicas', () => {
     const listed = await request(admin(a)).get('/admin/v1/revocations').set(bearer);
     expect(listed.body.map((r: { id: string }) => r.id)).not.toContain(res.body.id);
   });
+});
+
+describe('the version poll', () => {
+  it('converges on both replicas when the change announcement is missed', async () => {
+    const eve = await a.token('eve', 'acme');
+    expect((await askCredentials(a.app, eve)).status).toBe(200);
+    // Written as the admin API writes it, minus the PUBLISH: only polling the version can bring it to the replicas.
+    const raw = rawClient();
+    try {
+      const revocation = {
+        id: `rv_${randomBytes(6).toString('hex')}`,
+        principal: { tenant: 'acme', sub: 'eve' },
+        reason: 'poll test',
+        until: null,
+        createdAt: new Date().toISOString(),
+        createdBy: 'admin',
+      };
+      await raw.hset(`${a.shared.keyPrefix}{revocations}:records`, revocation.id, JSON.stringify(revocation));
+      await raw.incr(`${a.shared.keyPrefix}{revocations}:version`);
+      const latencyMs = await converge(
+        'the polled version',
+        (app) => askCredentials(app, eve),
+        (res) => res.status === 403 && res.body.code === 'revoked',
+      );
+      console.info(`an unannounced revocation reached both replicas after ${Math.round(latencyMs)} ms (the poll alone)`);
+    } finally {
+      raw.disconnect();
+    }
+  });
+});
+
+describe('the admin CLI', () => {
+  it('revokes, lists tokens and lifts through the admin listener', async () => {
+    const server = admin(a).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    const cli = (...args: string[]) =>
+      execFileAsync(process.execPath, ['--import', 'tsx', 'src/cli/admin.ts', ...args], {
+        env: { ...process.env, BROKER_ADMIN_URL: `http://127.0.0.1:${port}`, BROKER_ADMIN_KEY: ADMIN_KEY },
+      });
+    try {
+      const frank = await a.token('frank', 'acme');
+      const issued = await askCredentials(a.app, frank);
+      const revoked = JSON.parse((await cli('revoke', '--tenant', 'acme', '--sub', 'frank', '--reason', 'laptop stolen')).stdout);
+      expect(revoked).toMatchObject({ principal: { tenant: 'acme', sub: 'frank' }, createdBy: 'admin' });
+      expect((await askCredentials(a.app, frank)).body.code).toBe('revoked');
+      const tokens = JSON.parse((await cli('tokens', '--tenant', 'acme', '--sub', 'frank')).stdout);
+      expect(tokens.map((t: { accessKeyId: string }) => t.accessKeyId)).toEqual([issued.body.credentials.accessKeyId]);
+      await cli('lift', revoked.id);
+      const listed = JSON.parse((await cli('list')).stdout);
+      expect(listed.map((r: { id: string }) => r.id)).not.toContain(revoked.id);
+      // A wrong key: the CLI fails with the problem on stderr.
+      const wrong = await execFileAsync(process.execPath, ['--import', 'tsx', 'src/cli/admin.ts', 'list'], {
+        env: { ...process.env, BROKER_ADMIN_URL: `http://127.0.0.1:${port}`, BROKER_ADMIN_KEY: 'wrong' },
+      }).catch((error: { code: number; stderr: string }) => error);
+      expect(wrong).toMatchObject({ code: 1 });
+      expect(JSON.parse((wrong as { stderr: string }).stderr).code).toBe('unauthenticated');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 60_000);
 });
 
 describe('failing closed', () => {
