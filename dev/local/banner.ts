@@ -24,7 +24,9 @@ oss-sts-broker — LOCAL MODE (emulators on loopback; not for production)
   store          ${stack.store.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-memory (set REDIS_URL to share a Redis)'}
   profiles       uploads (app users: STS tokens, put, multipart), forms (app users: signed forms only),
                  partner-read (partner key: get, list)
-${partnerLine}
+${partnerLine}  admin API      ${stack.adminUrl}   (revocations; docs/operations.md)
+  admin key      ${stack.adminKeyGenerated ? `${stack.adminKey}   (generated for this run; set LOCAL_ADMIN_KEY to fix it)` : 'from LOCAL_ADMIN_KEY'}
+
 Try it:
   TOKEN=$(curl -s -X POST ${b}/dev/token -H 'content-type: application/json' \\
     -d '{"sub":"alice","tenant":"acme"}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')
@@ -34,6 +36,8 @@ Try it:
     -d '{"profile":"uploads","dryRun":true}'
   curl -s -X POST ${b}/v1/credentials -H ${shellQuote(`x-api-key: ${stack.partnerApiKey}`)} -H 'content-type: application/json' \\
     -d '{"profile":"partner-read"}'
+  BROKER_ADMIN_URL=${stack.adminUrl} BROKER_ADMIN_KEY=${shellQuote(stack.adminKey)} \\
+    npx tsx src/cli/admin.ts revoke --tenant acme --sub alice --reason "trying it out"
 
 `;
 }

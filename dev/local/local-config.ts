@@ -27,6 +27,8 @@ export interface LocalPorts {
   broker: number;
   sts: number;
   oss: number;
+  /** The admin API's own listener (server.adminPort); none without it. */
+  admin?: number;
 }
 
 export interface LocalConfigInput {
@@ -34,6 +36,8 @@ export interface LocalConfigInput {
   devClient: OidcClientConfig;
   partnerKey: { keyId: string; sha256: string };
   cacheKeyBase64: string;
+  /** SHA-256 (hex) of the admin key of this run; with `ports.admin`. */
+  adminKeySha256?: string;
   /** The `x:grant` MAC key; generated for the run when not given (local mode only: production never generates it). */
   grantKeyBase64?: string | undefined;
   redisUrl?: string | undefined;
@@ -97,6 +101,9 @@ export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig
       server: {
         host: '127.0.0.1',
         port: ports.broker,
+        ...(ports.admin === undefined || input.adminKeySha256 === undefined
+          ? {}
+          : { adminPort: ports.admin, adminKeySha256: input.adminKeySha256 }),
         corsOrigins: [`http://127.0.0.1:${ports.broker}`, `http://localhost:${ports.broker}`],
       },
       clients: [

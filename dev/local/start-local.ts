@@ -5,7 +5,7 @@
  * environment) and the CA it trusts (the emulator's, made for the run) differ. The OSS emulator shares the STS emulator's seal key, so it can open the tokens the STS
  * emulator issues and enforce their session policies.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.js';
@@ -49,6 +49,11 @@ export interface LocalStack {
   partnerApiKey: string;
   /** True when the partner key was generated for this run (not taken from LOCAL_PARTNER_API_KEY). */
   partnerKeyGenerated: boolean;
+  /** The admin API, on its own loopback listener, and its key (a secret: shown once in the banner). */
+  adminUrl: string;
+  adminKey: string;
+  /** True when the admin key was generated for this run (not taken from LOCAL_ADMIN_KEY). */
+  adminKeyGenerated: boolean;
   close(): Promise<void>;
 }
 
@@ -130,13 +135,17 @@ export async function startLocalStack(
   options: { env?: NodeJS.ProcessEnv; ports?: Partial<LocalPorts>; logger?: Logger; stsLatencyMs?: number } = {},
 ): Promise<LocalStack> {
   const env = options.env ?? process.env;
-  const ports: LocalPorts = {
+  const ports: Required<LocalPorts> = {
     broker: options.ports?.broker ?? port(env, 'PORT', 8080),
     sts: options.ports?.sts ?? port(env, 'LOCAL_STS_PORT', 9100),
     oss: options.ports?.oss ?? port(env, 'LOCAL_OSS_PORT', 9200),
+    // A broker on a free port (tests) gets its admin API on a free port too, so stacks can run side by side.
+    admin: options.ports?.admin ?? port(env, 'LOCAL_ADMIN_PORT', options.ports?.broker === 0 ? 0 : 8081),
   };
   const accessKey = localAccessKey(env);
   const partner = partnerKey(env);
+  const givenAdminKey = env.LOCAL_ADMIN_KEY;
+  const adminKey = givenAdminKey === undefined || givenAdminKey === '' ? randomBytes(24).toString('base64url') : givenAdminKey;
   // Shared by both emulators: the STS emulator seals its tokens with it, the OSS emulator opens them.
   const sealKey = randomBytes(32);
   const cleanup: Array<() => Promise<void>> = [];
@@ -177,7 +186,9 @@ export async function startLocalStack(
     );
     cleanup.push(() => oss.close());
 
-    const actualPorts: LocalPorts = { broker: broker.port, sts: sts.port, oss: oss.port };
+    const adminListener = await bindingPort('LOCAL_ADMIN_PORT', ports.admin, () => listenEarly(ports.admin, '127.0.0.1'));
+    cleanup.push(() => closeServer(adminListener.server));
+    const actualPorts: LocalPorts = { broker: broker.port, sts: sts.port, oss: oss.port, admin: adminListener.port };
     const issuer = await createDevIssuer({ issuer: `http://127.0.0.1:${broker.port}/dev`, audience: 'oss-sts-broker-local' });
     const config = buildLocalConfig({
       ports: actualPorts,
@@ -185,6 +196,7 @@ export async function startLocalStack(
       partnerKey: partner,
       // Local mode only: a per-run key. Production refuses to start without one (config/cross-checks.ts).
       cacheKeyBase64: randomBytes(32).toString('base64'),
+      adminKeySha256: createHash('sha256').update(adminKey, 'utf8').digest('hex'),
       redisUrl: env.REDIS_URL,
       logLevel: env.LOG_LEVEL,
     });
@@ -199,8 +211,10 @@ export async function startLocalStack(
     const extraRoutes = Router();
     extraRoutes.use(createDevRoutes(issuer));
     extraRoutes.use(createDemoRoutes({ ossOrigins: [`http://localhost:${oss.port}`, `http://127.0.0.1:${oss.port}`] }));
-    const { app } = createApp({ ...deps, config, logger, extraRoutes });
+    const { app, admin, revocations } = createApp({ ...deps, config, logger, extraRoutes });
+    cleanup.push(() => revocations.close());
     broker.attach(app);
+    if (admin) adminListener.attach(admin);
     const brokerUrl = `http://127.0.0.1:${broker.port}`;
     // close() runs the steps in reverse: move the broker's to the end so it stops accepting requests first.
     cleanup.push(cleanup.shift()!);
@@ -214,6 +228,9 @@ export async function startLocalStack(
       store: deps.store,
       partnerApiKey: partner.header,
       partnerKeyGenerated: partner.generated,
+      adminUrl: `http://127.0.0.1:${adminListener.port}`,
+      adminKey,
+      adminKeyGenerated: adminKey !== givenAdminKey,
       close: closeAll,
     };
   } catch (error) {

@@ -143,3 +143,17 @@ describe('local mode', () => {
     }
   });
 });
+
+describe('the admin API in local mode', () => {
+  it('is served on its own loopback port with the banner key, and not on the broker port', async () => {
+    expect(stack.adminKeyGenerated).toBe(true);
+    expect(localBanner(stack)).toContain(stack.adminUrl);
+    expect(localBanner(stack)).toContain(stack.adminKey);
+    const auth = { authorization: `Bearer ${stack.adminKey}` };
+    const listed = await fetch(`${stack.adminUrl}/admin/v1/revocations`, { headers: auth });
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toEqual([]);
+    expect((await fetch(`${stack.adminUrl}/admin/v1/revocations`)).status).toBe(401);
+    expect((await fetch(`${stack.brokerUrl}/admin/v1/revocations`, { headers: auth })).status).toBe(404);
+  });
+});
