@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { createSealer, parseEncryptionKey } from './index.js';
+import { staticKeyRing } from '../secrets/key-ring.js';
 
 const key = randomBytes(32);
 const sealer = createSealer(key);
@@ -49,5 +50,33 @@ describe('createSealer (AES-256-GCM)', () => {
     expect(() => createSealer(randomBytes(16))).toThrow(/32 bytes/);
     expect(parseEncryptionKey(key.toString('base64')).equals(key)).toBe(true);
     expect(() => parseEncryptionKey(randomBytes(31).toString('base64'))).toThrow(/32 bytes/);
+  });
+});
+
+describe('createSealer with a key ring (rotation)', () => {
+  const older = randomBytes(32);
+  const newer = randomBytes(32);
+
+  it('seals with the current key and opens what the previous key sealed', () => {
+    const beforeRotation = createSealer(staticKeyRing(older)).seal('k', plaintext);
+    const rotated = createSealer(staticKeyRing(newer, older));
+    expect(rotated.open('k', beforeRotation)).toBe(plaintext);
+    const afterRotation = rotated.seal('k', plaintext);
+    // Sealed with the current key: opens under the new key alone, not under the old one alone.
+    expect(createSealer(newer).open('k', afterRotation)).toBe(plaintext);
+    expect(createSealer(older).open('k', afterRotation)).toBeNull();
+  });
+
+  it('follows a live ring: after the next rotation, the key two versions back no longer opens', () => {
+    let keys = [newer, older];
+    const sealer = createSealer({ keys: () => keys });
+    const sealedWithOlder = createSealer(older).seal('k', plaintext);
+    expect(sealer.open('k', sealedWithOlder)).toBe(plaintext);
+    keys = [randomBytes(32), newer];
+    expect(sealer.open('k', sealedWithOlder)).toBeNull();
+  });
+
+  it('refuses a ring with a key of the wrong length', () => {
+    expect(() => createSealer(staticKeyRing(newer, randomBytes(16)))).toThrow(/32 bytes/);
   });
 });

@@ -5,12 +5,15 @@
  * size; random IVs are safe far beyond the number of tokens one key will ever seal).
  * AAD is the cache key the value is stored under, so a value copied under another key (another user's policy)
  * fails authentication instead of being served to the wrong caller (invariant 5 holds even against a Redis writer
- * without the key). The `v1` tag leaves room for key rotation (`v2` = next key) without guessing.
+ * without the key). The format names no key: a key ring (secrets/key-ring.ts) seals with its current key and opens
+ * with the current, then the previous one, so a key rotation loses no cached token. A wrong key fails GCM's tag check,
+ * which is what tells the keys apart; it costs one more AES attempt on values sealed before the rotation only.
  *
  * `open` returns null on every failure (unknown version, malformed, tampered, wrong key, wrong AAD): for a cache a
  * value that does not open is simply a miss, and the reason must not leak into logs as anything but "miss".
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { asKeyRing, type KeyRing } from '../secrets/key-ring.js';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
@@ -31,15 +34,17 @@ export function parseEncryptionKey(base64: string): Buffer {
   return key;
 }
 
-export function createSealer(key: Buffer): Sealer {
-  if (key.length !== ENCRYPTION_KEY_BYTES) {
-    throw new Error(`encryption key must be ${ENCRYPTION_KEY_BYTES} bytes, got ${key.length}`);
+export function createSealer(key: Buffer | KeyRing): Sealer {
+  const ring = asKeyRing(key);
+  for (const k of ring.keys()) {
+    if (k.length !== ENCRYPTION_KEY_BYTES) {
+      throw new Error(`encryption key must be ${ENCRYPTION_KEY_BYTES} bytes, got ${k.length}`);
+    }
   }
-  // Keep our own copy: a caller zeroing or reusing its buffer must not change the key under us.
-  const secret = Buffer.from(key);
 
   return {
     seal(aad, plaintext) {
+      const secret = ring.keys()[0]!;
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', secret, iv, { authTagLength: TAG_BYTES });
       cipher.setAAD(Buffer.from(aad, 'utf8'));
@@ -56,16 +61,25 @@ export function createSealer(key: Buffer): Sealer {
       const ciphertext = decode(parts[3]);
       // A short tag would weaken GCM to a guessable MAC: insist on the full 16 bytes.
       if (iv?.length !== IV_BYTES || tag?.length !== TAG_BYTES || ciphertext === null) return null;
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', secret, iv, { authTagLength: TAG_BYTES });
-        decipher.setAAD(Buffer.from(aad, 'utf8'));
-        decipher.setAuthTag(tag);
-        return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
-      } catch {
-        return null;
+      for (const secret of ring.keys()) {
+        const plaintext = openWith(secret, aad, iv, tag, ciphertext);
+        if (plaintext !== null) return plaintext;
       }
+      return null;
     },
   };
+}
+
+function openWith(secret: Buffer, aad: string, iv: Buffer, tag: Buffer, ciphertext: Buffer): string | null {
+  if (secret.length !== ENCRYPTION_KEY_BYTES) return null;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', secret, iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(aad, 'utf8'));
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
 }
 
 /** Strict base64url: Buffer.from silently skips junk characters, which would make a tampered value "decode". */

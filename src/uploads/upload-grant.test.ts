@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createGrantSealer, type UploadGrant } from './upload-grant.js';
+import { staticKeyRing } from '../secrets/key-ring.js';
 
 const grant: UploadGrant = {
   principal: { kind: 'user', clientId: 'web', tenant: 'acme', subject: 'alice' },
@@ -86,5 +87,24 @@ describe('x:grant', () => {
   it('refuses malformed text without throwing', () => {
     for (const text of ['', 'v2', 'v2.a', 'v1.a.b', 'v2.a.b', 'v2..', 'v2.!!.!!', `v2.${'a'.repeat(5000)}.b`])
       expect(sealer.open(text)).toBeUndefined();
+  });
+});
+
+describe('x:grant with a key ring (rotation)', () => {
+  const older = randomBytes(32);
+  const newer = randomBytes(32);
+
+  it('verifies a grant signed with the previous key, and signs new ones with the current key', () => {
+    const beforeRotation = createGrantSealer(older).seal(grant);
+    const rotated = createGrantSealer(staticKeyRing(newer, older));
+    expect(rotated.open(beforeRotation)).toEqual(grant);
+    const afterRotation = rotated.seal(grant);
+    expect(createGrantSealer(newer).open(afterRotation)).toEqual(grant);
+    expect(createGrantSealer(older).open(afterRotation)).toBeUndefined();
+  });
+
+  it('does not verify a grant signed with a key the ring no longer holds', () => {
+    const oldest = createGrantSealer(randomBytes(32)).seal(grant);
+    expect(createGrantSealer(staticKeyRing(newer, older)).open(oldest)).toBeUndefined();
   });
 });

@@ -5,12 +5,18 @@
  * reservation. It names the upload; it is not evidence of one (callback-service.ts reads the bucket for that).
  *
  * Format: `v2.<base64url(JSON array)>.<base64url(HMAC-SHA256)>`. The MAC input is domain-separated and covers the
- * encoded payload exactly as sent. The key is `uploads.grantKey` (configuration / secret env, never generated in
+ * encoded payload exactly as sent. The key is `uploads.grantKey` (configuration / secret env / KMS, never generated in
  * production). Not secret, not encrypted: the client may read its own grant.
+ *
+ * Rotation: the key is a ring (secrets/key-ring.ts). A grant is signed with the current key and verified against
+ * each key of the ring, so a form signed before a rotation is still accepted when its callback arrives after it.
+ * The format names no key: trying two HMACs costs microseconds on a callback, and a key id would add nothing a
+ * forger could not also copy.
  */
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual } from '../auth/constant-time.js';
 import type { Principal } from '../auth/principal.js';
+import { asKeyRing, type KeyRing } from '../secrets/key-ring.js';
 
 export interface UploadGrant {
   principal: Pick<Principal, 'kind' | 'clientId' | 'tenant' | 'subject'>;
@@ -38,9 +44,10 @@ const DOMAIN = 'oss-sts-broker x:grant v2\n';
 /** x:grant is a form field and part of the callback body: keep a forged one from making the broker parse megabytes. */
 const MAX_GRANT_CHARS = 4096;
 
-export function createGrantSealer(key: Buffer): GrantSealer {
-  if (key.length < 32) throw new Error('uploads.grantKey must be at least 32 bytes');
-  const mac = (payload: string) => createHmac('sha256', key).update(DOMAIN).update(payload).digest('base64url');
+export function createGrantSealer(key: Buffer | KeyRing): GrantSealer {
+  const ring = asKeyRing(key);
+  if (ring.keys().some((k) => k.length < 32)) throw new Error('uploads.grantKey must be at least 32 bytes');
+  const mac = (k: Buffer, payload: string) => createHmac('sha256', k).update(DOMAIN).update(payload).digest('base64url');
 
   return {
     seal(grant) {
@@ -59,15 +66,19 @@ export function createGrantSealer(key: Buffer): GrantSealer {
         grant.id,
       ];
       const payload = Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
-      return `${VERSION}.${payload}.${mac(payload)}`;
+      return `${VERSION}.${payload}.${mac(ring.keys()[0]!, payload)}`;
     },
     open(text) {
       if (text.length > MAX_GRANT_CHARS) return undefined;
       const parts = text.split('.');
       if (parts.length !== 3 || parts[0] !== VERSION) return undefined;
       const [, payload, tag] = parts as [string, string, string];
-      if (!constantTimeEqual(mac(payload), tag)) return undefined;
-      return decode(payload);
+      // Every key is tried even after a match, so the time taken does not say which key signed it.
+      let verified = false;
+      for (const k of ring.keys()) {
+        if (k.length >= 32 && constantTimeEqual(mac(k, payload), tag)) verified = true;
+      }
+      return verified ? decode(payload) : undefined;
     },
   };
 }
