@@ -34,14 +34,17 @@ import {
   type RevocationBackend,
   type Revocations,
 } from './revocation/index.js';
+import type { KeyRing } from './secrets/key-ring.js';
 
 export interface AppDeps {
   config: Readonly<BrokerConfig>;
   store: KeyValueStore;
   sts: StsClient;
   authenticator: Authenticator;
-  /** 32-byte AES-256-GCM key for cached tokens. */
-  encryptionKey: Buffer;
+  /** 32-byte AES-256-GCM key for cached tokens, or a ring of them while one rotates (secrets/). */
+  encryptionKey: Buffer | KeyRing;
+  /** The `x:grant` key ring when it comes from KMS; default: `uploads.grantKey` from the configuration. */
+  grantKeys?: KeyRing;
   clock?: Clock;
   logger?: Logger;
   audit?: AuditSink;
@@ -106,7 +109,19 @@ export function createApp(deps: AppDeps): BrokerApp {
   const quota = createQuotaCounter(store);
   const bytes = createByteQuota(config, createByteLedger(store, clock));
   const credentials = createCredentialService({ config, sts, tokenCache, quota, bytes, audit, metrics, clock, handedOut });
-  const uploads = createUploads({ config, store, sts, tokenCache, quota, bytes, audit, clock, logger, handedOut });
+  const uploads = createUploads({
+    config,
+    store,
+    sts,
+    tokenCache,
+    quota,
+    bytes,
+    audit,
+    clock,
+    logger,
+    handedOut,
+    grantKeys: deps.grantKeys,
+  });
 
   const app = express();
   app.disable('x-powered-by');

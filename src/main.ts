@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from './config/index.js';
-import { loadConfigFile } from './runtime/load-config.js';
+import { loadConfigWithSecrets } from './runtime/load-config.js';
 import { createApp } from './app.js';
 import { buildRuntimeDeps } from './runtime/build-deps.js';
 import { createLogger } from './shared/logger.js';
@@ -20,13 +20,16 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  const config = loadConfigFile(path);
+  // Secrets named by BROKER_<NAME>_KMS_SECRET are read here; one that cannot be read stops start-up.
+  const { config, secrets } = await loadConfigWithSecrets(path);
   const logger = createLogger(config.logLevel);
   // Before anything makes a call worth a span; off (and the SDK not even loaded) unless OTEL_* asks for it.
   const tracing = await startTracing({ env: process.env });
   if (tracing) logger.info({ event: 'tracing.enabled', exporters: tracing.exporters }, 'OpenTelemetry tracing on');
   // Does not wait for Redis: with Redis down the broker starts, /readyz says 503, and it connects in the background.
-  const deps = await buildRuntimeDeps(config, logger);
+  const deps = await buildRuntimeDeps(config, logger, secrets === undefined ? {} : { secrets });
+  // SIGHUP reads the KMS secrets now, e.g. right after a rotation, instead of at the next interval.
+  if (secrets !== undefined) process.on('SIGHUP', () => void secrets.refresh());
   const broker = createApp({ ...deps, config, logger });
   const server = await listen(broker.app, config.server.port, config.server.host);
   const { port } = server.address() as AddressInfo;
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
       await broker.revocations.close();
     },
     () => deps.store.close(),
+    () => secrets?.close(),
     async () => tracing?.shutdown(),
   ]);
 }

@@ -13,6 +13,7 @@ import type { BrokerConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { assumeRoleDeadlineMs } from '../sts/assume-role.js';
 import type { KeyValueStore, StoreLogger } from '../store/index.js';
+import type { KeyRing } from '../secrets/key-ring.js';
 import { createTokenCache, type RefreshResult, type TokenCache } from './token-cache.js';
 
 const LOCK_MARGIN_MS = 1000;
@@ -24,7 +25,7 @@ export function issuanceLockTtlMs(config: Pick<BrokerConfig, 'sts' | 'redis'>): 
 
 export interface TokenCacheDeps {
   store: KeyValueStore;
-  encryptionKey: Buffer;
+  encryptionKey: Buffer | KeyRing;
   clock: Clock;
   logger?: StoreLogger;
   onRefresh?: (result: RefreshResult) => void;

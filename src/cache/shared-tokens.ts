@@ -8,6 +8,7 @@ import type { StsCredentials } from '../sts/types.js';
 import type { KeyValueStore } from '../store/index.js';
 import { parseCredentials } from './credentials-codec.js';
 import { createSealer } from './encryption.js';
+import type { KeyRing } from '../secrets/key-ring.js';
 
 export interface SharedTokens {
   /** The stored token for `key` if it has more than `floorMs` of life left; null on a miss, a bad value or a failure. */
@@ -18,7 +19,8 @@ export interface SharedTokens {
 
 export interface SharedTokensOptions {
   store: KeyValueStore;
-  encryptionKey: Buffer;
+  /** The cache key, or its ring while it rotates (seal with the current key, open with either). */
+  encryptionKey: Buffer | KeyRing;
   clock: Clock;
   /** Called for a store failure (`op`: read, write) or an unreadable value (`op`: open). */
   onProblem(op: 'read' | 'write' | 'open', key: string, error?: unknown): void;

@@ -25,6 +25,7 @@
  * logged and ignored; the caller still gets credentials. (Quotas, which must fail closed, live in quotas/.)
  * Logs name a key only by the first 12 characters of its hash and never carry credential fields.
  */
+import type { KeyRing } from '../secrets/key-ring.js';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,8 +58,8 @@ export type RefreshResult = 'refreshed' | 'adopted' | 'busy' | 'failed';
 
 export interface TokenCacheOptions {
   store: KeyValueStore;
-  /** 32 bytes (cache.encryptionKey). */
-  encryptionKey: Buffer;
+  /** 32 bytes (cache.encryptionKey), or a ring of such keys while one rotates. */
+  encryptionKey: Buffer | KeyRing;
   clock: Clock;
   /** A token is reused only while it has more than this much life left (cache.minRemainingSeconds x 1000). */
   minRemainingMs: number;

@@ -405,6 +405,27 @@ export const configSchema = z
         message: 'set endpoint or region',
         path: ['endpoint'],
       }),
+    /**
+     * KMS Secrets Manager, for the secrets named by `BROKER_<NAME>_KMS_SECRET` (src/secrets). Unused, and nothing
+     * called, when no such variable is set.
+     */
+    kms: z
+      .object({
+        /** host[:port], e.g. kms-vpc.cn-hangzhou.aliyuncs.com (VPC); or give `region` for kms.<region>.aliyuncs.com. */
+        endpoint: z
+          .string()
+          .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'host[:port], no scheme')
+          .optional(),
+        region: z
+          .string()
+          .regex(/^[a-z0-9-]+$/, 'a region id, e.g. cn-hangzhou')
+          .optional(),
+        /** Each secret's current and previous versions are read again this often; a failed read keeps the last good. */
+        refreshSeconds: z.number().int().min(10).max(86400).default(300),
+        timeoutMs: z.number().int().positive().max(60000).default(5000),
+      })
+      .strict()
+      .default({ refreshSeconds: 300, timeoutMs: 5000 }),
     redis: z
       .object({
         /** redis://, rediss://, or a list of Sentinel / Cluster nodes. Omit only in local mode. */

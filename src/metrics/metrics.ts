@@ -18,6 +18,10 @@ export interface Metrics {
   httpLatency: Histogram<'route' | 'status'>;
   stsBreakerState: Gauge;
   storeUp: Gauge<'store'>;
+  /** KMS secret refreshes that failed (the last good version stays in use), by env name (BROKER_CACHE_KEY). */
+  secretRefreshFailures: Counter<'secret'>;
+  /** When each KMS secret was last read successfully (Unix seconds). */
+  secretLastRefresh: Gauge<'secret'>;
   /**
    * Makes every scrape ping the shared store and report `osb_store_up{store}`. Scrape-driven on purpose: when Redis
    * is down, /readyz fails, every pod leaves the Service and no request reaches a broker to be counted, so a
@@ -93,6 +97,18 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
     stsBreakerState: new Gauge({
       name: 'osb_sts_breaker_state',
       help: 'STS circuit breaker as of its last transition: 0 closed, 1 half-open, 2 open (refusing calls)',
+      registers: [registry],
+    }),
+    secretRefreshFailures: new Counter({
+      name: 'osb_secret_refresh_failures_total',
+      help: 'Failed refreshes of a secret read from KMS (the last good version stays in use), by env name',
+      labelNames: ['secret'],
+      registers: [registry],
+    }),
+    secretLastRefresh: new Gauge({
+      name: 'osb_secret_last_refresh_timestamp_seconds',
+      help: 'When a secret read from KMS was last read successfully (Unix seconds), by env name',
+      labelNames: ['secret'],
       registers: [registry],
     }),
     storeUp,

@@ -17,12 +17,16 @@ import type { Logger } from '../shared/logger.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { BREAKER_STATE_VALUE, createMetrics, type Metrics } from '../metrics/metrics.js';
 import { defaultChainCredential, logCredentialSource } from './credential-source.js';
+import { decodeBase64Key, staticKeyRing, type KeyRing, type KmsSecrets } from '../secrets/index.js';
 
 export interface RuntimeDeps {
   store: KeyValueStore;
   sts: StsClient;
   authenticator: Authenticator;
-  encryptionKey: Buffer;
+  /** The cache key's ring: from KMS (current + previous, refreshed) or the configuration's one key. */
+  encryptionKey: KeyRing;
+  /** The grant key's ring when it comes from KMS; otherwise the app reads `uploads.grantKey`. */
+  grantKeys?: KeyRing;
   /** Built here so the STS breaker and the store can report into it; createApp takes it from the spread deps. */
   metrics: Metrics;
 }
@@ -57,6 +61,8 @@ export async function buildRuntimeDeps(
     relax?: DevelopmentRelaxations;
     /** The STS emulator's CA, passed in code by local mode only (see SdkClientOptions.trustedCa). */
     stsTrustedCa?: string;
+    /** The KMS secrets the loader read (runtime/load-config.ts loadConfigWithSecrets): refreshed from now on. */
+    secrets?: KmsSecrets;
   } = {},
 ): Promise<RuntimeDeps> {
   const clock = options.clock ?? systemClock;
@@ -68,6 +74,14 @@ export async function buildRuntimeDeps(
   // The same chain object goes to the STS client, so what is logged is what signs AssumeRole.
   const credential = defaultChainCredential();
   await logCredentialSource(credential, logger, { production: process.env.NODE_ENV === 'production' });
+  const { secrets } = options;
+  secrets?.start(logger, (event) => {
+    if (event.ok) metrics.secretLastRefresh.set({ secret: event.name }, event.at / 1000);
+    else metrics.secretRefreshFailures.inc({ secret: event.name });
+  });
+  const fromKms = (name: string): KeyRing | undefined =>
+    secrets?.names().includes(name) ? secrets.keyRing(name, decodeBase64Key) : undefined;
+  const grantKeys = fromKms('BROKER_GRANT_KEY');
   return {
     store,
     metrics,
@@ -81,6 +95,7 @@ export async function buildRuntimeDeps(
       onBreakerStateChange: (state) => metrics.stsBreakerState.set(BREAKER_STATE_VALUE[state]),
     }),
     authenticator,
-    encryptionKey: Buffer.from(config.cache.encryptionKey, 'base64'),
+    encryptionKey: fromKms('BROKER_CACHE_KEY') ?? staticKeyRing(Buffer.from(config.cache.encryptionKey, 'base64')),
+    ...(grantKeys === undefined ? {} : { grantKeys }),
   };
 }

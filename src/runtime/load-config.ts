@@ -4,8 +4,14 @@
  * reported at once and start-up stops with a ConfigError before anything connects anywhere.
  */
 import type { BrokerConfig, BrokerConfigInput } from '../config/schema.js';
+import { configSchema } from '../config/schema.js';
+import { ConfigError } from '../config/config-error.js';
 import { readConfigFile, validateConfig, type DevelopmentRelaxations } from '../config/load.js';
+import { KMS_SECRET_SUFFIX, kmsSecretRefs } from '../config/secret-env.js';
 import { profileProblems } from '../profiles/check-profiles.js';
+import { createKmsReader, createKmsSdkClient, createKmsSecrets, kmsEndpoint, SECRET_CHECKS } from '../secrets/index.js';
+import type { KmsSecrets, SecretReader } from '../secrets/index.js';
+import { defaultChainCredential, type ChainCredential } from './credential-source.js';
 
 /** Validates an already-parsed configuration object (local mode and tests, which may pass relaxations in code). */
 export function parseConfig(
@@ -15,7 +21,56 @@ export function parseConfig(
   return validateConfig(input, relax, profileProblems);
 }
 
-/** Reads BROKER_CONFIG (YAML), applies environment overrides, validates. */
+/** Reads BROKER_CONFIG (YAML), applies environment overrides, validates. No KMS secrets (see loadConfigWithSecrets). */
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Readonly<BrokerConfig> {
   return parseConfig(readConfigFile(path, env));
+}
+
+export interface LoadedConfig {
+  config: Readonly<BrokerConfig>;
+  /** Present when some secret comes from KMS: refresh it (`start`) and take its key rings (runtime/build-deps.ts). */
+  secrets?: KmsSecrets;
+}
+
+export interface SecretLoadOptions {
+  /** The identity that signs GetSecretValue; default: the @alicloud/credentials default chain. */
+  credential?: ChainCredential;
+  /** Another GetSecretValue transport (unit tests). Default: the official SDK. */
+  reader?: SecretReader;
+}
+
+/**
+ * Resolves every `BROKER_<NAME>_KMS_SECRET` to the secret's ACSCurrent value, then loads the configuration as
+ * loadConfigFile does with those values in `BROKER_<NAME>`, so they are checked exactly like environment values.
+ * Fails closed: a secret that cannot be read, or a value that cannot be used, stops start-up (ConfigError naming
+ * the variable and the KMS secret, never a value).
+ */
+export async function loadConfigWithSecrets(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: SecretLoadOptions = {},
+): Promise<LoadedConfig> {
+  const refs = kmsSecretRefs(env);
+  if (refs.size === 0) return { config: loadConfigFile(path, env) };
+  const plain = Object.fromEntries(
+    Object.entries(env).filter(([name]) => !(name.startsWith('BROKER_') && name.endsWith(KMS_SECRET_SUFFIX))),
+  );
+  const kmsSection = configSchema.shape.kms.safeParse(readConfigFile(path, plain).kms);
+  if (!kmsSection.success) {
+    // The full validation below names the field; run it to report every problem at once.
+    loadConfigFile(path, plain);
+    throw new ConfigError(['kms: invalid']);
+  }
+  const kms = kmsSection.data;
+  if (options.reader === undefined && kmsEndpoint(kms) === undefined) {
+    throw new ConfigError([
+      `kms.endpoint: set kms.endpoint or kms.region to read ${[...refs.keys()].map((n) => n + KMS_SECRET_SUFFIX).join(', ')}`,
+    ]);
+  }
+  const reader = options.reader ?? createKmsReader(createKmsSdkClient(kms, options.credential ?? defaultChainCredential()));
+  const secrets = createKmsSecrets({ reader, secrets: refs, checks: SECRET_CHECKS, refreshMs: kms.refreshSeconds * 1000 });
+  await secrets.load();
+  const resolved = { ...plain };
+  for (const name of secrets.names()) resolved[name] = secrets.current(name);
+  return { config: loadConfigFile(path, resolved), secrets };
 }

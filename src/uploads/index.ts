@@ -22,6 +22,7 @@ import { OBJECT_META_ATTEMPTS, OBJECT_META_TIMEOUT_MS } from './limits.js';
 import { createObjectMetaReader, type ObjectMetaReader } from './object-meta-reader.js';
 import { createPublicKeyCache } from './public-key-cache.js';
 import { createGrantSealer } from './upload-grant.js';
+import type { KeyRing } from '../secrets/key-ring.js';
 
 export { buildCallbackParam, CALLBACK_BODY } from './callback-param.js';
 export { callbackStringToSign, verifyCallbackSignature } from './callback-signature.js';
@@ -57,12 +58,19 @@ export interface UploadsDeps {
   fetch?: typeof fetch;
   /** How callbacks read the uploaded object; default: GetObjectMeta through ali-oss with a reader STS token. */
   objects?: ObjectMetaReader;
+  /** The grant key's ring when it comes from KMS (rotating); default: `uploads.grantKey`. */
+  grantKeys?: KeyRing | undefined;
 }
 
 export function createUploads(deps: UploadsDeps): Uploads {
   const { config, clock } = deps;
   const grantKey = config.uploads.grantKey;
-  const grants = grantKey === undefined ? undefined : createGrantSealer(Buffer.from(grantKey, 'base64'));
+  const grants =
+    deps.grantKeys !== undefined
+      ? createGrantSealer(deps.grantKeys)
+      : grantKey === undefined
+        ? undefined
+        : createGrantSealer(Buffer.from(grantKey, 'base64'));
   const publicKeys = createPublicKeyCache({
     allowedUrls: config.uploads.callbackPublicKeyUrls,
     timeoutMs: config.uploads.publicKeyTimeoutMs,
