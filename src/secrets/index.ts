@@ -7,7 +7,15 @@
  */
 export { SECRET_CHECKS, decodeBase64Key } from './checks.js';
 export { asKeyRing, staticKeyRing, type KeyRing } from './key-ring.js';
-export { createKmsReader, createKmsSdkClient, kmsEndpoint, NOT_FOUND_CODE } from './kms-reader.js';
+export {
+  createKmsReader,
+  createKmsSdkClient,
+  getSecretValueRequest,
+  kmsEndpoint,
+  NOT_FOUND_CODE,
+  secretVersionOf,
+  type KmsSdkClient,
+} from './kms-reader.js';
 export {
   createKmsSecrets,
   CURRENT_STAGE,

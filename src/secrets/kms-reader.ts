@@ -20,6 +20,8 @@ import type { BrokerConfig } from '../config/schema.js';
 import type { ChainCredential } from '../runtime/credential-source.js';
 import type { SecretReader, SecretVersion, VersionStage } from './kms-secrets.js';
 
+export type { KmsSdkClient };
+
 /** CommonJS with the class under `.default` from Node's ESM loader; vitest unwraps it already. */
 function cjsDefault<T>(pkg: { default: T }): T {
   return (pkg as { default?: T }).default ?? (pkg as unknown as T);
@@ -58,23 +60,39 @@ interface SdkError {
   data?: { Code?: unknown };
 }
 
+/** What GetSecretValue answered, as the SDK hands it back (fields of GetSecretValueResponse). */
+export interface GetSecretValueAnswer {
+  secretData?: string;
+  versionId?: string;
+}
+
+export function getSecretValueRequest(secretName: string, stage: VersionStage): GetSecretValueRequest {
+  return new GetSecretValueRequest({ secretName, versionStage: stage });
+}
+
+/**
+ * One GetSecretValue call's outcome as a version: undefined when the secret has no version in a stage other than
+ * ACSCurrent (no ACSPrevious before the first rotation); every other failure rejects.
+ */
+export async function secretVersionOf(stage: VersionStage, call: () => Promise<GetSecretValueAnswer>): Promise<SecretVersion | undefined> {
+  let answer: GetSecretValueAnswer;
+  try {
+    answer = await call();
+  } catch (error) {
+    if ((error as SdkError)?.data?.Code === NOT_FOUND_CODE && stage !== 'ACSCurrent') return undefined;
+    throw error;
+  }
+  const { secretData: value, versionId } = answer;
+  if (typeof value !== 'string' || value === '' || typeof versionId !== 'string') {
+    throw Object.assign(new Error('GetSecretValue answered without SecretData or VersionId'), { code: 'InvalidResponse' });
+  }
+  return { value, versionId };
+}
+
 export function createKmsReader(client: KmsSdkClient): SecretReader {
+  // No SDK retries (autoretry off): the next refresh is the retry, and start-up must fail fast, not loop.
+  const runtime = { autoretry: false } as Parameters<KmsSdkClient['getSecretValueEx']>[1];
   return {
-    async read(secretName: string, stage: VersionStage): Promise<SecretVersion | undefined> {
-      let response: Awaited<ReturnType<KmsSdkClient['getSecretValueEx']>>;
-      try {
-        const request = new GetSecretValueRequest({ secretName, versionStage: stage });
-        response = await client.getSecretValueEx(request, { autoretry: false } as Parameters<KmsSdkClient['getSecretValueEx']>[1]);
-      } catch (error) {
-        if ((error as SdkError)?.data?.Code === NOT_FOUND_CODE && stage !== 'ACSCurrent') return undefined;
-        throw error;
-      }
-      const value = response.secretData;
-      const versionId = response.versionId;
-      if (typeof value !== 'string' || value === '' || typeof versionId !== 'string') {
-        throw Object.assign(new Error('GetSecretValue answered without SecretData or VersionId'), { code: 'InvalidResponse' });
-      }
-      return { value, versionId };
-    },
+    read: (secretName, stage) => secretVersionOf(stage, () => client.getSecretValueEx(getSecretValueRequest(secretName, stage), runtime)),
   };
 }
