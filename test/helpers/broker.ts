@@ -20,6 +20,7 @@ import type { Express } from 'express';
 import type { Metrics } from '../../src/metrics/index.js';
 import type { TokenCache } from '../../src/cache/index.js';
 import { deleteByPrefix, rawClient } from '../store/helpers.js';
+import type { KeyRing } from '../../src/secrets/index.js';
 
 // CommonJS with a `default` inside (https://nodejs.org/api/esm.html#commonjs-namespaces); vitest's loader may already have unwrapped it.
 type CredentialClass = typeof CredentialModule.default;
@@ -58,6 +59,8 @@ export interface TestBrokerOptions {
   extraRoles?: EmulatorRole[];
   /** OSS endpoint returned to clients by every profile that does not set one (an OSS emulator's URL). */
   ossEndpoint?: string;
+  /** Key rings for the cache key and the grant key (KMS secrets), instead of the configuration's keys. */
+  keyRings?: { encryptionKey: KeyRing; grantKeys?: KeyRing };
 }
 
 export interface TestBroker {
@@ -194,7 +197,8 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     // HTTPS as in production; the emulator's one-run CA is trusted in code (SdkClientOptions.trustedCa).
     sts: createStsClient({ config: config.sts, clock, credential, trustedCa: shared.emulator.ca, store }),
     authenticator: createAuthenticator({ clients: config.clients, clock, localJwks: { web: shared.issuer.jwks } }),
-    encryptionKey: Buffer.from(shared.cacheKey, 'base64'),
+    encryptionKey: options.keyRings?.encryptionKey ?? Buffer.from(shared.cacheKey, 'base64'),
+    ...(options.keyRings?.grantKeys ? { grantKeys: options.keyRings.grantKeys } : {}),
     clock,
     logger,
     audit: { record: (event) => audit.push(event) },
