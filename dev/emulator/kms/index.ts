@@ -4,3 +4,4 @@
  */
 export { startKmsEmulator, type KmsEmulator, type KmsEmulatorOptions, type KmsEmulatorStats } from './server.js';
 export { SecretStore, ACS_CURRENT, ACS_PREVIOUS } from './secret-store.js';
+export { generateKmsCertificate } from './tls-certificate.js';

@@ -2,8 +2,9 @@
  * The KMS emulator: an in-process HTTPS server speaking KMS's RPC wire protocol for GetSecretValue
  * (https://www.alibabacloud.com/help/en/kms/key-management-service/developer-reference/api-kms-2016-01-20-getsecretvalue),
  * as @alicloud/kms20160120 sends it: POST `/`, `Action`, `Version=2016-01-20`, `Format=json` and the parameters in
- * the query, signed with RPC HMAC-SHA1 (or ACS3-HMAC-SHA256). Request parsing, signature checks, nonces and the TLS
- * certificate are the STS emulator's (dev/emulator/sts), so both are checked the same way. It logs nothing.
+ * the query, signed with RPC HMAC-SHA1 (or ACS3-HMAC-SHA256). Request parsing, signature checks and nonces are the
+ * STS emulator's (dev/emulator/sts), so both are checked the same way; the TLS certificate is made the same way,
+ * under a CA name of its own (tls-certificate.ts). It logs nothing.
  *
  * Test hooks: `putSecretValue` adds a version (rotation: the new one is ACSCurrent, the old one ACSPrevious), and
  * `failNext` answers the next GetSecretValue calls with an error (refresh failures).
@@ -18,7 +19,8 @@ import { NonceCache } from '../sts/nonce-cache.js';
 import { header, parseRequest, type ParsedRequest } from '../sts/request-parser.js';
 import { sendJson } from '../sts/respond.js';
 import { StsError } from '../sts/sts-error.js';
-import { generateLoopbackCertificate, type LoopbackCertificate } from '../sts/tls-certificate.js';
+import type { LoopbackCertificate } from '../sts/tls-certificate.js';
+import { generateKmsCertificate } from './tls-certificate.js';
 import { KmsError, kmsErrorBody, kmsErrors } from './kms-error.js';
 import { SecretStore } from './secret-store.js';
 
@@ -151,7 +153,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions): Promise<Kms
     }
   }
 
-  const tls = options.tls ?? (await generateLoopbackCertificate());
+  const tls = options.tls ?? (await generateKmsCertificate());
   if (options.caFile !== undefined) await writeFile(options.caFile, tls.caPem, { mode: 0o644 });
   const server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     handle(req, res).catch(() => {
