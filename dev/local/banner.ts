@@ -14,6 +14,9 @@ export function localBanner(stack: LocalStack): string {
   const partnerLine = stack.partnerKeyGenerated
     ? `  partner API key (generated for this run; set LOCAL_PARTNER_API_KEY to fix it):\n    ${stack.partnerApiKey}\n`
     : '  partner API key: from LOCAL_PARTNER_API_KEY\n';
+  const kmsLine = stack.kms
+    ? `  KMS emulator   ${stack.kms.url}   cache key and grant key read from it (LOCAL_KMS=1), refreshed every minute\n`
+    : '';
   return `
 oss-sts-broker — LOCAL MODE (emulators on loopback; not for production)
   broker         ${b}
@@ -21,7 +24,7 @@ oss-sts-broker — LOCAL MODE (emulators on loopback; not for production)
   STS emulator   ${stack.sts.url}   AssumeRole, both signature schemes; AccessKey from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET
   OSS emulator   ${oss}   bucket ${bucket}: checks signatures and STS tokens, enforces each token's session policy
                  (path-style: with ali-oss use { endpoint: '${oss}', sldEnable: true, bucket: '${bucket}' })
-  store          ${stack.store.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-memory (set REDIS_URL to share a Redis)'}
+${kmsLine}  store          ${stack.store.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-memory (set REDIS_URL to share a Redis)'}
   profiles       uploads (app users: STS tokens, put, multipart), forms (app users: signed forms only),
                  partner-read (partner key: get, list)
 ${partnerLine}  admin API      ${stack.adminUrl}   (revocations; docs/operations.md)

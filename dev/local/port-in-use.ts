@@ -4,7 +4,7 @@
  */
 export class LocalPortError extends Error {
   constructor(
-    readonly variable: 'PORT' | 'LOCAL_STS_PORT' | 'LOCAL_OSS_PORT' | 'LOCAL_ADMIN_PORT',
+    readonly variable: 'PORT' | 'LOCAL_STS_PORT' | 'LOCAL_OSS_PORT' | 'LOCAL_ADMIN_PORT' | 'LOCAL_KMS_PORT',
     readonly port: number,
     code: string,
   ) {

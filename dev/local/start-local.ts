@@ -30,6 +30,8 @@ import {
   LOCAL_UPLOAD_ROLE,
   type LocalPorts,
 } from './local-config.js';
+import type { KmsEmulator } from '../emulator/kms/index.js';
+import { localKmsWanted, relaunchTrustingKmsCa, startLocalKms } from './local-kms.js';
 import { Router } from 'express';
 import { createDevRoutes } from './dev-routes.js';
 import { localBanner } from './banner.js';
@@ -41,6 +43,8 @@ export interface LocalStack {
   sts: StsEmulator;
   /** The OSS emulator: bucket `local-bucket`, path-style at `http://localhost:<port>`. */
   oss: OssEmulator;
+  /** With LOCAL_KMS=1: the KMS emulator the cache key and the grant key are read from. */
+  kms?: KmsEmulator;
   /** The demo page, `${brokerUrl}/demo/`. */
   demoUrl: string;
   issuer: DevIssuer;
@@ -132,7 +136,7 @@ function localBucketCors(brokerPort: number) {
 }
 
 export async function startLocalStack(
-  options: { env?: NodeJS.ProcessEnv; ports?: Partial<LocalPorts>; logger?: Logger; stsLatencyMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; ports?: Partial<LocalPorts> & { kms?: number }; logger?: Logger; stsLatencyMs?: number } = {},
 ): Promise<LocalStack> {
   const env = options.env ?? process.env;
   const ports: Required<LocalPorts> = {
@@ -142,6 +146,7 @@ export async function startLocalStack(
     // A broker on a free port (tests) gets its admin API on a free port too, so stacks can run side by side.
     admin: options.ports?.admin ?? port(env, 'LOCAL_ADMIN_PORT', options.ports?.broker === 0 ? 0 : 8081),
   };
+  const kmsPort = options.ports?.kms ?? port(env, 'LOCAL_KMS_PORT', 9300);
   const accessKey = localAccessKey(env);
   const partner = partnerKey(env);
   const givenAdminKey = env.LOCAL_ADMIN_KEY;
@@ -185,6 +190,14 @@ export async function startLocalStack(
       }),
     );
     cleanup.push(() => oss.close());
+    // LOCAL_KMS=1: the cache key and the grant key come from the KMS emulator, read and refreshed as in production.
+    const kms = localKmsWanted(env)
+      ? await bindingPort('LOCAL_KMS_PORT', kmsPort, () => startLocalKms(env, kmsPort, accessKey))
+      : undefined;
+    if (kms) {
+      cleanup.push(() => kms.emulator.close());
+      cleanup.push(async () => kms.secrets.close());
+    }
 
     const adminListener = await bindingPort('LOCAL_ADMIN_PORT', ports.admin, () => listenEarly(ports.admin, '127.0.0.1'));
     cleanup.push(() => closeServer(adminListener.server));
@@ -195,7 +208,8 @@ export async function startLocalStack(
       devClient: issuer.clientConfig(LOCAL_DEV_CLIENT_ID),
       partnerKey: partner,
       // Local mode only: a per-run key. Production refuses to start without one (config/cross-checks.ts).
-      cacheKeyBase64: randomBytes(32).toString('base64'),
+      cacheKeyBase64: kms?.secrets.current('BROKER_CACHE_KEY') ?? randomBytes(32).toString('base64'),
+      grantKeyBase64: kms?.secrets.current('BROKER_GRANT_KEY'),
       adminKeySha256: createHash('sha256').update(adminKey, 'utf8').digest('hex'),
       redisUrl: env.REDIS_URL,
       logLevel: env.LOG_LEVEL,
@@ -206,6 +220,7 @@ export async function startLocalStack(
       localJwks: { [LOCAL_DEV_CLIENT_ID]: issuer.jwks },
       relax: LOCAL_RELAXATIONS,
       stsTrustedCa: sts.ca,
+      ...(kms ? { secrets: kms.secrets } : {}),
     });
     cleanup.push(() => deps.store.close());
     const extraRoutes = Router();
@@ -231,6 +246,7 @@ export async function startLocalStack(
       adminUrl: `http://127.0.0.1:${adminListener.port}`,
       adminKey,
       adminKeyGenerated: adminKey !== givenAdminKey,
+      ...(kms ? { kms: kms.emulator } : {}),
       close: closeAll,
     };
   } catch (error) {
@@ -241,6 +257,9 @@ export async function startLocalStack(
 
 /** `npm start` without BROKER_CONFIG. */
 export async function startLocalMode(): Promise<void> {
+  // LOCAL_KMS=1: this process only starts the one that trusts the KMS emulator's CA, and exits with it.
+  const relaunched = await relaunchTrustingKmsCa();
+  if (relaunched !== undefined) process.exit(relaunched);
   const stack = await startLocalStack();
   process.stdout.write(localBanner(stack));
   onShutdown(createLogger('info'), [() => stack.close()]);
