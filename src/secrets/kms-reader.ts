@@ -16,8 +16,8 @@
  *   `Forbidden.ResourceNotFound`, surfaced by the SDK as code `Forbidden.ResourceNotFoundError`.
  */
 import KmsPackage, { GetSecretValueRequest } from '@alicloud/kms20160120';
+import type CredentialPackage from '@alicloud/credentials';
 import type { BrokerConfig } from '../config/schema.js';
-import type { ChainCredential } from '../runtime/credential-source.js';
 import type { SecretReader, SecretVersion, VersionStage } from './kms-secrets.js';
 
 export type { KmsSdkClient };
@@ -33,6 +33,8 @@ type KmsSdkClient = InstanceType<typeof KmsClient>;
 export const NOT_FOUND_CODE = 'Forbidden.ResourceNotFound';
 
 export type KmsConfig = BrokerConfig['kms'];
+/** A @alicloud/credentials client: the default chain in production (runtime/credential-source.ts), a fixed key in tests. */
+export type KmsCredential = InstanceType<typeof CredentialPackage.default>;
 
 /** `kms.endpoint`, else the regional public endpoint; undefined when neither is set. */
 export function kmsEndpoint(config: Pick<KmsConfig, 'endpoint' | 'region'>): string | undefined {
@@ -40,7 +42,7 @@ export function kmsEndpoint(config: Pick<KmsConfig, 'endpoint' | 'region'>): str
   return config.region === undefined ? undefined : `kms.${config.region}.aliyuncs.com`;
 }
 
-export function createKmsSdkClient(config: KmsConfig, credential: ChainCredential): KmsSdkClient {
+export function createKmsSdkClient(config: KmsConfig, credential: KmsCredential): KmsSdkClient {
   const endpoint = kmsEndpoint(config);
   if (endpoint === undefined) throw new Error('kms.endpoint or kms.region is required');
   // The SDK's Config model is @alicloud/rpc-client's; a plain object with its fields is what it reads.

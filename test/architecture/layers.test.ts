@@ -32,6 +32,7 @@ const LAYERS = `
   tracing      -
   metrics      -
   config       shared
+  secrets      config shared
   store        config shared tracing
   auth         config errors shared tracing
   audit        auth shared
@@ -39,16 +40,16 @@ const LAYERS = `
   policy       config errors rules
   sts          config errors metrics shared store tracing
   bucket-policy  -
-  cache        config errors shared store sts
+  cache        config errors secrets shared store sts
   revocation   auth errors shared store
   profiles     auth config errors policy rules
   quotas       auth config errors profiles shared store
   credentials  audit auth cache config errors metrics policy profiles quotas rules shared sts
-  uploads      audit auth cache config credentials errors policy profiles quotas rules shared store sts
+  uploads      audit auth cache config credentials errors policy profiles quotas rules secrets shared store sts
   http         audit auth config credentials errors metrics profiles quotas revocation shared store sts tracing uploads
-  runtime      auth config metrics profiles shared store sts
+  runtime      auth config metrics profiles secrets shared store sts
   cli          auth config
-  app          audit auth cache config credentials errors http metrics profiles quotas revocation shared store sts tracing uploads
+  app          audit auth cache config credentials errors http metrics profiles quotas revocation secrets shared store sts tracing uploads
   main         app config runtime shared tracing
 `;
 
