@@ -6,7 +6,13 @@ import { ConfigError } from './config-error.js';
  * `NAME` (the value), `NAME_FILE` (a mounted file holding it) and `NAME_KMS_SECRET` (the name of a KMS Secrets
  * Manager secret holding it, read at start-up and refreshed by src/secrets).
  */
-export const SECRET_ENV_NAMES = ['BROKER_REDIS_URL', 'BROKER_REDIS_SENTINEL_PASSWORD', 'BROKER_CACHE_KEY', 'BROKER_GRANT_KEY'] as const;
+export const SECRET_ENV_NAMES = [
+  'BROKER_REDIS_URL',
+  'BROKER_REDIS_SENTINEL_PASSWORD',
+  'BROKER_CACHE_KEY',
+  'BROKER_GRANT_KEY',
+  'BROKER_ADMIN_KEY_SHA256',
+] as const;
 
 export const KMS_SECRET_SUFFIX = '_KMS_SECRET';
 

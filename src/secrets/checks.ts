@@ -10,6 +10,7 @@ const base64Bytes = (value: string): number => (/^[A-Za-z0-9+/]+={0,2}$/.test(va
 export const SECRET_CHECKS: Readonly<Record<string, SecretCheck>> = {
   BROKER_CACHE_KEY: (v) => (base64Bytes(v) === 32 ? undefined : 'must be 32 bytes, base64-encoded'),
   BROKER_GRANT_KEY: (v) => (base64Bytes(v) >= 32 ? undefined : 'must be at least 32 bytes, base64-encoded'),
+  BROKER_ADMIN_KEY_SHA256: (v) => (/^[0-9a-f]{64}$/.test(v) ? undefined : 'must be the hex SHA-256 of the admin key'),
 };
 
 /** The key bytes of a checked base64 value. */

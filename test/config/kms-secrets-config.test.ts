@@ -57,6 +57,23 @@ describe('secrets from KMS at start-up', () => {
     ]);
   });
 
+  it('reads the admin key hash from KMS too (read at start-up)', async () => {
+    const hash = randomBytes(32).toString('hex');
+    const kms = reader({ 'broker/admin': hash });
+    const env = {
+      BROKER_REDIS_URL: 'redis://x:6379',
+      BROKER_CACHE_KEY: randomKey(),
+      BROKER_GRANT_KEY: randomKey(),
+      BROKER_ADMIN_KEY_SHA256_KMS_SECRET: 'broker/admin',
+    };
+    const { config } = await loadConfigWithSecrets(example, env, { reader: kms });
+    expect(config.server.adminKeySha256).toBe(hash);
+    const bad = reader({ 'broker/admin': 'not-a-hash' });
+    expect((await problemsOfAsync(() => loadConfigWithSecrets(example, env, { reader: bad }))).join('\n')).toContain(
+      'BROKER_ADMIN_KEY_SHA256',
+    );
+  });
+
   it('makes no KMS call and returns no secrets when no _KMS_SECRET variable is set', async () => {
     const kms = reader({});
     const { secrets } = await loadConfigWithSecrets(
