@@ -26,6 +26,7 @@ import { createUploads } from './uploads/index.js';
 import { traceRequests } from './tracing/index.js';
 import { inOrder } from './http/in-order.js';
 import { createAdminApp } from './http/admin.js';
+import { createBucketPolicyAdmin } from './http/admin-bucket-policy.js';
 import { RedisStore } from './store/index.js';
 import {
   createMemoryRevocationBackend,
@@ -167,7 +168,15 @@ export function createApp(deps: AppDeps): BrokerApp {
   const admin =
     adminPort === undefined || adminKeySha256 === undefined
       ? undefined
-      : createAdminApp({ revocations, adminKeySha256, audit, clock, logger, bodyLimitBytes: config.server.bodyLimitBytes });
+      : createAdminApp({
+          revocations,
+          adminKeySha256,
+          audit,
+          clock,
+          logger,
+          bodyLimitBytes: config.server.bodyLimitBytes,
+          bucketPolicy: createBucketPolicyAdmin({ config, sts, store, clock }),
+        });
   return {
     app,
     metrics,

@@ -20,6 +20,9 @@ export type AuditEventName =
   | 'admin.revocation_lifted'
   | 'admin.revocations_listed'
   | 'admin.tokens_listed'
+  | 'admin.bucket_policy_produced'
+  | 'admin.bucket_policy_applied'
+  | 'admin.bucket_policy_removed'
   | 'admin.refused';
 
 /** Who an event is about: the principal without its claims. */
@@ -61,12 +64,26 @@ export interface AuditEvent {
   sourceIdentity?: string | undefined;
   accessKeyId?: string | undefined;
   expiration?: string | undefined;
-  outcome: 'issued' | 'cached' | 'stale' | 'refused' | 'dry_run' | 'recorded' | 'duplicate' | 'revoked' | 'lifted' | 'listed';
+  outcome:
+    | 'issued'
+    | 'cached'
+    | 'stale'
+    | 'refused'
+    | 'dry_run'
+    | 'recorded'
+    | 'duplicate'
+    | 'revoked'
+    | 'lifted'
+    | 'listed'
+    | 'applied'
+    | 'removed';
   /** Admin actions: who did it (the admin credential's name), and the revocation and principal it concerned. */
   actor?: string | undefined;
   revocationId?: string | undefined;
   target?: Readonly<Record<string, string>> | undefined;
   reason?: string | undefined;
+  /** Bucket-policy admin actions: the AccessKeyIds denied (or no longer denied), per bucket. */
+  buckets?: { bucket: string; accessKeyIds: string[] }[] | undefined;
   until?: string | null | undefined;
   /** True when the token was served under the lifetime promise because STS could not issue (serve-stale). */
   stale?: boolean | undefined;

@@ -406,6 +406,28 @@ export const configSchema = z
         path: ['endpoint'],
       }),
     /**
+     * The identity the admin API applies bucket-policy Deny statements with (POST /admin/v1/revocations/{id}/bucket-policy):
+     * a role the broker assumes with a session policy allowing Get/Put/DeleteBucketPolicy on the profiles' buckets
+     * only. Unset: the admin API produces the statements but does not apply them.
+     */
+    admin: z
+      .object({
+        bucketPolicy: z
+          .object({
+            roleArn,
+            externalId: z
+              .string()
+              .regex(/^[\w+=,.@:/-]{2,1224}$/)
+              .optional(),
+            /** Lifetime of the role's token; one token per admin call, so the minimum STS allows is plenty. */
+            durationSeconds: z.number().int().min(900).max(STS_MAX_DURATION).default(900),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({}),
+    /**
      * KMS Secrets Manager, for the secrets named by `BROKER_<NAME>_KMS_SECRET` (src/secrets). Unused, and nothing
      * called, when no such variable is set.
      */

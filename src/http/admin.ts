@@ -18,6 +18,7 @@ import { noStore, requireJson, wellFormedQuery } from './guards.js';
 import { parseBody } from './request-body.js';
 import { problemFor, problemHandler, asBrokerError } from './problem.js';
 import { sendJson } from './send-json.js';
+import type { BucketPolicyAdmin } from './admin-bucket-policy.js';
 
 /** Who an admin action is recorded as: the one admin key has no id of its own. */
 export const ADMIN_ACTOR = 'admin';
@@ -30,6 +31,8 @@ export interface AdminDeps {
   clock: Clock;
   logger: Logger;
   bodyLimitBytes: number;
+  /** Produces, applies and removes a revocation's bucket-policy Deny (admin-bucket-policy.ts). */
+  bucketPolicy: BucketPolicyAdmin;
 }
 
 /** Bearer scheme, RFC 6750 section 2.1; anything longer than a key could be is refused unhashed. */
@@ -106,6 +109,50 @@ export function createAdminApp(deps: AdminDeps): Express {
     });
     res.status(204).end();
   });
+
+  /** The revocation in force with this id, or 404. */
+  async function revocationInForce(req: Request) {
+    const id = typeof req.params.id === 'string' ? req.params.id : '';
+    const found = /^rv_[A-Za-z0-9_-]{1,64}$/.test(id) ? (await revocations.list()).find((r) => r.id === id) : undefined;
+    if (found === undefined) throw new BrokerError('not_found', 'no revocation with this id is in force');
+    return found;
+  }
+
+  // The Deny statements for the AccessKeyIds the revoked principal still holds: produced here without any cloud
+  // call (GET), applied to each bucket with admin.bucketPolicy's identity (POST), and removed again (DELETE), e.g.
+  // before lifting the revocation; a statement nobody removes lapses by itself when the last token it names expires.
+  router
+    .route('/admin/v1/revocations/:id/bucket-policy')
+    .get(wellFormedQuery, async function produceBucketPolicy(req, res) {
+      const revocation = await revocationInForce(req);
+      const plan = deps.bucketPolicy.plan(await revocations.tokens(revocation.principal));
+      record(req, { event: 'admin.bucket_policy_produced', outcome: 'listed', revocationId: revocation.id, target: revocation.principal });
+      sendJson(res, 200, { revocationId: revocation.id, principal: revocation.principal, ...plan });
+    })
+    .post(async function applyBucketPolicy(req, res) {
+      const revocation = await revocationInForce(req);
+      const buckets = await deps.bucketPolicy.apply(await revocations.tokens(revocation.principal));
+      record(req, {
+        event: 'admin.bucket_policy_applied',
+        outcome: 'applied',
+        revocationId: revocation.id,
+        target: revocation.principal,
+        buckets,
+      });
+      sendJson(res, 200, { revocationId: revocation.id, buckets });
+    })
+    .delete(async function removeBucketPolicy(req, res) {
+      const revocation = await revocationInForce(req);
+      const buckets = await deps.bucketPolicy.remove(await revocations.tokens(revocation.principal));
+      record(req, {
+        event: 'admin.bucket_policy_removed',
+        outcome: 'removed',
+        revocationId: revocation.id,
+        target: revocation.principal,
+        buckets,
+      });
+      res.status(204).end();
+    });
 
   router.get('/admin/v1/principals/tokens', wellFormedQuery, async function listTokens(req, res) {
     const target = targetFromQuery(req);

@@ -46,10 +46,10 @@ const LAYERS = `
   quotas       auth config errors profiles shared store
   credentials  audit auth cache config errors metrics policy profiles quotas rules shared sts
   uploads      audit auth cache config credentials errors policy profiles quotas rules secrets shared store sts
-  http         audit auth config credentials errors metrics profiles quotas revocation shared store sts tracing uploads
+  http         audit auth bucket-policy config credentials errors metrics profiles quotas revocation shared store sts tracing uploads
   runtime      auth config metrics profiles secrets shared store sts
   cli          auth config
-  app          audit auth cache config credentials errors http metrics profiles quotas revocation secrets shared store sts tracing uploads
+  app          audit auth bucket-policy cache config credentials errors http metrics profiles quotas revocation secrets shared store sts tracing uploads
   main         app config runtime shared tracing
 `;
 
