@@ -30,6 +30,12 @@ const ADMIN_ROLE_POLICY = {
     },
   ],
 };
+/** A role that may write the bucket policy but not read it: the broker must not take that for "no policy". */
+const WRITE_ONLY_ROLE = `acs:ram::${ACCOUNT}:role/bucket-policy-write-only`;
+const WRITE_ONLY_POLICY = {
+  Version: '1',
+  Statement: [{ Effect: 'Allow', Action: ['oss:PutBucketPolicy'], Resource: [`acs:oss:*:*:${BUCKET}`] }],
+};
 /** Far above the 1 s the design promises: a bound on convergence, not a measure of its speed. */
 const DEADLINE_MS = 15_000;
 
@@ -37,6 +43,12 @@ const withAdmin = (c: Record<string, unknown>) => {
   c.server = { ...(c.server as object | undefined), adminPort: 0, adminKeySha256: createHash('sha256').update(ADMIN_KEY).digest('hex') };
   c.admin = { bucketPolicy: { roleArn: ADMIN_ROLE } };
   c.rateLimits = { perPrincipal: { limit: 1000, windowSeconds: 60 }, perIp: { limit: 10000, windowSeconds: 60 } };
+};
+
+/** The bucket owner's own statement, which no change of the broker may lose. */
+const OWN_POLICY = {
+  Version: '1',
+  Statement: [{ Effect: 'Allow', Action: ['oss:GetObject'], Principal: ['20214760404935'], Resource: [`acs:oss:*:*:${BUCKET}/public/*`] }],
 };
 
 let stack: Stack;
@@ -47,7 +59,13 @@ let bob: Vended;
 let owner: OSS;
 
 beforeAll(async () => {
-  stack = await startStack({ extraRoles: [{ arn: ADMIN_ROLE, policy: ADMIN_ROLE_POLICY }], configPatch: withAdmin });
+  stack = await startStack({
+    extraRoles: [
+      { arn: ADMIN_ROLE, policy: ADMIN_ROLE_POLICY },
+      { arn: WRITE_ONLY_ROLE, policy: WRITE_ONLY_POLICY },
+    ],
+    configPatch: withAdmin,
+  });
   b = await startTestBroker({ shared: stack.broker.shared, ossEndpoint: stack.oss.endpointPathStyle, configPatch: withAdmin });
   const files = { profile: 'uploads', files: [{ name: 'me.png', size: 4096, contentType: 'image/png' }] };
   alice = await stack.vend(await stack.user('alice', 'acme'), files);
@@ -162,5 +180,105 @@ describe('a revoked user, stopped at the broker and at the storage', () => {
       expect(res.status).toBe(404);
       expect(res.body.code).toBe('not_found');
     }
+  });
+});
+
+describe('when the bucket policy cannot be changed', () => {
+  /** Another replica on the same Redis, with its own admin.bucketPolicy (or none). */
+  async function replica(bucketPolicy: Record<string, unknown> | undefined): Promise<TestBroker> {
+    return startTestBroker({
+      shared: stack.broker.shared,
+      ossEndpoint: stack.oss.endpointPathStyle,
+      configPatch: (c) => {
+        withAdmin(c);
+        c.admin = bucketPolicy === undefined ? {} : { bucketPolicy };
+      },
+    });
+  }
+
+  let id: string;
+  beforeAll(async () => {
+    await stack.vend(await stack.user('carol', 'acme'), { profile: 'uploads' });
+    const revoked = await request(adminA())
+      .post('/admin/v1/revocations')
+      .set(bearer)
+      .send({ principal: { tenant: 'acme', sub: 'carol' }, reason: 'test' });
+    expect(revoked.status).toBe(201);
+    id = revoked.body.id;
+  });
+  afterAll(async () => {
+    await request(adminA()).delete(`/admin/v1/revocations/${id}`).set(bearer);
+  });
+
+  it('produces without admin.bucketPolicy, and refuses to apply with 409 bucket_policy_not_configured', async () => {
+    const unconfigured = await replica(undefined);
+    try {
+      const produced = await request(unconfigured.admin!).get(`/admin/v1/revocations/${id}/bucket-policy`).set(bearer);
+      expect(produced.status).toBe(200);
+      expect(produced.body.buckets).toHaveLength(1);
+      const applied = await request(unconfigured.admin!).post(`/admin/v1/revocations/${id}/bucket-policy`).set(bearer);
+      expect(applied.status).toBe(409);
+      expect(applied.body.code).toBe('bucket_policy_not_configured');
+      expectMatchesSpec('POST', '/admin/v1/revocations/{id}/bucket-policy', applied);
+    } finally {
+      await unconfigured.close();
+    }
+  });
+
+  it('answers 502 bucket_policy_unavailable when the policy cannot be read, and writes nothing', async () => {
+    await owner.putBucketPolicy(BUCKET, OWN_POLICY as unknown as OSS.BucketPolicy);
+    const writeOnly = await replica({ roleArn: WRITE_ONLY_ROLE });
+    try {
+      const applied = await request(writeOnly.admin!).post(`/admin/v1/revocations/${id}/bucket-policy`).set(bearer);
+      expect(applied.status).toBe(502);
+      expect(applied.body.code).toBe('bucket_policy_unavailable');
+      expect(await readBucketPolicy(owner, BUCKET)).toEqual(OWN_POLICY);
+    } finally {
+      await writeOnly.close();
+      await owner.deleteBucketPolicy(BUCKET);
+    }
+  });
+
+  it('answers 409 bucket_policy_too_large when the Deny would not fit, and keeps the bucket policy', async () => {
+    const big = {
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['oss:GetObject'],
+          Principal: ['20214760404935'],
+          Resource: [] as string[],
+        },
+      ],
+    };
+    // Within 100 bytes of OSS's 16 KB: the policy fits, the policy plus one Deny statement does not.
+    while (JSON.stringify(big).length < 16 * 1024 - 100)
+      big.Statement[0]!.Resource.push(`acs:oss:*:*:${BUCKET}/public/${big.Statement[0]!.Resource.length}/*`);
+    await owner.putBucketPolicy(BUCKET, big as unknown as OSS.BucketPolicy);
+    try {
+      const applied = await request(adminA()).post(`/admin/v1/revocations/${id}/bucket-policy`).set(bearer);
+      expect(applied.status).toBe(409);
+      expect(applied.body.code).toBe('bucket_policy_too_large');
+      expect(await readBucketPolicy(owner, BUCKET)).toEqual(big);
+    } finally {
+      await owner.deleteBucketPolicy(BUCKET);
+    }
+  });
+
+  it('answers 503 bucket_policy_busy while another replica holds the bucket lock', async () => {
+    await stack.broker.store.set(`bucket-policy-lock:${BUCKET}`, 'another-replica', 60_000);
+    try {
+      const applied = await request(adminB()).post(`/admin/v1/revocations/${id}/bucket-policy`).set(bearer);
+      expect(applied.status).toBe(503);
+      expect(applied.body.code).toBe('bucket_policy_busy');
+      expect(applied.headers['retry-after']).toBe('5');
+      expect(await readBucketPolicy(owner, BUCKET)).toBeNull();
+    } finally {
+      await stack.broker.store.del(`bucket-policy-lock:${BUCKET}`);
+    }
+    const applied = await request(adminB()).post(`/admin/v1/revocations/${id}/bucket-policy`).set(bearer);
+    expect(applied.status).toBe(200);
+    const removed = await request(adminB()).delete(`/admin/v1/revocations/${id}/bucket-policy`).set(bearer);
+    expect(removed.status).toBe(204);
   });
 });
