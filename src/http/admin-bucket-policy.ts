@@ -15,7 +15,6 @@
  * broker's writers only.
  */
 import { randomBytes } from 'node:crypto';
-import OSS from 'ali-oss';
 import {
   applyDenyStatements,
   BucketPolicyReadError,
@@ -32,7 +31,7 @@ import type { HandedOutToken } from '../revocation/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { KeyValueStore } from '../store/index.js';
 import type { StsClient } from '../sts/types.js';
-import { isPathStyleEndpoint } from '../uploads/form-url.js';
+import { stsOssClient, type OssCredentials, type OssTarget } from '../uploads/oss-client.js';
 
 /** Shows up in ActionTrail as the session that edited the bucket policy (STS: 2-64 of `[\w.@-]`). */
 export const BUCKET_POLICY_SESSION_NAME = 'osb-bucket-policy-admin';
@@ -68,31 +67,11 @@ export interface BucketPolicyAdminDeps {
   store: KeyValueStore;
   clock: Clock;
   /** An ali-oss client for the bucket with these credentials; default: ali-oss against the profile's endpoint. */
-  client?: (target: { bucket: string; region: string; endpoint: string }, credentials: OssCredentials) => BucketPolicyClient;
+  client?: (target: OssTarget, credentials: OssCredentials) => BucketPolicyClient;
 }
 
-interface OssCredentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken: string;
-}
-
-function aliOssClient(target: { bucket: string; region: string; endpoint: string }, credentials: OssCredentials): BucketPolicyClient {
-  return new OSS({
-    endpoint: target.endpoint,
-    // Path-style for a loopback or IP endpoint (the emulator); the bucket's own host everywhere else.
-    sldEnable: isPathStyleEndpoint(target.endpoint),
-    bucket: target.bucket,
-    region: `oss-${target.region}`,
-    accessKeyId: credentials.accessKeyId,
-    accessKeySecret: credentials.accessKeySecret,
-    stsToken: credentials.securityToken,
-    authorizationV4: true,
-    timeout: OSS_TIMEOUT_MS,
-    // ali-oss warns about an stsToken without a refresher; this client lives for one admin call.
-    refreshSTSToken: async () => ({ ...credentials, stsToken: credentials.securityToken }),
-    refreshSTSTokenInterval: 3600_000,
-  } as unknown as OSS.Options);
+function aliOssClient(target: OssTarget, credentials: OssCredentials): BucketPolicyClient {
+  return stsOssClient(target, credentials, OSS_TIMEOUT_MS);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -12,13 +12,12 @@
  * to the folder rather than to the one object so that it can be cached: one AssumeRole per principal and token
  * lifetime, not one per upload against STS's account-wide ~100 calls per second.
  */
-import OSS from 'ali-oss';
 import type { TokenCache } from '../cache/index.js';
 import { tokenCacheKey } from '../cache/index.js';
 import { BrokerError } from '../errors.js';
 import type { PolicyDocument } from '../policy/types.js';
 import type { StsClient, StsCredentials } from '../sts/types.js';
-import { isPathStyleEndpoint } from './form-url.js';
+import { stsOssClient } from './oss-client.js';
 
 /** Where the object is, and which role may read it. */
 export interface ObjectTarget {
@@ -78,21 +77,7 @@ export function readerPolicy(bucket: string, key: string): PolicyDocument {
 }
 
 const aliOssFetch: FetchObjectMeta = async (target, credentials, timeoutMs) => {
-  const client = new OSS({
-    endpoint: target.endpoint,
-    // Path-style for a loopback or IP endpoint (the emulator); the bucket's own host everywhere else.
-    sldEnable: isPathStyleEndpoint(target.endpoint),
-    bucket: target.bucket,
-    region: `oss-${target.region}`,
-    accessKeyId: credentials.accessKeyId,
-    accessKeySecret: credentials.accessKeySecret,
-    stsToken: credentials.securityToken,
-    authorizationV4: true,
-    timeout: timeoutMs,
-    // ali-oss warns about an stsToken without a refresher; this client lives for one call.
-    refreshSTSToken: async () => ({ ...credentials, stsToken: credentials.securityToken }),
-    refreshSTSTokenInterval: 3600_000,
-  } as unknown as OSS.Options);
+  const client = stsOssClient(target, credentials, timeoutMs);
   // @types/ali-oss does not declare getObjectMeta (ali-oss lib/common/object/getObjectMeta.js).
   const withMeta = client as unknown as {
     getObjectMeta(name: string): Promise<{ status: number; res: { headers: Record<string, string> } }>;

@@ -24,11 +24,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * EC P-256 and SHA-256: quick to generate (a test starts many emulators) and accepted by every TLS client here.
  * Valid from an hour ago (a slightly slow clock elsewhere on the machine) for two days (an emulator run is short).
  */
-export async function generateLoopbackCertificate(now: Date = new Date()): Promise<LoopbackCertificate> {
+export async function generateLoopbackCertificate(
+  now: Date = new Date(),
+  caName = 'oss-sts-broker STS emulator CA (one run)',
+): Promise<LoopbackCertificate> {
   const notBeforeDate = new Date(now.getTime() - 60 * 60 * 1000);
   const notAfterDate = new Date(now.getTime() + 2 * DAY_MS);
   const common = { keyType: 'ec', curve: 'P-256', algorithm: 'sha256', notBeforeDate, notAfterDate } as const;
-  const ca = await generate([{ name: 'commonName', value: 'oss-sts-broker STS emulator CA (one run)' }], {
+  const ca = await generate([{ name: 'commonName', value: caName }], {
     ...common,
     extensions: [
       { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
