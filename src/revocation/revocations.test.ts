@@ -119,4 +119,22 @@ describe('revocations', () => {
     expect(dropped).toEqual([['k1']]);
     await revocations.close();
   });
+
+  it('drops the cache entry of a token handed out just after the revocation arrived (the request had passed the check)', async () => {
+    const dropped: string[][] = [];
+    const revocations = createRevocations({
+      backend: switchable(),
+      clock: { now: () => Date.now() },
+      dropCached: async (keys) => void dropped.push([...keys]),
+    });
+    await revocations.revoke({ principal: { tenant: 'acme', sub: 'alice' }, reason: 'x' }, 'admin');
+    await eventually('the revocation applied', async () => (await outcome(() => revocations.assertNotRevoked(alice))) === 'revoked');
+    dropped.length = 0;
+    const late = { accessKeyId: 'STS.2', expiresAt: Date.now() + 60_000, profile: 'uploads', prefix: 'u/acme/alice/', cacheKey: 'k-late' };
+    await revocations.recordHandOut(alice, late);
+    expect(dropped).toEqual([['k-late']]);
+    await revocations.recordHandOut({ ...alice, subject: 'bob' }, { ...late, cacheKey: 'k-bob' });
+    expect(dropped).toEqual([['k-late']]);
+    await revocations.close();
+  });
 });

@@ -139,12 +139,13 @@ export function createRevocations(options: RevocationsOptions): Revocations {
   tick();
 
   function check(principal: Principal): void {
+    if (isRevoked(principal)) throw new BrokerError('revoked', 'access for this caller has been revoked by an administrator');
+  }
+
+  function isRevoked(principal: Principal): boolean {
     const revocations = byIdentity.get(principalIdentity(principal));
-    if (revocations === undefined) return;
     const now = clock.now();
-    if (revocations.some((r) => isActive(r, now))) {
-      throw new BrokerError('revoked', 'access for this caller has been revoked by an administrator');
-    }
+    return revocations !== undefined && revocations.some((r) => isActive(r, now));
   }
 
   async function checkAfterRefresh(principal: Principal): Promise<void> {
@@ -170,6 +171,14 @@ export function createRevocations(options: RevocationsOptions): Revocations {
     },
 
     async recordHandOut(principal, handOut) {
+      // A request that passed the check just before a revocation arrived still hands its token out, and its cache
+      // key is touched again after the revocation dropped it: drop it once more, so neither the cache nor
+      // refresh-ahead keeps a revoked principal's token.
+      if (isRevoked(principal) && options.dropCached !== undefined) {
+        await options.dropCached([handOut.cacheKey]).catch((error: unknown) => {
+          warn('revocation.drop_failed', { err: errorMessage(error) }, 'could not drop a revoked principal’s cached tokens');
+        });
+      }
       const identity = principalIdentity(principal);
       const memo = `${identity}\n${handOut.accessKeyId}\n${handOut.cacheKey}`;
       if (recorded.get(memo) !== undefined) return;
