@@ -9,10 +9,8 @@
  * Test hooks: `putSecretValue` adds a version (rotation: the new one is ACSCurrent, the old one ACSPrevious), and
  * `failNext` answers the next GetSecretValue calls with an error (refresh failures).
  */
-import { writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { listenHttps } from '../sts/https-listener.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { authenticate, type AuthContext } from '../sts/authenticate.js';
 import { NonceCache } from '../sts/nonce-cache.js';
@@ -154,26 +152,8 @@ export async function startKmsEmulator(options: KmsEmulatorOptions): Promise<Kms
   }
 
   const tls = options.tls ?? (await generateKmsCertificate());
-  if (options.caFile !== undefined) await writeFile(options.caFile, tls.caPem, { mode: 0o644 });
-  const server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 65_000;
-  server.on('clientError', (_err, socket) => socket.destroy());
-  server.on('tlsClientError', (_err, socket) => socket.destroy());
-
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const hostForUrl = host.includes(':') ? `[${host}]` : host;
+  const { server, port, hostForUrl } = await listenHttps(handle, { tls, caFile: options.caFile, host, port: options.port });
   hostId = `${hostForUrl}:${port}`;
 
   return {

@@ -3,10 +3,8 @@
  * validation and issuance, in the order real STS applies them (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature). It logs nothing, so no secret can leak.
  * HTTPS only, with a certificate made at start-up (tls-certificate.ts): the broker has no plain-HTTP path to STS.
  */
-import { writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { listenHttps } from './https-listener.js';
 import { validateAssumeRoleParams } from './assume-role-params.js';
 import { authenticate, type AuthContext } from './authenticate.js';
 import { FaultQueue } from './fault-queue.js';
@@ -117,28 +115,8 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
   }
 
   const tls = await generateLoopbackCertificate();
-  if (options.caFile !== undefined) await writeFile(options.caFile, tls.caPem, { mode: 0o644 });
-  const server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.destroy();
-    });
-  });
-  // Longer than SDK keep-alive agents keep idle sockets, so a client never reuses a socket already closed here.
-  server.keepAliveTimeout = 65_000;
-  // A client aborting mid-request, or refusing the certificate, must not crash the process.
-  server.on('clientError', (_err, socket) => socket.destroy());
-  server.on('tlsClientError', (_err, socket) => socket.destroy());
-
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const hostForUrl = host.includes(':') ? `[${host}]` : host;
+  const { server, port, hostForUrl } = await listenHttps(handle, { tls, caFile: options.caFile, host, port: options.port });
 
   return {
     url: `https://${hostForUrl}:${port}`,
