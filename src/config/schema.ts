@@ -66,10 +66,37 @@ const byteWindowLimit = z
  */
 const roleArn = z.string().regex(/^acs:ram::\d+:role\/[A-Za-z0-9._-]{1,64}$/, 'must look like acs:ram::<account>:role/<name>');
 
+/**
+ * Server-side encryption a form pins (`x-oss-server-side-encryption`, and with KMS optionally
+ * `x-oss-server-side-encryption-key-id`; https://www.alibabacloud.com/help/en/oss/developer-reference/putobject).
+ * SM4 is left out: OSS offers it in some regions only.
+ */
+const serverSideEncryptionSchema = z
+  .object({
+    algorithm: z.enum(['AES256', 'KMS']),
+    /** A KMS key id or ARN; absent with KMS, OSS uses the account's OSS-managed default key. */
+    kmsKeyId: z
+      .string()
+      .regex(/^[A-Za-z0-9:/_-]{1,256}$/, 'must be a KMS key id or ARN')
+      .optional(),
+  })
+  .strict()
+  .refine((sse) => sse.kmsKeyId === undefined || sse.algorithm === 'KMS', {
+    message: 'kmsKeyId needs algorithm: KMS',
+    path: ['kmsKeyId'],
+  });
+
 const postPolicySchema = z
   .object({
     /** How long a signed form stays usable; never past the signing STS token's expiry (clamped when issued). */
     formLifetimeSeconds: z.number().int().min(60).max(STS_MAX_DURATION).default(600),
+    /**
+     * Pin `x-oss-forbid-overwrite: true`: OSS refuses the upload when the key already exists (409 FileAlreadyExists).
+     * Default: true with a callback (a grant settles once, uploads/post-policy-document.ts), false otherwise.
+     */
+    forbidOverwrite: z.boolean().optional(),
+    /** Pin server-side encryption: OSS refuses a form whose encryption fields were removed or changed. */
+    serverSideEncryption: serverSideEncryptionSchema.optional(),
     callback: z
       .object({
         /** The broker's public callback URL as OSS must reach it, e.g. https://broker.example.com/v1/oss-callback. */
@@ -83,7 +110,11 @@ const postPolicySchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((p) => !(p.callback !== undefined && p.forbidOverwrite === false), {
+    message: 'a form with a callback always forbids overwrites (a grant settles once); remove forbidOverwrite: false',
+    path: ['forbidOverwrite'],
+  });
 
 const oidcClient = z
   .object({

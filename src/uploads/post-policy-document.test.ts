@@ -48,6 +48,27 @@ describe('buildPostPolicy', () => {
     const { document } = buildPostPolicy(input);
     expect(JSON.stringify(document.conditions)).not.toContain('forbid-overwrite');
   });
+
+  it('pins no-overwrite and KMS encryption with its key id when the profile asks, callback or not', () => {
+    const pins = { forbidOverwrite: true, serverSideEncryption: { algorithm: 'KMS' as const, kmsKeyId: 'key-hzz0123' } };
+    const { document } = buildPostPolicy({ ...input, pins });
+    expect(document.conditions.slice(-3)).toEqual([
+      ['eq', '$x-oss-forbid-overwrite', 'true'],
+      ['eq', '$x-oss-server-side-encryption', 'KMS'],
+      ['eq', '$x-oss-server-side-encryption-key-id', 'key-hzz0123'],
+    ]);
+    const withCallback = buildPostPolicy({ ...input, pins, callback: { param: 'Y2I=', grant: 'g' } }).document.conditions;
+    expect(withCallback.slice(-5)).toEqual([...document.conditions.slice(-3), ['eq', '$callback', 'Y2I='], ['eq', '$x:grant', 'g']]);
+  });
+
+  it('a callback forbids overwrites even when the pins say otherwise; AES256 pins no key id', () => {
+    const pins = { forbidOverwrite: false, serverSideEncryption: { algorithm: 'AES256' as const } };
+    const { document } = buildPostPolicy({ ...input, pins, callback: { param: 'Y2I=', grant: 'g' } });
+    expect(document.conditions).toContainEqual(['eq', '$x-oss-forbid-overwrite', 'true']);
+    expect(document.conditions).toContainEqual(['eq', '$x-oss-server-side-encryption', 'AES256']);
+    expect(JSON.stringify(document.conditions)).not.toContain('key-id');
+    expect(JSON.stringify(buildPostPolicy({ ...input, pins }).document)).not.toContain('forbid-overwrite');
+  });
 });
 
 describe('buildCallbackParam', () => {

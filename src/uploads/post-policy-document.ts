@@ -9,8 +9,9 @@
  * - `success_action_status` 200;
  * - the V4 signing fields, as the V4 document asks
  *   (https://www.alibabacloud.com/help/en/oss/developer-reference/signature-version-4-recommend);
- * - with a callback: the `callback` and `x:grant` fields themselves, and `x-oss-forbid-overwrite: true`, so the form
- *   stores one object once: a grant settles once (callback-service.ts), and a form reused to replace its object
+ * - the profile's pinned object settings (form-pins.ts): `x-oss-forbid-overwrite: true` and server-side encryption;
+ * - with a callback: the `callback` and `x:grant` fields themselves, and always `x-oss-forbid-overwrite: true`, so the
+ *   form stores one object once: a grant settles once (callback-service.ts), and a form reused to replace its object
  *   after the callback would store bytes nobody counted. The field is a PostObject form field
  *   (https://www.alibabacloud.com/help/en/oss/support/0006-00000117); an existing key answers 409
  *   FileAlreadyExists. It has no effect on a bucket with versioning enabled (docs/api.md says so).
@@ -25,6 +26,7 @@
  * `callback` in so many words; the broker does not depend on it alone: `x:grant` is MACed, and a form without a
  * working callback leaves its reservation to lapse, which only ever under-counts that one form (see README).
  */
+import { pinnedFields, type FormPins } from './form-pins.js';
 import { POST_V4_ALGORITHM } from './post-signature-v4.js';
 
 export interface PostPolicyInput {
@@ -38,6 +40,8 @@ export interface PostPolicyInput {
   securityToken: string;
   /** The `callback` and `x:grant` form values, when the profile has a callback. */
   callback?: { param: string; grant: string } | undefined;
+  /** Object settings the profile pins (form-pins.ts). */
+  pins?: FormPins | undefined;
   /** Epoch ms, whole seconds. */
   expiresAt: number;
 }
@@ -59,14 +63,20 @@ export function buildPostPolicy(input: PostPolicyInput): { document: PostPolicyD
     ['eq', '$content-type', input.contentType],
     ['eq', '$success_action_status', '200'],
   ];
-  if (input.callback !== undefined) {
-    conditions.push(
-      ['eq', '$x-oss-forbid-overwrite', 'true'],
-      ['eq', '$callback', input.callback.param],
-      ['eq', '$x:grant', input.callback.grant],
-    );
-  }
+  for (const [name, value] of formPinnedFields(input)) conditions.push(['eq', `$${name}`, value]);
   // OSS's own examples give the expiration with milliseconds (`2014-12-01T12:00:00.000Z`).
   const document: PostPolicyDocument = { expiration: new Date(input.expiresAt).toISOString(), conditions };
   return { document, base64: Buffer.from(JSON.stringify(document), 'utf8').toString('base64') };
+}
+
+/**
+ * Every field a form carries beyond the signature, key, type and status, in posting order, each pinned by an `eq`
+ * condition: the profile's pins, then the callback and its grant. A callback forbids overwrites whatever the pins say.
+ */
+export function formPinnedFields(input: Pick<PostPolicyInput, 'callback' | 'pins'>): Array<[string, string]> {
+  const callback = input.callback;
+  const forbidOverwrite = (input.pins?.forbidOverwrite ?? false) || callback !== undefined;
+  const fields = pinnedFields({ serverSideEncryption: input.pins?.serverSideEncryption, forbidOverwrite });
+  if (callback !== undefined) fields.push(['callback', callback.param], ['x:grant', callback.grant]);
+  return fields;
 }

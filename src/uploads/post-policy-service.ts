@@ -22,6 +22,7 @@ import { applyProfile, normalizeContentType } from '../rules/index.js';
 import { isoSeconds, type Clock } from '../shared/clock.js';
 import type { StsClient } from '../sts/types.js';
 import { buildCallbackParam } from './callback-param.js';
+import { formPins } from './form-pins.js';
 import { formUrl } from './form-url.js';
 import { CALLBACK_GRACE_MS, POST_OBJECT_MAX_BYTES } from './limits.js';
 import type { PostPolicyRequest } from './post-policy-request.js';
@@ -157,6 +158,7 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
         expiresAt,
       };
       const keys = files.keys!;
+      const pins = formPins(profile.postPolicy);
       const uploads = request.files.map((file, i) => {
         const key = keys[i]!;
         // The grant the callback brings back names exactly this upload: who, where, how big, until when, which bytes.
@@ -179,6 +181,7 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
           size: file.size,
           contentType: normalizeContentType(file.contentType),
           callback: sealed,
+          pins,
         });
       });
 

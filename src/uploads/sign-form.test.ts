@@ -66,4 +66,16 @@ describe('signForm', () => {
     ]);
     expect(Object.keys(signForm(signer, file).fields)).not.toContain('callback');
   });
+
+  it('with pins, posts each pinned field and pins it in the policy: same names, same values, same order', () => {
+    const pins = { forbidOverwrite: true, serverSideEncryption: { algorithm: 'KMS' as const, kmsKeyId: 'key-abc' } };
+    const form = signForm(signer, { ...file, pins });
+    const pinned = [
+      ['x-oss-forbid-overwrite', 'true'],
+      ['x-oss-server-side-encryption', 'KMS'],
+      ['x-oss-server-side-encryption-key-id', 'key-abc'],
+    ];
+    expect(Object.entries(form.fields).slice(-3)).toEqual(pinned);
+    expect(policyOf(form.fields).conditions.slice(-3)).toEqual(pinned.map(([name, value]) => ['eq', `$${name}`, value]));
+  });
 });

@@ -5,7 +5,8 @@
  * comes in as arguments, so the form service decides what is allowed and this only writes it down.
  */
 import type { StsCredentials } from '../sts/types.js';
-import { buildPostPolicy } from './post-policy-document.js';
+import type { FormPins } from './form-pins.js';
+import { buildPostPolicy, formPinnedFields } from './post-policy-document.js';
 import { POST_V4_ALGORITHM, signPostPolicyV4, v4Credential } from './post-signature-v4.js';
 
 export interface FormUpload {
@@ -38,6 +39,8 @@ export interface FormFile {
   contentType: string;
   /** The `callback` and `x:grant` values, when the profile has a callback. */
   callback?: { param: string; grant: string } | undefined;
+  /** Object settings the profile pins: no overwrite, server-side encryption (form-pins.ts). */
+  pins?: FormPins | undefined;
 }
 
 export function signForm(signer: FormSigner, file: FormFile): FormUpload {
@@ -53,6 +56,7 @@ export function signForm(signer: FormSigner, file: FormFile): FormUpload {
     date,
     securityToken: token.securityToken,
     callback: file.callback,
+    pins: file.pins,
     expiresAt: signer.expiresAt,
   });
   const fields: Record<string, string> = {
@@ -66,11 +70,7 @@ export function signForm(signer: FormSigner, file: FormFile): FormUpload {
     'Content-Type': file.contentType,
     success_action_status: '200',
   };
-  if (file.callback !== undefined) {
-    // The fields the policy pins when there is a callback (post-policy-document.ts says why).
-    fields['x-oss-forbid-overwrite'] = 'true';
-    fields.callback = file.callback.param;
-    fields['x:grant'] = file.callback.grant;
-  }
+  // Exactly the fields the policy pins beyond these (post-policy-document.ts says why each is there).
+  for (const [name, value] of formPinnedFields(file)) fields[name] = value;
   return { name: file.name, url: signer.url, key: file.key, maxSizeBytes: file.size, fields };
 }
