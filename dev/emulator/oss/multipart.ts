@@ -2,10 +2,14 @@
  * The multipart set (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/signUtils.js `multipartUpload`): Initiate (`POST ?uploads`), UploadPart (`PUT ?partNumber&uploadId`,
  * ETag header required by ali-oss), Complete (`POST ?uploadId`, XML part list checked in order and by ETag), Abort
  * (`DELETE ?uploadId`, 204) and ListParts (`GET ?uploadId`). Uploads are kept in memory only.
+ * Server-side encryption is asked for on Initiate and recorded with the completed object (encryption.ts);
+ * `x-oss-forbid-overwrite: true` on Initiate or Complete refuses an existing key
+ * (https://www.alibabacloud.com/help/en/oss/user-guide/0042-00000214 for Complete).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { checkContentMd5, storedHeaders } from './object-ops.js';
+import { encryptionHeaders, requestedEncryption, type ObjectEncryption } from './encryption.js';
+import { checkContentMd5, checkForbidOverwrite, storedHeaders } from './object-ops.js';
 import { md5Etag, type ObjectStore } from './object-store.js';
 import { ERRORS, ossError } from './oss-error.js';
 import { xmlReply, type Reply } from './respond.js';
@@ -26,6 +30,7 @@ interface Upload {
   key: string;
   contentType: string;
   headers: Record<string, string>;
+  encryption: ObjectEncryption | undefined;
   initiated: number;
   parts: Map<number, Part>;
 }
@@ -42,16 +47,19 @@ export class MultipartUploads {
   }
 
   initiate(bucket: string, key: string, headers: IncomingHttpHeaders, nowMs: number): Reply {
+    const encryption = requestedEncryption((name) => headers[name]);
+    checkForbidOverwrite(this.store, bucket, key, headers['x-oss-forbid-overwrite']);
     const uploadId = randomBytes(16).toString('hex').toUpperCase();
     this.uploads.set(uploadId, {
       bucket,
       key,
       contentType: headers['content-type'] ?? 'application/octet-stream',
       headers: storedHeaders(headers),
+      encryption,
       initiated: nowMs,
       parts: new Map(),
     });
-    return xmlReply('InitiateMultipartUploadResult', { Bucket: bucket, Key: key, UploadId: uploadId });
+    return xmlReply('InitiateMultipartUploadResult', { Bucket: bucket, Key: key, UploadId: uploadId }, 200, encryptionHeaders(encryption));
   }
 
   uploadPart(bucket: string, key: string, q: Map<string, string>, headers: IncomingHttpHeaders, body: Buffer, nowMs: number): Reply {
@@ -71,9 +79,10 @@ export class MultipartUploads {
     return { status: 200, headers: { etag } };
   }
 
-  complete(bucket: string, key: string, q: Map<string, string>, body: Buffer, nowMs: number): Reply {
+  complete(bucket: string, key: string, q: Map<string, string>, headers: IncomingHttpHeaders, body: Buffer, nowMs: number): Reply {
     const uploadId = q.get('uploadId');
     const upload = this.find(bucket, key, uploadId);
+    checkForbidOverwrite(this.store, bucket, key, headers['x-oss-forbid-overwrite']);
     const listed = parseCompleteMultipartUpload(body.toString('utf8'));
     if (!listed) throw ossError(ERRORS.malformedXml);
     const chosen: Part[] = [];
@@ -104,14 +113,20 @@ export class MultipartUploads {
       lastModified: nowMs,
       type: 'Multipart',
       headers: upload.headers,
+      encryption: upload.encryption,
     });
     this.uploads.delete(uploadId as string);
-    return xmlReply('CompleteMultipartUploadResult', {
-      Location: `/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`,
-      Bucket: bucket,
-      Key: key,
-      ETag: etag,
-    });
+    return xmlReply(
+      'CompleteMultipartUploadResult',
+      {
+        Location: `/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`,
+        Bucket: bucket,
+        Key: key,
+        ETag: etag,
+      },
+      200,
+      encryptionHeaders(upload.encryption),
+    );
   }
 
   abort(bucket: string, key: string, q: Map<string, string>): Reply {

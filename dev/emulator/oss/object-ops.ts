@@ -2,9 +2,12 @@
  * PutObject, GetObject, HeadObject, GetObjectMeta, DeleteObject (https://github.com/ali-sdk/ali-oss/blob/master/lib/common/signUtils.js). ETag = quoted upper-case hex MD5 of the body;
  * a `Content-MD5` header, when sent, must match the body (InvalidDigest). `x-oss-forbid-overwrite: true` refuses
  * to replace an existing key (FileAlreadyExists), on PutObject as a header and on PostObject as a form field.
+ * `x-oss-server-side-encryption` (and its key id) is recorded with the object and answered on GET and HEAD
+ * (encryption.ts).
  */
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { encryptionHeaders, requestedEncryption } from './encryption.js';
 import { md5Etag, type ObjectMeta, type ObjectStore } from './object-store.js';
 import { ERRORS, ossError } from './oss-error.js';
 import type { Reply } from './respond.js';
@@ -51,6 +54,7 @@ export function putObject(
   nowMs: number,
 ): Reply {
   checkContentMd5(headers['content-md5'], body);
+  const encryption = requestedEncryption((name) => headers[name]);
   checkForbidOverwrite(store, bucket, key, headers['x-oss-forbid-overwrite']);
   const etag = md5Etag(body);
   store.put(bucket, {
@@ -62,10 +66,11 @@ export function putObject(
     lastModified: nowMs,
     type: 'Normal',
     headers: storedHeaders(headers),
+    encryption,
   });
   return {
     status: 200,
-    headers: { etag, 'content-md5': createHash('md5').update(body).digest('base64') },
+    headers: { etag, 'content-md5': createHash('md5').update(body).digest('base64'), ...encryptionHeaders(encryption) },
   };
 }
 
@@ -77,6 +82,7 @@ function objectHeaders(meta: ObjectMeta): Record<string, string> {
     'accept-ranges': 'bytes',
     'x-oss-object-type': meta.type,
     'x-oss-storage-class': 'Standard',
+    ...encryptionHeaders(meta.encryption),
     ...meta.headers,
   };
 }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ObjectEncryption } from './encryption.js';
 
 export interface ObjectMeta {
   key: string;
@@ -17,6 +18,8 @@ export interface ObjectMeta {
   type: 'Normal' | 'Multipart';
   /** Stored headers returned on GET/HEAD: `x-oss-meta-*`, Cache-Control, Content-Disposition, Content-Encoding. */
   headers: Record<string, string>;
+  /** Server-side encryption the upload asked for (encryption.ts); absent: none. */
+  encryption?: ObjectEncryption | undefined;
 }
 
 export interface StoredObject extends ObjectMeta {

@@ -60,6 +60,15 @@ export const ERRORS = {
   invalidObjectEmpty: e('InvalidObjectName', 400, 'The Object name can not be empty'),
   invalidObjectLong: e('InvalidObjectName', 400, 'The Length of Object name must be less than 1024'),
   invalidObjectName: e('InvalidObjectName', 400, 'The specified object is not valid'),
+  /**
+   * `x-oss-server-side-encryption` other than AES256, KMS or SM4 (the values of
+   * https://www.alibabacloud.com/help/en/oss/developer-reference/putobject); the code and message are UNCONFIRMED.
+   */
+  invalidEncryptionAlgorithm: e(
+    'InvalidEncryptionAlgorithmError',
+    400,
+    'The Encryption request you specified is not valid. Supported value: AES256/KMS/SM4',
+  ),
   invalidPart: e(
     'InvalidPart',
     400,

@@ -12,6 +12,7 @@ import type { SealedTokenPayload } from '../sts/index.js';
 import { checkObjectKey } from './addressing.js';
 import { authorize, buildContext, objectArn, type RequestFacts } from './authorize.js';
 import { callbackFromForm, type CallbackSpec } from './callback-params.js';
+import { encryptionHeaders, requestedEncryption } from './encryption.js';
 import { boundaryOf, parseForm } from './form-data.js';
 import { checkForbidOverwrite, storedHeaders } from './object-ops.js';
 import { md5Etag, type ObjectStore } from './object-store.js';
@@ -117,6 +118,7 @@ export function postObject(bucket: string, contentType: string | undefined, body
   const key = checkObjectKey(rawKey.split('${filename}').join(file.filename));
   authorize(session, { action: 'oss:PutObject', resource: objectArn(bucket, key), context: buildContext(ctx.facts) }, ctx.bucketPolicy);
   const callback = callbackFromForm(fields);
+  const encryption = requestedEncryption((name) => fields.get(name));
   checkForbidOverwrite(ctx.store, bucket, key, fields.get('x-oss-forbid-overwrite'));
 
   const etag = md5Etag(file.data);
@@ -129,8 +131,9 @@ export function postObject(bucket: string, contentType: string | undefined, body
     lastModified: ctx.facts.nowMs,
     type: 'Normal',
     headers: storedHeaders(Object.fromEntries(fields)),
+    encryption,
   });
-  const headers = { etag, 'content-md5': createHash('md5').update(file.data).digest('base64') };
+  const headers = { etag, 'content-md5': createHash('md5').update(file.data).digest('base64'), ...encryptionHeaders(encryption) };
   const status = fields.get('success_action_status');
   if (status === '201') {
     const location = `/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;

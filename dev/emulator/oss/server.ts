@@ -172,7 +172,7 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
       case 'UploadPart':
         return uploads.uploadPart(b, k, q, req.headers, body, nowMs);
       case 'CompleteMultipartUpload':
-        return withCallback(uploads.complete(b, k, q, body, nowMs), callback, b, k);
+        return withCallback(uploads.complete(b, k, q, req.headers, body, nowMs), callback, b, k);
       case 'AbortMultipartUpload':
         return uploads.abort(b, k, q);
       case 'ListParts':
