@@ -274,8 +274,9 @@ const profileSchema = z
       .refine((paths) => new Set(paths).size === paths.length, 'list each path once')
       .optional(),
     /**
-     * The operator's explicit "yes" to offering `sts` on a profile whose byte quota the storage enforces for forms
-     * only (a callback): a token holder's uploads are not held to it (docs/api.md, "What each upload path guarantees").
+     * The operator's explicit "yes" to offering `sts` on a profile whose byte quota or pinned object settings the
+     * storage enforces for forms only: a token holder's uploads are not held to them (docs/api.md, "What each upload
+     * path guarantees").
      */
     allowUnenforcedTokenPath: z.boolean().optional(),
     /** Client ids (from `clients`) allowed to use this profile. */
@@ -309,6 +310,24 @@ const profileSchema = z
           'postPolicy.callback is enforced by the storage on the form path only: a token holder can upload any size ' +
           'and type its session policy allows, uncounted. Set paths: [form], or allowUnenforcedTokenPath: true to ' +
           'accept that',
+      });
+    }
+    // Pinned object settings hold only for uploads through the forms: a token's session policy cannot require
+    // either header (RAM has no condition key for them), so a token holder could write without them.
+    const pins = profile.postPolicy;
+    if (
+      paths.includes('sts') &&
+      (pins?.forbidOverwrite === true || pins?.serverSideEncryption !== undefined) &&
+      profile.allowUnenforcedTokenPath !== true
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['paths'],
+        message:
+          `${profile.paths === undefined ? 'defaults to [sts, form]' : 'offers "sts"'}, but postPolicy.forbidOverwrite and ` +
+          'postPolicy.serverSideEncryption hold for form uploads only: a token holder can overwrite and upload ' +
+          'unencrypted (use bucket settings for that, docs/clients.md). Set paths: [form], or allowUnenforcedTokenPath: ' +
+          'true to accept that',
       });
     }
     if (profile.postPolicy === undefined) return;

@@ -47,3 +47,23 @@ describe('form pins in the configuration', () => {
     expect(problemsOf(() => parseConfig(withForm(postPolicy)))).toEqual([expect.stringMatching(problem)]);
   });
 });
+
+describe('pins on a profile that also offers tokens', () => {
+  const pinned = { postPolicy: { forbidOverwrite: true, serverSideEncryption: { algorithm: 'AES256' } } };
+  it.each([
+    [
+      'paths [sts, form]',
+      { ...pinned, paths: ['sts', 'form'] },
+      /^profiles\.uploads\.paths: offers "sts", but postPolicy\.forbidOverwrite/,
+    ],
+    ['the default paths', pinned, /^profiles\.uploads\.paths: defaults to \[sts, form\], but postPolicy\.forbidOverwrite/],
+  ])('are refused with %s: a token holder is not held to them', (_, profile, problem) => {
+    expect(problemsOf(() => parseConfig(minimalConfig({ profile })))).toEqual([expect.stringMatching(problem)]);
+  });
+
+  it('are accepted beside tokens with allowUnenforcedTokenPath, the operator having said so', () => {
+    expect(() =>
+      parseConfig(minimalConfig({ profile: { ...pinned, paths: ['sts', 'form'], allowUnenforcedTokenPath: true } })),
+    ).not.toThrow();
+  });
+});

@@ -239,7 +239,9 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
     objects: {
       get(bucket, key) {
         const o = store.get(bucket, key);
-        return o ? { body: o.body, contentType: o.contentType, etag: o.etag } : undefined;
+        return o
+          ? { body: o.body, contentType: o.contentType, etag: o.etag, ...(o.encryption ? { encryption: o.encryption } : {}) }
+          : undefined;
       },
       list: (bucket, prefix) => store.keys(bucket, prefix),
       put: (bucket, object) => store.put(bucket, object),

@@ -2,6 +2,7 @@
  * Public shapes of the OSS emulator: options, bucket CORS rules, the running handle and its statistics.
  * Kept apart from the implementation so local mode and tests import types only.
  */
+import type { ObjectEncryption } from './encryption.js';
 import type { StoredObject } from './object-store.js';
 
 interface OssEmulatorClock {
@@ -58,6 +59,8 @@ interface StoredObjectView {
   contentType?: string;
   /** Quoted, as OSS returns it: `"…"`. */
   etag: string;
+  /** Server-side encryption the upload asked for; absent: none. */
+  encryption?: ObjectEncryption;
 }
 
 export interface OssEmulatorStats {
