@@ -6,12 +6,14 @@ import OSS from 'ali-oss';
 // a request signed just before the timer fires and still on its way to OSS, and clock drift.
 const MARGIN_MS = 60_000;
 
-export async function createUploader({ broker, profile, authHeaders, ossOptions = {} }) {
+// `files` is for a profile with exact keys (`scope: keys`): every refresh names the same files, so each new token
+// covers the same keys and an upload in progress carries on under it.
+export async function createUploader({ broker, profile, files = undefined, authHeaders, ossOptions = {} }) {
   async function fetchCredentials() {
     const res = await fetch(`${broker}/v1/credentials`, {
       method: 'POST',
       headers: { ...(await authHeaders()), 'content-type': 'application/json' },
-      body: JSON.stringify({ profile }),
+      body: JSON.stringify({ profile, files }),
     });
     if (!res.ok) throw new Error(`credentials refused: ${res.status} ${(await res.json()).code}`);
     return res.json();
@@ -29,5 +31,5 @@ export async function createUploader({ broker, profile, authHeaders, ossOptions 
     refreshSTSTokenInterval: Math.max(1000, promisedMs - MARGIN_MS),
     ...ossOptions,
   });
-  return { client, prefix: first.upload.prefix };
+  return { client, prefix: first.upload.prefix, keys: first.upload.keys };
 }
