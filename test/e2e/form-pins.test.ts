@@ -8,6 +8,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET, randomBuffer, startStack, storedObject, type Stack } from './stack.js';
 import type { PostPolicyResponse } from '../../src/uploads/index.js';
+import { expectMatchesSpec } from '../helpers/openapi.js';
 
 const KMS_KEY = 'key-hzz62aa0test';
 const SSE = 'x-oss-server-side-encryption';
@@ -36,6 +37,7 @@ async function formFor(sub: string, name: string): Promise<Upload> {
     .set(await stack.user(sub, 'acme'))
     .send({ profile: 'vault', files: [{ name, size: 4096, contentType: 'image/png' }] });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
+  expectMatchesSpec('POST', '/v1/post-policy', res);
   return (res.body as PostPolicyResponse).uploads[0]!;
 }
 
