@@ -147,7 +147,13 @@ export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig
           scope: 'keys',
           durationSeconds: 900,
           paths: ['form'],
-          postPolicy: { formLifetimeSeconds: 600, callback: { url: `http://127.0.0.1:${ports.broker}/v1/oss-callback` } },
+          // Each form pins no-overwrite (a second upload of its key is 409 FileAlreadyExists) and encryption at rest.
+          postPolicy: {
+            formLifetimeSeconds: 600,
+            forbidOverwrite: true,
+            serverSideEncryption: { algorithm: 'AES256' },
+            callback: { url: `http://127.0.0.1:${ports.broker}/v1/oss-callback` },
+          },
           quota: { bytesPerPrincipal: [{ limitBytes: LOCAL_UPLOAD_BYTES_PER_DAY, windowSeconds: 86400 }] },
           clients: [LOCAL_DEV_CLIENT_ID],
         },

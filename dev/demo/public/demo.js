@@ -543,7 +543,38 @@
     await refreshUsage();
   }
 
+  /** One signed form posted twice: it pins x-oss-forbid-overwrite, so OSS stores the first and refuses the second. */
+  async function postFormTwice() {
+    var box = $('form-twice-result');
+    box.hidden = false;
+    box.className = 'result';
+    box.textContent = 'asking the broker to sign a form for once.txt…';
+    var file = new File(['stored once\n'], 'once.txt', { type: 'text/plain' });
+    var stage = 'first post';
+    try {
+      var upload = await signForm({ name: file.name, size: file.size, contentType: 'text/plain' });
+      var first = await postForm(upload, file, 'text/plain');
+      addUploaded(first.key, first.size, 'form', first.etag);
+      log('form posted once: stored ' + first.key, 'ok');
+      stage = 'second post';
+      box.textContent = 'stored ' + first.key + '; posting the same form again…';
+      await postForm(upload, file, 'text/plain');
+      box.className = 'result bad';
+      box.textContent = 'OSS stored ' + upload.key + ' twice: the form did not forbid overwrites. This is a bug.';
+      log('same form twice: accepted by OSS (unexpected!)', 'bad');
+    } catch (error) {
+      box.className = stage === 'second post' ? 'result refused' : 'result bad';
+      box.textContent = '';
+      box.dataset.stage = stage;
+      box.appendChild(refusalNode(error));
+      var d = describe(error);
+      log('same form, ' + stage + ': ' + d.source + ' ' + d.code, stage === 'second post' ? 'ok' : 'bad');
+    }
+    await refreshUsage();
+  }
+
   function formSignedIn(on) {
+    $('form-twice').disabled = !on;
     $('form-files').disabled = !on;
     $('form-upload').disabled = !on;
     $('form-too-big').disabled = !on;
@@ -555,6 +586,7 @@
   function startFormUpload() {
     $('form-upload').addEventListener('click', formUploadSelected);
     $('usage-refresh').addEventListener('click', refreshUsage);
+    $('form-twice').addEventListener('click', postFormTwice);
     $('form-too-big').addEventListener('click', () =>
       lieToTheBroker(
         'one byte over the declared size',

@@ -216,6 +216,17 @@ describe.skipIf(skip)('demo page in headless Chromium', { timeout: 60_000 }, () 
       await expect.poll(async () => (await usage()).used).toBe(before.used);
       expect(pageProblems.filter((p) => !p.includes('403') && !p.includes('400'))).toEqual([]);
     });
+
+    it('the same form posted twice: stored once, encrypted, then 409 FileAlreadyExists from the storage', async () => {
+      await page.click('#form-twice');
+      const result = page.locator('[data-testid="form-twice-result"].refused[data-stage="second post"]');
+      await result.waitFor({ timeout: 20_000 });
+      expect(await result.textContent()).toContain('Refused by OSS — FileAlreadyExists (HTTP 409)');
+      const key = await loggedKey(/form posted once: stored /, 'txt');
+      const stored = stack.oss.objects.get(LOCAL_BUCKET, key);
+      expect(stored?.body.toString()).toBe('stored once\n');
+      expect(stored?.encryption).toEqual({ algorithm: 'AES256' });
+    });
   });
 
   it('wires refreshSTSToken to the broker: with a 1 ms interval every OSS request refreshes, and the upload still lands', async () => {
