@@ -1,5 +1,5 @@
 /**
- * deploy/kubernetes, checked without a cluster: every object against the Kubernetes OpenAPI schemas (kubernetes-models,
+ * deploy/kubernetes/base, checked without a cluster: every object against the Kubernetes OpenAPI schemas (kubernetes-models,
  * and @kubernetes-models/prometheus-operator for the ServiceMonitor CRD), the Pod Security "restricted" profile
  * control by control, and the cross-object wiring a cluster would only reveal at run time (selectors, named ports,
  * mounts against the *_FILE paths, grace period against the drain deadline, HPA against the STS budget).
@@ -8,12 +8,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { Deployment as DeploymentModel } from 'kubernetes-models/apps/v1';
-import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
-import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { loadConfigFile } from '../../src/runtime/load-config.js';
 import {
   DEPLOY_DIR,
@@ -27,27 +21,8 @@ import {
   type KubeObject,
 } from './manifests.js';
 import { restrictedViolations } from './pod-security.js';
+import { validateAgainstSchema } from './schemas.js';
 import { renderPodFiles } from './pod-files.js';
-
-const MODELS: Record<string, { validate(): void } & (new (data: object) => { validate(): void })> = {
-  'v1/Namespace': Namespace,
-  'v1/ServiceAccount': ServiceAccount,
-  'v1/ConfigMap': ConfigMap,
-  'v1/Secret': Secret,
-  'v1/Service': Service,
-  'apps/v1/Deployment': DeploymentModel,
-  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
-  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
-  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
-  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
-} as never;
-
-/** Throws with the schema's own message when the object does not fit its API schema. */
-function validateAgainstSchema(object: KubeObject): void {
-  const Model = MODELS[`${object.apiVersion}/${object.kind}`];
-  if (Model === undefined) throw new Error(`no schema for ${object.apiVersion} ${object.kind}`);
-  new Model(object).validate();
-}
 
 const applied = loadApplied();
 const secretExample = find(loadFile(SECRET_EXAMPLE), 'Secret');
@@ -93,6 +68,7 @@ describe('the manifest set', () => {
         'ConfigMap',
         'Deployment',
         'HorizontalPodAutoscaler',
+        'Ingress',
         'Namespace',
         'NetworkPolicy',
         'PodDisruptionBudget',

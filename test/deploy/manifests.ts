@@ -1,6 +1,7 @@
 /**
- * Reads deploy/kubernetes as kubectl would: every document of every file that kustomization.yaml lists, parsed as
+ * Reads deploy/kubernetes/base as kubectl would: every document of every file that kustomization.yaml lists, parsed as
  * YAML 1.1 like Kubernetes' own parser (so an unquoted `on` would become `true` here too, and `0440` octal).
+ * kustomize.ts renders the base and the overlays with kubectl itself.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 
 export const DEPLOY_DIR = fileURLToPath(new URL('../../deploy/', import.meta.url));
-export const KUBE_DIR = join(DEPLOY_DIR, 'kubernetes');
+export const KUBE_DIR = join(DEPLOY_DIR, 'kubernetes', 'base');
 /** Shipped beside the manifests but never applied: placeholders for the operator's own Secret. */
 export const SECRET_EXAMPLE = 'secret.example.yaml';
 
@@ -39,7 +40,7 @@ export function loadFile(file: string): KubeObject[] {
   return parseYaml11All(readFileSync(join(KUBE_DIR, file), 'utf8'), file);
 }
 
-/** Everything `kubectl apply -k deploy/kubernetes` would send. */
+/** Everything `kubectl apply -k deploy/kubernetes/base` would send. */
 export function loadApplied(): KubeObject[] {
   return kustomization().resources.flatMap((file) => loadFile(file));
 }

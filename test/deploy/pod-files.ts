@@ -17,8 +17,8 @@ export interface PodFiles {
   secret: KubeObject;
 }
 
-export function renderPodFiles(): PodFiles {
-  const applied = loadApplied();
+/** The pod of `applied` (default: the base as shipped; or an overlay rendered by kustomize.ts). */
+export function renderPodFiles(applied: KubeObject[] = loadApplied()): PodFiles {
   const deployment = find(applied, 'Deployment');
   const configMap = find(applied, 'ConfigMap');
   const secret = find(loadFile(SECRET_EXAMPLE), 'Secret');
