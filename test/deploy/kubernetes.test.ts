@@ -72,6 +72,7 @@ describe('the manifest set', () => {
         'Namespace',
         'NetworkPolicy',
         'PodDisruptionBudget',
+        'PrometheusRule',
         'Service',
         'Service',
         'ServiceAccount',
