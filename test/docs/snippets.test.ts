@@ -94,7 +94,31 @@ function curlProblems(args: string[]): string[] {
   return requestBodyProblems(verb, template, body);
 }
 
+/** An image reference as docker takes it: `[registry/]repository[:tag]`, lowercase repository. */
+const IMAGE = /^[a-z0-9.-]+(?::\d+)?\/[a-z0-9._/-]+(?::[A-Za-z0-9._-]+)?$/;
+
+/** Building and publishing the image (docs/deployment.md, ACR): the Dockerfile and build context exist. */
+function imageProblems(args: string[]): string[] {
+  const [command, ...rest] = args;
+  const operands = rest.filter((a, i) => !a.startsWith('-') && !['-t', '-f', '--platform', '--format'].includes(rest[i - 1] ?? ''));
+  if (command === 'login') return operands.length === 1 ? [] : [`docker login: expected one registry`];
+  if (command === 'push' || command === 'inspect') {
+    return operands.length === 1 && IMAGE.test(operands[0]!) ? [] : [`docker ${command}: expected one image, found ${operands.join(' ')}`];
+  }
+  if (command === 'build') {
+    const tag = rest[rest.indexOf('-t') + 1];
+    const dockerfile = rest.includes('-f') ? rest[rest.indexOf('-f') + 1]! : join(operands[0] ?? '', 'Dockerfile');
+    const problems = [];
+    if (operands.length !== 1 || !exists(operands[0]!)) problems.push(`docker build: no such build context ${operands.join(' ')}`);
+    if (!exists(dockerfile)) problems.push(`docker build: no such Dockerfile ${dockerfile}`);
+    if (!rest.includes('-t') || !IMAGE.test(tag ?? '')) problems.push(`docker build: expected -t <registry>/<repository>:<tag>`);
+    return problems;
+  }
+  return [`docker ${args.join(' ')}: not a docker command the documentation should need`];
+}
+
 function composeProblems(args: string[], written: string[]): string[] {
+  if (['build', 'login', 'push', 'inspect'].includes(args[0] ?? '')) return imageProblems(args);
   const file = args[args.indexOf('-f') + 1];
   if (args[0] !== 'compose' || !file) return [`docker ${args.join(' ')}: only "docker compose -f <file>" is checked`];
   if (!exists(file)) return [`docker compose -f ${file}: no such file`];
@@ -106,6 +130,7 @@ function composeProblems(args: string[], written: string[]): string[] {
 }
 
 function kubectlProblems(args: string[]): string[] {
+  if (args[0] === 'kustomize') return exists(args[1] ?? '') ? [] : [`kubectl kustomize ${args[1]}: no such path`];
   return args.flatMap((a, i) =>
     (a === '-f' || a === '-k') && !exists(args[i + 1] ?? '') ? [`kubectl ${a} ${args[i + 1]}: no such path`] : [],
   );
