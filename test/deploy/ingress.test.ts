@@ -4,8 +4,18 @@
  * with its path unchanged, nothing else is exposed, and `server.trustProxy` is the hop count of the controller the
  * Ingress class names.
  */
+import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import type { AuditEvent } from '../../src/audit/index.js';
+import { createAuthenticator } from '../../src/auth/index.js';
+import { loadConfigFile } from '../../src/runtime/load-config.js';
+import { systemClock } from '../../src/shared/clock.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { MemoryStore } from '../../src/store/index.js';
+import { accessKeyCredential, createStsClient } from '../../src/sts/index.js';
+import { renderPodFiles } from './pod-files.js';
 import { find, loadApplied, selects, type KubeObject } from './manifests.js';
 import { PRODUCTION_DIR, kubectl, kustomize } from './kustomize.js';
 
@@ -87,6 +97,27 @@ function checks(label: string, objects: () => KubeObject[]) {
       const hops = HOPS[ingress.spec.ingressClassName];
       expect(hops, `known ingress class: ${ingress.spec.ingressClassName}`).toBeDefined();
       expect(config.server.trustProxy).toBe(hops);
+    });
+
+    it('so the broker records the address the controller saw, never one the client wrote', async () => {
+      const { env } = renderPodFiles(all);
+      const podConfig = loadConfigFile(env.BROKER_CONFIG!, env);
+      const audit: AuditEvent[] = [];
+      const { app } = createApp({
+        config: podConfig,
+        store: new MemoryStore(),
+        sts: createStsClient({ config: podConfig.sts, credential: accessKeyCredential('LTAIunused', 'unused-secret') }),
+        authenticator: createAuthenticator({ clients: podConfig.clients, clock: systemClock }),
+        encryptionKey: Buffer.from(podConfig.cache.encryptionKey!, 'base64'),
+        logger: createLogger('silent'),
+        audit: { record: (event) => audit.push(event) },
+      });
+      // The connection comes from the controller (here 127.0.0.1). ingress-nginx sends only the address it saw; ALB
+      // appends it to what the client sent. Either way the last entry is the one to believe.
+      for (const forwarded of ['203.0.113.9', '198.51.100.66, 203.0.113.9']) {
+        await request(app).post('/v1/credentials').set('X-Forwarded-For', forwarded).send({ profile: 'documents' }).expect(401);
+      }
+      expect(audit.map((e) => e.sourceIp)).toEqual(['203.0.113.9', '203.0.113.9']);
     });
 
     it('the NetworkPolicy admits that controller to the http port', () => {
