@@ -13,7 +13,10 @@ export const LOCAL_BUCKET = 'local-bucket';
 const LOCAL_REGION = 'cn-hangzhou';
 export const LOCAL_UPLOAD_ROLE = `acs:ram::${LOCAL_ACCOUNT_ID}:role/local-uploader`;
 export const LOCAL_PARTNER_ROLE = `acs:ram::${LOCAL_ACCOUNT_ID}:role/local-partner-reader`;
-const LOCAL_PARTNER_TENANT = 'partner1';
+export const LOCAL_PARTNER_UPLOAD_ROLE = `acs:ram::${LOCAL_ACCOUNT_ID}:role/local-partner-uploader`;
+export const LOCAL_PARTNER_TENANT = 'partner1';
+/** The profile local mode's credentials URL is for: read-write under the partner's prefix. */
+export const LOCAL_CREDENTIAL_URL_PROFILE = 'partner-upload';
 export const LOCAL_DEV_CLIENT_ID = 'local-dev';
 const LOCAL_PARTNER_CLIENT_ID = 'local-partner';
 
@@ -35,11 +38,17 @@ export interface LocalConfigInput {
   ports: LocalPorts;
   devClient: OidcClientConfig;
   partnerKey: { keyId: string; sha256: string };
-  cacheKeyBase64: string;
+  /** The credentials URL of this run (for `partner-upload`): its id and the SHA-256 of its secret. */
+  credentialUrl?: { id: string; sha256: string };
+  /** Absent: from BROKER_CACHE_KEY, as in production (the configuration written for a production build). */
+  cacheKeyBase64?: string;
   /** SHA-256 (hex) of the admin key of this run; with `ports.admin`. */
   adminKeySha256?: string;
-  /** The `x:grant` MAC key; generated for the run when not given (local mode only: production never generates it). */
-  grantKeyBase64?: string | undefined;
+  /**
+   * The `x:grant` MAC key; generated for the run when undefined (local mode only: production never generates it);
+   * null leaves it to BROKER_GRANT_KEY, as in production.
+   */
+  grantKeyBase64?: string | null | undefined;
   redisUrl?: string | undefined;
   logLevel?: string | undefined;
 }
@@ -62,6 +71,16 @@ export const LOCAL_ROLE_POLICIES = {
       {
         Effect: 'Allow',
         Action: ['oss:GetObject', 'oss:ListObjects'],
+        Resource: [`acs:oss:*:*:${LOCAL_BUCKET}`, `acs:oss:*:*:${LOCAL_BUCKET}/partners/*`],
+      },
+    ],
+  },
+  [LOCAL_PARTNER_UPLOAD_ROLE]: {
+    Version: '1',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['oss:PutObject', 'oss:GetObject', 'oss:AbortMultipartUpload', 'oss:ListParts', 'oss:ListObjects'],
         Resource: [`acs:oss:*:*:${LOCAL_BUCKET}`, `acs:oss:*:*:${LOCAL_BUCKET}/partners/*`],
       },
     ],
@@ -94,90 +113,109 @@ const LOCAL_FILE_RULES = {
 };
 
 export function buildLocalConfig(input: LocalConfigInput): Readonly<BrokerConfig> {
+  return parseConfig(localConfigDocument(input), LOCAL_RELAXATIONS);
+}
+
+/** The configuration as a plain document (what a YAML file would hold), before validation. */
+export function localConfigDocument(input: LocalConfigInput): Record<string, unknown> {
   const { ports } = input;
   const ossEndpoint = `http://localhost:${ports.oss}`;
-  return parseConfig(
-    {
-      server: {
-        host: '127.0.0.1',
-        port: ports.broker,
-        ...(ports.admin === undefined || input.adminKeySha256 === undefined
-          ? {}
-          : { adminPort: ports.admin, adminKeySha256: input.adminKeySha256 }),
-        corsOrigins: [`http://127.0.0.1:${ports.broker}`, `http://localhost:${ports.broker}`],
-      },
-      clients: [
-        input.devClient,
-        {
-          id: LOCAL_PARTNER_CLIENT_ID,
-          type: 'apiKey',
-          tenant: LOCAL_PARTNER_TENANT,
-          keys: [{ id: input.partnerKey.keyId, sha256: input.partnerKey.sha256 }],
-        },
-      ],
-      profiles: {
-        // STS tokens for ali-oss (put, multipart). Its byte quota counts what each request declares: a token
-        // holder's actual uploads are not held to it (docs/api.md, "What each upload path guarantees").
-        uploads: {
-          bucket: LOCAL_BUCKET,
-          region: LOCAL_REGION,
-          endpoint: ossEndpoint,
-          roleArn: LOCAL_UPLOAD_ROLE,
-          prefix: 'uploads/${tenant}/${sub}/',
-          operations: ['put', 'multipart'],
-          ...LOCAL_FILE_RULES,
-          keyNaming: 'original',
-          scope: 'prefix',
-          durationSeconds: 900,
-          paths: ['sts'],
-          quota: { bytesPerPrincipal: [{ limitBytes: LOCAL_UPLOAD_BYTES_PER_DAY, windowSeconds: 86400 }] },
-          clients: [LOCAL_DEV_CLIENT_ID],
-        },
-        // Signed forms only (POST /v1/post-policy), with an upload callback from the OSS emulator to this broker:
-        // the storage holds each upload to its declared size and type, and the byte quota to actual sizes.
-        forms: {
-          bucket: LOCAL_BUCKET,
-          region: LOCAL_REGION,
-          endpoint: ossEndpoint,
-          roleArn: LOCAL_UPLOAD_ROLE,
-          prefix: 'forms/${tenant}/${sub}/',
-          operations: ['put'],
-          ...LOCAL_FILE_RULES,
-          keyNaming: 'random',
-          scope: 'keys',
-          durationSeconds: 900,
-          paths: ['form'],
-          // Each form pins no-overwrite (a second upload of its key is 409 FileAlreadyExists) and encryption at rest.
-          postPolicy: {
-            formLifetimeSeconds: 600,
-            forbidOverwrite: true,
-            serverSideEncryption: { algorithm: 'AES256' },
-            callback: { url: `http://127.0.0.1:${ports.broker}/v1/oss-callback` },
-          },
-          quota: { bytesPerPrincipal: [{ limitBytes: LOCAL_UPLOAD_BYTES_PER_DAY, windowSeconds: 86400 }] },
-          clients: [LOCAL_DEV_CLIENT_ID],
-        },
-        'partner-read': {
-          bucket: LOCAL_BUCKET,
-          region: LOCAL_REGION,
-          endpoint: ossEndpoint,
-          roleArn: LOCAL_PARTNER_ROLE,
-          prefix: 'partners/${tenant}/',
-          operations: ['get', 'list'],
-          durationSeconds: 900,
-          clients: [LOCAL_PARTNER_CLIENT_ID],
-        },
-      },
-      sts: { endpoint: `127.0.0.1:${ports.sts}`, timeoutMs: 3000 },
-      redis: input.redisUrl ? { url: input.redisUrl, keyPrefix: 'osb:local:' } : { keyPrefix: 'osb:local:' },
-      cache: { encryptionKey: input.cacheKeyBase64 },
-      uploads: {
-        grantKey: input.grantKeyBase64 ?? randomBytes(32).toString('base64'),
-        // Only the OSS emulator's key is believed, at the one URL the emulator names it by.
-        callbackPublicKeyUrls: [localCallbackPublicKeyUrl(ports.oss)],
-      },
-      ...(input.logLevel ? { logLevel: input.logLevel } : {}),
+  return {
+    server: {
+      host: '127.0.0.1',
+      port: ports.broker,
+      ...(ports.admin === undefined || input.adminKeySha256 === undefined
+        ? {}
+        : { adminPort: ports.admin, adminKeySha256: input.adminKeySha256 }),
+      corsOrigins: [`http://127.0.0.1:${ports.broker}`, `http://localhost:${ports.broker}`],
     },
-    LOCAL_RELAXATIONS,
-  );
+    clients: [
+      input.devClient,
+      {
+        id: LOCAL_PARTNER_CLIENT_ID,
+        type: 'apiKey',
+        tenant: LOCAL_PARTNER_TENANT,
+        keys: [{ id: input.partnerKey.keyId, sha256: input.partnerKey.sha256 }],
+        ...(input.credentialUrl === undefined
+          ? {}
+          : { credentialUrls: [{ ...input.credentialUrl, profile: LOCAL_CREDENTIAL_URL_PROFILE }] }),
+      },
+    ],
+    profiles: {
+      // STS tokens for ali-oss (put, multipart). Its byte quota counts what each request declares: a token
+      // holder's actual uploads are not held to it (docs/api.md, "What each upload path guarantees").
+      uploads: {
+        bucket: LOCAL_BUCKET,
+        region: LOCAL_REGION,
+        endpoint: ossEndpoint,
+        roleArn: LOCAL_UPLOAD_ROLE,
+        prefix: 'uploads/${tenant}/${sub}/',
+        operations: ['put', 'multipart'],
+        ...LOCAL_FILE_RULES,
+        keyNaming: 'original',
+        scope: 'prefix',
+        durationSeconds: 900,
+        paths: ['sts'],
+        quota: { bytesPerPrincipal: [{ limitBytes: LOCAL_UPLOAD_BYTES_PER_DAY, windowSeconds: 86400 }] },
+        clients: [LOCAL_DEV_CLIENT_ID],
+      },
+      // Signed forms only (POST /v1/post-policy), with an upload callback from the OSS emulator to this broker:
+      // the storage holds each upload to its declared size and type, and the byte quota to actual sizes.
+      forms: {
+        bucket: LOCAL_BUCKET,
+        region: LOCAL_REGION,
+        endpoint: ossEndpoint,
+        roleArn: LOCAL_UPLOAD_ROLE,
+        prefix: 'forms/${tenant}/${sub}/',
+        operations: ['put'],
+        ...LOCAL_FILE_RULES,
+        keyNaming: 'random',
+        scope: 'keys',
+        durationSeconds: 900,
+        paths: ['form'],
+        // Each form pins no-overwrite (a second upload of its key is 409 FileAlreadyExists) and encryption at rest.
+        postPolicy: {
+          formLifetimeSeconds: 600,
+          forbidOverwrite: true,
+          serverSideEncryption: { algorithm: 'AES256' },
+          callback: { url: `http://127.0.0.1:${ports.broker}/v1/oss-callback` },
+        },
+        quota: { bytesPerPrincipal: [{ limitBytes: LOCAL_UPLOAD_BYTES_PER_DAY, windowSeconds: 86400 }] },
+        clients: [LOCAL_DEV_CLIENT_ID],
+      },
+      'partner-read': {
+        bucket: LOCAL_BUCKET,
+        region: LOCAL_REGION,
+        endpoint: ossEndpoint,
+        roleArn: LOCAL_PARTNER_ROLE,
+        prefix: 'partners/${tenant}/',
+        operations: ['get', 'list'],
+        durationSeconds: 900,
+        clients: [LOCAL_PARTNER_CLIENT_ID],
+      },
+      // For credentials URLs (and the partner key): read-write under the partner's prefix. Per partner, not per
+      // URL: a partner supplies ${tenant} only (src/auth/claims.ts). An hour: the @alicloud/credentials URI
+      // provider fetches again whenever less than 15 minutes are left, so a 15-minute token would send every
+      // call to the broker (docs/clients.md).
+      [LOCAL_CREDENTIAL_URL_PROFILE]: {
+        bucket: LOCAL_BUCKET,
+        region: LOCAL_REGION,
+        endpoint: ossEndpoint,
+        roleArn: LOCAL_PARTNER_UPLOAD_ROLE,
+        prefix: 'partners/${tenant}/',
+        operations: ['put', 'multipart', 'get', 'list'],
+        durationSeconds: 3600,
+        clients: [LOCAL_PARTNER_CLIENT_ID],
+      },
+    },
+    sts: { endpoint: `127.0.0.1:${ports.sts}`, timeoutMs: 3000 },
+    redis: input.redisUrl ? { url: input.redisUrl, keyPrefix: 'osb:local:' } : { keyPrefix: 'osb:local:' },
+    cache: input.cacheKeyBase64 === undefined ? {} : { encryptionKey: input.cacheKeyBase64 },
+    uploads: {
+      ...(input.grantKeyBase64 === null ? {} : { grantKey: input.grantKeyBase64 ?? randomBytes(32).toString('base64') }),
+      // Only the OSS emulator's key is believed, at the one URL the emulator names it by.
+      callbackPublicKeyUrls: [localCallbackPublicKeyUrl(ports.oss)],
+    },
+    ...(input.logLevel ? { logLevel: input.logLevel } : {}),
+  };
 }
