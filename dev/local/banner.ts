@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { LocalStack } from './start-local.js';
 import { LOCAL_BUCKET } from './local-config.js';
 
@@ -14,6 +15,18 @@ export function localBanner(stack: LocalStack): string {
   const partnerLine = stack.partnerKeyGenerated
     ? `  partner API key (generated for this run; set LOCAL_PARTNER_API_KEY to fix it):\n    ${stack.partnerApiKey}\n`
     : '  partner API key: from LOCAL_PARTNER_API_KEY\n';
+  const accessKeyLines = stack.accessKey.generated
+    ? '  emulator AccessKey   LOCAL EMULATORS ONLY, generated for this run (set ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET to fix it):\n' +
+      `    ALIBABA_CLOUD_ACCESS_KEY_ID=${stack.accessKey.accessKeyId}\n` +
+      `    ALIBABA_CLOUD_ACCESS_KEY_SECRET=${shellQuote(stack.accessKey.accessKeySecret)}\n`
+    : '  emulator AccessKey   from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET\n';
+  const files = stack.stateFiles;
+  const shown = (file: string) => path.relative(process.cwd(), file) || file;
+  const stateLines = files
+    ? `  for a 2nd process  ${shown(files.dir)}/ (git-ignored): ${path.basename(files.stsCaFile)} = the STS emulator's CA ` +
+      `(NODE_EXTRA_CA_CERTS),\n                     ${path.basename(files.productionConfigFile)} = BROKER_CONFIG for ` +
+      `npm run start:prod on port ${stack.productionPort} (docs/local-mode.md)\n`
+    : '';
   const kmsLine = stack.kms
     ? `  KMS emulator   ${stack.kms.url}   cache key and grant key read from it (LOCAL_KMS=1), refreshed every minute\n`
     : '';
@@ -26,13 +39,15 @@ oss-sts-broker — LOCAL MODE (emulators on loopback; not for production)
                  (path-style: with ali-oss use { endpoint: '${oss}', sldEnable: true, bucket: '${bucket}' })
 ${kmsLine}  store          ${stack.store.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-memory (set REDIS_URL to share a Redis)'}
   profiles       uploads (app users: STS tokens, put, multipart), forms (app users: signed forms only),
-                 partner-read (partner key: get, list)
-${partnerLine}  admin API      ${stack.adminUrl}   (revocations; docs/operations.md)
+                 partner-read (partner key: get, list), partner-upload (credentials URL: put, multipart, get, list)
+${partnerLine}  credentials URL (partner-upload, read-write under ${stack.credentialUrl.prefix}; also GET ${b}/dev/credential-url):
+    ${stack.credentialUrl.url}
+${accessKeyLines}${stateLines}  admin API      ${stack.adminUrl}   (revocations; docs/operations.md)
   admin key      ${stack.adminKeyGenerated ? `${stack.adminKey}   (generated for this run; set LOCAL_ADMIN_KEY to fix it)` : 'from LOCAL_ADMIN_KEY'}
 
-Try it:
+Try it (as user "cli", so the demo page's alice keeps her whole byte quota):
   TOKEN=$(curl -s -X POST ${b}/dev/token -H 'content-type: application/json' \\
-    -d '{"sub":"alice","tenant":"acme"}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')
+    -d '{"sub":"cli","tenant":"acme"}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')
   curl -s -X POST ${b}/v1/credentials -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
     -d '{"profile":"uploads","files":[{"name":"me.png","size":48211,"contentType":"image/png"}]}'
   curl -s -X POST ${b}/v1/credentials -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
@@ -40,7 +55,7 @@ Try it:
   curl -s -X POST ${b}/v1/credentials -H ${shellQuote(`x-api-key: ${stack.partnerApiKey}`)} -H 'content-type: application/json' \\
     -d '{"profile":"partner-read"}'
   BROKER_ADMIN_URL=${stack.adminUrl} BROKER_ADMIN_KEY=${shellQuote(stack.adminKey)} \\
-    npx tsx src/cli/admin.ts revoke --tenant acme --sub alice --reason "trying it out"
+    npx tsx src/cli/admin.ts revoke --tenant acme --sub cli --reason "trying it out"
 
 `;
 }

@@ -1,6 +1,6 @@
 /**
- * Routes that exist only in local mode: the development token issuer. In production mode this router is never
- * mounted, so `POST /dev/token` answers 404 like any unknown path.
+ * Routes that exist only in local mode: the development token issuer, and this run's credentials URL. In production
+ * mode this router is never mounted, so `/dev/*` answers 404 like any unknown path.
  */
 import express, { Router } from 'express';
 import { z } from 'zod';
@@ -16,8 +16,19 @@ const devTokenRequest = z
   })
   .strict();
 
-export function createDevRoutes(issuer: DevIssuer): Router {
+/** Local mode's credentials URL of this run (start-local.ts): the full URL, its profile and the prefix it reaches. */
+export interface LocalCredentialUrl {
+  url: string;
+  profile: string;
+  prefix: string;
+}
+
+export function createDevRoutes(issuer: DevIssuer, credentialUrl: LocalCredentialUrl): Router {
   const router = Router();
+  // Like /dev/token, it hands a credential to whoever reaches the loopback listener: local mode trusts this machine.
+  router.get('/dev/credential-url', noStore, (_req, res) => {
+    res.json(credentialUrl);
+  });
   router.post('/dev/token', noStore, requireJson, express.json({ limit: 4096 }), async (req, res, next) => {
     try {
       const parsed = devTokenRequest.safeParse(req.body);

@@ -8,8 +8,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { createApp } from '../../src/app.js';
-import { generateApiKey, hashApiKeySecret } from '../../src/auth/index.js';
+import { generateApiKey, generateCredentialUrl, hashApiKeySecret } from '../../src/auth/index.js';
 import { createDevIssuer, type DevIssuer } from '../issuer/dev-issuer.js';
 import { startStsEmulator, type StsEmulator } from '../emulator/sts/index.js';
 import { buildRuntimeDeps } from '../../src/runtime/build-deps.js';
@@ -23,8 +24,11 @@ import { ConfigError } from '../../src/config/config-error.js';
 import {
   buildLocalConfig,
   LOCAL_BUCKET,
+  LOCAL_CREDENTIAL_URL_PROFILE,
   LOCAL_DEV_CLIENT_ID,
   LOCAL_PARTNER_ROLE,
+  LOCAL_PARTNER_TENANT,
+  LOCAL_PARTNER_UPLOAD_ROLE,
   LOCAL_RELAXATIONS,
   LOCAL_ROLE_POLICIES,
   LOCAL_UPLOAD_ROLE,
@@ -36,6 +40,7 @@ import { Router } from 'express';
 import { createDevRoutes } from './dev-routes.js';
 import { localBanner } from './banner.js';
 import { bindingPort } from './port-in-use.js';
+import { type LocalStateFiles, writeLocalState } from './local-state.js';
 
 export interface LocalStack {
   brokerUrl: string;
@@ -58,6 +63,14 @@ export interface LocalStack {
   adminKey: string;
   /** True when the admin key was generated for this run (not taken from LOCAL_ADMIN_KEY). */
   adminKeyGenerated: boolean;
+  /** The AccessKey the STS emulator accepts; `generated` when it was made for this run (then the banner prints it). */
+  accessKey: { accessKeyId: string; accessKeySecret: string; generated: boolean };
+  /** This run's credentials URL: profile `partner-upload`, read-write under `prefix`. A secret, like the partner key. */
+  credentialUrl: { url: string; profile: string; prefix: string };
+  /** The port the production configuration of `stateFiles` listens on (LOCAL_PROD_PORT). */
+  productionPort: number;
+  /** With a state directory: the files a second process needs (local-state.ts). */
+  stateFiles?: LocalStateFiles;
   close(): Promise<void>;
 }
 
@@ -70,15 +83,15 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 }
 
 /** The broker's own AccessKey pair for the emulator: from the environment, or generated and put there. */
-function localAccessKey(env: NodeJS.ProcessEnv): { accessKeyId: string; accessKeySecret: string } {
+function localAccessKey(env: NodeJS.ProcessEnv): { accessKeyId: string; accessKeySecret: string; generated: boolean } {
   const id = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
   const secret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
-  if (id && secret) return { accessKeyId: id, accessKeySecret: secret };
+  if (id && secret) return { accessKeyId: id, accessKeySecret: secret, generated: false };
   const generated = { accessKeyId: `LTAIlocal${randomBytes(8).toString('hex')}`, accessKeySecret: randomBytes(24).toString('base64url') };
   // The credentials default chain reads these variables (https://github.com/aliyun/credentials-nodejs#credential-provider-chain, step 1): the same path as production.
   env.ALIBABA_CLOUD_ACCESS_KEY_ID = generated.accessKeyId;
   env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = generated.accessKeySecret;
-  return generated;
+  return { ...generated, generated: true };
 }
 
 function partnerKey(env: NodeJS.ProcessEnv): { keyId: string; sha256: string; header: string; generated: boolean } {
@@ -135,9 +148,16 @@ function localBucketCors(brokerPort: number) {
   ];
 }
 
-export async function startLocalStack(
-  options: { env?: NodeJS.ProcessEnv; ports?: Partial<LocalPorts> & { kms?: number }; logger?: Logger; stsLatencyMs?: number } = {},
-): Promise<LocalStack> {
+export interface LocalStackOptions {
+  env?: NodeJS.ProcessEnv;
+  ports?: Partial<LocalPorts> & { kms?: number; production?: number };
+  logger?: Logger;
+  stsLatencyMs?: number;
+  /** Where to write what a second process needs (local-state.ts); nothing is written without it. */
+  stateDir?: string;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env = options.env ?? process.env;
   const ports: Required<LocalPorts> = {
     broker: options.ports?.broker ?? port(env, 'PORT', 8080),
@@ -147,8 +167,11 @@ export async function startLocalStack(
     admin: options.ports?.admin ?? port(env, 'LOCAL_ADMIN_PORT', options.ports?.broker === 0 ? 0 : 8081),
   };
   const kmsPort = options.ports?.kms ?? port(env, 'LOCAL_KMS_PORT', 9300);
+  const productionPort = options.ports?.production ?? port(env, 'LOCAL_PROD_PORT', 8090);
   const accessKey = localAccessKey(env);
   const partner = partnerKey(env);
+  // One per run, like the partner key: local mode mints it, so trying a credentials URL needs no configuration.
+  const credentialUrl = generateCredentialUrl();
   const givenAdminKey = env.LOCAL_ADMIN_KEY;
   const adminKey = givenAdminKey === undefined || givenAdminKey === '' ? randomBytes(24).toString('base64url') : givenAdminKey;
   // Shared by both emulators: the STS emulator seals its tokens with it, the OSS emulator opens them.
@@ -171,10 +194,15 @@ export async function startLocalStack(
       startStsEmulator({
         host: '127.0.0.1',
         port: ports.sts,
-        accessKeys: [accessKey],
+        accessKeys: [{ accessKeyId: accessKey.accessKeyId, accessKeySecret: accessKey.accessKeySecret }],
         roles: [
           { arn: LOCAL_UPLOAD_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_UPLOAD_ROLE] },
           { arn: LOCAL_PARTNER_ROLE, maxSessionDurationSeconds: 3600, policy: LOCAL_ROLE_POLICIES[LOCAL_PARTNER_ROLE] },
+          {
+            arn: LOCAL_PARTNER_UPLOAD_ROLE,
+            maxSessionDurationSeconds: 3600,
+            policy: LOCAL_ROLE_POLICIES[LOCAL_PARTNER_UPLOAD_ROLE],
+          },
         ],
         sealKey,
         latencyMs: options.stsLatencyMs,
@@ -203,10 +231,13 @@ export async function startLocalStack(
     cleanup.push(() => closeServer(adminListener.server));
     const actualPorts: LocalPorts = { broker: broker.port, sts: sts.port, oss: oss.port, admin: adminListener.port };
     const issuer = await createDevIssuer({ issuer: `http://127.0.0.1:${broker.port}/dev`, audience: 'oss-sts-broker-local' });
+    const devClient = issuer.clientConfig(LOCAL_DEV_CLIENT_ID);
+    const urlEntry = { id: credentialUrl.id, sha256: credentialUrl.sha256 };
     const config = buildLocalConfig({
       ports: actualPorts,
-      devClient: issuer.clientConfig(LOCAL_DEV_CLIENT_ID),
+      devClient,
       partnerKey: partner,
+      credentialUrl: urlEntry,
       // Local mode only: a per-run key. Production refuses to start without one (config/cross-checks.ts).
       cacheKeyBase64: kms?.secrets.current('BROKER_CACHE_KEY') ?? randomBytes(32).toString('base64'),
       grantKeyBase64: kms?.secrets.current('BROKER_GRANT_KEY'),
@@ -223,14 +254,32 @@ export async function startLocalStack(
       ...(kms ? { secrets: kms.secrets } : {}),
     });
     cleanup.push(() => deps.store.close());
+    const brokerUrl = `http://127.0.0.1:${broker.port}`;
+    const localUrl = {
+      url: `${brokerUrl}/v1/credentials/${LOCAL_CREDENTIAL_URL_PROFILE}?format=alibaba&credential=${credentialUrl.param}`,
+      profile: LOCAL_CREDENTIAL_URL_PROFILE,
+      prefix: `partners/${LOCAL_PARTNER_TENANT}/`,
+    };
+    const stateFiles =
+      options.stateDir === undefined
+        ? undefined
+        : writeLocalState({
+            dir: options.stateDir,
+            stsCa: sts.ca,
+            jwks: issuer.jwks,
+            devClient,
+            ports: { ...actualPorts, production: productionPort },
+            partnerKey: partner,
+            credentialUrl: urlEntry,
+            generatedAccessKey: accessKey.generated ? accessKey : undefined,
+          });
     const extraRoutes = Router();
-    extraRoutes.use(createDevRoutes(issuer));
+    extraRoutes.use(createDevRoutes(issuer, localUrl));
     extraRoutes.use(createDemoRoutes({ ossOrigins: [`http://localhost:${oss.port}`, `http://127.0.0.1:${oss.port}`] }));
     const { app, admin, revocations } = createApp({ ...deps, config, logger, extraRoutes });
     cleanup.push(() => revocations.close());
     broker.attach(app);
     if (admin) adminListener.attach(admin);
-    const brokerUrl = `http://127.0.0.1:${broker.port}`;
     // close() runs the steps in reverse: move the broker's to the end so it stops accepting requests first.
     cleanup.push(cleanup.shift()!);
     return {
@@ -246,6 +295,10 @@ export async function startLocalStack(
       adminUrl: `http://127.0.0.1:${adminListener.port}`,
       adminKey,
       adminKeyGenerated: adminKey !== givenAdminKey,
+      accessKey,
+      credentialUrl: localUrl,
+      productionPort,
+      ...(stateFiles ? { stateFiles } : {}),
       ...(kms ? { kms: kms.emulator } : {}),
       close: closeAll,
     };
@@ -255,12 +308,18 @@ export async function startLocalStack(
   }
 }
 
+/** LOCAL_STATE_DIR, or `.local/` in the checkout (git-ignored). */
+function localStateDir(env: NodeJS.ProcessEnv): string {
+  const given = env.LOCAL_STATE_DIR;
+  return given === undefined || given === '' ? fileURLToPath(new URL('../../.local/', import.meta.url)) : given;
+}
+
 /** `npm start` without BROKER_CONFIG. */
 export async function startLocalMode(): Promise<void> {
   // LOCAL_KMS=1: this process only starts the one that trusts the KMS emulator's CA, and exits with it.
   const relaunched = await relaunchTrustingKmsCa();
   if (relaunched !== undefined) process.exit(relaunched);
-  const stack = await startLocalStack();
+  const stack = await startLocalStack({ stateDir: localStateDir(process.env) });
   process.stdout.write(localBanner(stack));
   onShutdown(createLogger('info'), [() => stack.close()]);
 }
