@@ -189,3 +189,12 @@ export function linksOf(page: Page): { links: Link[]; references: Map<string, st
   }
   return { links, references, uses };
 }
+
+/** The one block of a page marked `<!-- <marker> -->`; throws when there is none or more than one. */
+export function markedBlock(path: string, marker: string): CodeBlock {
+  const found = documentationPages()
+    .filter((p) => p.path === path)
+    .flatMap((p) => p.blocks.filter((b) => b.marker === marker));
+  if (found.length !== 1) throw new Error(`${path}: expected one block marked <!-- ${marker} -->, found ${found.length}`);
+  return found[0]!;
+}

@@ -3,12 +3,14 @@
  * cannot drift from the code unnoticed:
  * - shell: every program is one this test knows; `npm` scripts, `npx` tools and the files they are given exist;
  *   `curl` calls a route of openapi.yaml with a method it has, and its JSON body is a valid request; `docker compose`
- *   is given the secret files its compose file reads (test/docs/local-run.test.ts also runs the local-mode ones);
+ *   is given the secret files its compose file reads, and so are the steps in the compose file's own header; `node`
+ *   runs a file that exists or that the page shows (test/docs/local-run.test.ts also runs the local-mode ones);
  * - JSON parses, and an example marked `<!-- openapi: METHOD PATH STATUS [media type] -->` is a valid response;
  * - YAML parses, and a configuration example (its top-level keys are configuration sections) validates with the
  *   broker's own loader, over deploy/config.example.yaml;
- * - JavaScript is either a file under test/clients/snippets/ that a test runs, verbatim, or is type-checked with
- *   those files as its imports; Java and Swift have no compiler here, so of them only the broker URLs are checked;
+ * - JavaScript is either a file under test/clients/snippets/ that a test runs, verbatim, a whole file the page shows
+ *   (`<!-- file: <name> -->`) that a test reads from the page and runs, or is type-checked with those files as its
+ *   imports; Java and Swift have no compiler here, so of them only the broker URLs are checked;
  * - every relative link and anchor resolves, every repository path in a code span exists, every broker URL is a
  *   route; the API table, the error table and the configuration tables list exactly what the code has.
  */
@@ -56,8 +58,11 @@ function npxProblems(args: string[]): string[] {
   return paths.filter((p) => !exists(p)).map((p) => `npx ${tool} ${p}: no such file`);
 }
 
-/** Hosts a documented curl may call: the local broker, or a production one of the examples. */
-const BROKER_HOST = /^(localhost|127\.0\.0\.1):8080$|^[a-z-]*broker\.example\.com$/;
+/**
+ * Hosts a documented curl may call: the local broker, the production build run against local mode
+ * (LOCAL_PROD_PORT, 8090), or a production one of the examples.
+ */
+const BROKER_HOST = /^(localhost|127\.0\.0\.1):(8080|8090)$|^[a-z-]*broker\.example\.com$/;
 
 function curlProblems(args: string[]): string[] {
   const WITH_VALUE = new Set(['-X', '-H', '-d', '--data', '--data-raw', '-F', '--form', '--form-string', '-o', '-w']);
@@ -129,6 +134,13 @@ function composeProblems(args: string[], written: string[]): string[] {
     .map((secret) => `docker compose -f ${file}: reads ${secret}, which the commands before it do not create`);
 }
 
+/** `node <file>`: a file of the repository, or one the same page shows in a block marked `<!-- file: <name> -->`. */
+function nodeProblems(args: string[], shown: string[]): string[] {
+  const [script, ...rest] = args.filter((a) => !a.startsWith('-'));
+  if (script === undefined || rest.length > 0) return [`node ${args.join(' ')}: expected one script`];
+  return exists(script) || shown.includes(script) ? [] : [`node ${script}: neither a file here nor one the page shows`];
+}
+
 function kubectlProblems(args: string[]): string[] {
   if (args[0] === 'kustomize') return exists(args[1] ?? '') ? [] : [`kubectl kustomize ${args[1]}: no such path`];
   return args.flatMap((a, i) =>
@@ -136,10 +148,17 @@ function kubectlProblems(args: string[]): string[] {
   );
 }
 
-function shellProblems(text: string): string[] {
+/** The names of the files a page shows in full (a block marked `<!-- file: <name> -->`), which a test runs. */
+const FILE_MARKER = /^file:\s+(\S+)$/;
+const shownFiles = (path: string) => blocks.filter((b) => b.page === path).flatMap((b) => FILE_MARKER.exec(b.marker ?? '')?.[1] ?? []);
+
+function shellProblems(text: string, shown: string[] = []): string[] {
   const problems: string[] = [];
   const written: string[] = [];
-  for (const { words, writes } of shellCommands(text)) {
+  for (const command of shellCommands(text)) {
+    // `export NAME=value`: an assignment like any other.
+    const { words, writes } =
+      command.words[0] === 'export' ? { ...command, words: command.words.filter((w, i) => i > 0 && !w.includes('=')) } : command;
     const [program, ...args] = words;
     if (program === undefined) {
       written.push(...writes.map((w) => normalize(w)));
@@ -150,6 +169,7 @@ function shellProblems(text: string): string[] {
     else if (program === 'curl') problems.push(...curlProblems(args));
     else if (program === 'docker') problems.push(...composeProblems(args, written));
     else if (program === 'kubectl') problems.push(...kubectlProblems(args));
+    else if (program === 'node') problems.push(...nodeProblems(args, shown));
     else if (!PLAIN_PROGRAMS.has(program)) problems.push(`${program}: a program test/docs/snippets.test.ts does not know how to check`);
     written.push(...writes.map((w) => normalize(w)));
   }
@@ -402,7 +422,30 @@ describe('the documentation pages', () => {
 
 describe('shell commands', () => {
   it.each(blocks.filter((b) => b.lang === 'sh').map((b) => [where(b), b] as const))('%s names only what exists', (_, block) => {
-    expect(shellProblems(block.text)).toEqual([]);
+    expect(shellProblems(block.text, shownFiles(block.page))).toEqual([]);
+  });
+
+  it("the commands in the compose file's own header create every secret it mounts", () => {
+    const file = 'deploy/docker-compose.yml';
+    const header = read(file)
+      .split('\n')
+      .filter((line) => /^#\s{3,}\S/.test(line))
+      .map((line) => line.replace(/^#\s+/, ''))
+      .join('\n');
+    expect(header).toContain(`docker compose -f ${file}`);
+    expect(shellProblems(header)).toEqual([]);
+  });
+
+  it('the compose check fails for steps that leave out a secret the file mounts', () => {
+    const steps = [
+      'mkdir -p deploy/secrets',
+      "printf 'redis://redis:6379/0' > deploy/secrets/redis-url",
+      'openssl rand -base64 32 > deploy/secrets/cache-key',
+      'docker compose -f deploy/docker-compose.yml up --build',
+    ].join('\n');
+    expect(shellProblems(steps)).toEqual([
+      'docker compose -f deploy/docker-compose.yml: reads deploy/secrets/grant-key, which the commands before it do not create',
+    ]);
   });
 });
 
@@ -424,6 +467,14 @@ describe('YAML examples', () => {
 describe('JavaScript snippets', () => {
   const js = blocks.filter((b) => b.lang === 'js' || b.lang === 'ts');
   const verbatim = (b: CodeBlock) => snippetFiles.find((file) => read(file) === b.text);
+  const extracted = (b: CodeBlock) => FILE_MARKER.test(b.marker ?? '');
+
+  it.each(js.filter(extracted).map((b) => [where(b), b.marker!] as const))(
+    '%s (%s) is run by a test that reads it from the page',
+    (_, marker) => {
+      expect(testSources().some((source) => source.includes(marker))).toBe(true);
+    },
+  );
 
   it.each(js.filter(verbatim).map((b) => [where(b), verbatim(b)!] as const))('%s is %s, which a test runs', (_, file) => {
     const name = file.slice(SNIPPET_DIR.length + 1);
@@ -431,7 +482,7 @@ describe('JavaScript snippets', () => {
   });
 
   it('the others type-check against the snippet files, strictly', { timeout: 60_000 }, () => {
-    const others = js.filter((b) => !verbatim(b));
+    const others = js.filter((b) => !verbatim(b) && !extracted(b));
     expect(others.length).toBeGreaterThan(0);
     expect(typeProblems(others)).toEqual([]);
   });
