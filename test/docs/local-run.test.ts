@@ -38,7 +38,7 @@ const scripts = documentationPages()
 
 /** What each page's commands must have answered, besides running without an HTTP error. */
 const SHOWS: Record<string, string[]> = {
-  'README.md': ['"prefix":"uploads/acme/alice/"', '"refreshAfter"'],
+  'README.md': ['"prefix":"uploads/acme/cli/"', '"refreshAfter"'],
   'docs/api.md': ['"size":48211'],
   'docs/local-mode.md': ['"roleSessionName":"alice@acme"'],
 };
