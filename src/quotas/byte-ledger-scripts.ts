@@ -189,8 +189,10 @@ return 0
 `);
 
 /**
- * KEYS: hash₁, set₁, …. ARGV: now, windowMs × n. Returns {used, reserved, resetAt} per window, resetAt -1 for a
- * window that has not started (nothing is created for it).
+ * KEYS: hash₁, set₁, …. ARGV: now, windowMs × n. Returns {used, reserved, resetAt, reservedUntil} per window,
+ * resetAt -1 for a window that has not started (nothing is created for it), reservedUntil -1 without a live
+ * reservation. After prepare() the set holds live reservations only (settle and release remove theirs), so its
+ * highest score is when the last one lapses.
  */
 export const BYTE_USAGE = luaScript(`${PRELUDE}
 local now = tonumber(ARGV[1])
@@ -201,12 +203,15 @@ for i = 1, #KEYS / 2 do
     out[#out + 1] = 0
     out[#out + 1] = 0
     out[#out + 1] = -1
+    out[#out + 1] = -1
   else
     local resetAt, used, reserved = prepare(h, z, now, tonumber(ARGV[1 + i]))
     touch(h, z, now, resetAt)
+    local last = redis.call('ZRANGE', z, -1, -1, 'WITHSCORES')
     out[#out + 1] = used
     out[#out + 1] = reserved
     out[#out + 1] = resetAt
+    out[#out + 1] = last[2] and tonumber(last[2]) or -1
   end
 end
 return out

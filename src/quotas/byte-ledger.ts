@@ -58,6 +58,8 @@ export interface ByteWindowUsage {
   reservedBytes: number;
   /** Epoch ms when the window resets; undefined when it has not started. */
   resetsAt: number | undefined;
+  /** Epoch ms when the last live reservation lapses unless its callback comes first; undefined with none. */
+  reservedUntil: number | undefined;
 }
 
 export interface SettleInput {

@@ -112,7 +112,14 @@ export class MemoryByteLedger implements ByteLedger {
     return distinctByteWindows(scope.windows).map((w) => {
       const key = this.key(scope, w.windowSeconds);
       if (!this.windows.has(key)) {
-        return { windowSeconds: w.windowSeconds, limitBytes: w.limitBytes, usedBytes: 0, reservedBytes: 0, resetsAt: undefined };
+        return {
+          windowSeconds: w.windowSeconds,
+          limitBytes: w.limitBytes,
+          usedBytes: 0,
+          reservedBytes: 0,
+          resetsAt: undefined,
+          reservedUntil: undefined,
+        };
       }
       const state = this.prepare(key, now, w);
       return {
@@ -121,6 +128,7 @@ export class MemoryByteLedger implements ByteLedger {
         usedBytes: state.used,
         reservedBytes: sumReserved(state),
         resetsAt: state.resetAt,
+        reservedUntil: state.reserved.size === 0 ? undefined : Math.max(...[...state.reserved.values()].map((r) => r.expiresAt)),
       };
     });
   }

@@ -84,15 +84,17 @@ export class RedisByteLedger implements ByteLedger {
     const windows = distinctByteWindows(scope.windows);
     const args = [String(this.clock.now()), ...windows.map((w) => String(w.windowSeconds * 1000))];
     const reply = await this.run('usage', BYTE_USAGE, this.windowKeys(scope, windows), args);
-    if (!Array.isArray(reply) || reply.length !== windows.length * 3) throw new StoreUnavailableError('redis byteUsage: unexpected reply');
+    if (!Array.isArray(reply) || reply.length !== windows.length * 4) throw new StoreUnavailableError('redis byteUsage: unexpected reply');
     return windows.map((w, i) => {
-      const resetAt = Number(reply[i * 3 + 2]);
+      const resetAt = Number(reply[i * 4 + 2]);
+      const reservedUntil = Number(reply[i * 4 + 3]);
       return {
         windowSeconds: w.windowSeconds,
         limitBytes: w.limitBytes,
-        usedBytes: Number(reply[i * 3]),
-        reservedBytes: Number(reply[i * 3 + 1]),
+        usedBytes: Number(reply[i * 4]),
+        reservedBytes: Number(reply[i * 4 + 1]),
         resetsAt: resetAt < 0 ? undefined : resetAt,
+        reservedUntil: reservedUntil < 0 ? undefined : reservedUntil,
       };
     });
   }

@@ -17,7 +17,15 @@ export interface UsageResponse {
   /** Credential requests (quota.perPrincipal) counted in each window. */
   requests: Array<{ windowSeconds: number; limit: number; used: number }>;
   /** Bytes (quota.bytesPerPrincipal): settled or charged, and reserved for uploads not yet called back. */
-  bytes: Array<{ windowSeconds: number; limitBytes: number; usedBytes: number; reservedBytes: number; resetsAt?: string }>;
+  bytes: Array<{
+    windowSeconds: number;
+    limitBytes: number;
+    usedBytes: number;
+    reservedBytes: number;
+    resetsAt?: string;
+    /** When the last reservation lapses if its upload is never called back (the form's expiry plus a grace). */
+    reservedUntil?: string;
+  }>;
 }
 
 export interface UsageService {
@@ -54,6 +62,7 @@ export function createUsageService(deps: {
         usedBytes: w.usedBytes,
         reservedBytes: w.reservedBytes,
         ...(w.resetsAt === undefined ? {} : { resetsAt: isoSeconds(w.resetsAt) }),
+        ...(w.reservedUntil === undefined ? {} : { reservedUntil: isoSeconds(w.reservedUntil) }),
       }));
       return { profile: name, serverTime: isoSeconds(clock.now()), requests, bytes: byteWindows };
     },

@@ -103,6 +103,21 @@ describe.each(implementations)('byte ledger (%s)', (_name, make) => {
     expect((await ledger.usage(s))[0]).toMatchObject({ usedBytes: 40, reservedBytes: 0 });
   });
 
+  it('usage says when the last live reservation lapses, and nothing once none is left', async () => {
+    const clock = new ManualClock();
+    const ledger = await make(clock);
+    const s = who();
+    const start = clock.now();
+    expect((await ledger.usage(s))[0]?.reservedUntil).toBeUndefined();
+    await ledger.reserve(s, [reserve('a', 10, start + 20 * MINUTE), reserve('b', 10, start + 70 * MINUTE), charge('c', 5)]);
+    expect((await ledger.usage(s))[0]).toMatchObject({ reservedBytes: 20, reservedUntil: start + 70 * MINUTE });
+    // Settling the later one leaves the earlier as the last to lapse.
+    await ledger.settle(s, { id: 'b', actualBytes: 7, dedupeKey: 'b', dedupeTtlMs: HOUR });
+    expect((await ledger.usage(s))[0]).toMatchObject({ reservedBytes: 10, reservedUntil: start + 20 * MINUTE });
+    clock.advance(20 * MINUTE);
+    expect((await ledger.usage(s))[0]).toMatchObject({ usedBytes: 12, reservedBytes: 0, reservedUntil: undefined });
+  });
+
   it('release gives back reservations and immediate charges', async () => {
     const clock = new ManualClock();
     const ledger = await make(clock);
