@@ -9,6 +9,7 @@ import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localBanner } from '../../dev/local/banner.js';
 import { type LocalStack, startLocalStack } from '../../dev/local/start-local.js';
 import { REDIS_URL } from '../helpers/broker.js';
 import { freePort } from '../runtime/helpers.js';
@@ -104,6 +105,15 @@ describe('the production build against local mode, as docs/local-mode.md runs it
       ),
     );
     expect(ignored.trim().split('\n')).toEqual(['.local/sts-ca.pem', '.local/production.yaml']);
+  });
+
+  it("the banner prints the generated AccessKey, labelled as the local emulators' only", () => {
+    const { accessKeyId, accessKeySecret, generated } = stack.accessKey;
+    expect(generated).toBe(true);
+    const banner = localBanner(stack);
+    expect(banner).toContain('emulator AccessKey   LOCAL EMULATORS ONLY, generated for this run');
+    expect(banner).toContain(`ALIBABA_CLOUD_ACCESS_KEY_ID=${accessKeyId}\n`);
+    expect(banner).toContain(`ALIBABA_CLOUD_ACCESS_KEY_SECRET='${accessKeySecret}'\n`);
   });
 
   it('npm run build && npm run start:prod serves credentials from the STS emulator', { timeout: BUILD_AND_START_MS + 60_000 }, async () => {

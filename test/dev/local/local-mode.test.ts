@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OSS from 'ali-oss';
 import { localBanner } from '../../../dev/local/banner.js';
 import { startLocalStack, type LocalStack } from '../../../dev/local/start-local.js';
@@ -141,6 +143,45 @@ describe('local mode', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('what local mode gives a second process', () => {
+  it('with the AccessKey from the environment: writes the CA and the configuration, and neither prints nor writes the key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'local-state-'));
+    const state = join(dir, '.local');
+    // A previous run's generated key would no longer be accepted: it must not be left for the recipe to read.
+    mkdirSync(state);
+    writeFileSync(join(state, 'access-key-id'), 'LTAIstale');
+    writeFileSync(join(state, 'access-key-secret'), 'stale');
+    const other = await startLocalStack({
+      ports: { broker: 0, sts: 0, oss: 0 },
+      env: { ...process.env, REDIS_URL: '', LOG_LEVEL: 'silent' },
+      stateDir: state,
+    });
+    try {
+      expect(other.accessKey).toMatchObject({ accessKeyId: accessKey.id, generated: false });
+      expect(readdirSync(state).sort()).toEqual(['dev-jwks.json', 'production.yaml', 'sts-ca.pem']);
+      expect(readFileSync(join(state, 'sts-ca.pem'), 'utf8')).toBe(other.sts.ca);
+      const banner = localBanner(other);
+      expect(banner).not.toContain(accessKey.secret);
+      expect(banner).toContain('emulator AccessKey   from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET');
+      expect(banner).toContain(`${state}/ (git-ignored): sts-ca.pem = the STS emulator's CA`);
+      expect(banner).toContain(other.credentialUrl.url);
+    } finally {
+      await other.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('mints a credentials URL for partner-upload that the broker accepts, and prints it', async () => {
+    expect(localBanner(stack)).toContain(stack.credentialUrl.url);
+    const res = await fetch(stack.credentialUrl.url);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { AccessKeyId: string }).AccessKeyId).toMatch(/^STS\./);
+    const withoutFormat = await fetch(stack.credentialUrl.url.replace('format=alibaba&', ''));
+    const answer = (await withoutFormat.json()) as { upload: { prefix: string; operations: string[] } };
+    expect(answer.upload).toMatchObject({ prefix: 'partners/partner1/', operations: ['put', 'multipart', 'get', 'list'] });
   });
 });
 
