@@ -91,10 +91,12 @@
       };
     }
     if (error && error.code && error.status > 0) {
+      // A form refusal carries its own hint: the same OSS code means another thing on the form path (AccessDenied
+      // there is a failed policy condition, not a session policy that does not reach the key).
       return {
         source: 'OSS',
         code: error.code + ' (HTTP ' + error.status + ')',
-        text: (OSS_HINTS[error.code] || 'OSS refused the request.') + ' ' + (error.message || ''),
+        text: (error.hint || OSS_HINTS[error.code] || 'OSS refused the request.') + ' ' + (error.message || ''),
       };
     }
     var message = String((error && error.message) || error).split('\n')[0];
@@ -390,13 +392,14 @@
     CallbackFailed: 'OSS stored the object, but could not deliver the upload callback to the broker.',
   };
 
-  /** OSS's XML error (`<Code>`, `<Message>`) as an error describe() reports as "Refused by OSS". */
+  /** OSS's XML error (`<Code>`, `<Message>`) as an error describe() reports as "Refused by OSS", with the form's hint. */
   function ossFormRefusal(status, xml) {
     var code = /<Code>([^<]*)<\/Code>/.exec(xml);
     var message = /<Message>([^<]*)<\/Message>/.exec(xml);
-    var error = new Error((FORM_HINTS[code?.[1]] || '') + (message ? ' OSS: ' + message[1] : ''));
+    var error = new Error(message ? 'OSS: ' + message[1] : '');
     error.code = code ? code[1] : 'HTTP ' + status;
     error.status = status;
+    error.hint = FORM_HINTS[error.code] || 'OSS refused the form.';
     return error;
   }
 
@@ -449,16 +452,27 @@
         humanSize(w.limitBytes) +
         ' per ' +
         w.windowSeconds / 3600 +
-        ' h; ' +
-        humanSize(w.reservedBytes) +
-        ' reserved for uploads not yet called back (' +
+        ' h (' +
         w.usedBytes +
-        ' B used).';
+        ' B used). ' +
+        reservedText(w);
     } catch (error) {
       box.className = 'usage';
       box.textContent = '';
       box.appendChild(refusalNode(error));
     }
+  }
+
+  /** Reserved bytes are not spent: each reservation lapses uncounted an hour after its form expires, unless OSS calls back. */
+  function reservedText(w) {
+    if (w.reservedBytes === 0 || !w.reservedUntil) return 'Nothing reserved.';
+    return (
+      humanSize(w.reservedBytes) +
+      ' reserved for forms not yet called back: they count against the quota until the upload is reported, and lapse' +
+      ' uncounted if it never is, the last at ' +
+      new Date(w.reservedUntil).toLocaleString() +
+      '.'
+    );
   }
 
   async function formUploadOne(file) {
@@ -504,9 +518,12 @@
     }
   }
 
-  /** Declares `declared` to the broker (which accepts and signs it), then posts `file` as `sentType` to OSS. */
-  async function lieToTheBroker(what, declared, file, sentType) {
-    var box = $('form-lie-result');
+  /**
+   * Declares `declared` to the broker (which accepts and signs it), then posts `file` as `sentType` to OSS; the
+   * outcome goes to the button's own result box, `boxId`.
+   */
+  async function lieToTheBroker(boxId, what, declared, file, sentType) {
+    var box = $(boxId);
     box.hidden = false;
     box.className = 'result';
     box.textContent = 'asking the broker to sign a form for ' + declared.name + '…';
@@ -589,6 +606,7 @@
     $('form-twice').addEventListener('click', postFormTwice);
     $('form-too-big').addEventListener('click', () =>
       lieToTheBroker(
+        'form-too-big-result',
         'one byte over the declared size',
         { name: 'declared-100-bytes.txt', size: 100, contentType: 'text/plain' },
         new File([new Uint8Array(101).fill(120)], 'declared-100-bytes.txt', { type: 'text/plain' }),
@@ -598,6 +616,7 @@
     $('form-wrong-type').addEventListener('click', () => {
       var html = '<!doctype html><title>not a png</title><script>alert(1)</script>\n';
       return lieToTheBroker(
+        'form-wrong-type-result',
         'another type than declared',
         { name: 'declared-image.png', size: html.length, contentType: 'image/png' },
         new File([html], 'declared-image.png', { type: 'text/html' }),

@@ -191,30 +191,46 @@ describe.skipIf(skip)('demo page in headless Chromium', { timeout: 60_000 }, () 
     });
 
     it.each([
-      ['one byte over the declared size', '#form-too-big', 'txt', 'Refused by OSS — EntityTooLarge (HTTP 400)', 'EntityTooLarge'],
+      [
+        'one byte over the declared size',
+        '#form-too-big',
+        'txt',
+        'Refused by OSS — EntityTooLarge (HTTP 400)',
+        'larger than the content-length-range the broker signed',
+      ],
       [
         'another type than declared',
         '#form-wrong-type',
         'png',
         'Refused by OSS — AccessDenied (HTTP 403)',
-        'Policy Condition failed: ["eq", "$content-type", "image/png"]',
+        'A field breaks a condition of the signed policy (here: its Content-Type), so the storage refused it. OSS: ' +
+          'Invalid according to Policy: Policy Condition failed: ["eq", "$content-type", "image/png"]',
       ],
     ])('%s: the broker signs the declared form, the storage refuses what was sent', async (what, button, ext, heading, detail) => {
       const before = await usage();
       await page.click(button);
-      const result = page.locator(`[data-testid="form-lie-result"].refused[data-case="${what}"]`);
+      // Each button has its own result box.
+      const result = page.locator(`[data-testid="${button.slice(1)}-result"].refused[data-case="${what}"]`);
       await result.waitFor({ timeout: 20_000 });
       const text = await result.textContent();
       expect(text).toContain(heading);
       expect(text).toContain(detail);
+      // On the form path no session policy is involved: the hint of the STS path must not appear.
+      expect(text).not.toContain('session policy');
       // Not the broker: it signed the form for what was declared, and logged it.
       const key = await loggedKey(/signed form for /, ext);
       const log = await page.locator('[data-testid="log"] li').allTextContents();
       expect(log.some((l) => l.includes(`${what}: OSS `))).toBe(true);
       expect(stack.oss.objects.get(LOCAL_BUCKET, key)).toBeFalsy();
-      // Nothing was stored, so nothing was used (the declared bytes stay reserved until the form's grant lapses).
+      // Nothing was stored, so nothing was used; the declared bytes stay reserved, and the page says until when.
       await expect.poll(async () => (await usage()).used).toBe(before.used);
+      expect(await page.textContent('[data-testid="usage"]')).toMatch(/reserved for forms not yet called back: .*lapse uncounted/);
       expect(pageProblems.filter((p) => !p.includes('403') && !p.includes('400'))).toEqual([]);
+    });
+
+    it('keeps both refusals on screen, each in its own box', async () => {
+      expect(await page.locator('[data-testid="form-too-big-result"]').getAttribute('data-case')).toBe('one byte over the declared size');
+      expect(await page.locator('[data-testid="form-wrong-type-result"]').getAttribute('data-case')).toBe('another type than declared');
     });
 
     it('the same form posted twice: stored once, encrypted, then 409 FileAlreadyExists from the storage', async () => {
