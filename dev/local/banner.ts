@@ -45,7 +45,7 @@ ${partnerLine}  credentials URL (partner-upload, read-write under ${stack.creden
 ${accessKeyLines}${stateLines}  admin API      ${stack.adminUrl}   (revocations; docs/operations.md)
   admin key      ${stack.adminKeyGenerated ? `${stack.adminKey}   (generated for this run; set LOCAL_ADMIN_KEY to fix it)` : 'from LOCAL_ADMIN_KEY'}
 
-Try it (as user "cli", so the demo page's alice keeps her whole byte quota):
+Try it: (as user "cli", so that the demo page's alice keeps her whole byte quota)
   TOKEN=$(curl -s -X POST ${b}/dev/token -H 'content-type: application/json' \\
     -d '{"sub":"cli","tenant":"acme"}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')
   curl -s -X POST ${b}/v1/credentials -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\

@@ -3,11 +3,15 @@
  * KMS reader, with the certificate verified (the entry runs itself again trusting the emulator's CA).
  */
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const PARTNER_KEY = 'pk_localkms.local-kms-test-secret';
+
+const stateDir = mkdtempSync(path.join(tmpdir(), 'local-kms-state-'));
 
 describe('local mode with LOCAL_KMS=1', () => {
   it('reads both keys from the KMS emulator, serves requests, and stops on SIGTERM', async () => {
@@ -20,6 +24,8 @@ describe('local mode with LOCAL_KMS=1', () => {
         LOCAL_STS_PORT: '0',
         LOCAL_OSS_PORT: '0',
         LOCAL_KMS_PORT: '0',
+        // Not the checkout's .local/, which a developer's own `npm start` may be using.
+        LOCAL_STATE_DIR: stateDir,
         LOCAL_PARTNER_API_KEY: PARTNER_KEY,
         LOG_LEVEL: 'info',
       },
@@ -63,5 +69,7 @@ describe('local mode with LOCAL_KMS=1', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
+    expect(existsSync(path.join(stateDir, 'sts-ca.pem'))).toBe(true);
+    rmSync(stateDir, { recursive: true, force: true });
   }, 90_000);
 });
