@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../../src/app.js';
-import { generateApiKey, generateCredentialUrl, hashApiKeySecret } from '../../src/auth/index.js';
+import { generateCredentialUrl } from '../../src/auth/index.js';
 import { createDevIssuer, type DevIssuer } from '../issuer/dev-issuer.js';
 import { startStsEmulator, type StsEmulator } from '../emulator/sts/index.js';
 import { buildRuntimeDeps } from '../../src/runtime/build-deps.js';
@@ -20,7 +20,6 @@ import { closeServer, onShutdown } from '../../src/runtime/server.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
 import type { BrokerConfig } from '../../src/config/schema.js';
 import type { KeyValueStore } from '../../src/store/types.js';
-import { ConfigError } from '../../src/config/config-error.js';
 import {
   buildLocalConfig,
   LOCAL_BUCKET,
@@ -40,6 +39,7 @@ import { Router } from 'express';
 import { createDevRoutes } from './dev-routes.js';
 import { localBanner } from './banner.js';
 import { bindingPort } from './port-in-use.js';
+import { localAccessKey, partnerKey, port } from './local-env.js';
 import { type LocalStateFiles, writeLocalState } from './local-state.js';
 
 export interface LocalStack {
@@ -72,41 +72,6 @@ export interface LocalStack {
   /** With a state directory: the files a second process needs (local-state.ts). */
   stateFiles?: LocalStateFiles;
   close(): Promise<void>;
-}
-
-function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError([`${name}: not a port number: ${raw}`]);
-  return value;
-}
-
-/** The broker's own AccessKey pair for the emulator: from the environment, or generated and put there. */
-function localAccessKey(env: NodeJS.ProcessEnv): { accessKeyId: string; accessKeySecret: string; generated: boolean } {
-  const id = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
-  const secret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
-  if (id && secret) return { accessKeyId: id, accessKeySecret: secret, generated: false };
-  const generated = { accessKeyId: `LTAIlocal${randomBytes(8).toString('hex')}`, accessKeySecret: randomBytes(24).toString('base64url') };
-  // The credentials default chain reads these variables (https://github.com/aliyun/credentials-nodejs#credential-provider-chain, step 1): the same path as production.
-  env.ALIBABA_CLOUD_ACCESS_KEY_ID = generated.accessKeyId;
-  env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = generated.accessKeySecret;
-  return { ...generated, generated: true };
-}
-
-function partnerKey(env: NodeJS.ProcessEnv): { keyId: string; sha256: string; header: string; generated: boolean } {
-  const given = env.LOCAL_PARTNER_API_KEY;
-  if (given === undefined || given === '') {
-    const key = generateApiKey('partner1-local');
-    return { keyId: key.keyId, sha256: key.sha256, header: key.header, generated: true };
-  }
-  const match = /^([A-Za-z0-9_-]{4,64})\.([\x21-\x7e]{8,512})$/.exec(given);
-  if (!match) {
-    throw new ConfigError([
-      'LOCAL_PARTNER_API_KEY: must be <keyId>.<secret>: keyId 4-64 of A-Z a-z 0-9 _ -, secret 8-512 visible ASCII characters',
-    ]);
-  }
-  return { keyId: match[1]!, sha256: hashApiKeySecret(match[2]!), header: given, generated: false };
 }
 
 /** Listens before the app exists, so that port 0 works: the real port goes into the issuer, CORS and the config. */
