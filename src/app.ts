@@ -104,6 +104,7 @@ export function createApp(deps: AppDeps): BrokerApp {
     clock,
     logger,
     dropCached: (keys) => tokenCache.drop(keys),
+    onRecordFailed: () => metrics.handOutRecordFailures.inc(),
   });
   const handedOut: RecordHandOut = (principal, handOut) => revocations.recordHandOut(principal, handOut);
   const sts = instrumentSts(deps.sts, metrics, clock);

@@ -43,7 +43,8 @@ export interface CredentialServiceDeps {
 
 /**
  * Records that a principal was given a token from a cache entry: its AccessKeyId (for incident response) and the
- * entry (so it can be dropped when the principal is revoked). Never rejects.
+ * entry (so it can be dropped when the principal is revoked). Rejects (503 `store_unavailable`) when the record
+ * cannot be written: the token must then not be handed out.
  */
 export type RecordHandOut = (
   principal: Principal,
@@ -149,17 +150,18 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       let served: Awaited<ReturnType<typeof obtain>>;
       try {
         served = await obtain(cacheKey, assume(grant, policy.json));
+        // Recorded before the answer goes out; a token that cannot be recorded is not handed out (503).
+        await deps.handedOut?.(principal, {
+          accessKeyId: served.credentials.accessKeyId,
+          expiresAt: served.credentials.expiresAt,
+          profile: grant.profile,
+          prefix: grant.prefix,
+          cacheKey,
+        });
       } catch (error) {
         await quotas.release();
         throw error;
       }
-      await deps.handedOut?.(principal, {
-        accessKeyId: served.credentials.accessKeyId,
-        expiresAt: served.credentials.expiresAt,
-        profile: grant.profile,
-        prefix: grant.prefix,
-        cacheKey,
-      });
       const outcome = served.stale ? 'stale' : served.cached ? 'cached' : 'issued';
       metrics.tokenCache.inc({ result: served.stale ? 'stale' : served.cached ? 'hit' : 'miss' });
       metrics.credentialRequests.inc({ profile: grant.profile, outcome });

@@ -22,6 +22,8 @@ export interface Metrics {
   secretRefreshFailures: Counter<'secret'>;
   /** When each KMS secret was last read successfully (Unix seconds). */
   secretLastRefresh: Gauge<'secret'>;
+  /** Tokens not handed out because their AccessKeyId could not be recorded for the admin list (503s). */
+  handOutRecordFailures: Counter;
   /**
    * Makes every scrape ping the shared store and report `osb_store_up{store}`. Scrape-driven on purpose: when Redis
    * is down, /readyz fails, every pod leaves the Service and no request reaches a broker to be counted, so a
@@ -109,6 +111,11 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
       name: 'osb_secret_last_refresh_timestamp_seconds',
       help: 'When a secret read from KMS was last read successfully (Unix seconds), by env name',
       labelNames: ['secret'],
+      registers: [registry],
+    }),
+    handOutRecordFailures: new Counter({
+      name: 'osb_handout_record_failures_total',
+      help: 'Credentials not handed out (503) because their AccessKeyId could not be recorded for the admin list',
       registers: [registry],
     }),
     storeUp,

@@ -18,6 +18,11 @@ export interface RevocationBackend {
   add(revocation: Revocation): Promise<void>;
   /** Whether it existed. */
   remove(id: string): Promise<boolean>;
+  /**
+   * Deletes these revocations (lapsed ones, found by the caller); how many were still there. Idempotent, so every
+   * replica may sweep at once: only a call that deleted something bumps the version.
+   */
+  removeLapsed(ids: readonly string[]): Promise<number>;
   /** Calls `onChange` soon after any replica changes the revocations (a hint: the version decides). */
   onChange(listener: () => void): void;
   /**

@@ -34,6 +34,11 @@ export function createMemoryRevocationBackend(): RevocationBackend {
       if (existed) changed();
       return existed;
     },
+    async removeLapsed(ids) {
+      const removed = ids.filter((id) => revocations.delete(id)).length;
+      if (removed > 0) changed();
+      return removed;
+    },
     onChange(listener) {
       listeners.push(listener);
     },

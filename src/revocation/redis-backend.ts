@@ -37,6 +37,17 @@ end
 return removed
 `);
 
+/** ARGV: channel, then the ids. One version bump for the whole batch, and none when nothing was left to delete. */
+const REMOVE_LAPSED = luaScript(`
+local removed = 0
+for i = 2, #ARGV do removed = removed + redis.call('HDEL', KEYS[1], ARGV[i]) end
+if removed > 0 then
+  local version = redis.call('INCR', KEYS[2])
+  redis.call('PUBLISH', ARGV[1], version)
+end
+return removed
+`);
+
 const LOAD = luaScript(`
 return { redis.call('GET', KEYS[2]) or '0', redis.call('HGETALL', KEYS[1]) }
 `);
@@ -104,6 +115,11 @@ export function createRedisRevocationBackend(store: RedisStore): RevocationBacke
 
     async remove(id) {
       return (await store.runScript('revocations.remove', REMOVE, [RECORDS, VERSION], [id, channel])) === 1;
+    },
+
+    async removeLapsed(ids) {
+      if (ids.length === 0) return 0;
+      return Number(await store.runScript('revocations.removeLapsed', REMOVE_LAPSED, [RECORDS, VERSION], [channel, ...ids]));
     },
 
     onChange(listener) {

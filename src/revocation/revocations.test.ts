@@ -13,20 +13,25 @@ const partner: Principal = { kind: 'partner', clientId: 'p', subject: 'pk_1234',
 const lookalike: Principal = { kind: 'partner', clientId: 'p', subject: 'alice', tenant: 'acme', claims: {} };
 
 /** The memory backend, with a switch that makes every call fail as an unreachable Redis would. */
-function switchable(): RevocationBackend & { down: boolean; writes: number } {
+function switchable(): RevocationBackend & { down: boolean; writes: number; swept: string[][] } {
   const inner = createMemoryRevocationBackend();
   const fail = () => Promise.reject(new StoreUnavailableError('down'));
-  const backend: RevocationBackend & { down: boolean; writes: number } = {
+  const backend: RevocationBackend & { down: boolean; writes: number; swept: string[][] } = {
     down: false,
     writes: 0,
+    swept: [],
     version: () => (backend.down ? fail() : inner.version()),
     load: () => (backend.down ? fail() : inner.load()),
     add: (r) => inner.add(r),
     remove: (id) => inner.remove(id),
+    removeLapsed: (ids) => {
+      backend.swept.push([...ids]);
+      return backend.down ? fail() : inner.removeLapsed(ids);
+    },
     onChange: (l) => inner.onChange(l),
     recordHandOut: (...args) => {
       backend.writes += 1;
-      return inner.recordHandOut(...args);
+      return backend.down ? fail() : inner.recordHandOut(...args);
     },
     tokens: (...args) => inner.tokens(...args),
     cacheKeys: (...args) => inner.cacheKeys(...args),
@@ -135,6 +140,52 @@ describe('revocations', () => {
     expect(dropped).toEqual([['k-late']]);
     await revocations.recordHandOut({ ...alice, subject: 'bob' }, { ...late, cacheKey: 'k-bob' });
     expect(dropped).toEqual([['k-late']]);
+    await revocations.close();
+  });
+
+  it('deletes lapsed revocations from the store after the grace period, a bounded batch per sweep', async () => {
+    const backend = switchable();
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const revocations = createRevocations({
+      backend,
+      clock: { now: () => now },
+      pollIntervalMs: 5,
+      sweepIntervalMs: 1000,
+      sweepGraceMs: 60_000,
+    });
+    const ending = await revocations.revoke(
+      { principal: { tenant: 'acme', sub: 'alice' }, reason: 'x', until: '2030-01-01T00:10:00Z' },
+      'admin',
+    );
+    const lasting = await revocations.revoke({ principal: { tenant: 'acme', sub: 'bob' }, reason: 'x' }, 'admin');
+    // Lapsed but within the grace period: no longer in force or listed, still stored.
+    now = Date.parse('2030-01-01T00:10:30Z');
+    expect(await outcome(() => revocations.assertNotRevoked(alice))).toBe('allowed');
+    expect((await revocations.list()).map((r) => r.id)).toEqual([lasting.id]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await backend.load()).revocations.map((r) => r.id).sort()).toEqual([ending.id, lasting.id].sort());
+    // Past the grace period: the next sweep deletes it, and only it.
+    now = Date.parse('2030-01-01T00:11:01Z');
+    await eventually('the lapsed revocation deleted', async () => (await backend.load()).revocations.length === 1);
+    expect((await backend.load()).revocations.map((r) => r.id)).toEqual([lasting.id]);
+    expect(backend.swept).toEqual([[ending.id]]);
+    expect(await outcome(() => revocations.assertNotRevoked({ ...alice, subject: 'bob' }))).toBe('revoked');
+    await revocations.close();
+  });
+
+  it('refuses to hand a token out when its AccessKeyId cannot be recorded, and counts it', async () => {
+    const backend = switchable();
+    let failures = 0;
+    const revocations = createRevocations({ backend, clock: { now: () => Date.now() }, onRecordFailed: () => (failures += 1) });
+    await revocations.refresh();
+    backend.down = true;
+    const handOut = { accessKeyId: 'STS.3', expiresAt: Date.now() + 60_000, profile: 'uploads', prefix: 'u/acme/alice/', cacheKey: 'k3' };
+    expect(await outcome(() => revocations.recordHandOut(alice, handOut))).toBe('store_unavailable');
+    expect(failures).toBe(1);
+    // Not remembered as recorded: the next hand-out of the same token tries again, and succeeds once the store is back.
+    backend.down = false;
+    expect(await outcome(() => revocations.recordHandOut(alice, handOut))).toBe('allowed');
+    expect((await revocations.tokens({ tenant: 'acme', sub: 'alice' })).map((t) => t.accessKeyId)).toEqual(['STS.3']);
     await revocations.close();
   });
 });

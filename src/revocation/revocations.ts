@@ -33,6 +33,8 @@ import {
 /** Hand-outs this replica has recorded already (principal, token, cache entry), so a cache hit writes nothing. */
 const RECORDED_MAX = 10_000;
 const WARN_INTERVAL_MS = 10_000;
+/** Lapsed revocations deleted per sweep: one bounded script call, whatever an operator left behind. */
+const SWEEP_BATCH = 100;
 
 export interface RevocationsOptions {
   backend: RevocationBackend;
@@ -44,6 +46,15 @@ export interface RevocationsOptions {
   maxStalenessMs?: number;
   /** Drops these token cache entries from this process and the shared store (cache/token-cache.ts `drop`). */
   dropCached?: (cacheKeys: readonly string[]) => Promise<void>;
+  /** How often this replica deletes lapsed revocations from the store. Default 60 s. */
+  sweepIntervalMs?: number;
+  /**
+   * How long after its end a lapsed revocation is deleted. Default 60 s: a replica whose clock runs behind the
+   * sweeping one's by less than this still holds the revocation until its own clock reaches `until`.
+   */
+  sweepGraceMs?: number;
+  /** Told of each hand-out that could not be recorded (a metric; the request is refused). */
+  onRecordFailed?: () => void;
 }
 
 /** What the broker handed out from one cache entry, as the issuing services report it. */
@@ -58,7 +69,11 @@ export interface HandOut {
 export interface Revocations {
   /** Throws 403 `revoked` (or 503 `store_unavailable`); synchronous while the view is fresh. */
   assertNotRevoked(principal: Principal): void | Promise<void>;
-  /** Records a token handed to `principal`; never rejects (a failure is logged). */
+  /**
+   * Records a token handed to `principal`. Fails closed: when the record cannot be written it rejects with 503
+   * `store_unavailable` and the caller must not hand the token out, so the admin list of a principal's
+   * AccessKeyIds (what a bucket-policy Deny is built from) never misses a token that left the broker.
+   */
   recordHandOut(principal: Principal, handOut: HandOut): Promise<void>;
   revoke(request: RevocationRequest, actor: string): Promise<Revocation>;
   /** The revocations in force, oldest first. */
@@ -85,7 +100,13 @@ export function createRevocations(options: RevocationsOptions): Revocations {
     logger.warn({ event, ...fields }, msg);
   };
 
+  const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
+  const sweepGraceMs = options.sweepGraceMs ?? 60_000;
+
   let version = -1;
+  /** Every revocation of the last snapshot, lapsed ones included (what the sweep looks through). */
+  let stored: readonly Revocation[] = [];
+  let lastSweepAt = Number.NEGATIVE_INFINITY;
   let byIdentity = new Map<string, Revocation[]>();
   let known = new Set<string>();
   /** performance.now() at which the last successful poll was sent: the view holds everything stored by then. */
@@ -112,6 +133,7 @@ export function createRevocations(options: RevocationsOptions): Revocations {
       if (!known.has(revocation.id)) void dropCachedTokens(revocation);
     }
     byIdentity = next;
+    stored = snapshot.revocations;
     known = new Set(snapshot.revocations.map((r) => r.id));
     version = snapshot.version;
   }
@@ -130,8 +152,31 @@ export function createRevocations(options: RevocationsOptions): Revocations {
     return polling;
   }
 
+  /**
+   * Deletes revocations that ended more than `sweepGraceMs` ago from the store, at most SWEEP_BATCH per
+   * `sweepIntervalMs`. Every replica sweeps; deleting is idempotent and bumps the version only when something went,
+   * so replicas sweeping at once do no harm. Lapsed revocations are never in force nor listed either way: this only
+   * keeps the hash (read whole on every change) from growing.
+   */
+  async function sweepLapsed(): Promise<void> {
+    const now = clock.now();
+    if (now - lastSweepAt < sweepIntervalMs) return;
+    lastSweepAt = now;
+    const lapsed = stored
+      .filter((r) => r.until !== null && Date.parse(r.until) <= now - sweepGraceMs)
+      .slice(0, SWEEP_BATCH)
+      .map((r) => r.id);
+    if (lapsed.length === 0) return;
+    const removed = await backend.removeLapsed(lapsed);
+    if (removed > 0) logger.info?.({ event: 'revocation.lapsed_removed', count: removed }, 'lapsed revocations deleted');
+  }
+
   const tick = (): void => {
-    refresh().catch((error: unknown) => warn('revocation.poll_failed', { err: errorMessage(error) }, 'could not read revocations'));
+    refresh()
+      .then(
+        () => sweepLapsed().catch((error: unknown) => warn('revocation.sweep_failed', { err: errorMessage(error) }, 'could not delete lapsed revocations')),
+        (error: unknown) => warn('revocation.poll_failed', { err: errorMessage(error) }, 'could not read revocations'),
+      );
   };
   backend.onChange(tick);
   const timer = setInterval(tick, pollIntervalMs);
@@ -192,7 +237,12 @@ export function createRevocations(options: RevocationsOptions): Revocations {
         await backend.recordHandOut(identity, token, handOut.cacheKey, handOut.expiresAt, clock.now());
         recorded.set(memo, true, handOut.expiresAt);
       } catch (error) {
-        warn('revocation.record_failed', { err: errorMessage(error) }, 'could not record a handed-out AccessKeyId');
+        options.onRecordFailed?.();
+        warn('revocation.record_failed', { err: errorMessage(error) }, 'could not record a handed-out AccessKeyId; not handing it out');
+        throw new BrokerError('store_unavailable', 'could not record the credentials handed out; try again shortly', {
+          retryAfterSeconds: 1,
+          cause: error,
+        });
       }
     },
 

@@ -139,13 +139,19 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
       );
       const quotas = await takeQuotas(config, quota, bytes, principal, name, declared);
       const { credentials: token, cached } = await signingToken(signing, quotas);
-      await deps.handedOut?.(principal, {
-        accessKeyId: token.accessKeyId,
-        expiresAt: token.expiresAt,
-        profile: name,
-        prefix: files.prefix,
-        cacheKey: signing.cacheKey,
-      });
+      // The form's AccessKeyId is recorded before any form leaves; when that fails, nothing is handed out.
+      await deps
+        .handedOut?.(principal, {
+          accessKeyId: token.accessKeyId,
+          expiresAt: token.expiresAt,
+          profile: name,
+          prefix: files.prefix,
+          cacheKey: signing.cacheKey,
+        })
+        .catch(async (error: unknown) => {
+          await quotas.release();
+          throw error;
+        });
 
       // Whole seconds, and never past the token: OSS would refuse a form signed by an expired token anyway.
       const expiresAt = Math.floor(Math.min(formEnd, token.expiresAt) / 1000) * 1000;

@@ -19,7 +19,7 @@ import { createApp } from '../../src/app.js';
 import { RedisStore } from '../../src/store/index.js';
 import { createAuthenticator } from '../../src/auth/index.js';
 import { systemClock } from '../../src/shared/clock.js';
-import { createRedisRevocationBackend } from '../../src/revocation/index.js';
+import { createRedisRevocationBackend, createRevocations } from '../../src/revocation/index.js';
 
 const ADMIN_KEY = randomBytes(32).toString('base64url');
 const withAdmin = (c: Record<string, unknown>) => {
@@ -309,6 +309,66 @@ describe('failing closed', () => {
       await broker.revocations.close();
       await dead.close();
       await memory.close();
+    }
+  });
+});
+
+describe('recording what was handed out', () => {
+  it('does not hand out a token whose AccessKeyId cannot be recorded, counts it, and releases nothing it took', async () => {
+    const grace = await a.token('grace', 'acme');
+    // A real Redis failure of the record alone: the principal's record key holds a string, so its ZADD fails.
+    const identity = JSON.stringify(['user', 'acme', 'grace']);
+    const recordKey = `${a.shared.keyPrefix}{principal:${createHash('sha256').update(identity).digest('hex')}}:tokens`;
+    const raw = rawClient();
+    const failures = async () => (await a.metrics.registry.getSingleMetric('osb_handout_record_failures_total')!.get()).values[0]?.value ?? 0;
+    try {
+      await raw.set(recordKey, 'not a sorted set');
+      const before = await failures();
+      const refused = await askCredentials(a.app, grace);
+      expect([refused.status, refused.body.code, refused.headers['retry-after']]).toEqual([503, 'store_unavailable', '1']);
+      expect(refused.body.credentials).toBeUndefined();
+      expect((await failures()) - before).toBe(1);
+      await raw.del(recordKey);
+      // The token the broker obtained stayed inside it; handed out now, and listed.
+      const served = await askCredentials(a.app, grace);
+      expect(served.status).toBe(200);
+      const listed = await request(admin(a)).get('/admin/v1/principals/tokens?tenant=acme&sub=grace').set(bearer);
+      expect(listed.body.map((t: { accessKeyId: string }) => t.accessKeyId)).toEqual([served.body.credentials.accessKeyId]);
+    } finally {
+      await raw.del(recordKey);
+      raw.disconnect();
+    }
+  });
+});
+
+describe('lapsed revocations', () => {
+  it('are deleted from the Redis hash by the replicas, once, and never listed', async () => {
+    const store = a.store as RedisStore;
+    let now = Date.now();
+    const clock = { now: () => now };
+    // Two replicas' views on the same Redis, sweeping often.
+    const replicas = [0, 1].map(() =>
+      createRevocations({ backend: createRedisRevocationBackend(store), clock, pollIntervalMs: 20, sweepIntervalMs: 50, sweepGraceMs: 1000 }),
+    );
+    const raw = rawClient();
+    const records = `${a.shared.keyPrefix}{revocations}:records`;
+    try {
+      const lapsing = await replicas[0]!.revoke(
+        { principal: { tenant: 'acme', sub: 'lapsing' }, reason: 'sweep test', until: new Date(now + 60_000).toISOString() },
+        'admin',
+      );
+      expect(await raw.hexists(records, lapsing.id)).toBe(1);
+      now += 61_500; // past its end and the grace period
+      expect((await replicas[1]!.list()).map((r) => r.id)).not.toContain(lapsing.id);
+      const deadline = Date.now() + DEADLINE_MS;
+      while ((await raw.hexists(records, lapsing.id)) === 1) {
+        if (Date.now() > deadline) throw new Error('the lapsed revocation was not deleted');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect((await replicas[0]!.list()).map((r) => r.id)).not.toContain(lapsing.id);
+    } finally {
+      raw.disconnect();
+      for (const r of replicas) await r.close();
     }
   });
 });
