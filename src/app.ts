@@ -7,7 +7,7 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import type { BrokerConfig } from './config/schema.js';
 import type { KeyValueStore } from './store/types.js';
 import type { StsClient } from './sts/types.js';
-import type { Authenticator } from './auth/index.js';
+import { configuredAdminKeys, createAdminKeys, type AdminKeys, type Authenticator } from './auth/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createLogAuditSink, type AuditSink } from './audit/audit.js';
@@ -54,6 +54,8 @@ export interface AppDeps {
   extraRoutes?: Router;
   /** Where revocations live; default: beside the store (Redis, or memory for the memory store). */
   revocationBackend?: RevocationBackend;
+  /** The admin keys when they are refreshed (runtime/admin-keys.ts, from KMS); default: the configuration's. */
+  adminKeys?: AdminKeys;
 }
 
 export interface BrokerApp {
@@ -165,13 +167,14 @@ export function createApp(deps: AppDeps): BrokerApp {
   if (deps.extraRoutes) app.use(deps.extraRoutes);
   app.use(problemFor('not_found', 'no such resource'));
   app.use(problemHandler(logger));
-  const { adminPort, adminKeySha256 } = config.server;
+  const { adminPort } = config.server;
+  const configuredKeys = configuredAdminKeys(config.server);
   const admin =
-    adminPort === undefined || adminKeySha256 === undefined
+    adminPort === undefined || (configuredKeys.length === 0 && deps.adminKeys === undefined)
       ? undefined
       : createAdminApp({
           revocations,
-          adminKeySha256,
+          adminKeys: deps.adminKeys ?? createAdminKeys(() => configuredKeys),
           audit,
           clock,
           logger,

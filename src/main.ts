@@ -21,13 +21,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // Secrets named by BROKER_<NAME>_KMS_SECRET are read here; one that cannot be read stops start-up.
-  const { config, secrets } = await loadConfigWithSecrets(path);
+  const { config, secrets, configWith } = await loadConfigWithSecrets(path);
   const logger = createLogger(config.logLevel);
   // Before anything makes a call worth a span; off (and the SDK not even loaded) unless OTEL_* asks for it.
   const tracing = await startTracing({ env: process.env });
   if (tracing) logger.info({ event: 'tracing.enabled', exporters: tracing.exporters }, 'OpenTelemetry tracing on');
   // Does not wait for Redis: with Redis down the broker starts, /readyz says 503, and it connects in the background.
-  const deps = await buildRuntimeDeps(config, logger, secrets === undefined ? {} : { secrets });
+  const deps = await buildRuntimeDeps(config, logger, secrets === undefined ? {} : { secrets, configWith });
   // SIGHUP reads the KMS secrets now, e.g. right after a rotation, instead of at the next interval.
   if (secrets !== undefined) process.on('SIGHUP', () => void secrets.refresh());
   const broker = createApp({ ...deps, config, logger });

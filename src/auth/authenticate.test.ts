@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from './api-key.js';
 import { createAuthenticator, type Authenticator, type AuthHeaders } from './authenticate.js';
-import { clientSchema, type ClientConfig } from '../config/schema.js';
+import { clientSchema, type ApiKeyClientConfig, type ClientConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
 import { fixedClock } from '../../dev/testing/clock.js';
 import { b64url, claims, makeKey, oidcClient, sign, type TestKey } from '../../dev/testing/oidc.js';
@@ -77,6 +77,16 @@ describe('authenticate: credentials', () => {
       clientId: 'partner1',
       subject: 'partner-key',
     });
+  });
+
+  it('replaces its partner keys while it runs: an added key works and a removed one stops at once', async () => {
+    const reloadable = createAuthenticator({ clients: [partnerClient], clock: fixedClock() });
+    const added = generateApiKey('added-key');
+    reloadable.setApiKeyClients([
+      clientSchema.parse({ ...partnerClient, keys: [{ id: added.keyId, sha256: added.sha256 }] }) as ApiKeyClientConfig,
+    ]);
+    await expect(reloadable.authenticate({ 'x-api-key': added.header })).resolves.toMatchObject({ subject: 'added-key' });
+    expect((await refusal({ 'x-api-key': partner.header }, reloadable)).detail).toBe('invalid API key');
   });
 
   it('refuses both credentials at once', async () => {

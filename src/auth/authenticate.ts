@@ -44,6 +44,16 @@ export interface Authenticator {
   authenticate(headers: AuthHeaders): Promise<Principal>;
 }
 
+/** The authenticator as createAuthenticator builds it: its partner keys can be replaced while it runs. */
+export interface ReloadableAuthenticator extends Authenticator {
+  /**
+   * Replaces every partner key (a refreshed BROKER_API_KEYS, already checked against the configuration): requests
+   * from now on see the new set; a key removed stops working at once. Throws, keeping the old set, on a key id
+   * given to two clients.
+   */
+  setApiKeyClients(clients: readonly ApiKeyClientConfig[]): void;
+}
+
 /** RFC 6750 `b64token` would allow more, but a JWS compact serialization is base64url segments joined by dots. */
 const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
 
@@ -54,11 +64,11 @@ const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
 export function authenticatorFromConfig(
   config: Readonly<BrokerConfig>,
   options: Omit<AuthenticatorOptions, 'clients' | 'verifiedTokenCacheEntries'>,
-): Authenticator {
+): ReloadableAuthenticator {
   return createAuthenticator({ ...options, clients: config.clients, verifiedTokenCacheEntries: config.cache.l1MaxEntries });
 }
 
-export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+export function createAuthenticator(options: AuthenticatorOptions): ReloadableAuthenticator {
   const oidcClients = options.clients.filter((c): c is OidcClientConfig => c.type === 'oidc');
   const apiKeyClients = options.clients.filter((c): c is ApiKeyClientConfig => c.type === 'apiKey');
   const localJwks = options.localJwks ?? {};
@@ -79,10 +89,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       }),
     ),
   );
-  const apiKeys = createApiKeyAuthenticator(apiKeyClients);
+  let apiKeys = createApiKeyAuthenticator(apiKeyClients);
   const verified = createVerifiedTokenCache({ clock: options.clock, maxEntries: options.verifiedTokenCacheEntries });
 
   return {
+    setApiKeyClients(clients) {
+      apiKeys = createApiKeyAuthenticator(clients);
+    },
+
     async authenticate(headers) {
       const { authorization, 'x-api-key': apiKey } = headers;
       // Two credentials could name two different principals; picking one silently would be a guess.

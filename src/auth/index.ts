@@ -4,7 +4,8 @@
  * the operator CLI and local mode (hashing and generating partner keys and credentials URLs).
  */
 export { authenticatorFromConfig, createAuthenticator } from './authenticate.js';
-export type { Authenticator, AuthenticatorOptions, AuthHeaders } from './authenticate.js';
+export type { Authenticator, AuthenticatorOptions, AuthHeaders, ReloadableAuthenticator } from './authenticate.js';
+export { configuredAdminKeys, createAdminKeys, UNNAMED_ADMIN, type AdminKey, type AdminKeys } from './admin-keys.js';
 export { createApiKeyAuthenticator, generateApiKey, hashApiKeySecret } from './api-key.js';
 export type { ApiKeyAuthenticator, GeneratedApiKey } from './api-key.js';
 export { constantTimeEqual } from './constant-time.js';

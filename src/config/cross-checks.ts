@@ -112,18 +112,28 @@ function uploadProblems(config: BrokerConfig): string[] {
   return problems;
 }
 
+export const ADMIN_KEY_REQUIRED =
+  'server.adminKeySha256: required with server.adminPort, or server.adminKeys (BROKER_ADMIN_KEY_SHA256, BROKER_ADMIN_KEYS)';
+
 export function crossCheck(config: BrokerConfig, relax: DevelopmentRelaxations): string[] {
   const problems = [...clientProblems(config), ...redisProblems(config, relax), ...cacheProblems(config, relax), ...uploadProblems(config)];
-  const { port, metricsPort, adminPort, adminKeySha256 } = config.server;
+  const { port, metricsPort, adminPort, adminKeySha256, adminKeys } = config.server;
   if (metricsPort === port) problems.push('server.metricsPort: must differ from server.port');
   if (adminPort !== undefined) {
     // Port 0 (any free port, for tests) cannot collide.
     if (adminPort !== 0 && adminPort === port)
       problems.push('server.adminPort: must differ from server.port; the admin API is never public');
     if (adminPort !== 0 && adminPort === metricsPort) problems.push('server.adminPort: must differ from server.metricsPort');
-    if (adminKeySha256 === undefined) {
-      problems.push('server.adminKeySha256: required with server.adminPort (BROKER_ADMIN_KEY_SHA256 or BROKER_ADMIN_KEY_SHA256_FILE)');
+    if (adminKeySha256 === undefined && adminKeys === undefined) {
+      problems.push(ADMIN_KEY_REQUIRED);
     }
   }
+  // The unnamed key acts as "admin": a named key of that name would make the audit trail ambiguous.
+  adminKeys?.forEach((key, i) => {
+    if (adminKeySha256 !== undefined && key.name === 'admin') {
+      problems.push(`server.adminKeys[${i}].name: "admin" is the name of server.adminKeySha256; choose another`);
+    }
+    if (key.sha256 === adminKeySha256) problems.push(`server.adminKeys[${i}].sha256: the same key as server.adminKeySha256`);
+  });
   return problems;
 }

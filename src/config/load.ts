@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { configSchema, type BrokerConfig, type BrokerConfigInput } from './schema.js';
 import { ConfigError } from './config-error.js';
 import { readSecretEnv } from './secret-env.js';
+import { applyApiKeysSecret, parseAdminKeys } from './json-secrets.js';
 import { crossCheck, type DevelopmentRelaxations } from './cross-checks.js';
 
 export type { DevelopmentRelaxations } from './cross-checks.js';
@@ -36,7 +37,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Secrets come from the environment (or mounted files), never from the YAML in the repository. */
-function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out = { ...raw };
   const redisUrl = readSecretEnv(env, 'BROKER_REDIS_URL');
   if (redisUrl !== undefined) out.redis = { ...(out.redis as object | undefined), url: redisUrl };
@@ -48,6 +49,10 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv)
   if (grantKey !== undefined) out.uploads = { ...(out.uploads as object | undefined), grantKey };
   const adminKeySha256 = readSecretEnv(env, 'BROKER_ADMIN_KEY_SHA256');
   if (adminKeySha256 !== undefined) out.server = { ...(out.server as object | undefined), adminKeySha256 };
+  const adminKeys = readSecretEnv(env, 'BROKER_ADMIN_KEYS');
+  if (adminKeys !== undefined) out.server = { ...(out.server as object | undefined), adminKeys: parseAdminKeys(adminKeys) };
+  const apiKeys = readSecretEnv(env, 'BROKER_API_KEYS');
+  if (apiKeys !== undefined) out.clients = applyApiKeysSecret(out.clients, apiKeys);
   if (env.PORT !== undefined && env.PORT !== '') {
     out.server = { ...(out.server as object | undefined), port: Number(env.PORT) };
   }
@@ -77,6 +82,11 @@ export function validateConfig(
 
 /** Reads a YAML configuration file and applies the environment's overrides (secrets, PORT, LOG_LEVEL); not validated. */
 export function readConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  return applyEnvOverrides(readYamlMapping(path), env);
+}
+
+/** The YAML file as written, without the environment's overrides. */
+export function readYamlMapping(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -92,5 +102,5 @@ export function readConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([`BROKER_CONFIG: ${path} must hold a YAML mapping`]);
   }
-  return applyEnvOverrides(raw as Record<string, unknown>, env);
+  return raw as Record<string, unknown>;
 }

@@ -149,23 +149,31 @@ const oidcClient = z
     path: ['tenantClaim'],
   });
 
+/** One partner key, in `clients[].keys` and in the BROKER_API_KEYS secret alike. */
+export const apiKeyEntrySchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, 'must be 4-64 of A-Z a-z 0-9 _ -'),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the lowercase hex SHA-256 of the secret'),
+    revoked: z.boolean().default(false),
+  })
+  .strict();
+
+/** A client's partner keys: at least one (a partner with none is cut off by marking its keys `revoked`). */
+export const apiKeyListSchema = z.array(apiKeyEntrySchema).min(1);
+
+/**
+ * The BROKER_API_KEYS secret (env, `_FILE` or KMS): JSON, apiKey client id → that client's keys, each as in
+ * `clients[].keys`. The clients themselves (tenant, the profiles that name them) stay in the file.
+ */
+export const apiKeysSecretSchema = z.record(ident, apiKeyListSchema);
+
 const apiKeyClient = z
   .object({
     id: ident,
     type: z.literal('apiKey'),
     tenant: z.string().min(1),
     /** Partner keys are sent as `X-Api-Key: <keyId>.<secret>`; only a SHA-256 hash of the secret is stored. */
-    keys: z
-      .array(
-        z
-          .object({
-            id: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, 'must be 4-64 of A-Z a-z 0-9 _ -'),
-            sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the lowercase hex SHA-256 of the secret'),
-            revoked: z.boolean().default(false),
-          })
-          .strict(),
-      )
-      .min(1),
+    keys: apiKeyListSchema,
     /**
      * Opt-in credentials URLs, for clients that can only GET a URL (the OSS Android/iOS SDKs' auth-server provider,
      * the @alicloud/credentials URI provider): `GET /v1/credentials/<profile>?format=alibaba&credential=<id>.<secret>`.
@@ -185,6 +193,31 @@ const apiKeyClient = z
       .default([]),
   })
   .strict();
+
+/** Who an admin action is recorded as: a name an operator is known by, never a secret. */
+export const ADMIN_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+
+export const adminKeyEntrySchema = z
+  .object({
+    name: z.string().regex(ADMIN_NAME, 'must be 1-64 of A-Z a-z 0-9 . _ @ -'),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the lowercase hex SHA-256 of the admin key'),
+  })
+  .strict();
+
+/** The BROKER_ADMIN_KEYS secret and `server.adminKeys`: each name and each key once. */
+export const adminKeyListSchema = z
+  .array(adminKeyEntrySchema)
+  .min(1)
+  .superRefine((keys, ctx) => {
+    const names = new Set<string>();
+    const hashes = new Set<string>();
+    keys.forEach((key, i) => {
+      if (names.has(key.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'names an admin twice' });
+      if (hashes.has(key.sha256)) ctx.addIssue({ code: 'custom', path: [i, 'sha256'], message: 'the same key twice' });
+      names.add(key.name);
+      hashes.add(key.sha256);
+    });
+  });
 
 const redisNode = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict();
 /** An empty list would read as "no Redis" and the broker would count on its own: refuse it instead. */
@@ -385,7 +418,7 @@ export const configSchema = z
         metricsPort: z.number().int().min(1).max(65535).optional(),
         /**
          * When set, the admin API (revocations) is served on this port, on its own listener, and never on `port`.
-         * Off by default. Requires `adminKeySha256`.
+         * Off by default. Requires `adminKeySha256` or `adminKeys`.
          */
         adminPort: z.number().int().min(0).max(65535).optional(),
         /**
@@ -396,6 +429,11 @@ export const configSchema = z
           .string()
           .regex(/^[0-9a-f]{64}$/, 'must be the lowercase hex SHA-256 of the admin key')
           .optional(),
+        /**
+         * Named admin keys, one per operator, so every audited admin action names who did it. Supply through
+         * BROKER_ADMIN_KEYS (JSON, `_FILE` or `_KMS_SECRET`); may be set beside `adminKeySha256` (actor "admin").
+         */
+        adminKeys: adminKeyListSchema.optional(),
         /** Express `trust proxy`: hops or CIDRs of the load balancers whose X-Forwarded-For is believed. */
         trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string(), z.array(z.string())]).default(false),
         bodyLimitBytes: z

@@ -1,12 +1,11 @@
 /**
  * The admin API, on its own listener (`server.adminPort`; runtime/ starts it), never on the public port: revoke a
  * principal, list and lift revocations, list the AccessKeyIds handed to a principal. Every request carries
- * `Authorization: Bearer <admin key>`, checked against the configured SHA-256 in constant time, and every action
- * (and every refusal) is audited with who did it.
+ * `Authorization: Bearer <admin key>`, matched against the admin key hashes (auth/admin-keys.ts), and every action
+ * (and every refusal) is audited with who did it: the name of the key's operator.
  */
-import { createHash } from 'node:crypto';
-import express, { Router, type Express, type Request, type RequestHandler } from 'express';
-import { constantTimeEqual } from '../auth/index.js';
+import express, { Router, type Express, type Request, type RequestHandler, type Response } from 'express';
+import type { AdminKeys } from '../auth/index.js';
 import { BrokerError } from '../errors.js';
 import type { AuditEvent, AuditSink } from '../audit/audit.js';
 import type { Clock } from '../shared/clock.js';
@@ -20,13 +19,10 @@ import { problemFor, problemHandler, asBrokerError } from './problem.js';
 import { sendJson } from './send-json.js';
 import type { BucketPolicyAdmin } from './admin-bucket-policy.js';
 
-/** Who an admin action is recorded as: the one admin key has no id of its own. */
-export const ADMIN_ACTOR = 'admin';
-
 export interface AdminDeps {
   revocations: Revocations;
-  /** Lowercase hex SHA-256 of the admin key (server.adminKeySha256). */
-  adminKeySha256: string;
+  /** The admin keys (server.adminKeySha256, server.adminKeys, or their KMS secrets, refreshed). */
+  adminKeys: AdminKeys;
   audit: AuditSink;
   clock: Clock;
   logger: Logger;
@@ -38,18 +34,19 @@ export interface AdminDeps {
 /** Bearer scheme, RFC 6750 section 2.1; anything longer than a key could be is refused unhashed. */
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/i;
 
-function requireAdminKey(expectedSha256: string): RequestHandler {
-  const expected = Buffer.from(expectedSha256, 'hex');
-  return function requireAdmin(req, _res, next) {
+/** The operator a request was authenticated as (requireAdminKey sets it). */
+const actorOf = (res: Response): string | undefined => res.locals.adminActor as string | undefined;
+
+function requireAdminKey(adminKeys: AdminKeys): RequestHandler {
+  return function requireAdmin(req, res, next) {
     const match = BEARER.exec(req.get('authorization') ?? '');
-    // Hash whatever came (or nothing), so a missing and a wrong key take the same path.
-    const actual = createHash('sha256')
-      .update(match?.[1] ?? '', 'utf8')
-      .digest();
-    if (!constantTimeEqual(actual, expected) || match === null) {
+    // Look up whatever came (or nothing), so a missing and a wrong key take the same path.
+    const actor = adminKeys.identify(match?.[1] ?? '');
+    if (actor === undefined || match === null) {
       next(new BrokerError('unauthenticated', 'a valid admin key is required (Authorization: Bearer <admin key>)'));
       return;
     }
+    res.locals.adminActor = actor;
     next();
   };
 }
@@ -71,14 +68,14 @@ function targetFromQuery(req: Request): RevocationTarget {
 export function createAdminApp(deps: AdminDeps): Express {
   const { revocations, audit, clock, logger } = deps;
   const record = (req: Request, event: Omit<AuditEvent, 'requestId' | 'at' | 'actor' | 'sourceIp'>): void =>
-    audit.record({ ...event, requestId: req.id, at: new Date(clock.now()).toISOString(), actor: ADMIN_ACTOR, sourceIp: req.ip });
+    audit.record({ ...event, requestId: req.id, at: new Date(clock.now()).toISOString(), actor: actorOf(req.res!), sourceIp: req.ip });
 
   const router = Router();
   router
     .route('/admin/v1/revocations')
     .post(requireJson, express.json({ limit: deps.bodyLimitBytes, strict: true }), async function revoke(req, res) {
       const request = parseBody(revocationRequestSchema, req.body);
-      const revocation = await revocations.revoke(request, ADMIN_ACTOR);
+      const revocation = await revocations.revoke(request, actorOf(res)!);
       record(req, {
         event: 'admin.revoked',
         outcome: 'revoked',
@@ -165,18 +162,18 @@ export function createAdminApp(deps: AdminDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestId(), accessLog(logger, new Set()), noStore);
-  app.use(requireAdminKey(deps.adminKeySha256));
+  app.use(requireAdminKey(deps.adminKeys));
   app.use(router);
   app.use(problemFor('not_found', 'no such admin resource'));
   // Refusals are admin actions too: who tried what, and why it was refused.
-  app.use(function auditAdminRefusal(error: unknown, req: Request, _res: express.Response, next: express.NextFunction) {
+  app.use(function auditAdminRefusal(error: unknown, req: Request, res: express.Response, next: express.NextFunction) {
     const problem = asBrokerError(error);
     audit.record({
       event: 'admin.refused',
       outcome: 'refused',
       requestId: req.id,
       at: new Date(clock.now()).toISOString(),
-      actor: problem.code === 'unauthenticated' ? undefined : ADMIN_ACTOR,
+      actor: actorOf(res),
       code: problem.code,
       sourceIp: req.ip,
     });

@@ -11,7 +11,6 @@
  *   to a principal and of the token cache keys it was served from; each key expires with its last member.
  */
 import { createHash } from 'node:crypto';
-import { Cluster } from 'ioredis';
 import type { RedisClient, RedisStore } from '../store/index.js';
 import { luaScript } from '../store/lua-scripts.js';
 import type { RevocationBackend } from './backend.js';
@@ -83,8 +82,8 @@ const principalKeys = (identity: string): [string, string] => {
 export function createRedisRevocationBackend(store: RedisStore): RevocationBackend {
   const channel = store.keyPrefix + CHANNEL;
   const listeners: Array<() => void> = [];
-  // A connection of the same kind (standalone, Sentinel or Cluster) with the same options.
-  const subscriber: RedisClient = store.client instanceof Cluster ? store.client.duplicate() : store.client.duplicate();
+  // A connection of the same kind (standalone, Sentinel or Cluster) with the same options and credentials.
+  const subscriber: RedisClient = store.duplicateClient();
   // Connection errors are the store's to report (it logs them, rate-limited); polling covers a dead subscriber.
   subscriber.on('error', () => undefined);
   subscriber.on('ready', () => {

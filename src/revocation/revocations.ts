@@ -172,11 +172,13 @@ export function createRevocations(options: RevocationsOptions): Revocations {
   }
 
   const tick = (): void => {
-    refresh()
-      .then(
-        () => sweepLapsed().catch((error: unknown) => warn('revocation.sweep_failed', { err: errorMessage(error) }, 'could not delete lapsed revocations')),
-        (error: unknown) => warn('revocation.poll_failed', { err: errorMessage(error) }, 'could not read revocations'),
-      );
+    refresh().then(
+      () =>
+        sweepLapsed().catch((error: unknown) =>
+          warn('revocation.sweep_failed', { err: errorMessage(error) }, 'could not delete lapsed revocations'),
+        ),
+      (error: unknown) => warn('revocation.poll_failed', { err: errorMessage(error) }, 'could not read revocations'),
+    );
   };
   backend.onChange(tick);
   const timer = setInterval(tick, pollIntervalMs);

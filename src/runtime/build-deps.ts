@@ -12,7 +12,9 @@ import { MemoryStore, RedisStore, type KeyValueStore } from '../store/index.js';
 import { createStsClient } from '../sts/index.js';
 import type { StsClient } from '../sts/types.js';
 import { authenticatorFromConfig } from '../auth/index.js';
-import type { Authenticator } from '../auth/index.js';
+import type { AdminKeys, Authenticator } from '../auth/index.js';
+import type { ApiKeyClientConfig } from '../config/schema.js';
+import { adminKeysFromSecrets } from './admin-keys.js';
 import type { Logger } from '../shared/logger.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { BREAKER_STATE_VALUE, createMetrics, type Metrics } from '../metrics/metrics.js';
@@ -29,6 +31,8 @@ export interface RuntimeDeps {
   grantKeys?: KeyRing;
   /** Built here so the STS breaker and the store can report into it; createApp takes it from the spread deps. */
   metrics: Metrics;
+  /** The admin keys when some come from KMS (refreshed); otherwise createApp reads the configuration's. */
+  adminKeys?: AdminKeys;
 }
 
 /**
@@ -52,6 +56,13 @@ export async function buildStore(
   return store;
 }
 
+/** Scheme, host, port and database of a Redis URL: what a rotated password must leave as it is. */
+function redisAddress(url: string | undefined): string {
+  if (url === undefined) return '';
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname}`;
+}
+
 export async function buildRuntimeDeps(
   config: Readonly<BrokerConfig>,
   logger: Logger,
@@ -63,6 +74,8 @@ export async function buildRuntimeDeps(
     stsTrustedCa?: string;
     /** The KMS secrets the loader read (runtime/load-config.ts loadConfigWithSecrets): refreshed from now on. */
     secrets?: KmsSecrets;
+    /** The loader's `configWith`: how a refreshed secret that is part of the configuration is applied. */
+    configWith?: (name: string, value: string) => Readonly<BrokerConfig>;
   } = {},
 ): Promise<RuntimeDeps> {
   const clock = options.clock ?? systemClock;
@@ -79,6 +92,38 @@ export async function buildRuntimeDeps(
     if (event.ok) metrics.secretLastRefresh.set({ secret: event.name }, event.at / 1000);
     else metrics.secretRefreshFailures.inc({ secret: event.name });
   });
+  // Partner keys from KMS: each new version (already checked against the file's clients) replaces the set.
+  const { configWith } = options;
+  if (secrets?.names().includes('BROKER_API_KEYS') && configWith !== undefined) {
+    secrets.onChange('BROKER_API_KEYS', (value) => {
+      const clients = configWith('BROKER_API_KEYS', value).clients.filter((c): c is ApiKeyClientConfig => c.type === 'apiKey');
+      authenticator.setApiKeyClients(clients);
+      logger.info(
+        { event: 'auth.api_keys.replaced', clients: clients.length, keys: clients.reduce((n, c) => n + c.keys.length, 0) },
+        'partner API keys replaced from KMS',
+      );
+    });
+  }
+  // A rotated Redis password: used from the next (re)connection on. Host, port and topology need a restart.
+  if (configWith !== undefined && store instanceof RedisStore) {
+    secrets?.onChange('BROKER_REDIS_URL', (value) => {
+      const next = configWith('BROKER_REDIS_URL', value).redis;
+      store.updateCredentials({ url: next.url });
+      const moved = redisAddress(next.url) !== redisAddress(config.redis.url);
+      logger.info({ event: 'store.redis.credentials_replaced', secret: 'BROKER_REDIS_URL' }, 'next Redis connection uses the new password');
+      if (moved) {
+        logger.warn({ event: 'store.redis.address_changed' }, 'BROKER_REDIS_URL names another server or database: restart to use it');
+      }
+    });
+    secrets?.onChange('BROKER_REDIS_SENTINEL_PASSWORD', (value) => {
+      store.updateCredentials({ sentinelPassword: configWith('BROKER_REDIS_SENTINEL_PASSWORD', value).redis.sentinelPassword });
+      logger.info(
+        { event: 'store.redis.credentials_replaced', secret: 'BROKER_REDIS_SENTINEL_PASSWORD' },
+        'next Sentinel connection uses the new password',
+      );
+    });
+  }
+  const adminKeys = adminKeysFromSecrets(config, secrets);
   const fromKms = (name: string): KeyRing | undefined =>
     secrets?.names().includes(name) ? secrets.keyRing(name, decodeBase64Key) : undefined;
   const grantKeys = fromKms('BROKER_GRANT_KEY');
@@ -97,5 +142,6 @@ export async function buildRuntimeDeps(
     authenticator,
     encryptionKey: fromKms('BROKER_CACHE_KEY') ?? staticKeyRing(Buffer.from(config.cache.encryptionKey, 'base64')),
     ...(grantKeys === undefined ? {} : { grantKeys }),
+    ...(adminKeys === undefined ? {} : { adminKeys }),
   };
 }

@@ -6,7 +6,7 @@
 import type { BrokerConfig, BrokerConfigInput } from '../config/schema.js';
 import { configSchema } from '../config/schema.js';
 import { ConfigError } from '../config/config-error.js';
-import { readConfigFile, validateConfig, type DevelopmentRelaxations } from '../config/load.js';
+import { applyEnvOverrides, readConfigFile, readYamlMapping, validateConfig, type DevelopmentRelaxations } from '../config/load.js';
 import { KMS_SECRET_SUFFIX, kmsSecretRefs } from '../config/secret-env.js';
 import { profileProblems } from '../profiles/check-profiles.js';
 import { createKmsReader, createKmsSdkClient, createKmsSecrets, kmsEndpoint, SECRET_CHECKS } from '../secrets/index.js';
@@ -30,6 +30,11 @@ export interface LoadedConfig {
   config: Readonly<BrokerConfig>;
   /** Present when some secret comes from KMS: refresh it (`start`) and take its key rings (runtime/build-deps.ts). */
   secrets?: KmsSecrets;
+  /**
+   * The configuration as it would be with another value of a secret held in KMS (the file as read at start-up, the
+   * other secrets as they are): how a refreshed BROKER_API_KEYS becomes the clients' keys. Throws ConfigError.
+   */
+  configWith?: (name: string, value: string) => Readonly<BrokerConfig>;
 }
 
 export interface SecretLoadOptions {
@@ -72,5 +77,23 @@ export async function loadConfigWithSecrets(
   await secrets.load();
   const resolved = { ...plain };
   for (const name of secrets.names()) resolved[name] = secrets.current(name);
-  return { config: loadConfigFile(path, resolved), secrets };
+  const config = loadConfigFile(path, resolved);
+  // Read once: a refresh re-checks a secret against the file as it was at start-up, not as it is on disk now.
+  const yaml = readYamlMapping(path);
+  const configWith = (name: string, value: string): Readonly<BrokerConfig> =>
+    parseConfig(applyEnvOverrides(structuredClone(yaml), { ...resolved, [name]: value }));
+  // A new version is checked as start-up checked the first: the whole configuration with it must be valid (a
+  // partner key list must fit the file's clients), or it is not used and the last good one stays.
+  for (const name of refs.keys()) {
+    secrets.addCheck(name, (value) => {
+      try {
+        configWith(name, value);
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        return error.problems.slice(0, 5).join('; ');
+      }
+    });
+  }
+  return { config, secrets, configWith };
 }

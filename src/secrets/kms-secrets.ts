@@ -60,6 +60,18 @@ export interface KmsSecrets {
   refresh(): Promise<void>;
   /** The current value of a secret held here (after load). */
   current(name: string): string;
+  /**
+   * The current value, then the previous one when there is one (after load). The same frozen array until either
+   * version changes, so a caller may memoize what it derives from it by identity.
+   */
+  values(name: string): readonly string[];
+  /**
+   * Adds a check for `name`, applied with the built-in one from the next refresh on: for checks that need the
+   * configuration, which is read after the secrets (runtime/load-config.ts). A version it refuses is not used.
+   */
+  addCheck(name: string, check: SecretCheck): void;
+  /** Calls `listener` with the new current value each time a refresh brings a new, usable version of `name`. */
+  onChange(name: string, listener: (value: string) => void): void;
   /** A live key ring over a secret's current and previous versions, decoded by `decode` (after load). */
   keyRing(name: string, decode: (value: string) => Buffer): KeyRing;
   /** Starts the refresh timer (unref'd) and reports to `logger` and `listener` from now on. */
@@ -73,6 +85,8 @@ interface Held {
   previous: SecretVersion | undefined;
   /** Bumped when either version changes, so key rings re-decode only then. */
   generation: number;
+  /** [current, previous?] values, frozen. */
+  values: readonly string[];
 }
 
 /**
@@ -92,7 +106,8 @@ class SecretUnusableError extends Error {}
 export function createKmsSecrets(options: KmsSecretsOptions): KmsSecrets {
   const { reader, refreshMs } = options;
   const clock = options.clock ?? systemClock;
-  const checks = options.checks ?? {};
+  const checks = new Map<string, SecretCheck[]>(Object.entries(options.checks ?? {}).map(([name, check]) => [name, [check]]));
+  const changeListeners = new Map<string, Array<(value: string) => void>>();
   const held = new Map<string, Held>();
   let logger: Pick<Logger, 'info' | 'warn' | 'error'> | undefined;
   let listener: ((event: RefreshEvent) => void) | undefined;
@@ -101,8 +116,10 @@ export function createKmsSecrets(options: KmsSecretsOptions): KmsSecrets {
 
   function usable(name: string, version: SecretVersion | undefined): SecretVersion | undefined {
     if (version === undefined) return undefined;
-    const problem = checks[name]?.(version.value);
-    if (problem !== undefined) throw new SecretUnusableError(`version ${version.versionId}: ${problem}`);
+    for (const check of checks.get(name) ?? []) {
+      const problem = check(version.value);
+      if (problem !== undefined) throw new SecretUnusableError(`version ${version.versionId}: ${problem}`);
+    }
     return version;
   }
 
@@ -132,7 +149,8 @@ export function createKmsSecrets(options: KmsSecretsOptions): KmsSecrets {
       before.previous?.versionId !== read.previous?.versionId ||
       before.previous?.value !== read.previous?.value;
     if (!changed) return false;
-    held.set(name, { secretName, current: read.current, previous: read.previous, generation: (before?.generation ?? 0) + 1 });
+    const values = Object.freeze(read.previous === undefined ? [read.current.value] : [read.current.value, read.previous.value]);
+    held.set(name, { secretName, current: read.current, previous: read.previous, generation: (before?.generation ?? 0) + 1, values });
     return true;
   }
 
@@ -159,6 +177,8 @@ export function createKmsSecrets(options: KmsSecretsOptions): KmsSecrets {
               },
               'a KMS secret has a new version: sealing and signing with it, still opening with the previous one',
             );
+            const value = read.current.value;
+            for (const listener of changeListeners.get(name) ?? []) listener(value);
           }
           listener?.({ name, ok: true, at });
         } catch (error) {
@@ -198,6 +218,16 @@ export function createKmsSecrets(options: KmsSecretsOptions): KmsSecrets {
     },
 
     current: (name) => heldOrThrow(name).current.value,
+
+    values: (name) => heldOrThrow(name).values,
+
+    addCheck(name, check) {
+      checks.set(name, [...(checks.get(name) ?? []), check]);
+    },
+
+    onChange(name, listener) {
+      changeListeners.set(name, [...(changeListeners.get(name) ?? []), listener]);
+    },
 
     keyRing(name, decode) {
       heldOrThrow(name);

@@ -56,7 +56,7 @@ export function reconnectOnReadOnly(error: Error): 1 | false {
  * Credentials and TLS for Sentinel / Cluster come from `url` when it is also given (`rediss://user:pass@…`): the
  * config has no separate password field, and secrets arrive through the URL's `*_FILE`/env override anyway.
  */
-function authFromUrl(url: string | undefined): Pick<RedisOptions, 'username' | 'password' | 'db'> & { tls?: boolean } {
+export function authFromUrl(url: string | undefined): Pick<RedisOptions, 'username' | 'password' | 'db'> & { tls?: boolean } {
   if (url === undefined) return {};
   const parsed = new URL(url);
   const out: Pick<RedisOptions, 'username' | 'password' | 'db'> & { tls?: boolean } = {};
@@ -161,4 +161,38 @@ export function createRedisClient(config: RedisConfig): RedisClient {
     case 'standalone':
       return new Redis(plan.url, plan.options);
   }
+}
+
+/** The credentials a rotation may change while the broker runs (the rest of `redis` needs a restart). */
+export interface RedisCredentials {
+  username?: string | undefined;
+  password?: string | undefined;
+  /** Sentinel mode: the Sentinels' own password. */
+  sentinelPassword?: string | undefined;
+}
+
+/**
+ * Makes `client` authenticate with `credentials` from its next (re)connection on. Connections already open stay
+ * as they are: Redis keeps a connection authenticated after its password changes, so nothing is dropped.
+ * ioredis reads `options.username`/`password` (and, for Sentinel, `options.sentinelPassword`) afresh on every
+ * connect (ioredis 6: Redis#_connect, SentinelConnector#connectToSentinel); a Cluster builds each node's client from
+ * `redisOptions`, so the nodes it has and the template for new ones are both updated.
+ */
+export function setRedisCredentials(client: RedisClient, credentials: RedisCredentials): void {
+  const apply = (options: RedisOptions) => {
+    if (Object.hasOwn(credentials, 'username')) options.username = credentials.username;
+    if (Object.hasOwn(credentials, 'password')) options.password = credentials.password;
+    if (Object.hasOwn(credentials, 'sentinelPassword') && options.sentinels !== undefined) {
+      options.sentinelPassword = credentials.sentinelPassword;
+    }
+  };
+  if (client instanceof Cluster) {
+    const template = client.options.redisOptions ?? {};
+    apply(template);
+    const pool = (client as unknown as { connectionPool?: { redisOptions?: RedisOptions } }).connectionPool;
+    if (pool?.redisOptions !== undefined && pool.redisOptions !== template) apply(pool.redisOptions);
+    for (const node of client.nodes('all')) apply(node.options);
+    return;
+  }
+  apply(client.options);
 }

@@ -6,7 +6,8 @@
  *   callers have exactly one thing to handle and no ioredis error text decides behaviour elsewhere.
  */
 import { performance } from 'node:perf_hooks';
-import { createRedisClient, type RedisClient, type RedisConfig } from './redis-client.js';
+import { Cluster } from 'ioredis';
+import { authFromUrl, createRedisClient, setRedisCredentials, type RedisClient, type RedisConfig } from './redis-client.js';
 import { DECREMENT_EXISTING, DELETE_IF_EQUALS, INCREMENT_WINDOW, TAKE_FROM_WINDOWS, type LuaScript } from './lua-scripts.js';
 import { errorMessage, silentLogger, type StoreLogger } from './logger.js';
 import { assertTtl } from './ttl.js';
@@ -29,6 +30,7 @@ export class RedisStore implements KeyValueStore {
   readonly kind = 'redis' as const;
   private lastErrorLog = 0;
   private readonly logger: StoreLogger;
+  private readonly duplicates = new Set<RedisClient>();
   private readonly connectDeadlineMs: number;
 
   constructor(
@@ -48,6 +50,31 @@ export class RedisStore implements KeyValueStore {
     });
     // Every (re)connection is worth one line: it is when /readyz turns green again.
     client.on('ready', () => this.logger.info?.({ event: 'store.redis.ready' }, 'redis ready'));
+  }
+
+  /**
+   * Another connection of the same kind with the same options (a subscriber), whose credentials follow
+   * `updateCredentials` like the store's own. Its owner closes it; it is forgotten when it ends.
+   */
+  duplicateClient(): RedisClient {
+    const duplicate: RedisClient = this.client instanceof Cluster ? this.client.duplicate() : this.client.duplicate();
+    this.duplicates.add(duplicate);
+    duplicate.once('end', () => this.duplicates.delete(duplicate));
+    return duplicate;
+  }
+
+  /**
+   * A rotated Redis password (BROKER_REDIS_URL or BROKER_REDIS_SENTINEL_PASSWORD from KMS): every connection of the
+   * store authenticates with it from its next (re)connection on; open connections stay authenticated.
+   */
+  updateCredentials(next: { url?: string | undefined; sentinelPassword?: string | undefined }): void {
+    const credentials: Parameters<typeof setRedisCredentials>[1] = {};
+    if (Object.hasOwn(next, 'url')) {
+      const { username, password } = authFromUrl(next.url);
+      Object.assign(credentials, { username, password });
+    }
+    if (Object.hasOwn(next, 'sentinelPassword')) credentials.sentinelPassword = next.sentinelPassword;
+    for (const client of [this.client, ...this.duplicates]) setRedisCredentials(client, credentials);
   }
 
   static fromConfig(config: RedisConfig, logger?: StoreLogger): RedisStore {

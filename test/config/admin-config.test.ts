@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { minimalConfig } from '../../dev/testing/config.js';
 import { loadConfigFile, parseConfig } from '../../src/runtime/load-config.js';
 import { problemsOf } from '../helpers/config-problems.js';
+import { ADMIN_KEY_REQUIRED } from '../../src/config/cross-checks.js';
 
 const HASH = 'b'.repeat(64);
 const withServer = (server: Record<string, unknown>) => minimalConfig({ server: { port: 8080, ...server } });
@@ -23,9 +24,7 @@ describe('server.adminPort', () => {
     expect(problemsOf(() => parseConfig(withServer({ adminPort: 9464, metricsPort: 9464, adminKeySha256: HASH })))).toContain(
       'server.adminPort: must differ from server.metricsPort',
     );
-    expect(problemsOf(() => parseConfig(withServer({ adminPort: 8081 })))).toContain(
-      'server.adminKeySha256: required with server.adminPort (BROKER_ADMIN_KEY_SHA256 or BROKER_ADMIN_KEY_SHA256_FILE)',
-    );
+    expect(problemsOf(() => parseConfig(withServer({ adminPort: 8081 })))).toContain(ADMIN_KEY_REQUIRED);
     expect(problemsOf(() => parseConfig(withServer({ adminPort: 8081, adminKeySha256: 'not-a-hash' })))[0]).toMatch(
       /^server\.adminKeySha256: must be the lowercase hex SHA-256/,
     );
@@ -42,8 +41,43 @@ describe('server.adminPort', () => {
     const file = join(dir, 'admin-hash');
     writeFileSync(file, `${'c'.repeat(64)}\n`);
     expect(loadConfigFile(path, { ...env, BROKER_ADMIN_KEY_SHA256_FILE: file }).server.adminKeySha256).toBe('c'.repeat(64));
-    expect(problemsOf(() => loadConfigFile(path, env))).toContain(
-      'server.adminKeySha256: required with server.adminPort (BROKER_ADMIN_KEY_SHA256 or BROKER_ADMIN_KEY_SHA256_FILE)',
-    );
+    expect(problemsOf(() => loadConfigFile(path, env))).toContain(ADMIN_KEY_REQUIRED);
+  });
+
+  it('takes named admin keys from server.adminKeys or BROKER_ADMIN_KEYS, each name and key once', () => {
+    const keys = [
+      { name: 'alice', sha256: 'a'.repeat(64) },
+      { name: 'bob', sha256: 'b'.repeat(64) },
+    ];
+    expect(parseConfig(withServer({ adminPort: 8081, adminKeys: keys })).server.adminKeys).toEqual(keys);
+    expect(problemsOf(() => parseConfig(withServer({ adminPort: 8081, adminKeys: [keys[0], { ...keys[1], name: 'alice' }] })))).toEqual([
+      'server.adminKeys[1].name: names an admin twice',
+    ]);
+    expect(problemsOf(() => parseConfig(withServer({ adminPort: 8081, adminKeys: [keys[0], { ...keys[0], name: 'carol' }] })))).toEqual([
+      'server.adminKeys[1].sha256: the same key twice',
+    ]);
+    expect(problemsOf(() => parseConfig(withServer({ adminPort: 8081, adminKeys: [{ name: 'has space', sha256: HASH }] })))).toEqual([
+      'server.adminKeys[0].name: must be 1-64 of A-Z a-z 0-9 . _ @ -',
+    ]);
+    expect(
+      problemsOf(() =>
+        parseConfig(withServer({ adminPort: 8081, adminKeySha256: HASH, adminKeys: [{ name: 'admin', sha256: 'c'.repeat(64) }] })),
+      ),
+    ).toEqual(['server.adminKeys[0].name: "admin" is the name of server.adminKeySha256; choose another']);
+
+    const dir = mkdtempSync(join(tmpdir(), 'admin-keys-'));
+    const path = join(dir, 'config.yaml');
+    writeFileSync(path, stringify(minimalConfig({ server: { port: 8080, adminPort: 8081 }, redis: { url: 'redis://127.0.0.1:6379' } })));
+    const env = { BROKER_CACHE_KEY: Buffer.alloc(32, 1).toString('base64') };
+    expect(loadConfigFile(path, { ...env, BROKER_ADMIN_KEYS: JSON.stringify(keys) }).server.adminKeys).toEqual(keys);
+    const file = join(dir, 'admin-keys.json');
+    writeFileSync(file, `${JSON.stringify(keys)}\n`);
+    expect(loadConfigFile(path, { ...env, BROKER_ADMIN_KEYS_FILE: file }).server.adminKeys).toEqual(keys);
+    expect(problemsOf(() => loadConfigFile(path, { ...env, BROKER_ADMIN_KEYS: '[{"name": "alice"' }))).toEqual([
+      'BROKER_ADMIN_KEYS: not valid JSON',
+    ]);
+    expect(problemsOf(() => loadConfigFile(path, { ...env, BROKER_ADMIN_KEYS: '[{"name": "alice", "sha256": "XYZ"}]' }))).toEqual([
+      'BROKER_ADMIN_KEYS[0].sha256: must be the lowercase hex SHA-256 of the admin key',
+    ]);
   });
 });

@@ -320,7 +320,8 @@ describe('recording what was handed out', () => {
     const identity = JSON.stringify(['user', 'acme', 'grace']);
     const recordKey = `${a.shared.keyPrefix}{principal:${createHash('sha256').update(identity).digest('hex')}}:tokens`;
     const raw = rawClient();
-    const failures = async () => (await a.metrics.registry.getSingleMetric('osb_handout_record_failures_total')!.get()).values[0]?.value ?? 0;
+    const failures = async () =>
+      (await a.metrics.registry.getSingleMetric('osb_handout_record_failures_total')!.get()).values[0]?.value ?? 0;
     try {
       await raw.set(recordKey, 'not a sorted set');
       const before = await failures();
@@ -348,7 +349,13 @@ describe('lapsed revocations', () => {
     const clock = { now: () => now };
     // Two replicas' views on the same Redis, sweeping often.
     const replicas = [0, 1].map(() =>
-      createRevocations({ backend: createRedisRevocationBackend(store), clock, pollIntervalMs: 20, sweepIntervalMs: 50, sweepGraceMs: 1000 }),
+      createRevocations({
+        backend: createRedisRevocationBackend(store),
+        clock,
+        pollIntervalMs: 20,
+        sweepIntervalMs: 50,
+        sweepGraceMs: 1000,
+      }),
     );
     const raw = rawClient();
     const records = `${a.shared.keyPrefix}{revocations}:records`;
