@@ -3,6 +3,7 @@
  * official SDK): the contract's fields, every refusal with its problem code, no-store, and openapi.yaml checked
  * against the real responses.
  */
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET } from '../helpers/broker.js';
@@ -11,6 +12,7 @@ import { createGrantSealer } from '../../src/uploads/upload-grant.js';
 import { signPostPolicyV4 } from '../../src/uploads/post-signature-v4.js';
 import { BYTES_PER_HOUR, CALLBACK_URL, startUploadsBroker, type UploadsBroker } from './broker-setup.js';
 import { openToken } from '../../dev/emulator/sts/index.js';
+import { rawClient } from '../store/helpers.js';
 
 let env: UploadsBroker;
 beforeAll(async () => {
@@ -190,6 +192,26 @@ describe('POST /v1/post-policy', () => {
     expect(usage.body.bytes).toEqual([
       expect.objectContaining({ windowSeconds: 3600, limitBytes: BYTES_PER_HOUR, usedBytes: 0, reservedBytes: BYTES_PER_HOUR }),
     ]);
+  });
+
+  it('hands out no form whose signing AccessKeyId cannot be recorded, and gives the reservation back', async () => {
+    const auth = await env.bearer('rita');
+    // A real Redis failure of the record alone: the principal's record key holds a string, so its ZADD fails.
+    const identity = JSON.stringify(['user', 'acme', 'rita']);
+    const recordKey = `${env.broker.shared.keyPrefix}{principal:${createHash('sha256').update(identity).digest('hex')}}:tokens`;
+    const raw = rawClient();
+    try {
+      await raw.set(recordKey, 'not a sorted set');
+      const refused = await forms({ profile: 'uploads', files: [png] }, auth);
+      expect([refused.status, refused.body.code, refused.body.uploads]).toEqual([503, 'store_unavailable', undefined]);
+      const usage = await request(env.broker.app).get('/v1/usage?profile=uploads').set(auth);
+      expect(usage.body.bytes[0]).toMatchObject({ usedBytes: 0, reservedBytes: 0 });
+      await raw.del(recordKey);
+      expect((await forms({ profile: 'uploads', files: [png] }, auth)).status).toBe(200);
+    } finally {
+      await raw.del(recordKey);
+      raw.disconnect();
+    }
   });
 
   it('a request larger than the whole window is refused without a Retry-After (waiting would not help)', async () => {
