@@ -24,6 +24,25 @@ function readStringClaim(payload: JWTPayload, name: string): string {
   return value;
 }
 
+/**
+ * Reads one list claim: an array of strings (numbers become their decimal text, as for single claims), or a single
+ * string, which some identity providers send when a user has exactly one group. Absent or null: no values (Amazon
+ * Cognito leaves `cognito:groups` out for a user in no group). Anything else - an object, a boolean, an array holding
+ * one - makes the token unusable here, as for a single claim that is not a string. Empty, unsafe, duplicate and
+ * surplus values are the rules' to judge (rules/list-claims.ts): they matter only to a profile that uses the claim.
+ */
+function readListClaim(payload: JWTPayload, name: string): readonly string[] {
+  const value = Object.hasOwn(payload, name) ? payload[name] : undefined;
+  if (value === undefined || value === null) return Object.freeze([]);
+  const items: unknown[] = Array.isArray(value) ? value : [value];
+  const values = items.map((item) => {
+    if (typeof item === 'string') return item;
+    if (typeof item === 'number' && Number.isFinite(item)) return String(item);
+    throw new BrokerError('unauthenticated', `token claim ${name} is not a list of strings`);
+  });
+  return Object.freeze(values);
+}
+
 /** Builds the user Principal from a payload that jose has already verified for this client. */
 export function principalFromPayload(client: OidcClientConfig, payload: JWTPayload): Principal {
   const subject = readStringClaim(payload, client.subjectClaim);
@@ -38,7 +57,11 @@ export function principalFromPayload(client: OidcClientConfig, payload: JWTPaylo
   claims.sub = subject;
   claims.tenant = tenant;
 
-  return { kind: 'user', clientId: client.id, subject, tenant, claims: Object.freeze(claims) };
+  const principal: Principal = { kind: 'user', clientId: client.id, subject, tenant, claims: Object.freeze(claims) };
+  if (client.listClaims === undefined) return principal;
+  const lists: Record<string, readonly string[]> = {};
+  for (const name of client.listClaims) lists[name] = readListClaim(payload, name);
+  return { ...principal, listClaims: Object.freeze(lists) };
 }
 
 /**
@@ -53,6 +76,11 @@ export function principalFromPayload(client: OidcClientConfig, payload: JWTPaylo
 export function placeholdersSuppliedBy(client: ClientConfig): readonly string[] {
   if (client.type === 'apiKey') return Object.keys(partnerTemplateValues(client.tenant));
   return [...new Set(['sub', 'tenant', ...client.templateClaims])];
+}
+
+/** The list claims a client's callers carry, which `${claims.name}` placeholders are checked against at start-up. */
+export function listClaimsSuppliedBy(client: ClientConfig): readonly string[] {
+  return client.type === 'apiKey' ? [] : (client.listClaims ?? []);
 }
 
 /** A partner's template values: exactly what placeholdersSuppliedBy promises for an API-key client. */

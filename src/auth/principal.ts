@@ -9,6 +9,11 @@ export interface Principal {
   tenant: string;
   /** Claims a prefix template may use (`${name}`), already reduced to strings; includes `sub` and `tenant`. */
   claims: Readonly<Record<string, string>>;
+  /**
+   * The client's list claims (`listClaims`) as the token carried them: each a list of strings, in the token's
+   * order, duplicates and all (the rules dedupe, count and check them when a profile uses one). Absent for partners.
+   */
+  listClaims?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**

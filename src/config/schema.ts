@@ -28,6 +28,40 @@ export const STS_MAX_DURATION = 43200;
  */
 export const MAX_CLAIM_CHARS = 128;
 const DEFAULT_MAX_CLAIM_CHARS = 64;
+
+/**
+ * A list claim's name as it appears in the token. `:` and `-` are allowed beside the single-value claims' set
+ * because identity providers name group claims that way (Amazon Cognito: `cognito:groups`).
+ */
+export const LIST_CLAIM_NAME = /^[A-Za-z_][A-Za-z0-9_:-]{0,63}$/;
+const listClaimName = z.string().regex(LIST_CLAIM_NAME, 'must be 1-64 of A-Z a-z 0-9 _ : - and start with a letter or _');
+
+/**
+ * How many distinct values of a list claim a profile uses, and how long each may be. A token carrying more is
+ * refused (403 `too_many_claim_values`), never cut to fit: which values a cut would keep is not the operator's
+ * choice. Defaults: 5 values (teams per person), 36 characters (a UUID, the form Microsoft Entra ID gives groups).
+ * Start-up proves that a policy with every list at `maxValues` values of `maxChars` fits `sts.policyMaxChars`.
+ */
+export const LIST_CLAIM_DEFAULTS = Object.freeze({ maxValues: 5, maxChars: 36 });
+const listClaimLimits = z
+  .object({
+    maxValues: z.number().int().min(1).max(100).default(LIST_CLAIM_DEFAULTS.maxValues),
+    maxChars: z.number().int().min(1).max(MAX_CLAIM_CHARS).default(LIST_CLAIM_DEFAULTS.maxChars),
+  })
+  .strict();
+export type ListClaimLimits = z.output<typeof listClaimLimits>;
+
+/**
+ * One more place a profile's tokens reach beside its own `prefix`, with its own operations: e.g. a team's folder
+ * (`teams/${tenant}/${claims.groups}/`, one per group) or a read-only `shared/${tenant}/`. Always prefix scope.
+ */
+const areaSchema = z
+  .object({
+    prefix: z.string().min(1).max(512),
+    operations: z.array(z.enum(OPERATIONS)).min(1),
+  })
+  .strict();
+export const MAX_AREAS = 8;
 /** Kubernetes: terminationGracePeriodSeconds must exceed this (deploy/kubernetes adds 5 s). */
 const DEFAULT_DRAIN_TIMEOUT_SECONDS = 20;
 
@@ -138,8 +172,21 @@ const oidcClient = z
     tenant: z.string().min(1).optional(),
     /** Other claims that prefix templates may use, as `${claimName}`. */
     templateClaims: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)).default([]),
+    /**
+     * Claims that are lists (`groups`, `roles`, `cognito:groups`), usable in `areas[].prefix` as `${claims.name}`:
+     * one area per value. Absent from a token = no values. Optional with no default, so a configuration without it
+     * parses exactly as before list claims existed.
+     */
+    listClaims: z
+      .array(listClaimName)
+      .refine((names) => new Set(names).size === names.length, 'list each claim once')
+      .optional(),
   })
   .strict()
+  .refine((c) => !(c.listClaims ?? []).some((name) => c.templateClaims.includes(name)), {
+    message: 'a claim is either a single value (templateClaims) or a list (listClaims), not both',
+    path: ['listClaims'],
+  })
   .refine((c) => (c.jwksUri === undefined) !== (c.jwksFile === undefined), {
     message: 'set exactly one of jwksUri or jwksFile',
     path: ['jwksUri'],
@@ -276,6 +323,10 @@ const profileSchema = z
      * Microsoft Entra `sub`: 43).
      */
     maxClaimChars: z.number().int().min(1).max(MAX_CLAIM_CHARS).default(DEFAULT_MAX_CLAIM_CHARS),
+    /** More areas beside `prefix` (which stays the profile's own: keys, forms and quotas are about it). */
+    areas: z.array(areaSchema).min(1).max(MAX_AREAS).optional(),
+    /** Limits per list claim used in `areas` (see LIST_CLAIM_DEFAULTS for a claim not listed here). */
+    listClaims: z.record(listClaimName, listClaimLimits).optional(),
     keyNaming: z.enum(['original', 'random']).default('original'),
     scope: z.enum(['prefix', 'keys']).default('prefix'),
     durationSeconds: z.number().int().min(STS_MIN_DURATION).max(STS_MAX_DURATION).default(STS_MIN_DURATION),
@@ -671,6 +722,7 @@ export const configSchema = z
 export type BrokerConfigInput = z.input<typeof configSchema>;
 export type BrokerConfig = z.output<typeof configSchema>;
 export type ProfileConfig = BrokerConfig['profiles'][string];
+export type AreaConfig = NonNullable<ProfileConfig['areas']>[number];
 export type ByteWindowConfig = NonNullable<NonNullable<ProfileConfig['quota']>['bytesPerPrincipal']>[number];
 export type ClientConfig = BrokerConfig['clients'][number];
 export type OidcClientConfig = Extract<ClientConfig, { type: 'oidc' }>;
