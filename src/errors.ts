@@ -16,6 +16,7 @@ export const ERROR_TABLE = {
   post_policy_not_enabled: { status: 400, title: 'The profile does not offer signed form uploads (no postPolicy)' },
   unauthenticated: { status: 401, title: 'Authentication is missing or invalid' },
   forbidden: { status: 403, title: 'The caller may not use this profile' },
+  too_many_claim_values: { status: 403, title: "A list claim of the caller's token has more values than the profile uses" },
   forms_only: { status: 403, title: 'The profile offers signed form uploads only, never an STS token' },
   revoked: { status: 403, title: "The caller's access has been revoked by an administrator" },
   callback_rejected: { status: 403, title: 'The upload callback is not signed by OSS or does not match its grant' },

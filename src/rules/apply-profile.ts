@@ -3,13 +3,15 @@
  *
  * Checks run in a fixed order so the same request always gets the same error:
  *   forbidden → files structure (files_required, too_many_files, invalid_request)
- *   → names (claims in the prefix, then file names: invalid_name) → types → sizes → key lengths (key_too_long).
+ *   → names (claims in the prefix, then in the areas: invalid_name, too_many_claim_values; then file names:
+ *   invalid_name) → types → sizes → key lengths (key_too_long).
  */
 import type { Principal } from '../auth/principal.js';
 import type { ProfileConfig } from '../config/schema.js';
 import { assertThat } from '../errors.js';
 import { checkFileNames, checkFileSizes, checkFilesStructure, checkFileTypes } from './file-rules.js';
 import type { FileSpec, Grant } from './grant.js';
+import { renderAreas } from './areas.js';
 import { assertKeyLength, nameKeys, type RandomId } from './key-naming.js';
 import { compilePrefixTemplate, type CompiledPrefixTemplate } from './prefix-template.js';
 import { roleSessionName } from './role-session-name.js';
@@ -54,6 +56,7 @@ export function applyProfile({ profileName, profile, principal, files, random }:
   const declared = files ?? [];
 
   const prefix = templateFor(profile.prefix).render(principal.claims, profile.maxClaimChars);
+  const areas = renderAreas(profileName, profile, principal);
   checkFileNames(declared);
   checkFileTypes(profile, declared);
   checkFileSizes(profile, declared);
@@ -77,6 +80,7 @@ export function applyProfile({ profileName, profile, principal, files, random }:
     prefix,
     keys,
     operations: [...profile.operations],
+    ...(areas === undefined ? {} : { areas }),
     durationSeconds: profile.durationSeconds,
     roleSessionName: roleSessionName(principal),
     sourceIdentity: sourceIdentity(principal),

@@ -7,6 +7,13 @@ export interface FileSpec {
   contentType?: string | undefined;
 }
 
+/** One more prefix a token reaches beside the grant's own, with its own operations (always prefix scope). */
+export interface GrantArea {
+  /** Rendered, ending in `/`, e.g. `teams/acme/design/`. */
+  prefix: string;
+  operations: Operation[];
+}
+
 /**
  * Exactly what one token may do, decided from a profile, a principal and a request. Pure data: the policy builder
  * turns it into a session policy, the cache key is derived from that policy, the response is derived from this.
@@ -23,6 +30,11 @@ export interface Grant {
   /** Exact object keys when the profile's scope is `keys`; otherwise undefined. */
   keys?: string[] | undefined;
   operations: Operation[];
+  /**
+   * The profile's `areas` rendered for this caller (rules/areas.ts); undefined when the profile declares none, so a
+   * single-prefix grant, its policy and its cache key are what they were before areas existed.
+   */
+  areas?: GrantArea[] | undefined;
   durationSeconds: number;
   roleSessionName: string;
   /** AssumeRole `SourceIdentity`: the whole principal, kept through role chains (rules/source-identity.ts). */

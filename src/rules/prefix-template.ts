@@ -5,7 +5,9 @@
  *   template    = segment "/" { segment "/" }
  *   segment     = placeholder | literal
  *   placeholder = "${" name "}"            (the WHOLE segment: `a${sub}b` is refused)
+ *               | "${claims." list "}"     (a list claim: one prefix per value; at most one per template)
  *   name        = [A-Za-z_][A-Za-z0-9_]{0,63}
+ *   list        = [A-Za-z_][A-Za-z0-9_:-]{0,63}
  *   literal     = [A-Za-z0-9._-]+, but not "." and never containing ".." (as for claim values)
  *
  * Whole-segment placeholders mean a claim value can only ever fill its own "folder": with the value checks of
@@ -18,18 +20,30 @@ import { assertKeyLength } from './key-naming.js';
 export interface CompiledPrefixTemplate {
   /** The template as configured. */
   readonly template: string;
-  /** Placeholder names in order of first appearance, without duplicates. */
+  /** Single-value placeholder names in order of first appearance, without duplicates. */
   readonly placeholders: readonly string[];
+  /** The list claim of a `${claims.name}` placeholder, if the template has one. */
+  readonly listClaim: string | undefined;
+  /** Each segment: a literal's text, `{ name }` for a single value, `{ list }` for the list claim. */
+  readonly parts: readonly TemplatePart[];
   /**
    * Renders the prefix; throws BrokerError('invalid_name') for a missing or unsafe value, or one longer than
    * `maxClaimChars` (the profile's limit, which start-up proved keeps the session policy within the STS limit).
+   * A template with a list placeholder renders with renderEach instead.
    */
   render(values: Readonly<Record<string, string>>, maxClaimChars?: number): string;
+  /**
+   * One prefix per value of the list claim, in the order given. `listValues` must already have passed the list
+   * rules (rules/list-claims.ts: distinct, counted, each a safe segment); single values are checked as by render.
+   */
+  renderEach(values: Readonly<Record<string, string>>, listValues: readonly string[], maxClaimChars?: number): string[];
 }
 
-type Part = { kind: 'literal'; text: string } | { kind: 'placeholder'; name: string };
+export type TemplatePart = { kind: 'literal'; text: string } | { kind: 'placeholder'; name: string } | { kind: 'list'; name: string };
+type Part = TemplatePart;
 
 const PLACEHOLDER = /^\$\{([A-Za-z_][A-Za-z0-9_]{0,63})\}$/;
+const LIST_PLACEHOLDER = /^\$\{claims\.([A-Za-z_][A-Za-z0-9_:-]{0,63})\}$/;
 const LITERAL = /^[A-Za-z0-9._-]+$/;
 
 function parseSegment(template: string, segment: string, index: number): Part {
@@ -37,6 +51,8 @@ function parseSegment(template: string, segment: string, index: number): Part {
   if (segment === '') throw new Error(`${where}: empty segment ("//")`);
   const placeholder = PLACEHOLDER.exec(segment);
   if (placeholder?.[1] !== undefined) return { kind: 'placeholder', name: placeholder[1] };
+  const list = LIST_PLACEHOLDER.exec(segment);
+  if (list?.[1] !== undefined) return { kind: 'list', name: list[1] };
   if (segment.includes('*') || segment.includes('?')) {
     throw new Error(`${where}: wildcards "*" and "?" are not allowed; the policy adds its own`);
   }
@@ -71,26 +87,47 @@ export function compilePrefixTemplate(template: string): CompiledPrefixTemplate 
   for (const part of parts) {
     if (part.kind === 'placeholder' && !placeholders.includes(part.name)) placeholders.push(part.name);
   }
+  const lists = parts.filter((part) => part.kind === 'list');
+  // Two lists would make one prefix per pair of values: a policy that grows as the product of two claims.
+  if (lists.length > 1) throw new Error(`prefix template "${template}": at most one \${claims.…} placeholder`);
+  const listClaim = lists[0]?.name;
   Object.freeze(parts);
   Object.freeze(placeholders);
+
+  /** The single-value segments, rendered and checked once per call; `undefined` where the list value goes. */
+  function singleSegments(values: Readonly<Record<string, string>>, maxClaimChars?: number): (string | undefined)[] {
+    return parts.map((part) => {
+      if (part.kind === 'literal') return part.text;
+      if (part.kind === 'list') return undefined;
+      // hasOwn: a placeholder named `constructor` must not resolve to Object.prototype's function.
+      const value = Object.hasOwn(values, part.name) ? values[part.name] : undefined;
+      if (typeof value !== 'string') {
+        throw new BrokerError('invalid_name', `claim "${part.name}" is required by the profile's prefix`);
+      }
+      assertSafeValue(value, `claim "${part.name}"`, 'claim', maxClaimChars);
+      return value;
+    });
+  }
+
+  function join(segments: readonly (string | undefined)[], listValue?: string): string {
+    const prefix = `${segments.map((segment) => segment ?? listValue).join('/')}/`;
+    assertKeyLength(prefix, 'the rendered prefix');
+    return prefix;
+  }
 
   return Object.freeze({
     template,
     placeholders,
+    listClaim,
+    parts,
     render(values: Readonly<Record<string, string>>, maxClaimChars?: number): string {
-      const segments = parts.map((part) => {
-        if (part.kind === 'literal') return part.text;
-        // hasOwn: a placeholder named `constructor` must not resolve to Object.prototype's function.
-        const value = Object.hasOwn(values, part.name) ? values[part.name] : undefined;
-        if (typeof value !== 'string') {
-          throw new BrokerError('invalid_name', `claim "${part.name}" is required by the profile's prefix`);
-        }
-        assertSafeValue(value, `claim "${part.name}"`, 'claim', maxClaimChars);
-        return value;
-      });
-      const prefix = `${segments.join('/')}/`;
-      assertKeyLength(prefix, 'the rendered prefix');
-      return prefix;
+      if (listClaim !== undefined) throw new Error(`prefix template "${template}" has a list placeholder; use renderEach`);
+      return join(singleSegments(values, maxClaimChars));
+    },
+    renderEach(values: Readonly<Record<string, string>>, listValues: readonly string[], maxClaimChars?: number): string[] {
+      const segments = singleSegments(values, maxClaimChars);
+      if (listClaim === undefined) return [join(segments)];
+      return listValues.map((value) => join(segments, value));
     },
   });
 }
