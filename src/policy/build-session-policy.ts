@@ -2,12 +2,15 @@
  * Grant → inline session policy for AssumeRole. Built as objects and serialized canonically (never concatenated
  * as text), so equal grants give byte-equal policies - the text is part of the token cache key.
  *
- * Shape (statements are grouped by resource list, then sorted by their canonical text):
- *  - object actions on `acs:oss:*:*:<bucket>/<prefix>*` (prefix scope) or on each exact key (keys scope);
+ * Shape (one statement per distinct set of actions, holding every resource with that set; statements sorted by
+ * their canonical text):
+ *  - object actions on `acs:oss:*:*:<bucket>/<prefix>*` (prefix scope) or on each exact key (keys scope), and on
+ *    `…/<area prefix>*` for each of the grant's areas with that area's operations;
  *  - in prefix scope with restricted extensions, the write actions (fileTypeScoped in oss-actions.ts) go on
  *    `…/<prefix>*.<ext>` for each allowed extension, lowercase and UPPERCASE (see arn.ts) - so the file types are
  *    enforced by OSS itself, not only by the broker's check of what the client declared;
- *  - oss:ListObjects on the bucket, with `StringLike {"oss:Prefix": "<prefix>*"}`;
+ *  - oss:ListObjects on the bucket, with `StringLike {"oss:Prefix": "<prefix>*"}` (a list of such values when
+ *    several areas may list);
  *  - `IpAddress acs:SourceIp` and `Bool acs:SecureTransport "true"` on every statement when configured.
  *    `secureTransport: false` means "not required", not "HTTP only", so it adds no condition.
  */
@@ -37,14 +40,26 @@ function withConditions(statement: Statement, extra: ConditionBlock): Statement 
   return Object.keys(condition).length === 0 ? statement : { ...statement, Condition: condition };
 }
 
-/** Object resources for one action: exact keys, the whole prefix, or the prefix limited to allowed extensions. */
-function objectResources(grant: Grant, fileTypeScoped: boolean): string[] {
-  if (grant.keys !== undefined) return sortedUnique(grant.keys).map((key) => objectArn(grant.bucket, key));
+/** One prefix the grant reaches and what it may do there: the grant's own (with its keys) or one of its areas. */
+interface Reach {
+  prefix: string;
+  operations: Grant['operations'];
+  keys?: string[] | undefined;
+}
+
+/** The grant's own prefix first, then its areas (prefix scope). */
+export function reachesOf(grant: Grant): Reach[] {
+  return [{ prefix: grant.prefix, operations: grant.operations, keys: grant.keys }, ...(grant.areas ?? [])];
+}
+
+/** Object resources for one action in one reach: exact keys, the whole prefix, or the prefix limited to allowed extensions. */
+function objectResources(grant: Grant, reach: Reach, fileTypeScoped: boolean): string[] {
+  if (reach.keys !== undefined) return sortedUnique(reach.keys).map((key) => objectArn(grant.bucket, key));
   const extensions = grant.allowedExtensions ?? [];
   if (fileTypeScoped && extensions.length > 0) {
-    return extensionVariants(extensions).map((ext) => objectArn(grant.bucket, `${grant.prefix}*.${ext}`));
+    return extensionVariants(extensions).map((ext) => objectArn(grant.bucket, `${reach.prefix}*.${ext}`));
   }
-  return [objectArn(grant.bucket, `${grant.prefix}*`)];
+  return [objectArn(grant.bucket, `${reach.prefix}*`)];
 }
 
 export function buildSessionPolicy(grant: Grant): SessionPolicy {
@@ -53,27 +68,48 @@ export function buildSessionPolicy(grant: Grant): SessionPolicy {
     throw new Error(`grant for profile "${grant.profile}" has keys scope but no keys`);
   }
 
-  // Group object actions that share exactly the same resources into one statement (smaller policy).
-  const groups = new Map<string, { actions: string[]; resources: string[] }>();
-  const statements: Statement[] = [];
-  for (const spec of actionsFor(grant.operations)) {
-    if (spec.resource === 'bucket') {
-      statements.push({
-        Effect: 'Allow',
-        Action: [spec.action],
-        Resource: [bucketArn(grant.bucket)],
-        Condition: { StringLike: { 'oss:Prefix': `${grant.prefix}*` } },
-      });
-      continue;
+  // Each object resource with the actions allowed on it, across the grant's own prefix and its areas; then one
+  // statement per distinct action set, holding every resource with that set. Each resource is written once, so an
+  // area per team costs one resource (and one oss:Prefix value), not a statement.
+  const actionsByResource = new Map<string, Set<string>>();
+  const listPrefixes: string[] = [];
+  for (const reach of reachesOf(grant)) {
+    for (const spec of actionsFor(reach.operations)) {
+      if (spec.resource === 'bucket') {
+        listPrefixes.push(`${reach.prefix}*`);
+        continue;
+      }
+      for (const resource of objectResources(grant, reach, spec.fileTypeScoped)) {
+        const actions = actionsByResource.get(resource) ?? new Set<string>();
+        actions.add(spec.action);
+        actionsByResource.set(resource, actions);
+      }
     }
-    const resources = objectResources(grant, spec.fileTypeScoped);
-    const groupKey = resources.join('\n');
-    const group = groups.get(groupKey) ?? { actions: [], resources };
-    group.actions.push(spec.action);
-    groups.set(groupKey, group);
   }
-  for (const { actions, resources } of groups.values()) {
-    statements.push({ Effect: 'Allow', Action: sortedUnique(actions), Resource: resources });
+  const resourcesByActions = new Map<string, { actions: string[]; resources: string[] }>();
+  for (const [resource, actionSet] of actionsByResource) {
+    const actions = sortedUnique([...actionSet]);
+    const key = actions.join('\n');
+    const group = resourcesByActions.get(key) ?? { actions, resources: [] };
+    group.resources.push(resource);
+    resourcesByActions.set(key, group);
+  }
+  const statements: Statement[] = [...resourcesByActions.values()].map(({ actions, resources }) => ({
+    Effect: 'Allow',
+    Action: actions,
+    Resource: sortedUnique(resources),
+  }));
+  if (listPrefixes.length > 0) {
+    // ListObjects is granted on the bucket and confined by oss:Prefix; several values of one key are ORed
+    // (https://www.alibabacloud.com/help/en/ram/user-guide/policy-elements "Condition"). One prefix stays a plain
+    // string, as it was written before areas existed.
+    const prefixes = sortedUnique(listPrefixes);
+    statements.push({
+      Effect: 'Allow',
+      Action: ['oss:ListObjects'],
+      Resource: [bucketArn(grant.bucket)],
+      Condition: { StringLike: { 'oss:Prefix': prefixes.length === 1 ? prefixes[0]! : prefixes } },
+    });
   }
 
   const conditions = commonConditions(grant);
