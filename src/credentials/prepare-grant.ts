@@ -75,7 +75,10 @@ export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock
     purpose: TokenPurpose,
   ): PreparedGrant {
     if (profile.keyNaming === 'random' && profile.scope === 'keys') return compute(profileName, profile, principal, files, purpose);
-    const key = JSON.stringify([purpose, profileName, principalKey(principal), principal.claims, files]);
+    // The list claims are part of the input: a caller whose groups changed (a new token) must not be answered
+    // from the grant of its old groups. Absent, the key is what it was before list claims existed.
+    const input = [purpose, profileName, principalKey(principal), principal.claims, files];
+    const key = JSON.stringify(principal.listClaims === undefined ? input : [...input, principal.listClaims]);
     const known = memo.get(key);
     if (known !== undefined) return known;
     const prepared = compute(profileName, profile, principal, files, purpose);

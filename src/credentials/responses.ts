@@ -2,7 +2,7 @@
  * Response bodies, built field by field from typed values (never by spreading an upstream object), so nothing
  * that was not meant for the caller can ride along.
  */
-import type { Grant } from '../rules/index.js';
+import type { Grant, GrantArea } from '../rules/index.js';
 import type { PolicyDocument } from '../policy/index.js';
 import type { StsCredentials } from '../sts/types.js';
 import type { Operation } from '../config/schema.js';
@@ -20,6 +20,8 @@ export interface CredentialResponse {
     allowedContentTypes?: string[];
     allowedExtensions?: string[];
     operations: Operation[];
+    /** Only for a profile with areas: the other prefixes the token reaches and what it may do there. */
+    areas?: GrantArea[];
   };
   serverTime: string;
   /** Come back for a new token at (or after) this time; well before `credentials.expiration` (lifetime.ts). */
@@ -37,6 +39,7 @@ export interface DryRunResponse {
     prefix: string;
     keys?: string[];
     operations: Operation[];
+    areas?: GrantArea[];
     durationSeconds: number;
     roleSessionName: string;
   };
@@ -48,6 +51,10 @@ export interface ServedToken {
   cached: boolean;
   stale: boolean;
   refreshAfterMs: number;
+}
+
+function copyAreas(areas: readonly GrantArea[]): GrantArea[] {
+  return areas.map((area) => ({ prefix: area.prefix, operations: [...area.operations] }));
 }
 
 export function toCredentialResponse(grant: Grant, served: ServedToken, nowMs: number): CredentialResponse {
@@ -63,6 +70,7 @@ export function toCredentialResponse(grant: Grant, served: ServedToken, nowMs: n
   if (grant.maxSizeBytes !== undefined) upload.maxSizeBytes = grant.maxSizeBytes;
   if (grant.allowedContentTypes) upload.allowedContentTypes = [...grant.allowedContentTypes];
   if (grant.allowedExtensions) upload.allowedExtensions = [...grant.allowedExtensions];
+  if (grant.areas) upload.areas = copyAreas(grant.areas);
   return {
     credentials: {
       accessKeyId: credentials.accessKeyId,
@@ -92,5 +100,6 @@ export function toDryRunResponse(grant: Grant, policy: PolicyDocument): DryRunRe
     policy,
   };
   if (grant.keys) out.grant.keys = [...grant.keys];
+  if (grant.areas) out.grant.areas = copyAreas(grant.areas);
   return out;
 }

@@ -10,11 +10,14 @@ import type { Grant } from '../rules/index.js';
 
 /**
  * The profile as the signing token's grant sees it: prefix scope (each form pins its own exact key, so one token
- * serves every form of the caller) and the `put` operation only. Everything else (role, prefix, extensions,
- * conditions, duration) is the profile's.
+ * serves every form of the caller), the `put` operation only and no areas. Everything else (role, prefix,
+ * extensions, conditions, duration) is the profile's.
  */
 export function formSigningProfile(profile: ProfileConfig): ProfileConfig {
-  return { ...profile, scope: 'prefix', keyNaming: 'original', operations: ['put'] };
+  const signing: ProfileConfig = { ...profile, scope: 'prefix', keyNaming: 'original', operations: ['put'] };
+  // Forms write under the profile's own prefix only: a team or shared area is reached with a token, never a form.
+  delete signing.areas;
+  return signing;
 }
 
 /**
@@ -24,5 +27,7 @@ export function formSigningProfile(profile: ProfileConfig): ProfileConfig {
  * the rules a second time (form-signing.test.ts checks the two agree).
  */
 export function formSigningGrant(grant: Grant): Grant {
-  return { ...grant, keys: undefined, operations: ['put'] };
+  const signing: Grant = { ...grant, keys: undefined, operations: ['put'] };
+  delete signing.areas;
+  return signing;
 }
