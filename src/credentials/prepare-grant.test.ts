@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createGrantPreparer } from './prepare-grant.js';
 import { parseConfig } from '../runtime/load-config.js';
 import type { Principal } from '../auth/principal.js';
+import { member, teamProfile } from '../../dev/testing/team-profile.js';
 
 const config = parseConfig(
   {
@@ -58,5 +59,34 @@ describe('prepared grants', () => {
         expect.objectContaining({ code: 'invalid_name' }),
       );
     }
+  });
+});
+
+describe('prepared grants with list claims (the token is per principal, profile and claim values)', () => {
+  const prepare = createGrantPreparer(config, clock);
+  const get = (principal: Principal) => prepare('team', teamProfile, principal, [], 'credentials');
+
+  it('two members of different groups never share a cache key, nor do two users of the same groups', () => {
+    const keys = [get(member('alice', ['ops'])), get(member('alice', ['design'])), get(member('bob', ['ops']))].map((p) => p.cacheKey);
+    expect(new Set(keys).size).toBe(3);
+  });
+
+  it('the same groups in another order or repeated give the same policy and cache key', () => {
+    const a = get(member('alice', ['ops', 'design']));
+    const b = get(member('alice', ['design', 'ops', 'ops']));
+    expect(b.cacheKey).toBe(a.cacheKey);
+    expect(b.policy.json).toBe(a.policy.json);
+  });
+
+  it('a caller whose groups changed is not answered from the memo of the old ones', () => {
+    const before = get(member('carol', ['ops']));
+    const after = get(member('carol', ['ops', 'design']));
+    expect(after.grant.areas?.map((a) => a.prefix)).toContain('teams/acme/design/');
+    expect(after.cacheKey).not.toBe(before.cacheKey);
+    expect(get(member('carol', [])).grant.areas?.map((a) => a.prefix)).toEqual(['shared/acme/']);
+  });
+
+  it('absent and empty groups are the same grant', () => {
+    expect(get(member('dave')).cacheKey).toBe(get(member('dave', [])).cacheKey);
   });
 });

@@ -27,13 +27,13 @@ function tampered(change: (statements: Statement[]) => void): PolicyDocument {
   return copy;
 }
 
+const put = (s: Statement[]) => s.find((x) => x.Action.includes('oss:PutObject'))!;
+const list = (s: Statement[]) => s.find((x) => x.Action.includes('oss:ListObjects'))!;
+
 describe('assertPolicyConfined', () => {
   it('accepts what the builder makes', () => {
     expect(() => assertPolicyConfined(good, grant)).not.toThrow();
   });
-
-  const put = (s: Statement[]) => s.find((x) => x.Action.includes('oss:PutObject'))!;
-  const list = (s: Statement[]) => s.find((x) => x.Action.includes('oss:ListObjects'))!;
 
   it.each<[string, (s: Statement[]) => void]>([
     ['the whole bucket', (s) => put(s).Resource.push('acs:oss:*:*:bkt/*')],
@@ -59,5 +59,42 @@ describe('assertPolicyConfined', () => {
       expect((error as BrokerError).code).toBe('internal');
       expect((error as BrokerError).expose).toBe(false);
     }
+  });
+});
+
+describe('assertPolicyConfined with areas', () => {
+  const withAreas: Grant = {
+    ...grant,
+    operations: ['put', 'get', 'list'],
+    areas: [
+      { prefix: 'teams/acme/ops/', operations: ['put', 'get', 'list'] },
+      { prefix: 'shared/acme/', operations: ['get'] },
+    ],
+  };
+  const built = buildSessionPolicy(withAreas).document;
+  const changed = (change: (s: Statement[]) => void) => {
+    const copy = structuredClone(built);
+    change(copy.Statement);
+    return copy;
+  };
+  const withResource = (resource: string) => (s: Statement[]) => s.find((x) => x.Resource.includes(resource))!;
+
+  it('accepts what the builder makes', () => {
+    expect(() => assertPolicyConfined(built, withAreas)).not.toThrow();
+  });
+
+  it.each<[string, (s: Statement[]) => void]>([
+    ['a write on the read-only area', (s) => withResource('acs:oss:*:*:bkt/shared/acme/*')(s).Action.push('oss:PutObject')],
+    ['listing the area without list', (s) => (list(s).Condition!.StringLike!['oss:Prefix'] = ['u/acme/alice/*', 'shared/acme/*'])],
+    ['another team', (s) => withResource('acs:oss:*:*:bkt/shared/acme/*')(s).Resource.push('acs:oss:*:*:bkt/teams/acme/dev/*')],
+    ['a write without the type restriction', (s) => put(s).Resource.push('acs:oss:*:*:bkt/teams/acme/ops/*')],
+    ['the tenant above the areas', (s) => withResource('acs:oss:*:*:bkt/shared/acme/*')(s).Resource.push('acs:oss:*:*:bkt/teams/acme/*')],
+  ])('refuses %s', (_label, change) => {
+    expect(() => assertPolicyConfined(changed(change), withAreas)).toThrow(BrokerError);
+  });
+
+  it.each(['teams/*/', 'teams/../', 'teams//', '/teams/', 'teams/a'])('refuses an area prefix of the wrong shape: %s', (prefix) => {
+    const bad: Grant = { ...withAreas, areas: [{ prefix, operations: ['get'] }] };
+    expect(() => assertPolicyConfined(built, bad)).toThrow(BrokerError);
   });
 });

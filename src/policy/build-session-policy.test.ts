@@ -150,3 +150,47 @@ describe('buildSessionPolicy', () => {
     expect(() => buildSessionPolicy({ ...base, ...change })).toThrow(/confinement check/);
   });
 });
+
+describe('buildSessionPolicy with areas', () => {
+  const team: Grant = {
+    ...base,
+    prefix: 'home/acme/alice/',
+    operations: ['put', 'get', 'list', 'delete'],
+    areas: [
+      { prefix: 'teams/acme/ops/', operations: ['put', 'get', 'list'] },
+      { prefix: 'teams/acme/design/', operations: ['put', 'get', 'list'] },
+      { prefix: 'shared/acme/', operations: ['get', 'list'] },
+    ],
+  };
+  const arn = (key: string) => `acs:oss:*:*:${base.bucket}/${key}`;
+
+  it('writes each resource once, one statement per action set, and one ListObjects with every listable prefix', () => {
+    const { document } = buildSessionPolicy(team);
+    const byActions = Object.fromEntries(document.Statement.map((s) => [s.Action.join(','), s]));
+    expect(byActions['oss:DeleteObject,oss:GetObject,oss:PutObject']?.Resource).toEqual([arn('home/acme/alice/*')]);
+    expect(byActions['oss:GetObject,oss:PutObject']?.Resource).toEqual([arn('teams/acme/design/*'), arn('teams/acme/ops/*')]);
+    expect(byActions['oss:GetObject']?.Resource).toEqual([arn('shared/acme/*')]);
+    expect(byActions['oss:ListObjects']?.Condition).toEqual({
+      StringLike: { 'oss:Prefix': ['home/acme/alice/*', 'shared/acme/*', 'teams/acme/design/*', 'teams/acme/ops/*'] },
+    });
+    expect(document.Statement).toHaveLength(4);
+  });
+
+  it('does not depend on the order of the areas', () => {
+    const reversed = { ...team, areas: [...(team.areas ?? [])].reverse() };
+    expect(buildSessionPolicy(reversed).json).toBe(buildSessionPolicy(team).json);
+  });
+
+  it('restricts writes in every area to the allowed file types', () => {
+    const { document } = buildSessionPolicy({ ...team, allowedExtensions: ['png'] });
+    const writes = document.Statement.filter((s) => s.Action.includes('oss:PutObject')).flatMap((s) => s.Resource);
+    expect(writes.sort()).toEqual(
+      ['home/acme/alice/', 'teams/acme/design/', 'teams/acme/ops/'].flatMap((p) => [arn(`${p}*.PNG`), arn(`${p}*.png`)]).sort(),
+    );
+  });
+
+  it('an empty list of areas gives the single-prefix policy, byte for byte', () => {
+    const { areas: _, ...single } = team;
+    expect(buildSessionPolicy({ ...team, areas: [] }).json).toBe(buildSessionPolicy(single).json);
+  });
+});

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ProfileConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
 import { codeOf } from '../../dev/testing/errors.js';
-import { assertPolicyFits, policyLength, profileSizeProblems } from './policy-size.js';
+import { teamProfile } from '../../dev/testing/team-profile.js';
+import { assertPolicyFits, policyLength, profileSizeProblems, worstCasePolicySize } from './policy-size.js';
 
 const profile: ProfileConfig = {
   bucket: 'example-bucket',
@@ -85,5 +86,49 @@ describe('profileSizeProblems', () => {
     expect(profileSizeProblems('huge', { ...profile, fileTypes: { extensions, contentTypes: ['a/b'] } }, 2048)).toEqual([
       expect.stringMatching(/^profiles\.huge: even the smallest session policy is \d+ bytes, over sts\.policyMaxChars \(2048\)/),
     ]);
+  });
+});
+
+describe('profileSizeProblems with list claims', () => {
+  const wide = { ...teamProfile, maxClaimChars: 64, listClaims: { groups: { maxValues: 8, maxChars: 36 } } };
+
+  it('the shared team profile fits: 5 groups of 32 characters with 32-character claims is 1,664 bytes', () => {
+    expect(profileSizeProblems('team', teamProfile, 2048)).toEqual([]);
+    expect(worstCasePolicySize('team', teamProfile)).toBe(1664);
+  });
+
+  it('refuses a list that could overflow, naming listClaims.<name>.maxValues and the exact count that fits', () => {
+    const [problem, ...rest] = profileSizeProblems('team', wide, 2048);
+    expect(rest).toEqual([]);
+    expect(problem).toMatch(
+      /^profiles\.team\.listClaims\.groups\.maxValues: with 8 values of 36 characters for \$\{claims\.groups\} and 64-character claims the session policy can reach \d+ bytes, over sts\.policyMaxChars \(2048\); at most (\d+) values fit$/,
+    );
+    const fits = Number(/at most (\d+) values fit/.exec(problem ?? '')?.[1]);
+    expect(fits).toBeGreaterThan(0);
+    const withValues = (maxValues: number) => ({ ...wide, listClaims: { groups: { maxValues, maxChars: 36 } } });
+    expect(profileSizeProblems('team', withValues(fits), 2048)).toEqual([]);
+    expect(profileSizeProblems('team', withValues(fits + 1), 2048)).toHaveLength(1);
+    // The worst case the proof measured is what a token could really produce: the largest accepted set of values.
+    expect(worstCasePolicySize('team', withValues(fits))).toBeLessThanOrEqual(2048);
+    expect(worstCasePolicySize('team', withValues(fits + 1))).toBeGreaterThan(2048);
+  });
+
+  it('uses the defaults (5 values of 36 characters) for a list claim the profile does not configure', () => {
+    const defaults = { ...teamProfile, listClaims: undefined };
+    const explicit = { ...teamProfile, listClaims: { groups: { maxValues: 5, maxChars: 36 } } };
+    expect(worstCasePolicySize('team', defaults)).toBe(worstCasePolicySize('team', explicit));
+  });
+
+  it('when not one value fits, says which lengths to lower', () => {
+    const [problem] = profileSizeProblems('team', { ...teamProfile, listClaims: { groups: { maxValues: 3, maxChars: 128 } } }, 1000);
+    expect(problem).toMatch(/not even one value fits; lower profiles\.team\.listClaims\.groups\.maxChars or maxClaimChars/);
+  });
+
+  it('the worst case grows with every value: each group adds its resource and its oss:Prefix', () => {
+    const sizes = [1, 2, 3].map((maxValues) =>
+      worstCasePolicySize('team', { ...teamProfile, listClaims: { groups: { maxValues, maxChars: 32 } } }),
+    );
+    expect(sizes[1]! - sizes[0]!).toBe(sizes[2]! - sizes[1]!);
+    expect(sizes[1]! - sizes[0]!).toBeGreaterThan(2 * 32);
   });
 });

@@ -9,6 +9,7 @@ import type { Principal } from '../auth/principal.js';
 import { applyProfile } from '../rules/index.js';
 import { buildSessionPolicy } from '../policy/index.js';
 import { formSigningGrant, formSigningProfile } from './form-signing.js';
+import { member, teamProfile } from '../../dev/testing/team-profile.js';
 
 const base = { bucket: 'bkt', region: 'cn-hangzhou', roleArn: 'acs:ram::1:role/r', prefix: 'u/${tenant}/${sub}/', clients: ['web'] };
 const config = parseConfig(
@@ -51,4 +52,20 @@ describe('formSigningGrant', () => {
       expect(derived.keys).toBeUndefined();
     });
   }
+});
+
+describe('forms of a profile with areas', () => {
+  it('the signing token reaches the own prefix only: no team or shared area', () => {
+    const principal = member('alice', ['ops']);
+    const fromProfile = applyProfile({ profileName: 'team', profile: formSigningProfile(teamProfile), principal, files: [] });
+    const formGrant = applyProfile({ profileName: 'team', profile: { ...teamProfile, scope: 'keys' }, principal, files });
+    const derived = formSigningGrant(formGrant);
+    expect(formGrant.areas).toHaveLength(2);
+    expect('areas' in fromProfile).toBe(false);
+    expect('areas' in derived).toBe(false);
+    expect(derived).toEqual(fromProfile);
+    const resources = buildSessionPolicy(derived).document.Statement.flatMap((s) => s.Resource);
+    expect(resources.every((r) => r.startsWith('acs:oss:*:*:example-bucket/home/acme/alice/'))).toBe(true);
+    expect(teamProfile.areas).toHaveLength(2); // the profile itself is untouched
+  });
 });

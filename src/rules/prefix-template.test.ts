@@ -89,3 +89,40 @@ describe('compilePrefixTemplate: render', () => {
     expect(Object.isFrozen(t.placeholders)).toBe(true);
   });
 });
+
+describe('compilePrefixTemplate: list placeholders', () => {
+  const teams = compilePrefixTemplate('teams/${tenant}/${claims.groups}/');
+
+  it('parses ${claims.name} as the list claim, apart from the single-value placeholders', () => {
+    expect(teams.listClaim).toBe('groups');
+    expect(teams.placeholders).toEqual(['tenant']);
+    expect(compilePrefixTemplate('t/${claims.cognito:groups}/').listClaim).toBe('cognito:groups');
+    expect(compilePrefixTemplate('uploads/${tenant}/').listClaim).toBeUndefined();
+  });
+
+  it('renders one prefix per value, with the single values checked as by render', () => {
+    expect(teams.renderEach({ tenant: 'acme' }, ['data', 'ops'])).toEqual(['teams/acme/data/', 'teams/acme/ops/']);
+    expect(teams.renderEach({ tenant: 'acme' }, [])).toEqual([]);
+    expect(codeOf(() => teams.renderEach({ tenant: 'a/b' }, ['ops']))).toBe('invalid_name');
+    expect(compilePrefixTemplate('shared/${tenant}/').renderEach({ tenant: 'acme' }, [])).toEqual(['shared/acme/']);
+  });
+
+  it('refuses render() on a list template (a programming error, not a caller error)', () => {
+    expect(() => teams.render({ tenant: 'acme' })).toThrow(/use renderEach/);
+    expect(() => teams.render({ tenant: 'acme' })).not.toThrow(BrokerError);
+  });
+
+  it.each([
+    ['two lists', 't/${claims.a}/${claims.b}/', /at most one/],
+    ['a list inside a segment', 't/x${claims.a}/', /whole segment|unbalanced/],
+    ['an empty list name', 't/${claims.}/', /placeholder/],
+    ['a list name with a space', 't/${claims.a b}/', /placeholder/],
+  ])('refuses %s', (_label, template, message) => {
+    expect(() => compilePrefixTemplate(template)).toThrow(message);
+  });
+
+  it('refuses a rendered list prefix over the OSS key limit with key_too_long', () => {
+    const long = compilePrefixTemplate(`${'l'.repeat(1000)}/\${claims.g}/`);
+    expect(codeOf(() => long.renderEach({}, ['x'.repeat(30)]))).toBe('key_too_long');
+  });
+});
