@@ -1,7 +1,8 @@
 /**
  * README security property 1, as properties: whatever claims and file names arrive, either the rules refuse them with a
  * 4xx naming the problem, or every resource of the built policy lies inside `bucket/<rendered prefix>` and carries
- * no wildcard except the builder's own suffix.
+ * no wildcard except the builder's own suffix; with list claims and areas, the policy allows exactly the declared
+ * areas, checked with the RAM policy evaluator and the OSS emulator's authorizer.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,13 @@ import type { Operation, ProfileConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
 import { applyProfile } from '../rules/apply-profile.js';
 import type { Grant } from '../rules/grant.js';
+import { isSafeValue } from '../rules/safe-segment.js';
+import { authorize } from '../../dev/emulator/oss/authorize.js';
+import { evaluatePolicy, parsePolicy } from '../../dev/emulator/policy/index.js';
+import type { SealedTokenPayload } from '../../dev/emulator/sts/index.js';
 import { buildSessionPolicy } from './build-session-policy.js';
+import { actionsFor } from './oss-actions.js';
+import type { PolicyDocument } from './types.js';
 
 const EXPECTED_REFUSALS = new Set(['invalid_name', 'key_too_long', 'file_type_not_allowed']);
 
@@ -181,3 +188,165 @@ describe('confinement properties', () => {
     expect(accepted).toBeGreaterThan(500);
   });
 });
+
+/**
+ * List claims and areas: whatever groups a token carries, either the rules refuse them (4xx) or the policy grants
+ * exactly the declared areas - the own prefix, one team folder per distinct group, the shared folder - each with its
+ * own operations and nothing else. "Exactly" is checked both ways against the RAM policy evaluator and against the
+ * OSS emulator's authorizer (dev/emulator/oss/authorize.ts, what the emulator runs for every request): a probe is
+ * allowed if and only if the areas computed here from the profile and the claim values allow it.
+ */
+describe('confinement with list claims and areas', () => {
+  const WRITE = ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'];
+  const OBJECT_ACTIONS = ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts', 'oss:GetObject', 'oss:DeleteObject'];
+  const ops = fc.subarray<Operation>(['put', 'multipart', 'get', 'list', 'delete'], { minLength: 1 });
+  const groupValue = fc.oneof(
+    { arbitrary: fc.constantFrom('ops', 'design', 'data', 'ops2', 'op', 'acme', 'alice', 'shared', 'x'.repeat(16)), weight: 6 },
+    { arbitrary: claim, weight: 2 },
+  );
+  const variant = fc.record({
+    own: ops,
+    team: ops,
+    shared: fc.option(ops, { nil: undefined }),
+    typed: fc.boolean(),
+    maxValues: fc.integer({ min: 1, max: 4 }),
+    maxChars: fc.integer({ min: 2, max: 16 }),
+  });
+
+  type Variant = typeof variant extends fc.Arbitrary<infer T> ? T : never;
+
+  /** What the profile declares for these claim values, worked out here without the rules. */
+  function declaredReaches(v: Variant, tenant: string, sub: string, groups: readonly string[]) {
+    const reaches = [{ prefix: `home/${tenant}/${sub}/`, operations: v.own }];
+    for (const g of new Set(groups)) reaches.push({ prefix: `teams/${tenant}/${g}/`, operations: v.team });
+    if (v.shared !== undefined) reaches.push({ prefix: `shared/${tenant}/`, operations: v.shared });
+    return reaches;
+  }
+
+  function actionsOf(operations: readonly Operation[]): Set<string> {
+    return new Set(actionsFor(operations).map((spec) => spec.action));
+  }
+
+  function expectedObject(reaches: ReturnType<typeof declaredReaches>, typed: boolean, action: string, key: string): boolean {
+    return reaches.some(
+      (r) =>
+        key.startsWith(r.prefix) &&
+        actionsOf(r.operations).has(action) &&
+        (!typed || !WRITE.includes(action) || /\.(png|PNG|jpg|JPG)$/.test(key)),
+    );
+  }
+
+  function expectedList(reaches: ReturnType<typeof declaredReaches>, listPrefix: string): boolean {
+    return reaches.some((r) => listPrefix.startsWith(r.prefix) && r.operations.includes('list'));
+  }
+
+  it('grants exactly the declared areas, per the evaluator and the OSS emulator, or refuses with a 4xx', () => {
+    let accepted = 0;
+    let withTeams = 0;
+    fc.assert(
+      fc.property(
+        fc.array(groupValue, { maxLength: 6 }),
+        fc.uniqueArray(fc.constantFrom('ops', 'design', 'data', 'ops2', 'op', 'opsx', 'alice', 'bob', 'shared'), { maxLength: 4 }),
+        variant,
+        (groups, probeGroups, v) => {
+          const profile: ProfileConfig = {
+            ...base,
+            prefix: 'home/${tenant}/${sub}/',
+            operations: v.own,
+            areas: [
+              { prefix: 'teams/${tenant}/${claims.groups}/', operations: v.team },
+              ...(v.shared === undefined ? [] : [{ prefix: 'shared/${tenant}/', operations: v.shared }]),
+            ],
+            listClaims: { groups: { maxValues: v.maxValues, maxChars: v.maxChars } },
+            fileTypes: v.typed ? types : undefined,
+          };
+          const principal: Principal = {
+            kind: 'user',
+            clientId: 'web',
+            subject: 'alice',
+            tenant: 'acme',
+            claims: { tenant: 'acme', sub: 'alice' },
+            listClaims: { groups },
+          };
+          let document: PolicyDocument;
+          try {
+            document = buildSessionPolicy(applyProfile({ profileName: 'team', profile, principal })).document;
+          } catch (error) {
+            expect(error).toBeInstanceOf(BrokerError);
+            expect(['invalid_name', 'too_many_claim_values']).toContain((error as BrokerError).code);
+            const distinct = new Set(groups);
+            const refusedRightly = distinct.size > v.maxValues || [...distinct].some((g) => !isSafeValue(g) || g.length > v.maxChars);
+            expect(refusedRightly).toBe(true);
+            return;
+          }
+          accepted += 1;
+          if (groups.length > 0) withTeams += 1;
+          const reaches = declaredReaches(v, 'acme', 'alice', groups);
+          const parsed = parsePolicy(document);
+          const session = sealedSession(document);
+
+          const folders = [
+            ...reaches.map((r) => r.prefix),
+            ...probeGroups.map((g) => `teams/acme/${g}/`),
+            'teams/acme/',
+            'teams/globex/ops/',
+            'home/acme/bob/',
+            'home/acme/',
+            'shared/',
+            'shared/globex/',
+            '',
+          ];
+          for (const folder of folders) {
+            for (const key of [`${folder}f.png`, `${folder}f.exe`, `${folder}deep/er/f.JPG`, `${folder.replace(/\/$/, '')}x/f.png`]) {
+              for (const action of OBJECT_ACTIONS) {
+                const resource = `acs:oss:*:*:${profile.bucket}/${key}`;
+                const want = expectedObject(reaches, v.typed, action, key);
+                expect(evaluatePolicy(parsed, { action, resource, context: {} }) === 'allow', `${action} ${key}`).toBe(want);
+                expect(emulatorAllows(session, action, resource, {}), `emulator ${action} ${key}`).toBe(want);
+              }
+            }
+            for (const listPrefix of [folder, `${folder}sub/`]) {
+              const resource = `acs:oss:*:*:${profile.bucket}`;
+              const context = { 'oss:Prefix': listPrefix };
+              const want = expectedList(reaches, listPrefix);
+              expect(evaluatePolicy(parsed, { action: 'oss:ListObjects', resource, context }) === 'allow', `list ${listPrefix}`).toBe(want);
+              expect(emulatorAllows(session, 'oss:ListObjects', resource, context), `emulator list ${listPrefix}`).toBe(want);
+            }
+          }
+          // Nothing on another bucket, whatever the key.
+          const elsewhere = `acs:oss:*:*:other-bucket/${reaches[0]!.prefix}f.png`;
+          expect(evaluatePolicy(parsed, { action: 'oss:GetObject', resource: elsewhere, context: {} })).not.toBe('allow');
+        },
+      ),
+      { numRuns: 400 },
+    );
+    // Both branches must be reached, and accepted cases must include team areas, or the property proves little.
+    expect(accepted).toBeGreaterThan(100);
+    expect(withTeams).toBeGreaterThan(50);
+  });
+});
+
+/** The sealed-token payload the OSS emulator would hold for this session policy, under a role allowed all of OSS. */
+function sealedSession(sessionPolicy: PolicyDocument): SealedTokenPayload {
+  return {
+    v: 1,
+    accessKeyId: 'STS.property',
+    accessKeySecret: 'not-a-secret',
+    roleArn: base.roleArn,
+    roleSessionName: 'alice@acme',
+    sessionPolicy,
+    rolePolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: ['acs:oss:*:*:*'] }] },
+    expiresAt: Number.MAX_SAFE_INTEGER,
+    issuedAt: 0,
+  };
+}
+
+/** The OSS emulator's authorization of one request: it throws AccessDenied unless the session allows it. */
+function emulatorAllows(session: SealedTokenPayload, action: string, resource: string, context: Record<string, string>): boolean {
+  try {
+    authorize(session, { action, resource, context });
+    return true;
+  } catch {
+    return false;
+  }
+}
