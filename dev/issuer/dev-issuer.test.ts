@@ -47,7 +47,14 @@ describe('dev issuer', () => {
       subject: 'alice',
       tenant: 'acme',
       claims: { sub: 'alice', tenant: 'acme' },
+      listClaims: { groups: [] },
     });
+  });
+
+  it('its tokens carry groups as a list claim', async () => {
+    const token = await dev.issue({ sub: 'alice', tenant: 'acme', extraClaims: { groups: ['ops', 'design'] } });
+    const principal = await auth.authenticate({ authorization: `Bearer ${token}` });
+    expect(principal.listClaims).toEqual({ groups: ['ops', 'design'] });
   });
 
   it('its tokens expire after ttlSeconds', async () => {

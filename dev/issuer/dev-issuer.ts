@@ -41,7 +41,10 @@ export interface DevIssuer {
   /** The public key set (one ES256 key with a `kid`); pass it as `localJwks` to createAuthenticator. */
   readonly jwks: JSONWebKeySet;
   issue(request: DevTokenRequest): Promise<string>;
-  /** A parsed, schema-valid oidc client for this issuer: ES256 only, subject `sub`, tenant from claim `tenant`. */
+  /**
+   * A parsed, schema-valid oidc client for this issuer: ES256 only, subject `sub`, tenant from claim `tenant`, and
+   * `groups` as a list claim.
+   */
   clientConfig(id: string): OidcClientConfig;
 }
 
@@ -93,6 +96,8 @@ export async function createDevIssuer(options: DevIssuerOptions): Promise<DevIss
         jwksUri: new URL('.well-known/jwks.json', withTrailingSlash(url)).href,
         algorithms: [ALG],
         tenantClaim: 'tenant',
+        // Local mode's team profile builds a folder per group (`${claims.groups}`); /dev/token sets the claim.
+        listClaims: ['groups'],
       });
       if (parsed.type !== 'oidc') throw new Error('unreachable: dev issuer client is oidc');
       return parsed;

@@ -13,6 +13,11 @@ const devTokenRequest = z
     sub: z.string().min(1).max(128),
     tenant: z.string().min(1).max(128),
     ttlSeconds: z.number().int().min(60).max(86400).optional(),
+    /**
+     * The token's `groups` claim, as an identity provider would list a user's groups: the team profile gives one
+     * folder per group. Not checked here beyond its shape, so the broker's own refusals (unsafe, too many) show.
+     */
+    groups: z.array(z.string().max(128)).max(50).optional(),
   })
   .strict();
 
@@ -36,7 +41,8 @@ export function createDevRoutes(issuer: DevIssuer, credentialUrl: LocalCredentia
         const issue = parsed.error.issues[0];
         throw new BrokerError('invalid_request', `invalid field ${issue?.path.join('.') || '(body)'}: ${issue?.message}`);
       }
-      res.json({ token: await issuer.issue(parsed.data) });
+      const { groups, ...request } = parsed.data;
+      res.json({ token: await issuer.issue(groups === undefined ? request : { ...request, extraClaims: { groups } }) });
     } catch (error) {
       next(error);
     }

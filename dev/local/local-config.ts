@@ -61,8 +61,17 @@ export const LOCAL_ROLE_POLICIES = {
       {
         Effect: 'Allow',
         Action: ['oss:PutObject', 'oss:GetObject', 'oss:AbortMultipartUpload', 'oss:ListParts', 'oss:ListObjects'],
-        Resource: [`acs:oss:*:*:${LOCAL_BUCKET}`, `acs:oss:*:*:${LOCAL_BUCKET}/uploads/*`, `acs:oss:*:*:${LOCAL_BUCKET}/forms/*`],
+        Resource: [
+          `acs:oss:*:*:${LOCAL_BUCKET}`,
+          `acs:oss:*:*:${LOCAL_BUCKET}/uploads/*`,
+          `acs:oss:*:*:${LOCAL_BUCKET}/forms/*`,
+          `acs:oss:*:*:${LOCAL_BUCKET}/home/*`,
+          `acs:oss:*:*:${LOCAL_BUCKET}/teams/*`,
+        ],
       },
+      // The team profile: users delete in their own folder and read the shared one (never write it).
+      { Effect: 'Allow', Action: ['oss:DeleteObject'], Resource: [`acs:oss:*:*:${LOCAL_BUCKET}/home/*`] },
+      { Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:*:${LOCAL_BUCKET}/shared/*`] },
     ],
   },
   [LOCAL_PARTNER_ROLE]: {
@@ -181,6 +190,26 @@ export function localConfigDocument(input: LocalConfigInput): Record<string, unk
           callback: { url: `http://127.0.0.1:${ports.broker}/v1/oss-callback` },
         },
         quota: { bytesPerPrincipal: [{ limitBytes: LOCAL_UPLOAD_BYTES_PER_DAY, windowSeconds: 86400 }] },
+        clients: [LOCAL_DEV_CLIENT_ID],
+      },
+      // A team area: the user's own folder, a folder per group in the token's `groups` claim (POST /dev/token
+      // with "groups": [...]) and the tenant's shared folder, read-only. Worst-case session policy: 1,648 bytes
+      // (5 groups of 32 characters, 32-character tenant and user; test/dev/local/local-mode.test.ts).
+      team: {
+        bucket: LOCAL_BUCKET,
+        region: LOCAL_REGION,
+        endpoint: ossEndpoint,
+        roleArn: LOCAL_UPLOAD_ROLE,
+        prefix: 'home/${tenant}/${sub}/',
+        operations: ['put', 'multipart', 'get', 'list', 'delete'],
+        areas: [
+          { prefix: 'teams/${tenant}/${claims.groups}/', operations: ['put', 'multipart', 'get', 'list'] },
+          { prefix: 'shared/${tenant}/', operations: ['get', 'list'] },
+        ],
+        listClaims: { groups: { maxValues: 5, maxChars: 32 } },
+        maxClaimChars: 32,
+        durationSeconds: 900,
+        paths: ['sts'],
         clients: [LOCAL_DEV_CLIENT_ID],
       },
       'partner-read': {

@@ -14,5 +14,5 @@ export { assertPolicyConfined } from './assert-confined.js';
 export { bucketArn, extensionVariants, objectArn } from './arn.js';
 export { canonicalJson } from './canonical-json.js';
 export { actionsFor, OPERATION_ACTIONS, type ActionSpec, type ResourceKind } from './oss-actions.js';
-export { assertPolicyFits, policyLength, profileSizeProblems } from './policy-size.js';
+export { assertPolicyFits, policyLength, profileSizeProblems, worstCasePolicySize } from './policy-size.js';
 export { policyHash } from './policy-hash.js';

@@ -14,6 +14,7 @@ import OSS from 'ali-oss';
 import { localBanner } from '../../../dev/local/banner.js';
 import { startLocalStack, type LocalStack } from '../../../dev/local/start-local.js';
 import { ConfigError } from '../../../src/config/index.js';
+import { worstCasePolicySize } from '../../../src/policy/index.js';
 import { REDIS_URL } from '../../helpers/broker.js';
 
 // The broker's STS identity comes from the credentials chain, which reads process.env (as in production).
@@ -182,6 +183,45 @@ describe('what local mode gives a second process', () => {
     const withoutFormat = await fetch(stack.credentialUrl.url.replace('format=alibaba&', ''));
     const answer = (await withoutFormat.json()) as { upload: { prefix: string; operations: string[] } };
     expect(answer.upload).toMatchObject({ prefix: 'partners/partner1/', operations: ['put', 'multipart', 'get', 'list'] });
+  });
+});
+
+describe('the team profile in local mode', () => {
+  it('mints a token with groups, and the token reaches a folder per group and the shared folder read-only', async () => {
+    const { body } = await json('/dev/token', { body: { sub: 'alice', tenant: 'acme', groups: ['design', 'ops'] } });
+    const vend = await json('/v1/credentials', { headers: { authorization: `Bearer ${body.token}` }, body: { profile: 'team' } });
+    expect(vend.status).toBe(200);
+    expect(vend.body.upload.prefix).toBe('home/acme/alice/');
+    expect(vend.body.upload.areas).toEqual([
+      { prefix: 'teams/acme/design/', operations: ['put', 'multipart', 'get', 'list'] },
+      { prefix: 'teams/acme/ops/', operations: ['put', 'multipart', 'get', 'list'] },
+      { prefix: 'shared/acme/', operations: ['get', 'list'] },
+    ]);
+    const client = new OSS({
+      endpoint: vend.body.upload.endpoint,
+      sldEnable: true,
+      bucket: vend.body.upload.bucket,
+      region: `oss-${vend.body.upload.region}`,
+      accessKeyId: vend.body.credentials.accessKeyId,
+      accessKeySecret: vend.body.credentials.accessKeySecret,
+      stsToken: vend.body.credentials.securityToken,
+    } as OSS.Options);
+    await client.put('teams/acme/ops/plan.txt', Buffer.from('plan'));
+    await expect(client.put('teams/acme/finance/plan.txt', Buffer.from('x'))).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(client.put('shared/acme/notice.txt', Buffer.from('x'))).rejects.toMatchObject({ code: 'AccessDenied' });
+  });
+
+  it('refuses more groups than the profile uses with too_many_claim_values', async () => {
+    const groups = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const { body } = await json('/dev/token', { body: { sub: 'alice', tenant: 'acme', groups } });
+    const vend = await json('/v1/credentials', { headers: { authorization: `Bearer ${body.token}` }, body: { profile: 'team' } });
+    expect({ status: vend.status, code: vend.body.code }).toEqual({ status: 403, code: 'too_many_claim_values' });
+  });
+
+  it('has the worst-case session policy the configuration comment gives (1,648 of 2,048 bytes)', () => {
+    const team = stack.config.profiles.team;
+    expect(team).toBeDefined();
+    expect(worstCasePolicySize('team', team!)).toBe(1648);
   });
 });
 
