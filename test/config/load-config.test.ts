@@ -18,7 +18,7 @@ describe('configuration', () => {
       BROKER_CACHE_KEY: cacheKey(),
       BROKER_GRANT_KEY: grantKey,
     });
-    expect(Object.keys(config.profiles)).toEqual(['avatars', 'documents', 'partner-read']);
+    expect(Object.keys(config.profiles)).toEqual(['avatars', 'documents', 'team-files', 'partner-read']);
     expect(config.profiles.avatars?.postPolicy?.callback?.url).toBe('https://broker.example.com/v1/oss-callback');
     expect(config.profiles.avatars?.quota?.bytesPerPrincipal).toEqual([{ limitBytes: 104857600, windowSeconds: 86400 }]);
     expect(config.uploads).toMatchObject({

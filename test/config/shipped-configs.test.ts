@@ -14,6 +14,7 @@ import { createApp } from '../../src/app.js';
 import { createAuthenticator, generateApiKey } from '../../src/auth/index.js';
 import type { BrokerConfig } from '../../src/config/index.js';
 import { loadConfigFile, parseConfig } from '../../src/runtime/load-config.js';
+import { worstCasePolicySize } from '../../src/policy/index.js';
 import { MemoryStore } from '../../src/store/index.js';
 import { createStsClient } from '../../src/sts/index.js';
 import { createDevIssuer, type DevIssuer } from '../../dev/issuer/dev-issuer.js';
@@ -72,6 +73,36 @@ describe('deploy/config.example.yaml', () => {
     const over = await dryRun(app, await token('s'.repeat(max + 1)), 'avatars');
     expect({ status: over.status, code: over.body.code }).toEqual({ status: 400, code: 'invalid_name' });
     expect(over.body.detail).toBe(`claim "sub" must be at most ${max} characters`);
+  });
+
+  it('team-files: the worst case a token can produce is the 1,890 bytes its comment gives, and one group more is refused', async () => {
+    const raw = parseYaml(readFileSync(EXAMPLE, 'utf8')) as { clients: Array<Record<string, unknown>> };
+    raw.clients[0]!.algorithms = ['ES256'];
+    const config = parseConfig({
+      ...raw,
+      redis: { url: 'redis://127.0.0.1:6379' },
+      cache: { encryptionKey: secrets().BROKER_CACHE_KEY },
+      uploads: { ...(raw as { uploads?: object }).uploads, grantKey: secrets().BROKER_GRANT_KEY },
+    });
+    const team = config.profiles['team-files']!;
+    expect(worstCasePolicySize('team-files', team)).toBe(1890);
+    const issuer = await createDevIssuer({ issuer: 'https://login.example.com/', audience: 'oss-sts-broker' });
+    const { app } = start(config, issuer, 'web');
+    const chars = team.listClaims!.groups!.maxChars;
+    const groups = (n: number) => Array.from({ length: n }, (_, i) => `${i}`.padStart(chars, 'g'));
+    const token = (n: number) =>
+      issuer.issue({
+        sub: 's'.repeat(team.maxClaimChars),
+        tenant: 'x',
+        extraClaims: { org_id: 'o'.repeat(team.maxClaimChars), groups: groups(n) },
+      });
+    const max = team.listClaims!.groups!.maxValues;
+    const worst = await dryRun(app, await token(max), 'team-files');
+    expect(worst.status).toBe(200);
+    expect(worst.body.grant.areas).toHaveLength(max + 1);
+    expect(JSON.stringify(worst.body.policy).length).toBe(1890);
+    const over = await dryRun(app, await token(max + 1), 'team-files');
+    expect({ status: over.status, code: over.body.code }).toEqual({ status: 403, code: 'too_many_claim_values' });
   });
 });
 

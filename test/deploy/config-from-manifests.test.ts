@@ -27,7 +27,7 @@ describe('the pod configuration from deploy/kubernetes', () => {
     expect(config.uploads.grantKey).toBe(secret.stringData['grant-key']);
     expect(Buffer.from(config.cache.encryptionKey!, 'base64')).toHaveLength(32);
     expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8080, metricsPort: 9090 });
-    expect(Object.keys(config.profiles)).toEqual(['avatars', 'documents', 'partner-read']);
+    expect(Object.keys(config.profiles)).toEqual(['avatars', 'documents', 'team-files', 'partner-read']);
   });
 
   it('the broker starts on it: createApp accepts the profiles, and /metrics is off the public port', async () => {
