@@ -79,6 +79,7 @@ export function createDemoRoutes(options: DemoRoutesOptions): Router {
     else send(res, join(dir, 'index.html'), 'html');
   });
   router.get('/demo/demo.js', headers, (_req, res) => send(res, join(dir, 'demo.js'), 'js'));
+  router.get('/demo/demo-team.js', headers, (_req, res) => send(res, join(dir, 'demo-team.js'), 'js'));
   router.get('/demo/demo.css', headers, (_req, res) => send(res, join(dir, 'demo.css'), 'css'));
   router.get('/demo/vendor/aliyun-oss-sdk.min.js', headers, (_req, res, next) => {
     if (bundle === undefined) {

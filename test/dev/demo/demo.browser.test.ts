@@ -265,4 +265,46 @@ describe.skipIf(skip)('demo page in headless Chromium', { timeout: 60_000 }, () 
       await other.close();
     }
   });
+  it('team folders: one token reaches a folder per group and reads the shared folder; the storage refuses the rest', async () => {
+    const other = await browser.newPage();
+    try {
+      await other.goto(stack.demoUrl);
+      await other.locator('body[data-ready="true"]').waitFor({ timeout: 10_000 });
+      await other.fill('#sub', 'carol');
+      await other.fill('#tenant', 'acme');
+      await other.fill('#team-groups', 'design, ops');
+      await other.click('#team-get');
+      await other.locator('[data-testid="team-areas"] li[data-prefix="teams/acme/design/"]').waitFor({ timeout: 10_000 });
+      const areas = await other
+        .locator('[data-testid="team-areas"] li')
+        .evaluateAll((items) => items.map((i) => i.getAttribute('data-prefix')));
+      expect(areas).toEqual(['home/acme/carol/', 'teams/acme/design/', 'teams/acme/ops/', 'shared/acme/']);
+
+      const outcome = async (button: string) => {
+        await other.evaluate(() => document.getElementById('team-result')?.removeAttribute('data-outcome'));
+        await other.click(button);
+        await other.locator('[data-testid="team-result"][data-outcome]').waitFor({ timeout: 10_000 });
+        return {
+          outcome: await other.getAttribute('[data-testid="team-result"]', 'data-outcome'),
+          text: await other.textContent('[data-testid="team-result"]'),
+        };
+      };
+      expect((await outcome('#team-own')).outcome).toBe('allowed');
+      expect(stack.oss.objects.get(LOCAL_BUCKET, 'teams/acme/design/hello.txt')?.body.toString()).toBe('hello team');
+      const otherTeam = await outcome('#team-other');
+      expect(otherTeam.outcome).toBe('refused');
+      expect(otherTeam.text).toContain('AccessDenied');
+      expect((await outcome('#team-shared-read')).outcome).toBe('allowed');
+      const sharedWrite = await outcome('#team-shared-write');
+      expect(sharedWrite.outcome).toBe('refused');
+      expect(sharedWrite.text).toContain('AccessDenied');
+      expect(stack.oss.objects.get(LOCAL_BUCKET, 'shared/acme/x.txt')).toBeFalsy();
+
+      await other.fill('#team-groups', 'a, b, c, d, e, f');
+      await other.click('#team-get');
+      await expect.poll(() => other.textContent('[data-testid="team-result"]')).toContain('too_many_claim_values');
+    } finally {
+      await other.close();
+    }
+  });
 });
