@@ -41,11 +41,11 @@
   }
 
   function refusalText(error) {
-    if (error && error.source === 'broker') return 'Refused by the broker — ' + error.message;
-    if (error && error.code && error.status > 0) {
+    if (error?.source === 'broker') return 'Refused by the broker — ' + error.message;
+    if (error?.code && error.status > 0) {
       return 'Refused by OSS — ' + error.code + ' (HTTP ' + error.status + "): the token's session policy does not reach there.";
     }
-    return 'Could not reach OSS — ' + String((error && error.message) || error);
+    return 'Could not reach OSS — ' + String(error?.message || error);
   }
 
   function groupsTyped() {
