@@ -6,6 +6,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectMatchesSpec } from '../helpers/openapi.js';
 import { BUCKET, expectAccessDenied, ossClient, randomBuffer, startStack, storedObject, type Stack, type Vended } from './stack.js';
 
 const TEAM = {
@@ -119,6 +120,20 @@ describe('tokens per principal, profile and claim values', () => {
     expect(moved.credentials.accessKeyId).not.toBe(alice.credentials.accessKeyId);
     await ossClient(moved).put('teams/acme/ops/alice.txt', randomBuffer(16));
     await expectAccessDenied(ossClient(moved).put('teams/acme/design/after-move.png', randomBuffer(16)));
+  });
+
+  it('the response and the dry run with areas match openapi.yaml', async () => {
+    const auth = await bearer('hana', ['design']);
+    const vended = await request(stack.broker.app).post('/v1/credentials').set(auth).send({ profile: 'team' });
+    expectMatchesSpec('post', '/v1/credentials', vended);
+    const dry = await request(stack.broker.app).post('/v1/credentials').set(auth).send({ profile: 'team', dryRun: true });
+    expectMatchesSpec('post', '/v1/credentials', dry);
+    expect(dry.body.grant.areas).toEqual(vended.body.upload.areas);
+    const refused = await request(stack.broker.app)
+      .post('/v1/credentials')
+      .set(await bearer('hana', ['a', 'b', 'c', 'd', 'e', 'f']))
+      .send({ profile: 'team' });
+    expectMatchesSpec('post', '/v1/credentials', refused);
   });
 
   it('a user in no group gets the own and shared areas only', async () => {
