@@ -54,7 +54,7 @@ function placeholderProblems(field: string, template: CompiledPrefixTemplate, cl
           ? 'API-key clients supply ${tenant} only'
           : `add "${placeholder}" to clients[${index}].templateClaims if its tokens carry that claim`;
       problems.push(
-        `${field}: placeholder \${${placeholder}} cannot be filled for client "${client.id}", which ` + `supplies ${offers} (${hint})`,
+        `${field}: placeholder \${${placeholder}} cannot be filled for client "${client.id}", which supplies ${offers} (${hint})`,
       );
     }
   }
