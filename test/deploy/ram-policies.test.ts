@@ -132,7 +132,7 @@ function deniedByRole(sessionPolicy: object, rolePolicy: object, facts: Record<s
 
 let emulator: StsEmulator;
 const sealKey = randomBytes(32);
-const issued: Record<'documents' | 'partner-read' | 'avatars-form', SealedTokenPayload> = {} as never;
+const issued: Record<'documents' | 'partner-read' | 'avatars-form' | 'team-files', SealedTokenPayload> = {} as never;
 /** What the callback reader asks for after an avatars upload (uploads/object-meta-reader.ts builds it). */
 let avatarsReader: { roleArn: string; policy: object; endpoint: string };
 
@@ -161,7 +161,7 @@ beforeAll(async () => {
   const signingKey = await importPKCS8(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'RS256');
   const web = config.clients.find((c) => c.id === 'web');
   if (web?.type !== 'oidc') throw new Error('the example has no oidc client "web"');
-  const jwt = await new SignJWT({ org_id: 'acme' })
+  const jwt = await new SignJWT({ org_id: 'acme', groups: ['design', 'ops'] })
     .setProtectedHeader({ alg: 'RS256', kid })
     .setIssuer(web.issuer)
     .setAudience(web.audience)
@@ -193,6 +193,10 @@ beforeAll(async () => {
     .send({ profile: 'documents', files: [{ name: 'report.pdf', size: 1000, contentType: 'application/pdf' }] })
     .expect(200);
   issued.documents = open(documents.body.credentials.securityToken);
+
+  // Areas: the user's own folder, one per group of the token, the tenant's shared folder read-only.
+  const team = await request(app).post('/v1/credentials').set('Authorization', `Bearer ${jwt}`).send({ profile: 'team-files' }).expect(200);
+  issued['team-files'] = open(team.body.credentials.securityToken);
 
   const partnerRead = await request(app)
     .post('/v1/credentials')
@@ -236,7 +240,7 @@ describe('deploy/ram holds one permission and one trust policy per role, and not
 });
 
 describe('upload roles: session ∩ role allows everything the broker asks for', () => {
-  it.each(['documents', 'partner-read', 'avatars-form'] as const)(
+  it.each(['documents', 'partner-read', 'avatars-form', 'team-files'] as const)(
     '%s: the token was issued for the profile role, with a session policy',
     (name) => {
       const token = issued[name];
@@ -248,10 +252,13 @@ describe('upload roles: session ∩ role allows everything the broker asks for',
     },
   );
 
-  it.each(['documents', 'partner-read', 'avatars-form'] as const)('%s: every probe of the session policy is allowed', (name) => {
-    const token = issued[name];
-    expect(deniedByRole(token.sessionPolicy!, token.rolePolicy!)).toEqual([]);
-  });
+  it.each(['documents', 'partner-read', 'avatars-form', 'team-files'] as const)(
+    '%s: every probe of the session policy is allowed',
+    (name) => {
+      const token = issued[name];
+      expect(deniedByRole(token.sessionPolicy!, token.rolePolicy!)).toEqual([]);
+    },
+  );
 
   it('avatars: the callback reader (GetObjectMeta on the uploader folder) is allowed by its role', () => {
     // The broker reads through the profile's endpoint: HTTPS, so the request is a secure-transport one.
@@ -312,7 +319,12 @@ describe('upload roles: no more than their profiles use', () => {
   });
 
   it('the SourceIp and SecureTransport conditions of the profiles are in their roles too', () => {
-    const tokenOf = { documents: 'documents', 'partner-read': 'partner-read', avatars: 'avatars-form' } as const;
+    const tokenOf = {
+      documents: 'documents',
+      'partner-read': 'partner-read',
+      avatars: 'avatars-form',
+      'team-files': 'team-files',
+    } as const;
     for (const [name, key] of Object.entries(tokenOf)) {
       const profile = example.profiles[name]!;
       const role = parsePolicy(ramJson(`${roleName(profile.roleArn)}.json`));
