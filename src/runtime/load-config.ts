@@ -13,17 +13,21 @@ import { createKmsReader, createKmsSdkClient, createKmsSecrets, kmsEndpoint, SEC
 import type { KmsSecrets, SecretReader } from '../secrets/index.js';
 import { defaultChainCredential, type ChainCredential } from './credential-source.js';
 
-/** Validates an already-parsed configuration object (local mode and tests, which may pass relaxations in code). */
+/**
+ * Validates an already-parsed configuration object (local mode and tests, which may pass relaxations in code).
+ * NODE_ENV comes from `env` (config/identity-urls.ts).
+ */
 export function parseConfig(
   input: BrokerConfigInput | Record<string, unknown>,
   relax: DevelopmentRelaxations = {},
+  env: NodeJS.ProcessEnv = process.env,
 ): Readonly<BrokerConfig> {
-  return validateConfig(input, relax, profileProblems);
+  return validateConfig(input, relax, profileProblems, env);
 }
 
 /** Reads BROKER_CONFIG (YAML), applies environment overrides, validates. No KMS secrets (see loadConfigWithSecrets). */
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Readonly<BrokerConfig> {
-  return parseConfig(readConfigFile(path, env));
+  return parseConfig(readConfigFile(path, env), {}, env);
 }
 
 export interface LoadedConfig {
