@@ -222,7 +222,7 @@ process.on('message', (message: ParentMessage) => {
           heapTotal: memory.heapTotal,
           external: memory.external,
           loopDelayMs: { p50: lateMs(loopDelay.percentile(50)), p99: lateMs(loopDelay.percentile(99)), max: lateMs(loopDelay.max) },
-          ...(emulator ? { sts: { assumeRoleCalls: emulator.stats.assumeRoleCalls, byCode: { ...emulator.stats.byCode } } } : {}),
+          ...(emulator ? { sts: { ...emulator.stats, byCode: { ...emulator.stats.byCode } } } : {}),
         },
       });
       if (message.resetPeak) {

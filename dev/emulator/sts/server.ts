@@ -1,12 +1,13 @@
 /**
- * The STS emulator's HTTPS server: routing (POST/GET `/`, Version, Action), fault injection, authentication,
- * validation and issuance, in the order real STS applies them (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature). It logs nothing, so no secret can leak.
+ * The STS emulator's HTTPS server: routing (POST/GET `/`, Version, Action: AssumeRole or GetCallerIdentity), fault
+ * injection (AssumeRole only), authentication, validation and issuance, in the order real STS applies them (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature). It logs nothing, so no secret can leak.
  * HTTPS only, with a certificate made at start-up (tls-certificate.ts): the broker has no plain-HTTP path to STS.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listenHttps } from './https-listener.js';
 import { validateAssumeRoleParams } from './assume-role-params.js';
 import { authenticate, type AuthContext } from './authenticate.js';
+import { callerIdentity, type CallerIdentityBody, type EmulatedUser } from './caller-identity.js';
 import { FaultQueue } from './fault-queue.js';
 import { issueCredentials, type AssumeRoleResponseBody, type IssueContext } from './issue-credentials.js';
 import { NonceCache } from './nonce-cache.js';
@@ -18,6 +19,8 @@ import { generateLoopbackCertificate } from './tls-certificate.js';
 import type { StsEmulator, StsEmulatorOptions, StsEmulatorStats } from './types.js';
 
 const STS_API_VERSION = '2015-04-01';
+const DEFAULT_ACCOUNT_ID = '1234567890123456';
+const ACTIONS = new Set(['AssumeRole', 'GetCallerIdentity']);
 
 export async function startStsEmulator(options: StsEmulatorOptions): Promise<StsEmulator> {
   if (!Buffer.isBuffer(options.sealKey) || options.sealKey.length !== 32) {
@@ -31,9 +34,13 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
     throw new Error('STS emulator: maxSkewSeconds, policyMaxChars must be positive and latencyMs not negative');
   }
   const secrets = new Map<string, string>();
+  const users = new Map<string, EmulatedUser>();
+  // The account the roles live in, unless a key says otherwise: one account, as in most set-ups.
+  const defaultAccountId = /^acs:ram::(\d+):/.exec(options.roles[0]?.arn ?? '')?.[1] ?? DEFAULT_ACCOUNT_ID;
   for (const key of options.accessKeys) {
     if (!key.accessKeyId || !key.accessKeySecret) throw new Error('STS emulator: empty access key id or secret');
     secrets.set(key.accessKeyId, key.accessKeySecret);
+    users.set(key.accessKeyId, { accountId: key.accountId ?? defaultAccountId, userName: key.userName ?? 'broker' });
   }
 
   const auth: AuthContext = {
@@ -43,7 +50,7 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
     nonces: new NonceCache(clock, maxSkewSeconds * 1000),
   };
   const issue: IssueContext = { roles: new RoleRegistry(options.roles), clock, sealKey: options.sealKey };
-  const stats: StsEmulatorStats = { assumeRoleCalls: 0, byCode: {} };
+  const stats: StsEmulatorStats = { assumeRoleCalls: 0, callerIdentityCalls: 0, byCode: {} };
   const faults = new FaultQueue();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
@@ -77,6 +84,8 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
     const action = header(parsed, 'x-acs-action') ?? parsed.params.Action;
     const routed = parsed.path === '/' && (parsed.method === 'POST' || parsed.method === 'GET');
     const isAssumeRole = routed && action === 'AssumeRole';
+    const isCallerIdentity = routed && action === 'GetCallerIdentity';
+    if (isCallerIdentity) stats.callerIdentityCalls++;
     if (isAssumeRole) {
       stats.assumeRoleCalls++;
       const fault = faults.shift();
@@ -86,30 +95,33 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
         return;
       }
     }
-    let outcome: AssumeRoleResponseBody | StsError;
+    let outcome: AssumeRoleResponseBody | CallerIdentityBody | StsError;
     try {
-      outcome = assumeRole(parsed, routed, action);
+      outcome = answer(parsed, routed, action);
     } catch (err) {
       outcome = err instanceof StsError ? err : errors.internal();
     }
     await delay();
     if (closed) return;
+    // byCode counts everything but GetCallerIdentity, so a readiness check never shows up as an issued token.
+    const record = isCallerIdentity ? () => undefined : count;
     if (outcome instanceof StsError) {
-      count(sendError(res, outcome));
+      record(sendError(res, outcome));
     } else {
       sendJson(res, 200, JSON.stringify(outcome), { 'x-acs-request-id': outcome.RequestId });
-      count('Success');
+      record('Success');
     }
   }
 
-  function assumeRole(req: ParsedRequest, routed: boolean, action: string | undefined): AssumeRoleResponseBody {
+  function answer(req: ParsedRequest, routed: boolean, action: string | undefined): AssumeRoleResponseBody | CallerIdentityBody {
     if (!routed) throw errors.apiNotFound(`${req.method} ${req.path}`);
     if (!action) throw errors.missingAction();
     const version = header(req, 'x-acs-version') ?? req.params.Version;
     if (!version) throw errors.missing('Version');
     if (version !== STS_API_VERSION) throw errors.invalidVersion(version);
-    if (action !== 'AssumeRole') throw errors.apiNotFound(action);
+    if (!ACTIONS.has(action)) throw errors.apiNotFound(action);
     const caller = authenticate(req, auth);
+    if (action === 'GetCallerIdentity') return callerIdentity(caller.accessKeyId, users.get(caller.accessKeyId)!);
     const input = validateAssumeRoleParams(req.params, policyMaxChars);
     return issueCredentials(input, caller.accessKeyId, issue);
   }

@@ -13,6 +13,9 @@ export interface StsEmulatorClock {
 interface EmulatorAccessKey {
   accessKeyId: string;
   accessKeySecret: string;
+  /** The account and RAM user GetCallerIdentity names; default: the first role's account, user `broker`. */
+  accountId?: string;
+  userName?: string;
 }
 
 export interface EmulatorRole {
@@ -51,7 +54,12 @@ export interface StsEmulatorOptions {
 export interface StsEmulatorStats {
   /** Requests routed to AssumeRole, whatever their outcome (faulted ones included). */
   assumeRoleCalls: number;
-  /** Count per response code: STS error codes, `Success`, or `Fault.<kind>` for html/hang/reset faults. */
+  /** Requests routed to GetCallerIdentity, whatever their outcome (faults never apply to them). */
+  callerIdentityCalls: number;
+  /**
+   * Count per response code: STS error codes, `Success`, or `Fault.<kind>` for html/hang/reset faults. Every request
+   * but GetCallerIdentity (counted in `callerIdentityCalls` only).
+   */
   byCode: Record<string, number>;
 }
 

@@ -80,7 +80,7 @@ describe('fault injection', () => {
       { kind: 'error', status: 400, code: 'Second', message: 'second' },
     );
     // A request for another action does not consume a fault.
-    const other = await sendRaw(buildRpcRequest(emulator, { Action: 'GetCallerIdentity' }, keys));
+    const other = await sendRaw(buildRpcRequest(emulator, { Action: 'AssumeRoleWithSAML' }, keys));
     expect(other.json.Code).toBe('InvalidApi.NotFound');
     expect(emulator.faults.size).toBe(2);
     expect((await thrown(() => client.assumeRole(assumeRoleRequest({})))).code).toBe('InternalError');

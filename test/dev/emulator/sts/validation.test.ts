@@ -1,5 +1,6 @@
 /** Every documented AssumeRole validation error (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole/A3), as the official SDK surfaces it. */
 import { ClientError } from '@alicloud/openapi-core';
+import { AssumeRoleWithOIDCRequest } from '@alicloud/sts20150401';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StsEmulator } from '../../../../dev/emulator/sts/index.js';
 import {
@@ -129,11 +130,17 @@ describe('AssumeRole validation', () => {
     }
   });
 
-  it('routes only AssumeRole on / with GET or POST', async () => {
-    const other = await sendRaw(buildRpcRequest(emulator, { Action: 'GetCallerIdentity' }, keys));
+  it('routes only AssumeRole and GetCallerIdentity on / with GET or POST', async () => {
+    const other = await sendRaw(buildRpcRequest(emulator, { Action: 'AssumeRoleWithSAML' }, keys));
     expect([other.status, other.json.Code]).toEqual([404, 'InvalidApi.NotFound']);
 
-    const sdkOther = await thrown(() => client.getCallerIdentity());
+    const oidc = new AssumeRoleWithOIDCRequest({
+      roleArn: ROLE_ARN,
+      roleSessionName: 'x1',
+      oidcProviderArn: 'acs:ram::1:oidc-provider/p',
+      oidcToken: 'a.b.c',
+    });
+    const sdkOther = await thrown(() => client.assumeRoleWithOIDC(oidc));
     expect([sdkOther.statusCode, sdkOther.code]).toEqual([404, 'InvalidApi.NotFound']);
 
     const noAction = await sendRaw(buildRpcRequest(emulator, { RoleArn: ROLE_ARN }, keys, { common: { Action: undefined } }));
