@@ -9,22 +9,10 @@
  * `default/cli_profile`; see @alicloud/credentials src/providers/default.ts). The key, secret and token are dropped
  * on the spot; nothing of them is logged, not even the AccessKey id.
  */
-import CredentialPackage from '@alicloud/credentials';
 import type { Logger } from '../shared/logger.js';
+import type { ChainCredential } from './default-chain.js';
 
-/** Node's ESM loader hands us module.exports (class under `.default`); vitest's loader unwraps it (https://nodejs.org/api/esm.html#commonjs-namespaces). */
-function cjsDefault<T>(pkg: { default: T }): T {
-  return (pkg as { default?: T }).default ?? (pkg as unknown as T);
-}
-
-const Credential = cjsDefault(CredentialPackage);
-
-export type ChainCredential = InstanceType<typeof Credential>;
-
-/** A credential that resolves through the default chain (env AccessKey, RRSA/OIDC, profiles, ECS RAM role, URI). */
-export function defaultChainCredential(): ChainCredential {
-  return new Credential();
-}
+export { defaultChainCredential, type ChainCredential } from './default-chain.js';
 
 export type CredentialSourceKind =
   | 'environment_access_key'
@@ -92,7 +80,9 @@ export async function detectCredentialSource(credential: ChainCredential): Promi
  */
 export function safeChainError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const markers = ['{', 'message =', 'result:', 'OIDC:', 'failed:', '\n'];
+  // `fail:` and `failed:` precede a quoted body or file ("unmarshal fail: <body>", "parse ... failed: <content>");
+  // a double quote starts the snippet of input Node's JSON.parse errors carry.
+  const markers = ['{', '"', 'message =', 'result:', 'OIDC:', 'fail:', 'failed:', '\n'];
   let end = Math.min(message.length, 400);
   for (const marker of markers) {
     const at = message.indexOf(marker);
