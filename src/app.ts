@@ -8,6 +8,7 @@ import type { BrokerConfig } from './config/schema.js';
 import type { KeyValueStore } from './store/types.js';
 import type { StsClient } from './sts/types.js';
 import { configuredAdminKeys, createAdminKeys, type AdminKeys, type Authenticator } from './auth/index.js';
+import type { IdentityReadiness } from './sts/identity-readiness.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createLogAuditSink, type AuditSink } from './audit/audit.js';
@@ -56,6 +57,8 @@ export interface AppDeps {
   revocationBackend?: RevocationBackend;
   /** The admin keys when they are refreshed (runtime/admin-keys.ts, from KMS); default: the configuration's. */
   adminKeys?: AdminKeys;
+  /** The `cloud_identity` readiness check (runtime/build-deps.ts builds it); without it /readyz does not report one. */
+  cloudIdentity?: Pick<IdentityReadiness, 'status'>;
 }
 
 export interface BrokerApp {
@@ -162,6 +165,7 @@ export function createApp(deps: AppDeps): BrokerApp {
       logger,
       revocations,
       isDraining: () => draining,
+      ...(deps.cloudIdentity === undefined ? {} : { cloudIdentity: deps.cloudIdentity }),
     }),
   );
   if (deps.extraRoutes) app.use(deps.extraRoutes);

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       await new Promise<void>((done) => (adminServer === undefined ? done() : adminServer.close(() => done())));
       await broker.revocations.close();
     },
+    () => deps.cloudIdentity.stop(),
     () => deps.store.close(),
     () => secrets?.close(),
     async () => tracing?.shutdown(),

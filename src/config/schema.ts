@@ -538,6 +538,18 @@ export const configSchema = z
           })
           .strict()
           .default({ failureThreshold: 5, openSeconds: 10 }),
+        /**
+         * The `cloud_identity` readiness check (sts/identity-readiness.ts): a GetCallerIdentity with the broker's own
+         * identity at start-up and every `intervalSeconds`; `failureThreshold` failures in a row make a ready replica
+         * not ready. Never an AssumeRole, so it costs nothing of the account's AssumeRole rate.
+         */
+        identityCheck: z
+          .object({
+            intervalSeconds: z.number().int().min(1).max(3600).default(15),
+            failureThreshold: z.number().int().min(1).max(20).default(3),
+          })
+          .strict()
+          .default({ intervalSeconds: 15, failureThreshold: 3 }),
       })
       .strict()
       .refine((s) => s.endpoint !== undefined || s.region !== undefined, {

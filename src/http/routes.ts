@@ -22,6 +22,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { KeyValueStore } from '../store/types.js';
 import type { BrokerConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
+import type { IdentityReadiness } from '../sts/identity-readiness.js';
 import { asBrokerError } from './problem.js';
 import { alibabaErrors, sendAlibabaCredentials, wantsAlibabaFormat } from './alibaba-sts-format.js';
 import { sendJson } from './send-json.js';
@@ -45,6 +46,8 @@ export interface RouteDeps {
   logger: Logger;
   /** True once shutdown has begun: readiness fails first, so no new work is routed here while the server drains. */
   isDraining?: () => boolean;
+  /** The last verdict of the `cloud_identity` check; read only, so a probe never causes an STS call. */
+  cloudIdentity?: Pick<IdentityReadiness, 'status'>;
 }
 
 /** A use case an issuing route hands its request to (credentials, forms): no HTTP on the other side. */
@@ -230,6 +233,7 @@ export function createRoutes(deps: RouteDeps): Router {
 
   router.get('/readyz', async (_req, res) => {
     const checks: Record<string, 'ok' | 'failed'> = { config: 'ok' };
+    const reasons: Record<string, string> = {};
     if (deps.isDraining?.() === true) checks.accepting = 'failed';
     try {
       await store.ping();
@@ -237,8 +241,14 @@ export function createRoutes(deps: RouteDeps): Router {
     } catch {
       checks.store = 'failed';
     }
+    const identity = deps.cloudIdentity?.status();
+    if (identity !== undefined) {
+      checks.cloud_identity = identity.ready ? 'ok' : 'failed';
+      if (identity.reason !== undefined) reasons.cloud_identity = identity.reason;
+    }
     const ready = Object.values(checks).every((c) => c === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+    const body = { status: ready ? 'ready' : 'not_ready', checks, ...(Object.keys(reasons).length > 0 ? { reasons } : {}) };
+    res.status(ready ? 200 : 503).json(body);
   });
 
   // With server.metricsPort set, /metrics lives only on that listener (runtime/metrics-server.ts): 404 here.

@@ -9,7 +9,7 @@ import { ConfigError } from '../config/config-error.js';
 import { REDIS_REQUIRED, type DevelopmentRelaxations } from '../config/cross-checks.js';
 import { redisTopology } from '../config/redis-topology.js';
 import { MemoryStore, RedisStore, type KeyValueStore } from '../store/index.js';
-import { createStsClient } from '../sts/index.js';
+import { createStsClient, type IdentityReadiness } from '../sts/index.js';
 import type { StsClient } from '../sts/types.js';
 import { authenticatorFromConfig } from '../auth/index.js';
 import type { AdminKeys, Authenticator } from '../auth/index.js';
@@ -19,6 +19,7 @@ import type { Logger } from '../shared/logger.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { BREAKER_STATE_VALUE, createMetrics, type Metrics } from '../metrics/metrics.js';
 import { defaultChainCredential, logCredentialSource } from './credential-source.js';
+import { createCloudIdentityReadiness } from './cloud-identity.js';
 import { decodeBase64Key, staticKeyRing, type KeyRing, type KmsSecrets } from '../secrets/index.js';
 
 export interface RuntimeDeps {
@@ -33,6 +34,11 @@ export interface RuntimeDeps {
   metrics: Metrics;
   /** The admin keys when some come from KMS (refreshed); otherwise createApp reads the configuration's. */
   adminKeys?: AdminKeys;
+  /**
+   * The `cloud_identity` readiness check, started (first check done): /readyz reads it; stop() it on shutdown.
+   * createApp takes it from the spread deps.
+   */
+  cloudIdentity: IdentityReadiness;
 }
 
 /**
@@ -87,6 +93,9 @@ export async function buildRuntimeDeps(
   // The same chain object goes to the STS client, so what is logged is what signs AssumeRole.
   const credential = defaultChainCredential();
   await logCredentialSource(credential, logger, { production: process.env.NODE_ENV === 'production' });
+  // After the source is logged: its first check says at once whether this replica can use STS (GetCallerIdentity).
+  const cloudIdentity = createCloudIdentityReadiness(config.sts, { credential, trustedCa: options.stsTrustedCa, logger });
+  await cloudIdentity.start();
   const { secrets } = options;
   secrets?.start(logger, (event) => {
     if (event.ok) metrics.secretLastRefresh.set({ secret: event.name }, event.at / 1000);
@@ -130,6 +139,7 @@ export async function buildRuntimeDeps(
   return {
     store,
     metrics,
+    cloudIdentity,
     sts: createStsClient({
       config: config.sts,
       clock,

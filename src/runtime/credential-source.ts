@@ -101,7 +101,8 @@ export interface LogCredentialSourceOptions {
 
 const RRSA_ENV = ['ALIBABA_CLOUD_ROLE_ARN', 'ALIBABA_CLOUD_OIDC_PROVIDER_ARN', 'ALIBABA_CLOUD_OIDC_TOKEN_FILE'] as const;
 
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** Rejects when `promise` has not settled within `ms` (the chain has no deadline of its own). */
+export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer from the credentials chain within ${ms} ms`)), ms);
@@ -128,7 +129,7 @@ export async function logCredentialSource(
   } catch (error) {
     logger.error(
       { event: 'credentials.source.unavailable', reason: safeChainError(error), rrsaInjected, inKubernetes },
-      'the credentials chain found no usable identity for the broker: every AssumeRole will fail',
+      'no cloud identity: the credentials chain found none for the broker; every AssumeRole fails and /readyz fails until it does',
     );
     return undefined;
   }

@@ -229,7 +229,10 @@ export function createStsClient(options: CreateStsClientOptions): StsClient {
               ...logFields,
               upstream: describeCause(failure.error.cause),
             },
-            'AssumeRole attempt failed',
+            // Said as what it is: the broker's own identity is missing, STS was never asked.
+            failure.outcomeCode === 'no_credentials'
+              ? 'no cloud identity: the credentials chain found none, so AssumeRole was not sent'
+              : 'AssumeRole attempt failed',
           ),
       },
     );

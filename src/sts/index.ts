@@ -2,7 +2,7 @@
  * STS client: AssumeRole through @alicloud/sts20150401 with the default credentials chain, a circuit breaker, a
  * per-replica and an account-wide (shared store) call budget, and bounded retries; every failure leaves as a
  * BrokerError (upstream_rejected / upstream_unavailable / upstream_throttled / store_unavailable). Build it once with
- * createStsClient and inject it.
+ * createStsClient and inject it. Also the `cloud_identity` readiness check (GetCallerIdentity, never AssumeRole).
  */
 export type { AssumeRoleInput, StsClient, StsCredentials } from './types.js';
 export { assumeRoleDeadlineMs, createStsClient, retryDeadlineMs } from './assume-role.js';
@@ -27,3 +27,7 @@ export { accountBudgetKey, createAccountBudget } from './account-budget.js';
 export type { AccountBudget, AccountBudgetOptions } from './account-budget.js';
 export type { UpstreamBudgetOptions } from './upstream-budget.js';
 export { parseAssumeRoleBody, parseExpiration } from './parse-response.js';
+export { callerIdentityFailure, createCallerIdentityCall } from './caller-identity.js';
+export type { CallerIdentity, CallerIdentityCall, IdentityCheckOutcome, IdentityFailureReason } from './caller-identity.js';
+export { createIdentityReadiness } from './identity-readiness.js';
+export type { IdentityReadiness, IdentityReadinessOptions, IdentityReadinessStatus } from './identity-readiness.js';

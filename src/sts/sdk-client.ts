@@ -35,7 +35,8 @@ function cjsDefault<T>(pkg: { default: T }): T {
 const StsSdk = cjsDefault(StsPackage);
 const Credential = cjsDefault(CredentialPackage);
 
-export type StsConfig = BrokerConfig['sts'];
+/** What the STS client needs of `sts` (the readiness check's own settings are read where it is built). */
+export type StsConfig = Omit<BrokerConfig['sts'], 'identityCheck'>;
 export type StsSdkClient = InstanceType<typeof StsSdk>;
 /** What the SDK accepts as `credential`: a @alicloud/credentials `Credential` (default chain or explicit config). */
 export type SdkCredential = InstanceType<typeof Credential>;
