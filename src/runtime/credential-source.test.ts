@@ -278,6 +278,12 @@ describe('safeChainError', () => {
     ['get sts token failed with OIDC: <body>', 'get sts token failed with'],
     ["parse aliyun cli config from '/root/.aliyun/config.json' failed: secret", "parse aliyun cli config from '/root/.aliyun/config.json'"],
     ['IMDS credentials is disabled', 'IMDS credentials is disabled'],
+    ['get sts token failed with OIDC, unmarshal fail: {"Credentials"', 'get sts token failed with OIDC, unmarshal'],
+    ['get sts token failed, json parse failed: Unexpected token \'x\', "xAccessKey" is not valid JSON', 'get sts token failed, json parse'],
+    [
+      'unable to get credentials from any of the providers in the chain: no profile, getaddrinfo ENOTFOUND undefinedGET https://undefined/ failed.',
+      'unable to get credentials from any of the providers in the chain: no profile, ALIBABA_CLOUD_CREDENTIALS_URI is not set',
+    ],
   ])('%s', (message, expected) => {
     expect(safeChainError(new Error(message))).toBe(expected);
   });

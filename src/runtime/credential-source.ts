@@ -79,11 +79,16 @@ export async function detectCredentialSource(credential: ChainCredential): Promi
  * which may hold a key: keep only the text before the first such quote.
  */
 export function safeChainError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  // The chain always tries the credentials-URI provider last, even with ALIBABA_CLOUD_CREDENTIALS_URI unset, and it
+  // then fails with a DNS error for the host "undefined": say what it means instead of sending anyone to DNS.
+  const message = (error instanceof Error ? error.message : String(error)).replace(
+    /getaddrinfo ENOTFOUND undefined\s*GET https?:\/\/undefined\/? failed\.?/g,
+    'ALIBABA_CLOUD_CREDENTIALS_URI is not set',
+  );
   // `fail:` and `failed:` precede a quoted body or file ("unmarshal fail: <body>", "parse ... failed: <content>");
   // a double quote starts the snippet of input Node's JSON.parse errors carry.
   const markers = ['{', '"', 'message =', 'result:', 'OIDC:', 'fail:', 'failed:', '\n'];
-  let end = Math.min(message.length, 400);
+  let end = Math.min(message.length, 600);
   for (const marker of markers) {
     const at = message.indexOf(marker);
     if (at >= 0 && at < end) end = at;

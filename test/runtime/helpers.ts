@@ -3,11 +3,13 @@
  * production entry point (src/main.ts) run as a real process with a configuration file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { startStsEmulator, type StsEmulator } from '../../dev/emulator/sts/index.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -167,4 +169,42 @@ export async function eventually(url: string, status: number, attempts = 120): P
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return false;
+}
+
+export interface CloudIdentity {
+  emulator: StsEmulator;
+  accessKey: { accessKeyId: string; accessKeySecret: string };
+  /** What a broker process needs to reach the emulator as production reaches STS: the AccessKey and the CA. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * An STS emulator and the environment a broker process (src/main.ts) needs to have a cloud identity it accepts: the
+ * AccessKey through the credentials chain, the one-run CA through NODE_EXTRA_CA_CERTS. Point `sts.endpoint` at
+ * `emulator.endpoint`.
+ */
+export async function startCloudIdentity(roles: string[] = ['acs:ram::1234567890123456:role/partner']): Promise<CloudIdentity> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'osb-identity-'));
+  const caFile = path.join(dir, 'sts-ca.pem');
+  const accessKey = { accessKeyId: `LTAIid${randomBytes(6).toString('hex')}`, accessKeySecret: randomBytes(20).toString('base64url') };
+  const emulator = await startStsEmulator({
+    accessKeys: [accessKey],
+    roles: roles.map((arn) => ({ arn })),
+    sealKey: randomBytes(32),
+    caFile,
+  });
+  return {
+    emulator,
+    accessKey,
+    env: {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: accessKey.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: accessKey.accessKeySecret,
+      NODE_EXTRA_CA_CERTS: caFile,
+    },
+    async close() {
+      await emulator.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -4,19 +4,36 @@
  *   `server.drainTimeoutSeconds`, and the process exits 0 (it used to wait for ever);
  * - Redis down at start-up: the process starts and reports not ready instead of exiting (and crash-looping), answers
  *   503 store_unavailable, and becomes ready by itself when Redis comes.
+ * Each has a cloud identity (an STS emulator and its AccessKey), so only the store decides readiness here.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/index.js';
 import { REDIS_URL } from '../helpers/broker.js';
 import { deleteByPrefix, rawClient, uniquePrefix } from '../store/helpers.js';
-import { connectionRefused, eventually, freePort, stalledRequest, startBrokerProcess, tcpProxy, type BrokerProcess } from './helpers.js';
+import {
+  type BrokerProcess,
+  type CloudIdentity,
+  connectionRefused,
+  eventually,
+  freePort,
+  stalledRequest,
+  startBrokerProcess,
+  startCloudIdentity,
+  tcpProxy,
+} from './helpers.js';
 
 const keyPrefix = uniquePrefix('main-process');
 const partner = generateApiKey('pk_main_process');
 const running: BrokerProcess[] = [];
+let identity: CloudIdentity;
+
+beforeAll(async () => {
+  identity = await startCloudIdentity();
+});
 
 afterAll(async () => {
+  await identity?.close();
   for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
   const raw = rawClient();
   await deleteByPrefix(raw, keyPrefix);
@@ -37,13 +54,16 @@ function config(redisUrl: string, drainTimeoutSeconds: number) {
         clients: ['partner'],
       },
     },
-    sts: { region: 'cn-hangzhou' },
+    sts: { endpoint: identity.emulator.endpoint },
     redis: { url: redisUrl, keyPrefix, connectTimeoutMs: 500 },
   };
 }
 
 function start(redisUrl: string, drainTimeoutSeconds = 20): BrokerProcess {
-  const p = startBrokerProcess(config(redisUrl, drainTimeoutSeconds), { BROKER_CACHE_KEY: randomBytes(32).toString('base64') });
+  const p = startBrokerProcess(config(redisUrl, drainTimeoutSeconds), {
+    BROKER_CACHE_KEY: randomBytes(32).toString('base64'),
+    ...identity.env,
+  });
   running.push(p);
   return p;
 }
@@ -82,7 +102,7 @@ describe('src/main.ts as a process', { timeout: 90_000 }, () => {
 
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ status: 'not_ready', checks: { config: 'ok', store: 'failed' } });
+    expect(await ready.json()).toEqual({ status: 'not_ready', checks: { config: 'ok', store: 'failed', cloud_identity: 'ok' } });
     const refused = await dryRun(port);
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { code: string }).code).toBe('store_unavailable');
