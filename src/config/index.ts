@@ -3,7 +3,7 @@
  * configuration, and the error that stops start-up. Entry points load through runtime/load-config.ts, which adds
  * the profile checks (profiles/check-profiles.ts).
  */
-export { configSchema, OPERATIONS, STS_MIN_DURATION, STS_MAX_DURATION } from './schema.js';
+export { configSchema, IDENT, IDENT_RULE, OPERATIONS, STS_MIN_DURATION, STS_MAX_DURATION } from './schema.js';
 export type {
   BrokerConfig,
   BrokerConfigInput,

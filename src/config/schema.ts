@@ -5,7 +5,10 @@
  */
 import { z } from 'zod';
 
-const ident = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1-63 of a-z 0-9 . _ - and start with a letter or digit');
+/** Client ids and profile names. */
+export const IDENT = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+export const IDENT_RULE = 'must be 1-63 of a-z 0-9 . _ - and start with a letter or digit';
+const ident = z.string().regex(IDENT, IDENT_RULE);
 
 export const OPERATIONS = ['put', 'multipart', 'get', 'list', 'delete'] as const;
 export type Operation = (typeof OPERATIONS)[number];
