@@ -219,6 +219,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(kms ? { secrets: kms.secrets } : {}),
     });
     cleanup.push(() => deps.store.close());
+    cleanup.push(async () => deps.cloudIdentity.stop());
     const brokerUrl = `http://127.0.0.1:${broker.port}`;
     const localUrl = {
       url: `${brokerUrl}/v1/credentials/${LOCAL_CREDENTIAL_URL_PROFILE}?format=alibaba&credential=${credentialUrl.param}`,
