@@ -83,7 +83,8 @@ const principals: Principal[] = [
 const fileSets: FileSpec[][] = [[], [{ name: 'me.png', size: 10, contentType: 'image/png' }, { name: 'IMG_0001.JPG' }]];
 
 /**
- * sha256 of the parsed configuration's canonical JSON, and per profile a sha256 over the policy hash and token-cache
+ * sha256 of the parsed clients' and profiles' canonical JSON (sections that other features add defaults to, such as
+ * `sts`, are not what this record is about), and per profile a sha256 over the policy hash and token-cache
  * key of each principal and file set (for the credentials token and the form-signing token). The cache key covers
  * the policy text, so equal digests mean byte-equal policies and equal cache keys.
  */
@@ -105,7 +106,7 @@ export function singlePrefixOutputs(): { configSha256: string; profiles: Record<
     profiles[name] = digest.digest('hex');
   }
   const configSha256 = createHash('sha256')
-    .update(canonicalJson(JSON.parse(JSON.stringify(config))))
+    .update(canonicalJson(JSON.parse(JSON.stringify({ clients: config.clients, profiles: config.profiles }))))
     .digest('hex');
   return { configSha256, profiles };
 }
