@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { minimalConfig, type RawConfig as Raw } from '../../dev/testing/config.js';
+import { teamRules } from '../../dev/testing/team-profile.js';
 import { parseConfig } from '../../src/runtime/load-config.js';
 import { problemsOf } from '../helpers/config-problems.js';
 
@@ -12,20 +13,7 @@ function base(): Raw {
   const c = minimalConfig();
   c.clients[0].listClaims = ['groups'];
   c.clients.push({ id: 'partner', type: 'apiKey', tenant: 'partner1', keys: [{ id: 'pk_test', sha256: 'a'.repeat(64) }] });
-  c.profiles.team = {
-    bucket: 'my-bucket',
-    region: 'cn-hangzhou',
-    roleArn: 'acs:ram::123456789012:role/uploader',
-    prefix: 'home/${tenant}/${sub}/',
-    operations: ['put', 'multipart', 'get', 'list', 'delete'],
-    areas: [
-      { prefix: 'teams/${tenant}/${claims.groups}/', operations: ['put', 'multipart', 'get', 'list'] },
-      { prefix: 'shared/${tenant}/', operations: ['get', 'list'] },
-    ],
-    listClaims: { groups: { maxValues: 5, maxChars: 32 } },
-    maxClaimChars: 32,
-    clients: ['web'],
-  };
+  c.profiles.team = { bucket: 'my-bucket', region: 'cn-hangzhou', roleArn: 'acs:ram::123456789012:role/uploader', ...teamRules() };
   return c;
 }
 

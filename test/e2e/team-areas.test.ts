@@ -6,22 +6,11 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { teamRules } from '../../dev/testing/team-profile.js';
 import { expectMatchesSpec } from '../helpers/openapi.js';
 import { BUCKET, expectAccessDenied, ossClient, randomBuffer, startStack, storedObject, type Stack, type Vended } from './stack.js';
 
-const TEAM = {
-  bucket: BUCKET,
-  region: 'cn-hangzhou',
-  prefix: 'home/${tenant}/${sub}/',
-  operations: ['put', 'multipart', 'get', 'list', 'delete'],
-  areas: [
-    { prefix: 'teams/${tenant}/${claims.groups}/', operations: ['put', 'multipart', 'get', 'list'] },
-    { prefix: 'shared/${tenant}/', operations: ['get', 'list'] },
-  ],
-  listClaims: { groups: { maxValues: 5, maxChars: 32 } },
-  maxClaimChars: 32,
-  clients: ['web'],
-};
+const TEAM = { bucket: BUCKET, region: 'cn-hangzhou', ...teamRules() };
 
 let stack: Stack;
 let alice: Vended;
