@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import OSS from 'ali-oss';
 import { localBanner } from '../../../dev/local/banner.js';
 import { startLocalStack, type LocalStack } from '../../../dev/local/start-local.js';
@@ -167,7 +167,8 @@ describe('what local mode gives a second process', () => {
       const banner = localBanner(other);
       expect(banner).not.toContain(accessKey.secret);
       expect(banner).toContain('emulator AccessKey   from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET');
-      expect(banner).toContain(`${state}/ (git-ignored): sts-ca.pem = the STS emulator's CA`);
+      // The banner names the folder relative to where `npm start` runs (the checkout), as a reader would type it.
+      expect(banner).toContain(`  ${relative(process.cwd(), state)}/ (git-ignored): sts-ca.pem = the STS emulator's CA`);
       expect(banner).toContain(other.credentialUrl.url);
     } finally {
       await other.close();
