@@ -17,6 +17,10 @@ export interface ChildServer {
   stats(resetPeak?: boolean): Promise<ChildStats>;
   /** A full GC, then the heap still in use (bytes); null unless the child runs with --expose-gc. */
   liveHeap(): Promise<number | null>;
+  /** Start counting the bytes the child's JS heap allocates. */
+  allocStart(): Promise<void>;
+  /** Stop counting: bytes allocated since allocStart, the collections in between and their summed pause. */
+  allocStop(): Promise<{ bytes: number; collections: number; gcPauseMs: number }>;
   /** CPU time used so far, µs, from /proc/<pid>/stat. */
   cpuMicros(): number;
   /** VmRSS and VmHWM from /proc/<pid>/status, bytes. */
@@ -92,6 +96,17 @@ export function spawnServer(name: string, spec: ServerSpec, options: SpawnOption
         const reply = next('gc', 30_000);
         post({ cmd: 'gc' });
         return (await reply).liveHeap;
+      },
+      async allocStart() {
+        const reply = next('alloc', 5000);
+        post({ cmd: 'alloc', action: 'start' });
+        await reply;
+      },
+      async allocStop() {
+        const reply = next('alloc', 5000);
+        post({ cmd: 'alloc', action: 'stop' });
+        const { bytes, collections, gcPauseMs } = await reply;
+        return { bytes, collections, gcPauseMs };
       },
       cpuMicros() {
         const value = cpuMicros(pid);

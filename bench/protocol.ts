@@ -62,13 +62,27 @@ export interface FairBaselineSpec {
   keyPrefix: string;
 }
 
-export type ServerSpec = StsSpec | BrokerSpec | BaselineSpec | FairBaselineSpec;
+/**
+ * The limit baseline: the least a broker cache hit can cost. `express.json()`, ONE Redis round trip (a small
+ * EVALSHA: a fixed-window INCR on a key of the caller's, as one rate-limit count is), then `res.json(payload)` of the
+ * broker's response shape and size. No authentication and no audit line: what is left above this is the broker's.
+ */
+export interface LimitBaselineSpec {
+  kind: 'limit';
+  payload: unknown;
+  redisUrl: string;
+  keyPrefix: string;
+}
+
+export type ServerSpec = StsSpec | BrokerSpec | BaselineSpec | FairBaselineSpec | LimitBaselineSpec;
 
 export type ParentMessage =
   | { cmd: 'start'; spec: ServerSpec }
   | { cmd: 'stats' /** Restart the peak-RSS and event-loop-delay windows after answering. */; resetPeak?: boolean }
   /** Force a full garbage collection (needs --expose-gc) and report the heap that is still live. */
   | { cmd: 'gc' }
+  /** Start (or stop and report) counting the bytes the JS heap allocates (v8.GCProfiler; see bench/server.ts). */
+  | { cmd: 'alloc'; action: 'start' | 'stop' }
   | { cmd: 'stop' };
 
 export interface ChildStats {
@@ -92,4 +106,6 @@ export type ChildMessage =
   | { type: 'stats'; stats: ChildStats }
   /** Heap in use right after a forced full GC, bytes (the live heap); null when gc is not exposed. */
   | { type: 'gc'; liveHeap: number | null; rss: number }
+  /** Bytes allocated on the JS heap since `alloc start` (0 after a start), and the collections in between. */
+  | { type: 'alloc'; bytes: number; collections: number; gcPauseMs: number }
   | { type: 'error'; message: string };

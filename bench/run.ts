@@ -16,7 +16,7 @@ import { createDevIssuer } from '../dev/issuer/dev-issuer.js';
 import { buildServers } from './build.js';
 import { createContext, deleteKeys, mintTokens, startSts, type BenchContext } from './context.js';
 import { pin } from './proc.js';
-import { defaultReport, soakReport, type RunMeta } from './report.js';
+import { cacheHitReport, defaultReport, soakReport, type RunMeta } from './report.js';
 import { runCacheHit } from './scenarios/cache-hit.js';
 import { runRefresh } from './scenarios/refresh.js';
 import { runSoak, type SoakResult } from './scenarios/soak.js';
@@ -64,10 +64,16 @@ async function defaultRun(ctx: BenchContext, meta: Omit<RunMeta, 'totalSeconds' 
     const hit = await runCacheHit(ctx, sts);
     if (SETTINGS.cacheHitOnly) {
       const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-      const { rps, cpu } = hit.ratios.realistic;
+      const { rps, cpu } = hit.limitRatios.realistic;
       log(
-        `--cache-hit-only (no report written): realistic/express req/s ${pct(rps.median)} (${pct(rps.min)} – ${pct(rps.max)}), CPU ${cpu.median.toFixed(2)}× (${cpu.min.toFixed(2)}× – ${cpu.max.toFixed(2)}×); p99 half rate ${(hit.latency.realistic.p99 / hit.latency.express.p99).toFixed(2)}×`,
+        `--cache-hit-only: realistic/limit req/s ${pct(rps.median)} (${pct(rps.min)} – ${pct(rps.max)}), CPU ${cpu.median.toFixed(2)}× (${cpu.min.toFixed(2)}× – ${cpu.max.toFixed(2)}×); ` +
+          `allocated ${Math.round(hit.byTarget.realistic.allocBytes.median)} B/request; p99 half rate ${(hit.latency.realistic.p99 / hit.latency.express.p99).toFixed(2)}× Express; ` +
+          `event-loop delay p99 ${hit.loopDelay.p99.toFixed(2)} ms`,
       );
+      const full: RunMeta = { ...meta, totalSeconds: (Date.now() - meta.startedAt.getTime()) / 1000, loadAfter: os.loadavg() };
+      const markdown = cacheHitReport(full, hit);
+      process.stdout.write('\n' + markdown);
+      write('cache-hit', markdown, { meta: full, settings: SETTINGS, cacheHit: hit });
       return;
     }
     const zipf = await runZipf(ctx, sts);

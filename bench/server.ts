@@ -5,17 +5,29 @@
  *
  * Protocol (bench/protocol.ts) over the fork IPC channel: the parent sends `start` with a spec, the child answers
  * `ready` with its port; `stats` returns memory (rss sampled every 100 ms) and, for the emulator, its counters; `gc`
- * forces a full collection (when started with --expose-gc) and reports the live heap.
+ * forces a full collection (when started with --expose-gc) and reports the live heap; `alloc` counts the bytes the JS
+ * heap allocates between a start and a stop.
  * The child exits on `stop`, and by itself as soon as the IPC channel closes (the parent exited or was killed).
  */
 import { Buffer } from 'node:buffer';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { writeHeapSnapshot } from 'node:v8';
+import { GCProfiler, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import type { StsEmulator } from '../dev/emulator/sts/index.js';
-import type { BaselineSpec, BrokerSpec, ChildMessage, FairBaselineSpec, ParentMessage, ServerSpec, StsSpec } from './protocol.js';
+import type {
+  BaselineSpec,
+  BrokerSpec,
+  ChildMessage,
+  FairBaselineSpec,
+  LimitBaselineSpec,
+  ParentMessage,
+  ServerSpec,
+  StsSpec,
+} from './protocol.js';
 
 // Each kind imports only what it runs (dynamic imports below), so the baseline process is a bare Express app.
 
@@ -46,7 +58,71 @@ const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 loopDelay.enable();
 const lateMs = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
 
+/**
+ * Bytes allocated on the JS heap over a window. Node 20 exposes no allocation counter, but every byte allocated is
+ * either still in use at the end or was freed by a collection in between: allocated = used(end) - used(start) + the
+ * sum over collections of (used before - used after), read from v8.GCProfiler, which records the heap statistics
+ * around each collection (https://nodejs.org/api/v8.html#class-v8gcprofiler). Its cost is per collection, not per
+ * allocation. Buffers outside the heap (socket data) are not counted.
+ */
+let allocation: { profiler: GCProfiler; usedAtStart: number } | undefined;
+
+/**
+ * Diagnosis (BENCH_HEAP_PROFILE=<dir>, broker processes only): the sampling heap profiler over every allocation
+ * window, counting objects already collected too, so the profile says where the garbage of a request comes from.
+ * One `<pid>-<n>.heapprofile` per window (open in Chrome DevTools, Memory tab).
+ */
+const heapProfileDir = process.env.BENCH_HEAP_PROFILE;
+let heapSession: Session | undefined;
+let heapProfiles = 0;
+
+function post(session: Session, method: string, params: object = {}): Promise<unknown> {
+  return new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+}
+
+async function heapProfileStart(): Promise<void> {
+  if (heapProfileDir === undefined || !isBroker) return;
+  heapSession ??= new Session();
+  heapSession.connect();
+  await post(heapSession, 'HeapProfiler.startSampling', {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
+
+async function heapProfileStop(): Promise<void> {
+  if (heapProfileDir === undefined || heapSession === undefined) return;
+  const { profile } = (await post(heapSession, 'HeapProfiler.stopSampling')) as { profile: unknown };
+  heapSession.disconnect();
+  heapProfiles += 1;
+  writeFileSync(join(heapProfileDir, `${process.pid}-${heapProfiles}.heapprofile`), JSON.stringify(profile));
+}
+
+function allocationStart(): void {
+  allocation?.profiler.stop();
+  const profiler = new GCProfiler();
+  profiler.start();
+  allocation = { profiler, usedAtStart: getHeapStatistics().used_heap_size };
+}
+
+function allocationStop(): { bytes: number; collections: number; gcPauseMs: number } {
+  if (allocation === undefined) return { bytes: 0, collections: 0, gcPauseMs: 0 };
+  const { profiler, usedAtStart } = allocation;
+  allocation = undefined;
+  const usedAtEnd = getHeapStatistics().used_heap_size;
+  const statistics = profiler.stop()?.statistics ?? [];
+  let freed = 0;
+  let pauseUs = 0;
+  for (const gc of statistics) {
+    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+    pauseUs += gc.cost;
+  }
+  return { bytes: usedAtEnd - usedAtStart + freed, collections: statistics.length, gcPauseMs: pauseUs / 1000 };
+}
+
 let emulator: StsEmulator | undefined;
+let isBroker = false;
 let closeServer: (() => Promise<void>) | undefined;
 
 async function startSts(spec: StsSpec): Promise<number> {
@@ -69,6 +145,7 @@ function fromDist<T>(distDir: string, path: string): Promise<T> {
 }
 
 async function startBroker(spec: BrokerSpec): Promise<number> {
+  isBroker = true;
   const dist = spec.distDir;
   const [
     { pino },
@@ -166,6 +243,35 @@ async function startFairBaseline(spec: FairBaselineSpec): Promise<number> {
   return portOf(server);
 }
 
+/** A fixed-window count, as one of the broker's rate limits: INCR, and the window's expiry on the first hit. */
+const LIMIT_SCRIPT = `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
+async function startLimitBaseline(spec: LimitBaselineSpec): Promise<number> {
+  const [{ default: express }, { Redis }] = await Promise.all([import('express'), import('ioredis')]);
+  const redis = new Redis(spec.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1000, lazyConnect: true });
+  await redis.connect();
+  const sha = (await redis.script('LOAD', LIMIT_SCRIPT)) as string;
+  const app = express();
+  app.post('/v1/credentials', express.json(), async (req, res) => {
+    // A key per caller without verifying anything: the token's last characters (its signature) are as good as any.
+    const key = `${spec.keyPrefix}limit:${(req.headers.authorization ?? '').slice(-16)}`;
+    try {
+      await redis.evalsha(sha, 1, key, '60000');
+      res.json(spec.payload);
+    } catch {
+      res.status(503).json({ code: 'store_unavailable' });
+    }
+  });
+  const server = await listenOn(app);
+  closeServer = async () => {
+    await closeHttp(server);
+    redis.disconnect();
+  };
+  return portOf(server);
+}
+
 /** As the broker's runtime/server.ts listens: `app.listen` on loopback, no other server settings. */
 function listenOn(app: { listen(port: number, host: string): Server }): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -196,6 +302,8 @@ async function start(spec: ServerSpec): Promise<number> {
       return startBaseline(spec);
     case 'fair':
       return startFairBaseline(spec);
+    case 'limit':
+      return startLimitBaseline(spec);
   }
 }
 
@@ -240,6 +348,17 @@ process.on('message', (message: ParentMessage) => {
       send({ type: 'gc', liveHeap: gc ? process.memoryUsage().heapUsed : null, rss: process.memoryUsage.rss() });
       break;
     }
+    case 'alloc':
+      if (message.action === 'start') {
+        void heapProfileStart().then(() => {
+          allocationStart();
+          send({ type: 'alloc', bytes: 0, collections: 0, gcPauseMs: 0 });
+        });
+      } else {
+        const counted = allocationStop();
+        void heapProfileStop().then(() => send({ type: 'alloc', ...counted }));
+      }
+      break;
     case 'stop': {
       const deadline = setTimeout(() => process.exit(0), 2000);
       void (closeServer?.() ?? Promise.resolve()).finally(() => {

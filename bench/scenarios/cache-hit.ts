@@ -1,18 +1,22 @@
 /**
  * Scenario 1: the cache hit.
  *
- * Four targets, measured in interleaved rounds (each round measures every target once; the order alternates
+ * Five targets, measured in interleaved rounds (each round measures every target once; the order alternates
  * forward and backward, so a slow drift of the shared machine touches every target alike):
  * - `express`: bare Express 5, `express.json()` + `res.json()` of an object shaped and sized like the broker's answer;
+ * - `limit`: the limit baseline, Express + ONE Redis round trip (a small EVALSHA) + the same answer: the least a cache
+ *   hit that counts anything in Redis can cost;
  * - `fair`: Express + ES256 JWT verify (jose, no memo) + one Redis GET, the same answer;
  * - `realistic`: the broker on the example profile, the hot set of principals round-robin, each with its own JWT;
  * - `best`: the same broker process, one principal and one token (every in-process memo hits): the best case.
  * Every target gets the same requests (the baselines ignore who is asking, except `fair`, which verifies the JWT).
  * Throughput is 2xx answers per second under autocannon (closed loop); CPU per request is the server process's
- * utime + stime from /proc over the measured window divided by the answers it gave.
+ * utime + stime from /proc over the measured window divided by the answers it gave; allocation per request is the
+ * bytes the server's JS heap allocated over the same window (bench/server.ts) divided by the answers.
  *
  * Then latency at half the realistic broker's throughput: open-loop paced runs, broker and bare Express alternately
- * (broker, express, express, broker), latency from each request's scheduled time.
+ * (broker, express, express, broker), latency from each request's scheduled time, with each server's event-loop
+ * delay over its runs.
  */
 import type { ChildServer } from '../children.js';
 import { REQUEST_BODY } from '../broker-config.js';
@@ -22,10 +26,11 @@ import { spawnServer } from '../children.js';
 import { SETTINGS } from '../settings.js';
 import { spread, summarizePaced, type PacedSummary, type Spread } from '../stats.js';
 
-export type TargetKey = 'express' | 'fair' | 'best' | 'realistic';
+export type TargetKey = 'express' | 'limit' | 'fair' | 'best' | 'realistic';
 
 export const TARGET_LABELS: Record<TargetKey, string> = {
   express: 'bare Express 5 (`express.json()` + `res.json()`)',
+  limit: 'limit baseline: Express + one Redis round trip (EVALSHA) + the broker-sized body',
   fair: 'fair baseline: Express + ES256 JWT verify + one Redis GET',
   best: 'broker cache hit, BEST CASE: one principal, one token',
   realistic: `broker cache hit, realistic: ${SETTINGS.hotPrincipals.toLocaleString('en-US')} principals round-robin, example profile, quotas`,
@@ -37,6 +42,11 @@ export interface Round {
   result: CannonResult;
   /** Server CPU (utime + stime) per answer in the measured window, µs. */
   cpuUs: number;
+  /** Bytes the server's JS heap allocated per answer in the measured window. */
+  allocBytes: number;
+  /** Collections in the measured window, and their summed pause (ms) per 1,000 answers. */
+  collections: number;
+  gcPauseMsPerThousand: number;
 }
 
 export interface PacedRunResult {
@@ -47,9 +57,11 @@ export interface PacedRunResult {
 
 export interface CacheHitResult {
   rounds: Round[];
-  byTarget: Record<TargetKey, { rps: Spread; cpuUs: Spread; failed: number }>;
+  byTarget: Record<TargetKey, { rps: Spread; cpuUs: Spread; allocBytes: Spread; gcPauseMsPerThousand: Spread; failed: number }>;
   /** Per-round ratios of a broker target to bare Express: req/s (broker / express) and CPU (broker / express). */
   ratios: Record<'realistic' | 'best', { rps: Spread; cpu: Spread }>;
+  /** Per-round ratios of a broker target to the limit baseline (the issue's targets). */
+  limitRatios: Record<'realistic' | 'best', { rps: Spread; cpu: Spread }>;
   /** Realistic broker vs the fair baseline, per round. */
   fairRatios: { rps: Spread; cpu: Spread };
   /** AssumeRole calls the emulator saw during the rounds (0 = every measured request was a cache hit). */
@@ -58,11 +70,13 @@ export interface CacheHitResult {
   halfRate: number;
   paced: PacedRunResult[];
   latency: Record<'realistic' | 'express', PacedSummary>;
+  /** Event-loop delay of each server over its two paced runs (10 ms resolution subtracted), ms. */
   loopDelay: { p99: number; max: number };
+  expressLoopDelay: { p99: number; max: number };
   hotVmHwm: number | undefined;
 }
 
-const ORDER: TargetKey[] = ['express', 'fair', 'best', 'realistic'];
+const ORDER: TargetKey[] = ['express', 'limit', 'fair', 'best', 'realistic'];
 
 export async function runCacheHit(ctx: BenchContext, sts: ChildServer): Promise<CacheHitResult> {
   const { log } = ctx;
@@ -87,6 +101,9 @@ export async function runCacheHit(ctx: BenchContext, sts: ChildServer): Promise<
   const payload = sameShape(JSON.parse(second.text));
   const entry = { entry: ctx.built.serverEntry, pin: SETTINGS.pin };
   const express = await spawnServer('express', { kind: 'baseline', payload }, entry);
+  const limitPrefix = `osbbench:${ctx.runId}:limit:`;
+  ctx.prefixes.push(limitPrefix);
+  const limit = await spawnServer('limit', { kind: 'limit', payload, redisUrl: SETTINGS.redisUrl, keyPrefix: limitPrefix }, entry);
   const fairPrefix = `osbbench:${ctx.runId}:fair:`;
   ctx.prefixes.push(fairPrefix);
   const fair = await spawnServer(
@@ -105,8 +122,14 @@ export async function runCacheHit(ctx: BenchContext, sts: ChildServer): Promise<
   // The fair baseline writes each subject's value on its first request: do that before the rounds, as for the broker.
   const fairFailures = await touchAll(fair.port, hotTokens, 20);
   if (Object.keys(fairFailures).length > 0) throw new Error(`warming the fair baseline failed: ${JSON.stringify(fairFailures)}`);
-  const servers: Record<TargetKey, ChildServer> = { express, fair, best: broker, realistic: broker };
-  const tokens: Record<TargetKey, readonly string[]> = { express: hotTokens, fair: hotTokens, best: [bestToken!], realistic: hotTokens };
+  const servers: Record<TargetKey, ChildServer> = { express, limit, fair, best: broker, realistic: broker };
+  const tokens: Record<TargetKey, readonly string[]> = {
+    express: hotTokens,
+    limit: hotTokens,
+    fair: hotTokens,
+    best: [bestToken!],
+    realistic: hotTokens,
+  };
 
   const stsBefore = (await sts.stats()).sts!.assumeRoleCalls;
   const rounds: Round[] = [];
@@ -121,12 +144,18 @@ export async function runCacheHit(ctx: BenchContext, sts: ChildServer): Promise<
         connections,
       };
       await cannon({ ...common, durationSeconds: warmupSeconds });
+      await servers[target].allocStart();
       const cpuBefore = servers[target].cpuMicros();
       const result = await cannon({ ...common, durationSeconds: measureSeconds });
       const cpuUs = (servers[target].cpuMicros() - cpuBefore) / Math.max(1, result.responses);
-      rounds.push({ round, target, result, cpuUs });
+      const alloc = await servers[target].allocStop();
+      const answers = Math.max(1, result.responses);
+      const allocBytes = alloc.bytes / answers;
+      const gcPauseMsPerThousand = (alloc.gcPauseMs / answers) * 1000;
+      rounds.push({ round, target, result, cpuUs, allocBytes, collections: alloc.collections, gcPauseMsPerThousand });
       log(
         `round ${round} ${target.padEnd(9)} ${Math.round(result.rps)} 2xx/s, ${Math.round(cpuUs)} µs CPU/answer, ` +
+          `${Math.round(allocBytes)} B allocated/answer, GC ${gcPauseMsPerThousand.toFixed(1)} ms/1000, ` +
           `non-2xx ${result.non2xx}, errors ${result.errors}`,
       );
     }
@@ -140,6 +169,8 @@ export async function runCacheHit(ctx: BenchContext, sts: ChildServer): Promise<
       {
         rps: spread(of(t).map((r) => r.result.rps)),
         cpuUs: spread(of(t).map((r) => r.cpuUs)),
+        allocBytes: spread(of(t).map((r) => r.allocBytes)),
+        gcPauseMsPerThousand: spread(of(t).map((r) => r.gcPauseMsPerThousand)),
         failed: of(t).reduce((n, r) => n + r.result.non2xx + r.result.errors, 0),
       },
     ]),
@@ -151,8 +182,9 @@ export async function runCacheHit(ctx: BenchContext, sts: ChildServer): Promise<
     cpu: perRound(t, base, (x, y) => x.cpuUs / y.cpuUs),
   });
   const ratios = { realistic: ratioPair('realistic', 'express'), best: ratioPair('best', 'express') };
+  const limitRatios = { realistic: ratioPair('realistic', 'limit'), best: ratioPair('best', 'limit') };
   const fairRatios = ratioPair('realistic', 'fair');
-  await fair.stop();
+  await Promise.all([fair.stop(), limit.stop()]);
 
   // ---- latency at half the realistic broker's throughput ----------------------------------------------------------
   const halfRate = Math.max(1, Math.round(byTarget.realistic.rps.median / 2));
@@ -160,7 +192,7 @@ export async function runCacheHit(ctx: BenchContext, sts: ChildServer): Promise<
   const paced: PacedRunResult[] = [];
   const outcomes: Record<'realistic' | 'express', PacedOutcome[]> = { realistic: [], express: [] };
   const offered: Record<'realistic' | 'express', number> = { realistic: 0, express: 0 };
-  await broker.stats(true);
+  await Promise.all([broker.stats(true), express.stats(true)]);
   for (const target of ['realistic', 'express', 'express', 'realistic'] as const) {
     const server = servers[target];
     const cpuBefore = server.cpuMicros();
@@ -185,6 +217,7 @@ export async function runCacheHit(ctx: BenchContext, sts: ChildServer): Promise<
     log(`half rate ${halfRate}/s ${target}: p50 ${summary.p50.toFixed(2)} ms, p99 ${summary.p99.toFixed(2)} ms, failed ${summary.failed}`);
   }
   const loop = (await broker.stats()).loopDelayMs;
+  const expressLoop = (await express.stats()).loopDelayMs;
   const latency = {
     realistic: summarizePaced(outcomes.realistic, offered.realistic),
     express: summarizePaced(outcomes.express, offered.express),
@@ -196,6 +229,7 @@ export async function runCacheHit(ctx: BenchContext, sts: ChildServer): Promise<
     rounds,
     byTarget,
     ratios,
+    limitRatios,
     fairRatios,
     assumeRoleDuringRounds,
     responseBytes: Buffer.byteLength(second.text),
@@ -203,6 +237,7 @@ export async function runCacheHit(ctx: BenchContext, sts: ChildServer): Promise<
     paced,
     latency,
     loopDelay: { p99: loop.p99, max: loop.max },
+    expressLoopDelay: { p99: expressLoop.p99, max: expressLoop.max },
     hotVmHwm,
   };
 }
