@@ -3,7 +3,8 @@
  * key sources, clock) come in as arguments, so tests pass real or fake parts without module mocking.
  */
 import { fileURLToPath } from 'node:url';
-import express, { type Express, type RequestHandler, type Router } from 'express';
+import type { ServerResponse } from 'node:http';
+import express, { type Express, type Request, type RequestHandler, type Router } from 'express';
 import type { BrokerConfig } from './config/schema.js';
 import type { KeyValueStore } from './store/types.js';
 import type { StsClient } from './sts/types.js';
@@ -77,10 +78,41 @@ export interface BrokerApp {
 
 const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
 
+const STARTED_AT = Symbol('startedAt');
+type TimedResponse = ServerResponse & { [STARTED_AT]?: number };
+
+/**
+ * `osb_http_request_duration_seconds` per route and status. Per request: one number on the response and one shared
+ * `finish` listener (no closure, no timer object); the label objects are made once per route and status.
+ */
 function recordHttpLatency(metrics: Metrics): RequestHandler {
-  return function observeLatency(req, res, next) {
-    const end = metrics.httpLatency.startTimer();
-    res.on('finish', () => end({ route: req.route?.path ?? 'other', status: String(res.statusCode) }));
+  const labels = new Map<string, Map<number, { route: string; status: string }>>();
+  const labelsFor = (route: string, status: number): { route: string; status: string } => {
+    let byStatus = labels.get(route);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      labels.set(route, byStatus);
+    }
+    let known = byStatus.get(status);
+    if (known === undefined) {
+      known = { route, status: String(status) };
+      byStatus.set(status, known);
+    }
+    return known;
+  };
+  function observe(this: TimedResponse): void {
+    const startedAt = this[STARTED_AT];
+    if (startedAt === undefined) return;
+    const route = (this.req as Request).route?.path;
+    metrics.httpLatency.observe(
+      labelsFor(typeof route === 'string' ? route : 'other', this.statusCode),
+      (performance.now() - startedAt) / 1000,
+    );
+  }
+  return function observeLatency(_req, res, next) {
+    (res as TimedResponse)[STARTED_AT] = performance.now();
+    // 'finish' comes once; `on` rather than `once`, which wraps the listener in a new closure each time.
+    res.on('finish', observe);
     next();
   };
 }

@@ -5,10 +5,19 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** The last second isoSeconds wrote: every answer carries `serverTime`, and most answers in a second share it. */
+let lastSecond = Number.NaN;
+let lastText = '';
+
 /**
  * An instant as the API writes it: UTC, whole seconds. STS and ali-oss both use second-precision UTC timestamps
  * (https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole).
  */
 export function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }

@@ -12,7 +12,18 @@ import { DECREMENT_EXISTING, DELETE_IF_EQUALS, INCREMENT_WINDOW, TAKE_FROM_WINDO
 import { errorMessage, silentLogger, type StoreLogger } from './logger.js';
 import { assertTtl } from './ttl.js';
 import { StoreUnavailableError, type KeyValueStore, type WindowTake, type WindowTakeResult } from './types.js';
-import { inSpan } from '../tracing/index.js';
+import { inSpan, type SpanOptions } from '../tracing/index.js';
+
+/** The span options of each operation, made once: a store call is on every request. */
+const SPANS = new Map<string, { name: string; options: SpanOptions }>();
+function spanOf(op: string): { name: string; options: SpanOptions } {
+  let span = SPANS.get(op);
+  if (span === undefined) {
+    span = { name: `redis.${op}`, options: { onlyInTrace: true, attributes: { 'db.system.name': 'redis', 'db.operation.name': op } } };
+    SPANS.set(op, span);
+  }
+  return span;
+}
 
 /** Log ioredis connection errors at most this often: a down Redis emits one per reconnect attempt. */
 const ERROR_LOG_INTERVAL_MS = 10_000;
@@ -243,7 +254,8 @@ export class RedisStore implements KeyValueStore {
     const startedAt = performance.now();
     try {
       // One span per store call, named by the operation; never the key (it names a principal or a cache entry).
-      return await inSpan(`redis.${op}`, { onlyInTrace: true, attributes: { 'db.system.name': 'redis', 'db.operation.name': op } }, fn);
+      const span = spanOf(op);
+      return await inSpan(span.name, span.options, fn);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
       const elapsedMs = Math.round(performance.now() - startedAt);

@@ -8,7 +8,7 @@
  * or an error message: an SDK error can quote a request URL that carries the broker's own SecurityToken
  * (http/problem.ts says the same for logs), so a failure is recorded by its code only.
  */
-import { type Attributes, context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, type Context, context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 
 export const TRACER_NAME = 'oss-sts-broker';
 
@@ -44,10 +44,17 @@ export function recordFailure(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: label });
 }
 
-/** Runs `fn` inside a child span of the active one; ends it, failed or not. */
-export async function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` inside a child span of the active one; ends it, failed or not. Outside a trace with `onlyInTrace`, `fn`
+ * runs as it is (no span, no extra promise), given one shared non-recording span.
+ */
+export function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
   const parent = context.active();
-  if (options.onlyInTrace === true && trace.getSpan(parent) === undefined) return fn(trace.wrapSpanContext(INVALID_CONTEXT));
+  if (options.onlyInTrace === true && trace.getSpan(parent) === undefined) return fn(NOT_RECORDING);
+  return inNewSpan(name, options, fn, parent);
+}
+
+async function inNewSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>, parent: Context): Promise<T> {
   const span = tracer.startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent);
   try {
     return await context.with(trace.setSpan(parent, span), () => fn(span));
@@ -60,3 +67,5 @@ export async function inSpan<T>(name: string, options: SpanOptions, fn: (span: S
 }
 
 const INVALID_CONTEXT = { traceId: '00000000000000000000000000000000', spanId: '0000000000000000', traceFlags: 0 };
+/** A span that records nothing (its methods are no-ops), so one serves every call outside a trace. */
+const NOT_RECORDING: Span = trace.wrapSpanContext(INVALID_CONTEXT);
