@@ -10,7 +10,7 @@
  * The child exits on `stop`, and by itself as soon as the IPC channel closes (the parent exited or was killed).
  */
 import { Buffer } from 'node:buffer';
-import { writeFileSync } from 'node:fs';
+import { openSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -148,31 +148,31 @@ async function startBroker(spec: BrokerSpec): Promise<number> {
   isBroker = true;
   const dist = spec.distDir;
   const [
-    { pino },
     { createApp },
     { authenticatorFromConfig },
     { parseConfig },
     { accessKeyCredential, createStsClient },
     { MemoryStore, RedisStore },
     { createLogger },
+    { createLogDestination },
     { systemClock },
     { listen },
   ] = await Promise.all([
-    import('pino'),
     fromDist<typeof import('../src/app.js')>(dist, 'app.js'),
     fromDist<typeof import('../src/auth/index.js')>(dist, 'auth/index.js'),
     fromDist<typeof import('../src/runtime/load-config.js')>(dist, 'runtime/load-config.js'),
     fromDist<typeof import('../src/sts/index.js')>(dist, 'sts/index.js'),
     fromDist<typeof import('../src/store/index.js')>(dist, 'store/index.js'),
     fromDist<typeof import('../src/shared/logger.js')>(dist, 'shared/logger.js'),
+    fromDist<typeof import('../src/shared/log-destination.js')>(dist, 'shared/log-destination.js'),
     fromDist<typeof import('../src/shared/clock.js')>(dist, 'shared/clock.js'),
     fromDist<typeof import('../src/runtime/server.js')>(dist, 'runtime/server.js'),
   ]);
   // Production's rules and request handling; STS over HTTPS, trusting the emulator's one-run CA given in code.
   const config = parseConfig(spec.config, { memoryStore: spec.store === 'memory', shortReuseWindow: true });
-  // The broker's logs at their configured level, serialized as in production, but written to /dev/null so that
-  // piping them to the parent costs neither process CPU.
-  const logger = createLogger(spec.logLevel as 'info', pino.destination({ dest: '/dev/null', sync: false }));
+  // The broker's logs at their configured level, serialized and written as in production (its asynchronous,
+  // batched destination), but to /dev/null, so that piping them to the parent costs neither process CPU.
+  const logger = createLogger(spec.logLevel as 'info', createLogDestination({ fd: openSync('/dev/null', 'w') }));
   const store = spec.store === 'memory' ? new MemoryStore() : RedisStore.fromConfig(config.redis, logger);
   if (store instanceof RedisStore) await store.connect();
   const { app } = createApp({

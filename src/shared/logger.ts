@@ -6,6 +6,7 @@
  * fields are known.
  */
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { createLogDestination } from './log-destination.js';
 
 const REDACT_PATHS = [
   'req.headers.authorization',
@@ -20,6 +21,7 @@ const REDACT_PATHS = [
   'cause.securityToken',
 ];
 
+/** Without a destination: standard output, asynchronous, batched and bounded (log-destination.ts). */
 export function createLogger(level: LoggerOptions['level'] = 'info', destination?: pino.DestinationStream): Logger {
   const options: LoggerOptions = {
     level,
@@ -27,7 +29,7 @@ export function createLogger(level: LoggerOptions['level'] = 'info', destination
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? createLogDestination());
 }
 
 export type { Logger };
