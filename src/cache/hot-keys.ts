@@ -43,13 +43,17 @@ export class HotKeys {
   touch(key: string, issue: IssueToken, expiresAt: number, now: number): void {
     if (this.options.maxKeys <= 0) return;
     const known = this.entries.get(key);
-    this.entries.delete(key); // re-insert: Map order is least recently requested first
-    this.entries.set(key, {
-      issue,
-      lastRequestedAt: now,
-      expiresAt: Math.max(expiresAt, known?.expiresAt ?? 0),
-      retryAt: known?.retryAt ?? 0,
-    });
+    // Updated in place rather than replaced: an entry made per request outlives the young generation (a hot key is
+    // asked for again within seconds) and every one of them became old-generation garbage.
+    if (known !== undefined) {
+      known.issue = issue;
+      known.lastRequestedAt = now;
+      known.expiresAt = Math.max(expiresAt, known.expiresAt);
+      this.entries.delete(key); // re-insert: Map order is least recently requested first
+      this.entries.set(key, known);
+      return;
+    }
+    this.entries.set(key, { issue, lastRequestedAt: now, expiresAt, retryAt: 0 });
     for (const oldest of this.entries.keys()) {
       if (this.entries.size <= this.options.maxKeys) break;
       this.entries.delete(oldest);

@@ -70,6 +70,19 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
   const minRemainingMs = config.cache.minRemainingSeconds * 1000;
   /** Per prepared grant (the memo hands out the same object on a hit): its audit fields, bound once. */
   const boundAudits = new WeakMap<PreparedGrant, BoundAudit>();
+  /**
+   * Per prepared grant: how to issue its token. The hot-key registry keeps it for refresh-ahead, so one made per
+   * request would outlive the young generation and end as old-generation garbage.
+   */
+  const issuers = new WeakMap<PreparedGrant, IssueToken>();
+  function issuerOf(prepared: PreparedGrant): IssueToken {
+    let issue = issuers.get(prepared);
+    if (issue === undefined) {
+      issue = assume(prepared.grant, prepared.policy.json);
+      issuers.set(prepared, issue);
+    }
+    return issue;
+  }
   /** Per token (the cache hands out the same object on a hit): its expiry as the audit line writes it. */
   const expirations = new WeakMap<StsCredentials, string>();
 
@@ -171,7 +184,7 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       const quotas = await takeQuotas(config, quota, deps.bytes, principal, grant.profile, declared);
       let served: Awaited<ReturnType<typeof obtain>>;
       try {
-        served = await obtain(cacheKey, assume(grant, policy.json));
+        served = await obtain(cacheKey, issuerOf(prepared));
         // Recorded before the answer goes out; a token that cannot be recorded is not handed out (503).
         await deps.handedOut?.(principal, {
           accessKeyId: served.credentials.accessKeyId,
