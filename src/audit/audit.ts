@@ -95,50 +95,16 @@ export interface AuditEvent {
   sourceIp?: string | undefined;
 }
 
-/** The fields of a credential decision's event that are the same for every request of one prepared grant. */
-export type AuditBinding = Pick<
-  AuditEvent,
-  'principal' | 'profile' | 'prefix' | 'keys' | 'policySha256' | 'roleSessionName' | 'sourceIdentity'
->;
-
-/** A sink with some fields of every event fixed (bindAudit). */
-export interface BoundAudit {
-  record(event: Omit<AuditEvent, keyof AuditBinding>): void;
-}
-
 export interface AuditSink {
   record(event: AuditEvent): void;
-  /** Fixes `fields` for every event recorded through the result; optional (bindAudit does without). */
-  bind?(fields: AuditBinding): BoundAudit;
 }
 
-/**
- * A sink that adds `fields` to every event. Made once per prepared grant, so a cache hit does not build (or, in the
- * log sink, serialize) the grant's fields again; a sink without `bind` gets the merged event.
- */
-export function bindAudit(sink: AuditSink, fields: AuditBinding): BoundAudit {
-  if (sink.bind) return sink.bind(fields);
-  return { record: (event) => sink.record({ ...fields, ...event }) };
-}
-
-/**
- * The production sink: audit events as JSON log lines on their own channel (`channel: "audit"`). A bound sink is a
- * pino child logger: pino serializes a child's fields once, when it is made, and copies that text into each line
- * (https://getpino.io/#/docs/child-loggers).
- */
+/** The production sink: audit events as JSON log lines on their own channel (`channel: "audit"`). */
 export function createLogAuditSink(logger: Logger): AuditSink {
   const audit = logger.child({ channel: 'audit' });
   return {
     record(event) {
       audit.info(event, event.event);
-    },
-    bind(fields) {
-      const bound = audit.child(fields);
-      return {
-        record(event) {
-          bound.info(event, event.event);
-        },
-      };
     },
   };
 }

@@ -13,10 +13,10 @@ import type { Principal } from '../auth/principal.js';
 import type { CredentialRequest } from './credential-request.js';
 import { BrokerError, assertThat } from '../errors.js';
 import { takeQuotas } from '../quotas/index.js';
-import { auditPrincipal, bindAudit, type AuditSink, type BoundAudit } from '../audit/audit.js';
+import { auditPrincipal, type AuditSink } from '../audit/audit.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../shared/clock.js';
-import type { StsClient, StsCredentials } from '../sts/types.js';
+import type { StsClient } from '../sts/types.js';
 import type { Grant } from '../rules/index.js';
 import type { IssueToken, TokenCache } from '../cache/index.js';
 import { createGrantPreparer, createSessionPreparer, type PreparedGrant } from './prepare-grant.js';
@@ -64,12 +64,10 @@ export interface CredentialService {
 const STALE_STANDS_IN_FOR: ReadonlySet<string> = new Set(['upstream_unavailable', 'upstream_throttled', 'store_unavailable']);
 
 export function createCredentialService(deps: CredentialServiceDeps): CredentialService {
-  const { config, sts, tokenCache, quota, metrics, clock } = deps;
+  const { config, sts, tokenCache, quota, audit, metrics, clock } = deps;
   const prepare = createGrantPreparer(config, clock, config.cache.l1MaxEntries);
   const prepareDecided = createSessionPreparer(config, clock, config.cache.l1MaxEntries);
   const minRemainingMs = config.cache.minRemainingSeconds * 1000;
-  /** Per prepared grant (the memo hands out the same object on a hit): its audit fields, bound once. */
-  const boundAudits = new WeakMap<PreparedGrant, BoundAudit>();
   /**
    * Per prepared grant: how to issue its token. The hot-key registry keeps it for refresh-ahead, so one made per
    * request would outlive the young generation and end as old-generation garbage.
@@ -82,35 +80,6 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       issuers.set(prepared, issue);
     }
     return issue;
-  }
-  /** Per token (the cache hands out the same object on a hit): its expiry as the audit line writes it. */
-  const expirations = new WeakMap<StsCredentials, string>();
-
-  function boundAudit(principal: Principal, prepared: PreparedGrant): BoundAudit {
-    let bound = boundAudits.get(prepared);
-    if (bound === undefined) {
-      const { grant } = prepared;
-      bound = bindAudit(deps.audit, {
-        principal: auditPrincipal(principal),
-        profile: grant.profile,
-        prefix: grant.prefix,
-        keys: grant.keys,
-        policySha256: prepared.policySha256,
-        roleSessionName: grant.roleSessionName,
-        sourceIdentity: grant.sourceIdentity,
-      });
-      boundAudits.set(prepared, bound);
-    }
-    return bound;
-  }
-
-  function expirationOf(credentials: StsCredentials): string {
-    let text = expirations.get(credentials);
-    if (text === undefined) {
-      text = new Date(credentials.expiresAt).toISOString();
-      expirations.set(credentials, text);
-    }
-    return text;
   }
 
   /** The cached token or a new one; a stale one when STS cannot issue; else the failure. */
@@ -169,11 +138,21 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
         ? prepare(request.profile, profile, principal, request.files ?? [], 'credentials')
         : formsOnlyDryRun(request.profile, profile, principal, request.files);
       const { grant, policy, cacheKey } = prepared;
-      const audit = boundAudit(principal, prepared);
-      const requestFields = { requestId: context.requestId, at: new Date(clock.now()).toISOString(), sourceIp: context.sourceIp };
+      const base = {
+        requestId: context.requestId,
+        at: new Date(clock.now()).toISOString(),
+        principal: auditPrincipal(principal),
+        profile: grant.profile,
+        prefix: grant.prefix,
+        keys: grant.keys,
+        policySha256: prepared.policySha256,
+        roleSessionName: grant.roleSessionName,
+        sourceIdentity: grant.sourceIdentity,
+        sourceIp: context.sourceIp,
+      };
 
       if (request.dryRun) {
-        audit.record({ ...requestFields, event: 'credentials.dry_run', outcome: 'dry_run' });
+        audit.record({ ...base, event: 'credentials.dry_run', outcome: 'dry_run' });
         metrics.credentialRequests.inc({ profile: grant.profile, outcome: 'dry_run' });
         return toDryRunResponse(grant, policy.document());
       }
@@ -201,12 +180,14 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       metrics.tokenCache.inc({ result: served.stale ? 'stale' : served.cached ? 'hit' : 'miss' });
       metrics.credentialRequests.inc({ profile: grant.profile, outcome });
       if (served.standIn) metrics.staleServed.inc({ profile: grant.profile, reason: served.standIn.code });
-      const event = served.stale ? 'credentials.served_stale' : served.cached ? 'credentials.cached' : 'credentials.issued';
-      const expiration = expirationOf(served.credentials);
-      const { accessKeyId } = served.credentials;
-      if (served.standIn)
-        audit.record({ ...requestFields, event, outcome, accessKeyId, expiration, stale: true, code: served.standIn.code });
-      else audit.record({ ...requestFields, event, outcome, accessKeyId, expiration });
+      audit.record({
+        ...base,
+        event: served.stale ? 'credentials.served_stale' : served.cached ? 'credentials.cached' : 'credentials.issued',
+        outcome,
+        accessKeyId: served.credentials.accessKeyId,
+        expiration: new Date(served.credentials.expiresAt).toISOString(),
+        ...(served.standIn ? { stale: true, code: served.standIn.code } : {}),
+      });
       return toCredentialResponse(grant, served, clock.now());
     },
   };

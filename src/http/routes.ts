@@ -15,13 +15,7 @@ import { refuseRevoked } from './revoked.js';
 import type { Revocations } from '../revocation/index.js';
 import { credentialRequestSchema, type CredentialRequest } from '../credentials/credential-request.js';
 import { BrokerError } from '../errors.js';
-import {
-  credentialResponseJson,
-  type CredentialResponse,
-  type CredentialService,
-  type DryRunResponse,
-  type RequestContext,
-} from '../credentials/index.js';
+import type { CredentialResponse, CredentialService, DryRunResponse, RequestContext } from '../credentials/index.js';
 import { auditPrincipal, type AuditEventName, type AuditSink } from '../audit/audit.js';
 import { postPolicyRequestSchema, type OssCallbackRequest, type Uploads } from '../uploads/index.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -32,7 +26,7 @@ import type { IdentityReadiness } from '../sts/identity-readiness.js';
 import { asBrokerError } from './problem.js';
 import { inOrder } from './in-order.js';
 import { alibabaErrors, sendAlibabaCredentials, wantsAlibabaFormat } from './alibaba-sts-format.js';
-import { sendJson, sendJsonText } from './send-json.js';
+import { sendJson } from './send-json.js';
 import { parseBody } from './request-body.js';
 
 import type { Logger } from '../shared/logger.js';
@@ -66,12 +60,6 @@ type Send<Answer> = (req: express.Request, res: express.Response, answer: Answer
 
 const sendOk: Send<unknown> = (_req, res, answer) => sendJson(res, 200, answer);
 
-/** A credential answer's JSON is mostly made once per grant and token (credentials/responses.ts). */
-const sendCredentials: Send<CredentialResponse | DryRunResponse> = (_req, res, answer) => {
-  if ('credentials' in answer) sendJsonText(res, 200, credentialResponseJson(answer));
-  else sendJson(res, 200, answer);
-};
-
 /** The handler of every issuing route: read the request, let the service decide, send its answer. */
 function issue<Request, Answer>(
   read: (req: express.Request) => Request,
@@ -97,7 +85,7 @@ const fromPath = (req: express.Request): CredentialRequest => parseBody(credenti
 const sendCredentialsAsAsked: Send<CredentialResponse | DryRunResponse> = (req, res, answer) => {
   if (!('credentials' in answer)) throw new BrokerError('internal', 'a GET never asks for a dry run');
   if (wantsAlibabaFormat(req)) sendAlibabaCredentials(res, answer);
-  else sendJsonText(res, 200, credentialResponseJson(answer));
+  else sendJson(res, 200, answer);
 };
 
 function reportUsage(uploads: Uploads): RequestHandler {
@@ -194,11 +182,7 @@ export function createRoutes(deps: RouteDeps): Router {
 
   router
     .route('/v1/credentials')
-    .post(
-      callerGuards(headers, ...jsonBody),
-      issue(fromBody(credentialRequestSchema), credentials, sendCredentials),
-      auditRefusal(audit, metrics, clock),
-    )
+    .post(callerGuards(headers, ...jsonBody), issue(fromBody(credentialRequestSchema), credentials), auditRefusal(audit, metrics, clock))
     .all(only('POST'));
 
   // The same credentials as POST /v1/credentials (same authentication, rules, quota, cache and audit) for clients

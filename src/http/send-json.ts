@@ -9,11 +9,7 @@ import type { Response } from 'express';
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 export function sendJson(res: Response, status: number, body: unknown): void {
-  sendJsonText(res, status, JSON.stringify(body));
-}
-
-/** The same for a body already serialized (credentials/responses.ts writes a credential answer from its parts). */
-export function sendJsonText(res: Response, status: number, text: string): void {
+  const text = JSON.stringify(body);
   res.statusCode = status;
   res.setHeader('Content-Type', JSON_CONTENT_TYPE);
   res.setHeader('Content-Length', Buffer.byteLength(text));
