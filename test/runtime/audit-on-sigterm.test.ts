@@ -4,24 +4,31 @@
  * arriving, must still have written an audit line for every credential request it answered, the last ones included.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/index.js';
 import { REDIS_URL } from '../helpers/broker.js';
 import { deleteByPrefix, rawClient, uniquePrefix } from '../store/helpers.js';
-import { eventually, startBrokerProcess, type BrokerProcess } from './helpers.js';
+import { eventually, startBrokerProcess, startCloudIdentity, type BrokerProcess, type CloudIdentity } from './helpers.js';
 
 const keyPrefix = uniquePrefix('audit-sigterm');
 const partner = generateApiKey('pk_audit_sigterm');
 let broker: BrokerProcess | undefined;
+/** A cloud identity (an STS emulator and its AccessKey), so that the broker reports ready. */
+let identity: CloudIdentity;
+
+beforeAll(async () => {
+  identity = await startCloudIdentity();
+});
 
 afterAll(async () => {
+  await identity?.close();
   if (broker?.child.exitCode === null) broker.child.kill('SIGKILL');
   const raw = rawClient();
   await deleteByPrefix(raw, keyPrefix);
   raw.disconnect();
 });
 
-const config = {
+const config = () => ({
   server: { host: '127.0.0.1', port: 0, drainTimeoutSeconds: 5 },
   clients: [{ id: 'partner', type: 'apiKey', tenant: 'partner1', keys: [{ id: partner.keyId, sha256: partner.sha256 }] }],
   profiles: {
@@ -34,10 +41,10 @@ const config = {
       clients: ['partner'],
     },
   },
-  sts: { region: 'cn-hangzhou' },
+  sts: { endpoint: identity.emulator.endpoint },
   redis: { url: REDIS_URL, keyPrefix, connectTimeoutMs: 2000 },
   rateLimits: { perIp: { limit: 1_000_000, windowSeconds: 60 }, perPrincipal: { limit: 1_000_000, windowSeconds: 60 } },
-};
+});
 
 /** Answered credential requests: request id → status. */
 async function loadUntilRefused(port: number, answered: Map<string, number>, onAnswer: () => void): Promise<void> {
@@ -62,7 +69,7 @@ async function loadUntilRefused(port: number, answered: Map<string, number>, onA
 
 describe('audit lines on SIGTERM', { timeout: 90_000 }, () => {
   it('a process stopped under load has written an audit line for every credential request it answered', async () => {
-    broker = startBrokerProcess(config, { BROKER_CACHE_KEY: randomBytes(32).toString('base64') });
+    broker = startBrokerProcess(config(), { BROKER_CACHE_KEY: randomBytes(32).toString('base64'), ...identity.env });
     const port = Number((await broker.waitFor('broker.started')).port);
     expect(await eventually(`http://127.0.0.1:${port}/readyz`, 200)).toBe(true);
 
