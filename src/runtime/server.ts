@@ -14,6 +14,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from '../shared/logger.js';
+import { createAppServer } from './http-server.js';
 
 /** How often a draining server closes connections that became idle after their last response. */
 const IDLE_SWEEP_MS = 50;
@@ -69,7 +70,8 @@ export async function closeServer(server: Server, deadlineMs?: number): Promise<
 
 export function listen(app: Express, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = createAppServer(app);
+    server.listen(port, host);
     const responses = new Set<ServerResponse>();
     inFlight.set(server, responses);
     server.on('request', (_req, res: ServerResponse) => {
