@@ -27,17 +27,11 @@ redis.call('PUBLISH', ARGV[3], version)
 return version
 `);
 
+/**
+ * ARGV: channel, then the ids (one for a lift, a batch for the sweep). One version bump for the whole batch, and none
+ * when nothing was left to delete.
+ */
 const REMOVE = luaScript(`
-local removed = redis.call('HDEL', KEYS[1], ARGV[1])
-if removed == 1 then
-  local version = redis.call('INCR', KEYS[2])
-  redis.call('PUBLISH', ARGV[2], version)
-end
-return removed
-`);
-
-/** ARGV: channel, then the ids. One version bump for the whole batch, and none when nothing was left to delete. */
-const REMOVE_LAPSED = luaScript(`
 local removed = 0
 for i = 2, #ARGV do removed = removed + redis.call('HDEL', KEYS[1], ARGV[i]) end
 if removed > 0 then
@@ -113,12 +107,12 @@ export function createRedisRevocationBackend(store: RedisStore): RevocationBacke
     },
 
     async remove(id) {
-      return (await store.runScript('revocations.remove', REMOVE, [RECORDS, VERSION], [id, channel])) === 1;
+      return Number(await store.runScript('revocations.remove', REMOVE, [RECORDS, VERSION], [channel, id])) === 1;
     },
 
     async removeLapsed(ids) {
       if (ids.length === 0) return 0;
-      return Number(await store.runScript('revocations.removeLapsed', REMOVE_LAPSED, [RECORDS, VERSION], [channel, ...ids]));
+      return Number(await store.runScript('revocations.removeLapsed', REMOVE, [RECORDS, VERSION], [channel, ...ids]));
     },
 
     onChange(listener) {
