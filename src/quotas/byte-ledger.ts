@@ -79,11 +79,15 @@ export interface ByteLedger {
 }
 
 /**
- * The keys of one scope share a Redis Cluster hash tag (`{…}`), so one script may touch every window of a principal.
- * encodeURIComponent escapes `:`, `{` and `}`, so no profile or principal can shift into another's tag.
+ * The keys of one scope share a Redis Cluster hash tag (`{…}`,
+ * https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags), so one script may touch
+ * every window of a principal. The tag is the principal alone, as in its request quota (request-quota.ts) and its
+ * per-principal rate limit, so the admission script (admission-scripts.ts) can take all of them in one slot.
+ * encodeURIComponent escapes `:`, `{` and `}`, so no profile or principal can shift into another's tag. Keys of the
+ * earlier `{<profile>:<principal>}` shape are not read: at that upgrade every byte window starts afresh, once.
  */
 export function byteScopeTag(profile: string, principalKey: string): string {
-  return `bq:{${encodeURIComponent(profile)}:${encodeURIComponent(principalKey)}}`;
+  return `bq:{${encodeURIComponent(principalKey)}}:${encodeURIComponent(profile)}`;
 }
 
 export function byteWindowKeys(tag: string, windowSeconds: number): { hash: string; expiries: string } {

@@ -33,13 +33,15 @@ export interface QuotaCounter {
 }
 
 /**
- * `quota:{<profile>:<principal>}:<window>s`. The profile is percent-encoded (no `:` left in it) and the window is a
- * number at the end, so neither can shift into the principal, whose key (auth's principalKey) is unambiguous by
- * itself. The braces are the Redis Cluster hash tag: one principal's windows differ only after it, so they always
- * share one slot, as the atomic multi-window script needs.
+ * `quota:{<principal>}:<profile>:<window>s`, principal and profile percent-encoded (no `:`, `{` or `}` left in
+ * either), the window a number at the end: no part can shift into another. The braces are the Redis Cluster hash tag
+ * (https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags) and hold the principal
+ * alone, the same tag as its per-principal rate limit and its byte quota (byte-ledger.ts), so one script
+ * (admission-scripts.ts) can count the limit and take both quotas in one slot. Keys of another shape are not read:
+ * at an upgrade from the `{<profile>:<principal>}` shape every window starts afresh, once.
  */
 export function quotaKey(profile: string, principalKey: string, windowSeconds: number): string {
-  return `quota:{${encodeURIComponent(profile)}:${principalKey}}:${windowSeconds}s`;
+  return `quota:{${encodeURIComponent(principalKey)}}:${encodeURIComponent(profile)}:${windowSeconds}s`;
 }
 
 /** Two windows of the same length would share one counter and count twice: keep the stricter limit. */
