@@ -67,62 +67,89 @@ end
 `;
 
 /**
- * KEYS: hash₁, set₁, …, hashₙ, setₙ. ARGV: now, n, (windowMs, limit) × n, m, (id, bytes, expiresAt, mode) × m,
- * mode `r` (reserve until the callback) or `c` (charge now).
- * Returns {1, resetAt₁, …, resetAtₙ} when everything fits (and is written), else {0, refusing window (1-based), ms
- * until it may fit}:
- * the window's reset, or sooner when only reservations are in the way and the first of them lapses earlier. Of
- * several refusing windows the one that frees up last is named, so one Retry-After is enough.
+ * The reservation as Lua functions, shared by RESERVE_BYTES and the admission script (admission-scripts.ts), which
+ * checks a request quota between reading the byte arguments and writing them. The window keys are pairs from KEYS[k]
+ * on: hash₁ = KEYS[k], set₁ = KEYS[k + 1], hash₂ = KEYS[k + 2], ….
+ *
+ * byte_args(a) → windows, items, total: reads ARGV from index a: n, (windowMs, limit) × n, m,
+ * (id, bytes, expiresAt, mode) × m, mode `r` (reserve until the callback) or `c` (charge now).
+ *
+ * byte_refusal(k, now, windows, total) → index, ms (0, -1 when everything fits): prepares every window (storing its
+ * resetAt in `windows`) and names the refusing window with the ms until it may fit: the window's reset, or sooner
+ * when only reservations are in the way and the first of them lapses earlier. Of several refusing windows the one
+ * that frees up last is named, so one Retry-After is enough.
+ *
+ * write_bytes(k, now, windows, items): writes the items into every window (after byte_refusal found room).
  */
-export const RESERVE_BYTES = luaScript(`${PRELUDE}
+export const RESERVE_FUNCTIONS = `${PRELUDE}
+local function byte_args(a)
+  local n = tonumber(ARGV[a])
+  a = a + 1
+  local windows = {}
+  for i = 1, n do
+    windows[i] = { ms = tonumber(ARGV[a]), limit = tonumber(ARGV[a + 1]) }
+    a = a + 2
+  end
+  local m = tonumber(ARGV[a])
+  a = a + 1
+  local items = {}
+  local total = 0
+  for j = 1, m do
+    items[j] = { id = ARGV[a], bytes = ARGV[a + 1], exp = ARGV[a + 2], mode = ARGV[a + 3] }
+    total = total + tonumber(ARGV[a + 1])
+    a = a + 4
+  end
+  return windows, items, total
+end
+
+local function byte_refusal(k, now, windows, total)
+  local refused, wait = 0, -1
+  for i, window in ipairs(windows) do
+    local h, z = KEYS[k + 2 * i - 2], KEYS[k + 2 * i - 1]
+    local resetAt, used, reserved = prepare(h, z, now, window.ms)
+    window.resetAt = resetAt
+    if used + reserved + total > window.limit then
+      local w = resetAt - now
+      if used + total <= window.limit then
+        local first = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')
+        if first[2] ~= nil and tonumber(first[2]) - now < w then w = tonumber(first[2]) - now end
+      end
+      if w > wait then refused, wait = i, w end
+    end
+    touch(h, z, now, resetAt)
+  end
+  return refused, wait
+end
+
+local function write_bytes(k, now, windows, items)
+  for i, window in ipairs(windows) do
+    local h, z = KEYS[k + 2 * i - 2], KEYS[k + 2 * i - 1]
+    for _, item in ipairs(items) do
+      if item.mode == 'r' then
+        redis.call('HSET', h, 'r:' .. item.id, item.bytes)
+        redis.call('ZADD', z, item.exp, item.id)
+        redis.call('HINCRBY', h, 'reserved', item.bytes)
+      else
+        redis.call('HINCRBY', h, 'used', item.bytes)
+      end
+    end
+    touch(h, z, now, window.resetAt)
+  end
+end
+`;
+
+/**
+ * KEYS: hash₁, set₁, …, hashₙ, setₙ. ARGV: now, then byte_args's. Returns {1, resetAt₁, …, resetAtₙ} when
+ * everything fits (and is written), else {0, refusing window (1-based), ms until it may fit}.
+ */
+export const RESERVE_BYTES = luaScript(`${RESERVE_FUNCTIONS}
 local now = tonumber(ARGV[1])
-local n = tonumber(ARGV[2])
-local a = 3
-local windows = {}
-for i = 1, n do
-  windows[i] = { ms = tonumber(ARGV[a]), limit = tonumber(ARGV[a + 1]) }
-  a = a + 2
-end
-local m = tonumber(ARGV[a])
-a = a + 1
-local items = {}
-local total = 0
-for j = 1, m do
-  items[j] = { id = ARGV[a], bytes = ARGV[a + 1], exp = ARGV[a + 2], mode = ARGV[a + 3] }
-  total = total + tonumber(ARGV[a + 1])
-  a = a + 4
-end
-local refused, wait = 0, -1
-for i = 1, n do
-  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
-  local resetAt, used, reserved = prepare(h, z, now, windows[i].ms)
-  windows[i].resetAt = resetAt
-  if used + reserved + total > windows[i].limit then
-    local w = resetAt - now
-    if used + total <= windows[i].limit then
-      local first = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')
-      if first[2] ~= nil and tonumber(first[2]) - now < w then w = tonumber(first[2]) - now end
-    end
-    if w > wait then refused, wait = i, w end
-  end
-  touch(h, z, now, resetAt)
-end
+local windows, items, total = byte_args(2)
+local refused, wait = byte_refusal(1, now, windows, total)
 if refused > 0 then return { 0, refused, math.floor(wait) } end
-for i = 1, n do
-  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
-  for _, item in ipairs(items) do
-    if item.mode == 'r' then
-      redis.call('HSET', h, 'r:' .. item.id, item.bytes)
-      redis.call('ZADD', z, item.exp, item.id)
-      redis.call('HINCRBY', h, 'reserved', item.bytes)
-    else
-      redis.call('HINCRBY', h, 'used', item.bytes)
-    end
-  end
-  touch(h, z, now, windows[i].resetAt)
-end
+write_bytes(1, now, windows, items)
 local out = { 1 }
-for i = 1, n do out[#out + 1] = windows[i].resetAt end
+for i = 1, #windows do out[#out + 1] = windows[i].resetAt end
 return out
 `);
 
@@ -157,34 +184,42 @@ return 1
 `);
 
 /**
- * KEYS: hash₁, set₁, …. ARGV: charged bytes, resetAt₁, …, resetAtₙ, id × k. Gives back the immediate charge to each
- * window still in the instance it went to (same resetAt), and the reservations (and any settled charge) of the ids.
- * Only touches a hash that exists, so it never creates a key without an expiry.
+ * release_bytes(k, n, charged, resetAts, ids): gives back the immediate charge to each of the n windows (pairs from
+ * KEYS[k] on) still in the instance it went to (resetAts[i] the same as the window's resetAt), and the reservations
+ * (and any settled charge) of the ids. Only touches a hash that exists, so it never creates a key without an expiry.
  */
-export const RELEASE_BYTES = luaScript(`
-local n = #KEYS / 2
-local charged = tonumber(ARGV[1])
-for i = 1, n do
-  local h, z = KEYS[2 * i - 1], KEYS[2 * i]
-  if charged > 0 and tonumber(redis.call('HGET', h, 'resetAt')) == tonumber(ARGV[1 + i]) then
-    local used = tonumber(redis.call('HGET', h, 'used')) or 0
-    redis.call('HSET', h, 'used', math.max(0, used - charged))
-  end
-  for a = 2 + n, #ARGV do
-    local id = ARGV[a]
-    local r = redis.call('HGET', h, 'r:' .. id)
-    if r then
-      redis.call('HDEL', h, 'r:' .. id)
-      redis.call('ZREM', z, id)
-      redis.call('HINCRBY', h, 'reserved', -tonumber(r))
+export const RELEASE_FUNCTIONS = `
+local function release_bytes(k, n, charged, resetAts, ids)
+  for i = 1, n do
+    local h, z = KEYS[k + 2 * i - 2], KEYS[k + 2 * i - 1]
+    if charged > 0 and tonumber(redis.call('HGET', h, 'resetAt')) == tonumber(resetAts[i]) then
+      local used = tonumber(redis.call('HGET', h, 'used')) or 0
+      redis.call('HSET', h, 'used', math.max(0, used - charged))
     end
-    local s = redis.call('HGET', h, 's:' .. id)
-    if s then
-      redis.call('HDEL', h, 's:' .. id)
-      redis.call('HINCRBY', h, 'used', -tonumber(s))
+    for _, id in ipairs(ids) do
+      local r = redis.call('HGET', h, 'r:' .. id)
+      if r then
+        redis.call('HDEL', h, 'r:' .. id)
+        redis.call('ZREM', z, id)
+        redis.call('HINCRBY', h, 'reserved', -tonumber(r))
+      end
+      local s = redis.call('HGET', h, 's:' .. id)
+      if s then
+        redis.call('HDEL', h, 's:' .. id)
+        redis.call('HINCRBY', h, 'used', -tonumber(s))
+      end
     end
   end
 end
+`;
+
+/** KEYS: hash₁, set₁, …. ARGV: charged bytes, resetAt₁, …, resetAtₙ, id × k (release_bytes). */
+export const RELEASE_BYTES = luaScript(`${RELEASE_FUNCTIONS}
+local n = #KEYS / 2
+local resetAts, ids = {}, {}
+for i = 1, n do resetAts[i] = ARGV[1 + i] end
+for a = 2 + n, #ARGV do ids[#ids + 1] = ARGV[a] end
+release_bytes(1, n, tonumber(ARGV[1]), resetAts, ids)
 return 0
 `);
 

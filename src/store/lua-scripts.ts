@@ -17,25 +17,75 @@ export function luaScript(source: string): LuaScript {
 }
 
 /**
- * Fixed-window counter: INCR, then start the window on the first hit. The `ttl < 0` arm also repairs a counter that
- * somehow lost its expiry, so a key can never count forever (which would lock a principal out for good).
- * Returns { count, pttl }.
+ * The fixed-window counters as Lua functions, shared by the single-purpose scripts below and by scripts that count
+ * several things in one step (quotas/admission-scripts.ts). A window is `{ key = …, limit = number, ms = string }`;
+ * `ms` stays the caller's decimal string, so PEXPIRE receives exactly what was sent.
+ *
+ * increment_window(key, ms) → count, pttl: INCR, then start the window on the first hit. The `ttl < 0` arm also
+ * repairs a counter that somehow lost its expiry, so a key can never count forever (which would lock a principal out
+ * for good).
+ *
+ * full_window(windows) → index, pttl (0, -1 when every window has room): the full window (count ≥ limit) that frees
+ * up last, since all of them must have room before a unit can be taken. Writes nothing but the repair of a lost
+ * expiry.
+ *
+ * take_windows(windows): one unit from each, starting or repairing each window as increment_window does.
+ *
+ * decrement_existing(key): gives back one unit, but only while the window still exists: a plain DECR on an expired
+ * key would create a counter of -1 with no TTL, silently granting an extra unit in the next window.
  */
-export const INCREMENT_WINDOW = luaScript(`
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if count == 1 or ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+export const WINDOW_FUNCTIONS = `
+local function increment_window(key, ms)
+  local count = redis.call('INCR', key)
+  local ttl = redis.call('PTTL', key)
+  if count == 1 or ttl < 0 then
+    redis.call('PEXPIRE', key, ms)
+    ttl = tonumber(ms)
+  end
+  return count, ttl
 end
+
+local function full_window(windows)
+  local full, fullTtl = 0, -1
+  for i, w in ipairs(windows) do
+    local count = tonumber(redis.call('GET', w.key) or '0')
+    if count >= w.limit then
+      local ttl = redis.call('PTTL', w.key)
+      if ttl < 0 then
+        redis.call('PEXPIRE', w.key, w.ms)
+        ttl = tonumber(w.ms)
+      end
+      if ttl > fullTtl then
+        full, fullTtl = i, ttl
+      end
+    end
+  end
+  return full, fullTtl
+end
+
+local function take_windows(windows)
+  for _, w in ipairs(windows) do
+    increment_window(w.key, w.ms)
+  end
+end
+
+local function decrement_existing(key)
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('DECR', key)
+  end
+end
+`;
+
+/** Fixed-window counter (increment_window). KEYS: the counter. ARGV: window (ms). Returns { count, pttl }. */
+export const INCREMENT_WINDOW = luaScript(`${WINDOW_FUNCTIONS}
+local count, ttl = increment_window(KEYS[1], ARGV[1])
 return { count, ttl }
 `);
 
 /**
  * All-or-nothing take from several fixed windows (a quota's "N per hour and M per day"). First every counter is
- * read: if any is at its limit nothing is written, and the reply names the full window that frees up last (all of
- * them must have room before a unit can be taken). Only then is each counter incremented, starting its window on
- * the first hit (and repairing one that lost its expiry, as INCREMENT_WINDOW does).
+ * read: if any is at its limit nothing is written, and the reply names the full window that frees up last. Only
+ * then is each counter incremented.
  *
  * Checking before taking means a refused request never holds a unit, not even for a moment: with take-then-give-back,
  * a request refused by its hour window briefly filled the day window, and a concurrent request was refused naming
@@ -43,41 +93,22 @@ return { count, ttl }
  *
  * KEYS: the counters. ARGV: limit and window (ms) for each key, in order. Returns { 1 } or { 0, index, pttl }.
  */
-export const TAKE_FROM_WINDOWS = luaScript(`
-local full, fullTtl = 0, -1
+export const TAKE_FROM_WINDOWS = luaScript(`${WINDOW_FUNCTIONS}
+local windows = {}
 for i, key in ipairs(KEYS) do
-  local count = tonumber(redis.call('GET', key) or '0')
-  if count >= tonumber(ARGV[2 * i - 1]) then
-    local ttl = redis.call('PTTL', key)
-    if ttl < 0 then
-      redis.call('PEXPIRE', key, ARGV[2 * i])
-      ttl = tonumber(ARGV[2 * i])
-    end
-    if ttl > fullTtl then
-      full, fullTtl = i, ttl
-    end
-  end
+  windows[i] = { key = key, limit = tonumber(ARGV[2 * i - 1]), ms = ARGV[2 * i] }
 end
+local full, fullTtl = full_window(windows)
 if full > 0 then
   return { 0, full, fullTtl }
 end
-for i, key in ipairs(KEYS) do
-  local count = redis.call('INCR', key)
-  if count == 1 or redis.call('PTTL', key) < 0 then
-    redis.call('PEXPIRE', key, ARGV[2 * i])
-  end
-end
+take_windows(windows)
 return { 1 }
 `);
 
-/**
- * Give back one unit, but only while the window still exists: a plain DECR on an expired key would create a counter
- * of -1 with no TTL, silently granting an extra unit in the next window.
- */
-export const DECREMENT_EXISTING = luaScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('DECR', KEYS[1])
-end
+/** Gives back one unit while the window exists (decrement_existing). KEYS: the counter. */
+export const DECREMENT_EXISTING = luaScript(`${WINDOW_FUNCTIONS}
+decrement_existing(KEYS[1])
 return 0
 `);
 
