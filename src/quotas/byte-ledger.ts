@@ -49,7 +49,14 @@ export interface ImmediateCharge {
 
 export type ByteDecision =
   | { allowed: true; charge?: ImmediateCharge }
-  | { allowed: false; retryAfterSeconds: number; limitBytes: number; windowSeconds: number };
+  | {
+      allowed: false;
+      retryAfterSeconds: number;
+      /** The same wait in ms: until the refusing window resets, or until its first reservation lapses when sooner. */
+      retryInMs: number;
+      limitBytes: number;
+      windowSeconds: number;
+    };
 
 export interface ByteWindowUsage {
   windowSeconds: number;

@@ -37,6 +37,11 @@ export class MemoryByteLedger implements ByteLedger {
   constructor(private readonly clock: Clock) {}
 
   async reserve(scope: ByteScope, items: readonly ByteItem[]): Promise<ByteDecision> {
+    return this.reserveNow(scope, items);
+  }
+
+  /** `reserve` as one synchronous step, for a caller that must take more in the same step (memory-admission.ts). */
+  reserveNow(scope: ByteScope, items: readonly ByteItem[]): ByteDecision {
     const now = this.clock.now();
     const total = items.reduce((sum, item) => sum + item.bytes, 0);
     const windows = distinctByteWindows(scope.windows).map((w) => ({ w, state: this.prepare(this.key(scope, w.windowSeconds), now, w) }));
@@ -54,6 +59,7 @@ export class MemoryByteLedger implements ByteLedger {
         refusal = {
           allowed: false,
           retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)),
+          retryInMs: Math.floor(wait),
           limitBytes: w.limitBytes,
           windowSeconds: w.windowSeconds,
         };

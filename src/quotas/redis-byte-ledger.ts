@@ -51,6 +51,7 @@ export class RedisByteLedger implements ByteLedger {
     return {
       allowed: false,
       retryAfterSeconds: Math.max(1, Math.ceil(Number(reply[2]) / 1000)),
+      retryInMs: Number(reply[2]),
       limitBytes: refusing.limitBytes,
       windowSeconds: refusing.windowSeconds,
     };

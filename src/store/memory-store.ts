@@ -76,10 +76,14 @@ export class MemoryStore implements KeyValueStore {
   }
 
   async incrementWindow(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
-    return this.bump(key, windowMs);
+    return this.incrementWindowNow(key, windowMs);
   }
 
-  private bump(key: string, windowMs: number): { count: number; resetInMs: number } {
+  /**
+   * The synchronous steps behind incrementWindow and takeFromWindows, for a caller that counts several things as one
+   * step (quotas/memory-admission.ts): on Node's single thread, code that does not await in between is atomic.
+   */
+  incrementWindowNow(key: string, windowMs: number): { count: number; resetInMs: number } {
     const window = assertTtl(windowMs);
     const now = this.clock.now();
     const entry = this.live(key);
@@ -95,6 +99,14 @@ export class MemoryStore implements KeyValueStore {
 
   async takeFromWindows(windows: readonly WindowTake[]): Promise<WindowTakeResult> {
     // Check every window before taking from any, as the Redis script does (one synchronous step, so atomic here).
+    const refusal = this.fullWindow(windows);
+    if (refusal !== undefined) return { taken: false, ...refusal };
+    for (const w of windows) this.incrementWindowNow(w.key, w.windowMs);
+    return { taken: true };
+  }
+
+  /** The full window (count ≥ limit) that frees up last, or undefined when every window has room. Writes nothing. */
+  fullWindow(windows: readonly WindowTake[]): { index: number; resetInMs: number } | undefined {
     let refusal: { index: number; resetInMs: number } | undefined;
     for (const [index, w] of windows.entries()) {
       assertTtl(w.windowMs);
@@ -103,9 +115,7 @@ export class MemoryStore implements KeyValueStore {
       const resetInMs = Math.max(0, entry.expiresAt - this.clock.now());
       if (refusal === undefined || resetInMs > refusal.resetInMs) refusal = { index, resetInMs };
     }
-    if (refusal !== undefined) return { taken: false, ...refusal };
-    for (const w of windows) this.bump(w.key, w.windowMs);
-    return { taken: true };
+    return refusal;
   }
 
   async decrement(key: string): Promise<void> {
