@@ -7,10 +7,25 @@
  * - createByteLedger     the byte counters behind it: Lua scripts on Redis, or in memory for local mode
  *                        (byte-ledger.ts is the contract both keep)
  * - takeQuotas           both quotas of one grant at once, given back together when issuing fails afterwards
+ * - createAdmission      everything a request counts (per-IP and per-principal limits, request quota, byte
+ *                        reservation) in one round trip, admission.ts
  * - createUsageService   GET /v1/usage: the caller's own counters
  */
 export { createQuotaCounter, quotaKey, type QuotaCounter } from './request-quota.js';
 export { createByteQuota, type ByteQuota, type DeclaredBytes } from './byte-quota.js';
 export { createByteLedger } from './create-byte-ledger.js';
 export { takeQuotas, type TakenQuotas } from './take-quotas.js';
+export { createAdmission } from './create-admission.js';
+export {
+  ipLimitKey,
+  principalLimitKey,
+  type Admission,
+  type AdmissionRequest,
+  type AdmissionResult,
+  type CountWindow,
+  type Counted,
+  type GrantTake,
+  type GrantVerdict,
+} from './admission.js';
+export type { ByteItem, ByteWindow, ImmediateCharge } from './byte-ledger.js';
 export { createUsageService, type UsageResponse, type UsageService } from './usage-service.js';

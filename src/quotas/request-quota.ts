@@ -45,8 +45,8 @@ export function quotaKey(profile: string, principalKey: string, windowSeconds: n
 }
 
 /** Two windows of the same length would share one counter and count twice: keep the stricter limit. */
-function distinctWindows(windows: QuotaWindow[]): QuotaWindow[] {
-  const byLength = new Map<number, QuotaWindow>();
+export function distinctWindows<W extends QuotaWindow>(windows: readonly W[]): W[] {
+  const byLength = new Map<number, W>();
   for (const w of windows) {
     const seen = byLength.get(w.windowSeconds);
     if (seen === undefined || w.limit < seen.limit) byLength.set(w.windowSeconds, w);
