@@ -15,7 +15,7 @@ import { createLogger, type Logger } from './shared/logger.js';
 import { createLogAuditSink, type AuditSink } from './audit/audit.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { tokenCacheFromConfig, type TokenCache } from './cache/index.js';
-import { createByteLedger, createByteQuota, createQuotaCounter } from './quotas/index.js';
+import { createAdmission, createByteLedger, createByteQuota } from './quotas/index.js';
 import { createCredentialService, type RecordHandOut } from './credentials/index.js';
 import { requestId } from './http/request-id.js';
 import { accessLog } from './http/access-log.js';
@@ -145,15 +145,15 @@ export function createApp(deps: AppDeps): BrokerApp {
   });
   const handedOut: RecordHandOut = (principal, handOut) => revocations.recordHandOut(principal, handOut);
   const sts = instrumentSts(deps.sts, metrics, clock);
-  const quota = createQuotaCounter(store);
+  const admission = createAdmission(store, clock);
   const bytes = createByteQuota(config, createByteLedger(store, clock));
-  const credentials = createCredentialService({ config, sts, tokenCache, quota, bytes, audit, metrics, clock, handedOut });
+  const credentials = createCredentialService({ config, sts, tokenCache, admission, audit, metrics, clock, handedOut });
   const uploads = createUploads({
     config,
     store,
     sts,
     tokenCache,
-    quota,
+    admission,
     bytes,
     audit,
     clock,
@@ -187,6 +187,7 @@ export function createApp(deps: AppDeps): BrokerApp {
     createRoutes({
       config,
       store,
+      admission,
       authenticator,
       credentials,
       uploads,

@@ -11,7 +11,7 @@ import { buildSessionPolicy } from '../policy/index.js';
 import { createMetrics } from '../metrics/metrics.js';
 import type { TokenCache } from '../cache/index.js';
 import type { StsClient } from '../sts/types.js';
-import type { QuotaCounter } from '../quotas/index.js';
+import type { Admission } from '../quotas/admission.js';
 import { formSigningProfile } from '../profiles/index.js';
 import { createCredentialService } from './credential-service.js';
 
@@ -53,7 +53,7 @@ describe('credential service, forms-only dry run', () => {
       config,
       sts: unused as StsClient,
       tokenCache: unused as TokenCache,
-      quota: unused as QuotaCounter,
+      admission: unused as Admission,
       audit: { record: () => undefined },
       metrics: createMetrics(),
       clock: { now: () => Date.UTC(2030, 0, 1) },

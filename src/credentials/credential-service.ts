@@ -12,7 +12,7 @@ import { profilePaths, type BrokerConfig, type ProfileConfig } from '../config/s
 import type { Principal } from '../auth/principal.js';
 import type { CredentialRequest } from './credential-request.js';
 import { BrokerError, assertThat } from '../errors.js';
-import { takeQuotas } from '../quotas/index.js';
+import { takeQuotas, type CountRequest } from '../quotas/index.js';
 import { auditPrincipal, type AuditSink } from '../audit/audit.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../shared/clock.js';
@@ -22,21 +22,19 @@ import type { IssueToken, TokenCache } from '../cache/index.js';
 import { createGrantPreparer, createSessionPreparer, type PreparedGrant } from './prepare-grant.js';
 import { findProfile, formSigningGrant, formSigningProfile } from '../profiles/index.js';
 import { applyProfile } from '../rules/index.js';
-import type { QuotaCounter } from '../quotas/index.js';
 import { toCredentialResponse, toDryRunResponse, type CredentialResponse, type DryRunResponse, type ServedToken } from './responses.js';
 import { refreshAfterMs } from './lifetime.js';
-import type { ByteQuota } from '../quotas/index.js';
+import type { Admission } from '../quotas/admission.js';
 
 export interface CredentialServiceDeps {
   config: Readonly<BrokerConfig>;
   sts: StsClient;
   tokenCache: TokenCache;
-  quota: QuotaCounter;
+  /** Counts the request quota and the byte quota (the declared sizes of a token's files: no callback follows). */
+  admission: Admission;
   audit: AuditSink;
   metrics: Metrics;
   clock: Clock;
-  /** Byte quotas: the declared sizes of a token's files are counted when it is granted (no callback follows). */
-  bytes?: ByteQuota;
   /** Told of every token handed to a principal (issued, cached or stale), before the answer goes out. */
   handedOut?: RecordHandOut;
 }
@@ -54,6 +52,11 @@ export type RecordHandOut = (
 export interface RequestContext {
   requestId: string;
   sourceIp?: string | undefined;
+  /**
+   * The request's own limits, still to be counted (the HTTP layer's rate limits): counted with the grant's quotas
+   * in one store round trip, or alone before an answer that takes no grant.
+   */
+  count?: CountRequest;
 }
 
 export interface CredentialService {
@@ -64,7 +67,7 @@ export interface CredentialService {
 const STALE_STANDS_IN_FOR: ReadonlySet<string> = new Set(['upstream_unavailable', 'upstream_throttled', 'store_unavailable']);
 
 export function createCredentialService(deps: CredentialServiceDeps): CredentialService {
-  const { config, sts, tokenCache, quota, audit, metrics, clock } = deps;
+  const { config, sts, tokenCache, admission, audit, metrics, clock } = deps;
   const prepare = createGrantPreparer(config, clock, config.cache.l1MaxEntries);
   const prepareDecided = createSessionPreparer(config, clock, config.cache.l1MaxEntries);
   const minRemainingMs = config.cache.minRemainingSeconds * 1000;
@@ -152,6 +155,7 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       };
 
       if (request.dryRun) {
+        await context.count?.();
         audit.record({ ...base, event: 'credentials.dry_run', outcome: 'dry_run' });
         metrics.credentialRequests.inc({ profile: grant.profile, outcome: 'dry_run' });
         return toDryRunResponse(grant, policy.document());
@@ -160,7 +164,7 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       // An STS token is never followed by a callback, so its declared sizes are counted at once (docs/api.md,
       // "What each upload path guarantees": on the STS path it counts declared sizes only).
       const declared = (request.files ?? []).map((f) => ({ bytes: f.size ?? 0, settle: 'now' as const, expiresAt: clock.now() }));
-      const quotas = await takeQuotas(config, quota, deps.bytes, principal, grant.profile, declared);
+      const quotas = await takeQuotas(config, admission, principal, grant.profile, declared, context.count);
       let served: Awaited<ReturnType<typeof obtain>>;
       try {
         served = await obtain(cacheKey, issuerOf(prepared));

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Authenticator, Principal } from '../auth/index.js';
 import { byHeaders, byUrlOrHeaders, credentialsQuery, noStore, requireJson, wellFormedQuery } from './guards.js';
-import { rateLimits, type Authenticate } from './rate-limits.js';
+import { countBeforeRefusal, countUnlessCounted, rateLimits, type Authenticate } from './rate-limits.js';
 import { refuseRevoked } from './revoked.js';
 import type { Revocations } from '../revocation/index.js';
 import { credentialRequestSchema, type CredentialRequest } from '../credentials/credential-request.js';
@@ -20,6 +20,7 @@ import { auditPrincipal, type AuditEventName, type AuditSink } from '../audit/au
 import { postPolicyRequestSchema, type OssCallbackRequest, type Uploads } from '../uploads/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { KeyValueStore } from '../store/types.js';
+import type { Admission } from '../quotas/admission.js';
 import type { BrokerConfig } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
 import type { IdentityReadiness } from '../sts/identity-readiness.js';
@@ -34,6 +35,8 @@ import type { Logger } from '../shared/logger.js';
 export interface RouteDeps {
   config: Readonly<BrokerConfig>;
   store: KeyValueStore;
+  /** Where the rate limits are counted, with a grant's quotas when the request takes one. */
+  admission: Admission;
   authenticator: Authenticator;
   credentials: CredentialService;
   uploads: Uploads;
@@ -60,14 +63,19 @@ type Send<Answer> = (req: express.Request, res: express.Response, answer: Answer
 
 const sendOk: Send<unknown> = (_req, res, answer) => sendJson(res, 200, answer);
 
-/** The handler of every issuing route: read the request, let the service decide, send its answer. */
+/**
+ * The handler of every issuing route: read the request, let the service decide (it counts the request's limits
+ * with the grant it takes, in one store round trip), send its answer. An answer that took no grant is counted
+ * before it leaves: no caller answer goes out uncounted.
+ */
 function issue<Request, Answer>(
   read: (req: express.Request) => Request,
   service: IssuingService<Request, Answer>,
   send: Send<Answer> = sendOk,
 ): RequestHandler {
   return async function issueToCaller(req, res) {
-    const answer = await service.handle(req.principal!, read(req), { requestId: req.id, sourceIp: req.ip });
+    const answer = await service.handle(req.principal!, read(req), { requestId: req.id, sourceIp: req.ip, count: req.counts?.count });
+    await countUnlessCounted(req);
     send(req, res, answer);
   };
 }
@@ -94,6 +102,7 @@ function reportUsage(uploads: Uploads): RequestHandler {
     if (typeof profile !== 'string' || profile === '' || profile.length > 64 || Object.keys(rest).length > 0) {
       throw new BrokerError('invalid_request', 'give exactly one query parameter, profile=<name>');
     }
+    await countUnlessCounted(req);
     res.status(200).json(await uploads.usage.handle(req.principal!, profile));
   };
 }
@@ -168,11 +177,13 @@ export function createRoutes(deps: RouteDeps): Router {
   const router = Router();
 
   // What every route a caller uses runs before its handler, in this order: no-store (set before anything can fail);
-  // the rate-limit step, which counts the address, authenticates and counts the caller (rate-limits.ts: an address
-  // over its limit is refused whatever its credentials, its query or its body; one per app, so an address refused on
-  // one route is refused on every route); then a revoked caller is refused (revoked.ts: an in-memory lookup, so a
-  // request that would be a cache hit is refused too); then the route's own input check (its JSON body, or its query).
-  const limited = rateLimits(store, config);
+  // the rate-limit step, which authenticates and leaves the address's and the caller's counts pending (rate-limits.ts:
+  // they are made once, with the grant's quotas in the service, or by countBeforeRefusal when the request is refused
+  // first, so an address over its limit is refused whatever its credentials, its query or its body; one per app, so an
+  // address refused on one route is refused on every route); then a revoked caller is refused (revoked.ts: an
+  // in-memory lookup, so a request that would be a cache hit is refused too); then the route's own input check (its
+  // JSON body, or its query). Each caller route's first error handler is countBeforeRefusal.
+  const limited = rateLimits(deps.admission, config);
   const notRevoked = refuseRevoked(deps.revocations);
   // One route layer for all of them (in-order.ts): each layer of a route costs Express a dispatch per request.
   const callerGuards = (authenticate: Authenticate, ...input: RequestHandler[]): RequestHandler =>
@@ -182,7 +193,12 @@ export function createRoutes(deps: RouteDeps): Router {
 
   router
     .route('/v1/credentials')
-    .post(callerGuards(headers, ...jsonBody), issue(fromBody(credentialRequestSchema), credentials), auditRefusal(audit, metrics, clock))
+    .post(
+      callerGuards(headers, ...jsonBody),
+      issue(fromBody(credentialRequestSchema), credentials),
+      countBeforeRefusal,
+      auditRefusal(audit, metrics, clock),
+    )
     .all(only('POST'));
 
   // The same credentials as POST /v1/credentials (same authentication, rules, quota, cache and audit) for clients
@@ -196,6 +212,7 @@ export function createRoutes(deps: RouteDeps): Router {
     .get(
       callerGuards(byUrlOrHeaders(authenticator, config), credentialsQuery),
       issue(fromPath, credentials, sendCredentialsAsAsked),
+      countBeforeRefusal,
       auditRefusal(audit, metrics, clock),
       alibabaErrors(logger),
     )
@@ -206,11 +223,12 @@ export function createRoutes(deps: RouteDeps): Router {
     .post(
       callerGuards(headers, ...jsonBody),
       issue(fromBody(postPolicyRequestSchema), uploads.postPolicy),
+      countBeforeRefusal,
       auditRefusal(audit, metrics, clock, 'post_policy.refused'),
     )
     .all(only('POST'));
 
-  router.route('/v1/usage').get(callerGuards(headers, wellFormedQuery), reportUsage(uploads)).all(only('GET'));
+  router.route('/v1/usage').get(callerGuards(headers, wellFormedQuery), reportUsage(uploads), countBeforeRefusal).all(only('GET'));
 
   // Called by OSS, not by users: no caller authentication, and no per-IP limit (every callback comes from OSS's own
   // addresses, so one limit would throttle all users' uploads together). OSS's signature is the guard.

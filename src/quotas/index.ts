@@ -14,7 +14,7 @@
 export { createQuotaCounter, quotaKey, type QuotaCounter } from './request-quota.js';
 export { createByteQuota, type ByteQuota, type DeclaredBytes } from './byte-quota.js';
 export { createByteLedger } from './create-byte-ledger.js';
-export { takeQuotas, type TakenQuotas } from './take-quotas.js';
+export { takeQuotas, type CountRequest, type TakenQuotas } from './take-quotas.js';
 export { createAdmission } from './create-admission.js';
 export {
   ipLimitKey,

@@ -1,70 +1,103 @@
 /**
- * A profile's two quotas as a grant takes them: the request quota (credentials or forms per window, request-quota.ts)
- * and the byte quota (declared bytes per window, byte-quota.ts). Both fail closed: a store failure is a
- * refusal (503), never "allow more".
+ * A profile's two quotas as a grant takes them: the request quota (credentials or forms per window,
+ * `quota.perPrincipal`) and the byte quota (declared bytes per window, `quota.bytesPerPrincipal`), all or nothing,
+ * in one store step (the Admission, admission.ts). Both fail closed: a store failure is a refusal (503), never
+ * "allow more".
  */
 import type { Principal } from '../auth/principal.js';
 import { principalKey } from '../auth/principal.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
-import type { QuotaCounter } from './request-quota.js';
-import type { ByteQuota, DeclaredBytes } from './byte-quota.js';
+import type { Admission, GrantTake, GrantVerdict } from './admission.js';
+import { newReservationId, type DeclaredBytes } from './byte-quota.js';
+import type { ByteWindow } from './byte-ledger.js';
 
-/** The profile's request quota: one unit taken, or 429 quota_exceeded. Returns the give-back. */
-async function takeRequestQuota(
-  config: Readonly<BrokerConfig>,
-  quota: QuotaCounter,
-  principal: Principal,
-  profile: string,
-): Promise<() => Promise<void>> {
-  const windows = config.profiles[profile]?.quota?.perPrincipal;
-  if (!windows) return async () => {};
-  const result = await quota.consume({ principalKey: principalKey(principal), profile, windows });
-  if (!result.allowed) {
-    throw new BrokerError(
-      'quota_exceeded',
-      `credential quota for profile "${profile}" is used up (${result.limit} per ${result.windowSeconds}s)`,
-      { retryAfterSeconds: result.retryAfterSeconds },
-    );
-  }
-  return result.release;
-}
+/**
+ * Counts the request's own limits (the HTTP layer's per-IP and per-principal rate limits) together with a grant's
+ * quotas, in one store round trip, and throws the refusal of a limit the request is over, in the README's order;
+ * without a grant, the limits alone. A request is counted once.
+ */
+export type CountRequest = (grant?: GrantTake) => Promise<GrantVerdict | undefined>;
 
 export interface TakenQuotas {
-  /** The byte reservation's id per declared item, in order (none without a byte quota service). */
+  /** The byte reservation's id per declared item, in order. */
   byteIds: string[];
   /** Gives back both (issuing failed afterwards). Best effort: a unit that cannot be given back stays spent. */
   release(): Promise<void>;
 }
 
+/** The declared total is larger than a whole window: waiting would not help, so no Retry-After. */
+function assertFitsAWindow(profile: string, windows: readonly ByteWindow[], total: number): void {
+  const tooBig = windows.find((w) => total > w.limitBytes);
+  if (tooBig === undefined) return;
+  throw new BrokerError(
+    'quota_exceeded',
+    `${total} bytes declared; the byte quota of profile "${profile}" is ${tooBig.limitBytes} per ${tooBig.windowSeconds}s`,
+    { extensions: { quota: 'bytes', limitBytes: tooBig.limitBytes, windowSeconds: tooBig.windowSeconds } },
+  );
+}
+
+function refusal(profile: string, verdict: GrantVerdict & { taken: false }): BrokerError {
+  if (verdict.by === 'quota') {
+    const { limit, windowSeconds } = verdict.window;
+    return new BrokerError('quota_exceeded', `credential quota for profile "${profile}" is used up (${limit} per ${windowSeconds}s)`, {
+      retryAfterSeconds: Math.max(1, Math.ceil(verdict.resetInMs / 1000)),
+    });
+  }
+  const { limitBytes, windowSeconds } = verdict.window;
+  return new BrokerError('quota_exceeded', `byte quota for profile "${profile}" is used up (${limitBytes} bytes per ${windowSeconds}s)`, {
+    retryAfterSeconds: Math.max(1, Math.ceil(verdict.retryInMs / 1000)),
+    extensions: { quota: 'bytes', limitBytes, windowSeconds },
+  });
+}
+
 /**
- * Both quotas at once: the two store calls are in flight together, so a grant pays one round trip for them
- * instead of two. When one refuses, what the other took is given back before the refusal leaves, and when both
- * refuse the caller hears the request quota's refusal (as when they were taken one after the other). A refused
- * request may hold the other quota's share for that moment: a concurrent request of the same caller can only see
- * less room because of it, never more.
+ * What a grant of `profile` takes: one unit of every request-quota window and the declared bytes of every byte
+ * window. The ids name each declared item's reservation (a form's `x:grant` carries it to the callback).
+ */
+function grantOf(config: Readonly<BrokerConfig>, principal: Principal, profile: string, declared: readonly DeclaredBytes[]) {
+  const quota = Object.hasOwn(config.profiles, profile) ? config.profiles[profile]?.quota : undefined;
+  const byteIds = declared.map(() => newReservationId());
+  const grant: GrantTake = { principalKey: principalKey(principal), profile, quota: quota?.perPrincipal ?? [] };
+  if (quota?.bytesPerPrincipal !== undefined && declared.length > 0) {
+    grant.bytes = {
+      windows: quota.bytesPerPrincipal,
+      items: declared.map((item, i) => ({ id: byteIds[i]!, bytes: item.bytes, expiresAt: item.expiresAt, settle: item.settle })),
+    };
+    assertFitsAWindow(
+      profile,
+      quota.bytesPerPrincipal,
+      declared.reduce((sum, item) => sum + item.bytes, 0),
+    );
+  }
+  return { grant, byteIds };
+}
+
+/**
+ * Both quotas of a grant, taken with the request's own counts when the route left them pending (`count`, one
+ * round trip for everything a request counts), or alone. A refused request holds nothing: the Admission checks
+ * every window before it takes from any.
  */
 export async function takeQuotas(
   config: Readonly<BrokerConfig>,
-  quota: QuotaCounter,
-  bytes: ByteQuota | undefined,
+  admission: Admission,
   principal: Principal,
   profile: string,
   declared: readonly DeclaredBytes[],
+  count?: CountRequest,
 ): Promise<TakenQuotas> {
-  const [request, reserved] = await Promise.allSettled([
-    takeRequestQuota(config, quota, principal, profile),
-    bytes === undefined ? Promise.resolve(undefined) : bytes.reserve(principal, profile, declared),
-  ]);
-  const giveBack = async () => {
-    await Promise.all([
-      request.status === 'fulfilled' ? request.value().catch(() => undefined) : undefined,
-      reserved.status === 'fulfilled' ? reserved.value?.release().catch(() => undefined) : undefined,
-    ]);
+  const { grant, byteIds } = grantOf(config, principal, profile, declared);
+  const verdict = count === undefined ? (await admission.admit({ grant })).grant : await count(grant);
+  if (verdict === undefined) throw new BrokerError('store_unavailable', 'the store did not take the grant', { retryAfterSeconds: 1 });
+  if (!verdict.taken) throw refusal(profile, verdict);
+  let released = false;
+  return {
+    byteIds,
+    async release() {
+      // Idempotent: a double release would hand out what nobody paid for.
+      if (released) return;
+      released = true;
+      await admission.release(grant, verdict).catch(() => undefined);
+    },
   };
-  if (request.status === 'rejected' || reserved.status === 'rejected') {
-    await giveBack();
-    throw request.status === 'rejected' ? request.reason : (reserved as PromiseRejectedResult).reason;
-  }
-  return { byteIds: reserved.value?.ids ?? [], release: giveBack };
 }

@@ -15,7 +15,8 @@ import type { StoreLogger } from '../store/logger.js';
 import type { KeyValueStore } from '../store/types.js';
 import type { StsClient } from '../sts/types.js';
 import type { RecordHandOut } from '../credentials/credential-service.js';
-import { createUsageService, type ByteQuota, type QuotaCounter, type UsageService } from '../quotas/index.js';
+import { createUsageService, type ByteQuota, type UsageService } from '../quotas/index.js';
+import type { Admission } from '../quotas/admission.js';
 import { createCallbackService, type CallbackService } from './callback-service.js';
 import { createPostPolicyService, type PostPolicyService } from './post-policy-service.js';
 import { OBJECT_META_ATTEMPTS, OBJECT_META_TIMEOUT_MS } from './limits.js';
@@ -47,7 +48,9 @@ export interface UploadsDeps {
   store: KeyValueStore;
   sts: StsClient;
   tokenCache: TokenCache;
-  quota: QuotaCounter;
+  /** Takes a form's request quota and byte reservation. */
+  admission: Admission;
+  /** Settles a form's bytes when its callback comes, and reports usage. */
   bytes: ByteQuota;
   audit: AuditSink;
   clock: Clock;

@@ -10,7 +10,7 @@ import { applyProfile } from '../rules/apply-profile.js';
 import { buildSessionPolicy } from '../policy/index.js';
 import { formSigningProfile } from '../profiles/index.js';
 import { MemoryStore } from '../store/index.js';
-import { createByteLedger, createByteQuota, createQuotaCounter } from '../quotas/index.js';
+import { createAdmission, createByteLedger, createByteQuota } from '../quotas/index.js';
 import type { TokenCache } from '../cache/index.js';
 import type { StsClient } from '../sts/types.js';
 import type { AuditEvent } from '../audit/audit.js';
@@ -67,8 +67,7 @@ function service() {
     config,
     sts,
     tokenCache,
-    quota: createQuotaCounter(store),
-    bytes: createByteQuota(config, createByteLedger(store, clock)),
+    admission: createAdmission(store, clock),
     grants: undefined,
     audit: { record: (event) => audit.push(event) },
     clock,

@@ -16,7 +16,8 @@ import type { TokenCache } from '../cache/index.js';
 import { findProfile, formSigningGrant } from '../profiles/index.js';
 import { createSessionPreparer, type PreparedGrant } from '../credentials/prepare-grant.js';
 import type { RecordHandOut, RequestContext } from '../credentials/credential-service.js';
-import { takeQuotas, type ByteQuota, type DeclaredBytes, type QuotaCounter, type TakenQuotas } from '../quotas/index.js';
+import { takeQuotas, type DeclaredBytes, type TakenQuotas } from '../quotas/index.js';
+import type { Admission } from '../quotas/admission.js';
 import { assertThat } from '../errors.js';
 import { applyProfile, normalizeContentType } from '../rules/index.js';
 import { isoSeconds, type Clock } from '../shared/clock.js';
@@ -46,8 +47,8 @@ export interface PostPolicyServiceDeps {
   config: Readonly<BrokerConfig>;
   sts: StsClient;
   tokenCache: TokenCache;
-  quota: QuotaCounter;
-  bytes: ByteQuota;
+  /** Counts the request quota and reserves the declared bytes. */
+  admission: Admission;
   /** Present when `uploads.grantKey` is configured (required for profiles with a callback). */
   grants: GrantSealer | undefined;
   audit: AuditSink;
@@ -70,7 +71,7 @@ function assertPostObjectSizes(files: PostPolicyRequest['files']): void {
 }
 
 export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicyService {
-  const { config, sts, tokenCache, quota, bytes, grants, audit, clock } = deps;
+  const { config, sts, tokenCache, admission, grants, audit, clock } = deps;
   const prepareSigning = createSessionPreparer(config, clock, config.cache.l1MaxEntries);
 
   function enabledProfile(name: string, principal: Principal): FormProfile {
@@ -137,7 +138,7 @@ export function createPostPolicyService(deps: PostPolicyServiceDeps): PostPolicy
       const declared = request.files.map(
         (f): DeclaredBytes => ({ bytes: f.size, settle: callback ? 'callback' : 'now', expiresAt: formEnd + CALLBACK_GRACE_MS }),
       );
-      const quotas = await takeQuotas(config, quota, bytes, principal, name, declared);
+      const quotas = await takeQuotas(config, admission, principal, name, declared, context.count);
       const { credentials: token, cached } = await signingToken(signing, quotas);
       // The form's AccessKeyId is recorded before any form leaves; when that fails, nothing is handed out.
       await deps

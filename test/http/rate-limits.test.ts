@@ -1,18 +1,22 @@
 /**
  * The rate-limit step on a route, after no-store as on the broker's routes: the per-IP window refuses whatever authentication decides (an
- * unauthenticated flood is limited), the order of refusals is address, authentication, caller; both counts are in
- * flight together (one store round trip); and a store that cannot count refuses (fail closed).
+ * unauthenticated flood is limited), the order of refusals is address, authentication, caller, input; a request is
+ * counted once, in one admission (one store round trip), refused or not; and a store that cannot count refuses (fail
+ * closed).
  * The store is the real MemoryStore; the authenticator is an injected stand-in that counts its calls.
  */
 import { describe, expect, it } from 'vitest';
 import express from 'express';
 import request from 'supertest';
-import { MemoryStore, StoreUnavailableError, type KeyValueStore } from '../../src/store/index.js';
+import { MemoryStore, StoreUnavailableError } from '../../src/store/index.js';
 import type { Authenticator, Principal } from '../../src/auth/index.js';
 import type { BrokerConfig } from '../../src/config/schema.js';
 import { BrokerError } from '../../src/errors.js';
 import { byHeaders, noStore } from '../../src/http/guards.js';
-import { rateLimits } from '../../src/http/rate-limits.js';
+import { countBeforeRefusal, countUnlessCounted, rateLimits } from '../../src/http/rate-limits.js';
+import { createAdmission } from '../../src/quotas/index.js';
+import type { Admission, AdmissionRequest } from '../../src/quotas/admission.js';
+import { systemClock } from '../../src/shared/clock.js';
 import { problemHandler } from '../../src/http/problem.js';
 import { createLogger } from '../../src/shared/logger.js';
 
@@ -20,7 +24,7 @@ function principal(subject: string): Principal {
   return { kind: 'user', clientId: 'web', subject, tenant: 't', claims: { sub: subject, tenant: 't' } } as unknown as Principal;
 }
 
-function appWith(store: KeyValueStore, limits: { ip: number; principal: number }) {
+function appWith(admission: Admission, limits: { ip: number; principal: number }) {
   const calls = { authenticate: 0 };
   const authenticator: Authenticator = {
     async authenticate(headers) {
@@ -38,14 +42,26 @@ function appWith(store: KeyValueStore, limits: { ip: number; principal: number }
     req.id = 'r';
     next();
   });
-  app.post('/x', noStore, rateLimits(store, config)(byHeaders(authenticator)), (_req, res) => void res.json({ ok: true }));
+  app.post(
+    '/x',
+    noStore,
+    rateLimits(admission, config)(byHeaders(authenticator)),
+    // A route's own input check, refusing before anything was counted; then the answer, counted before it leaves.
+    (req: express.Request, _res: express.Response, next: express.NextFunction) =>
+      next(req.query.refuse === undefined ? undefined : new BrokerError('invalid_request', 'refused')),
+    async (req: express.Request, res: express.Response) => {
+      await countUnlessCounted(req);
+      res.json({ ok: true });
+    },
+    countBeforeRefusal,
+  );
   app.use(problemHandler(createLogger('silent')));
   return { app, calls };
 }
 
 describe('rate limits on a route', () => {
   it('refuses an address over its limit as limit: ip, even with a bad token, then before verifying any token', async () => {
-    const { app, calls } = appWith(new MemoryStore(), { ip: 2, principal: 100 });
+    const { app, calls } = appWith(createAdmission(new MemoryStore(), systemClock), { ip: 2, principal: 100 });
     expect((await request(app).post('/x').set('authorization', 'Bearer bad')).status).toBe(401);
     expect((await request(app).post('/x').set('authorization', 'Bearer alice')).status).toBe(200);
     const third = await request(app).post('/x').set('authorization', 'Bearer bad');
@@ -63,7 +79,7 @@ describe('rate limits on a route', () => {
   });
 
   it('limits per principal, with the RateLimit headers of the principal window', async () => {
-    const { app } = appWith(new MemoryStore(), { ip: 100, principal: 2 });
+    const { app } = appWith(createAdmission(new MemoryStore(), systemClock), { ip: 100, principal: 2 });
     const first = await request(app).post('/x').set('authorization', 'Bearer bob');
     expect(first.status).toBe(200);
     expect(first.headers['ratelimit-policy']).toBe('2;w=60');
@@ -79,46 +95,52 @@ describe('rate limits on a route', () => {
     store.incrementWindow = async () => {
       throw new StoreUnavailableError('down');
     };
-    const { app } = appWith(store, { ip: 100, principal: 100 });
+    const { app } = appWith(createAdmission(store, systemClock), { ip: 100, principal: 100 });
     const res = await request(app).post('/x').set('authorization', 'Bearer dave');
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 503, code: 'store_unavailable' });
     const unauthenticated = await request(app).post('/x').set('authorization', 'Bearer bad');
     expect({ status: unauthenticated.status, code: unauthenticated.body.code }).toEqual({ status: 503, code: 'store_unavailable' });
   });
 
-  it('sends the per-principal count before the per-IP count has answered: one round trip for both', async () => {
-    const store = new MemoryStore();
-    const count = store.incrementWindow.bind(store);
-    const held: Array<() => void> = [];
-    const keys: string[] = [];
-    store.incrementWindow = (key, windowMs) => {
-      keys.push(key);
-      return new Promise((resolve) => held.push(() => resolve(count(key, windowMs))));
+  it('counts the address and the caller once, in one admission, before the answer leaves', async () => {
+    const admission = createAdmission(new MemoryStore(), systemClock);
+    const asked: AdmissionRequest[] = [];
+    const admit = admission.admit.bind(admission);
+    admission.admit = (counts) => {
+      asked.push(counts);
+      return admit(counts);
     };
-    const { app } = appWith(store, { ip: 100, principal: 100 });
-    const answered = request(app)
-      .post('/x')
-      .set('authorization', 'Bearer erin')
-      .then((res) => res);
-    // Neither count answers until both have been asked for.
-    await expect.poll(() => keys.length, { timeout: 10_000 }).toBe(2);
-    expect(keys).toEqual([expect.stringMatching(/^rl:ip:/), expect.stringMatching(/^rl:principal:.*erin/)]);
-    for (const release of held) release();
-    expect((await answered).status).toBe(200);
+    const { app } = appWith(admission, { ip: 100, principal: 100 });
+    expect((await request(app).post('/x').set('authorization', 'Bearer erin')).status).toBe(200);
+    expect(asked).toEqual([
+      {
+        ip: { address: expect.any(String), window: expect.anything() },
+        principal: expect.objectContaining({ principalKey: expect.stringContaining('erin') }),
+      },
+    ]);
   });
 
-  it('a request over its IP limit is refused as limit: ip even when authentication fails before the count answers', async () => {
-    const store = new MemoryStore();
-    const count = store.incrementWindow.bind(store);
-    let slow = false;
-    store.incrementWindow = async (key, windowMs) => {
-      // The count answers only after authentication has already refused.
-      if (slow) await new Promise((resolve) => setTimeout(resolve, 20));
-      return count(key, windowMs);
-    };
-    const { app } = appWith(store, { ip: 1, principal: 100 });
+  it('a request refused before it was counted is counted on its way out, and a limit it is over is what it hears', async () => {
+    const { app } = appWith(createAdmission(new MemoryStore(), systemClock), { ip: 100, principal: 2 });
+    // Refused by its input (after authentication), twice: both count against the caller's window.
+    for (let i = 0; i < 2; i += 1) {
+      const refused = await request(app).post('/x?refuse=1').set('authorization', 'Bearer frank');
+      expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 400, code: 'invalid_request' });
+      expect(refused.headers.ratelimit).toMatch(/^limit=2, remaining=\d, reset=\d+$/);
+    }
+    // The third is over the caller's limit: that refusal comes before the input's.
+    const third = await request(app).post('/x?refuse=1').set('authorization', 'Bearer frank');
+    expect({ status: third.status, code: third.body.code, limit: third.body.limit }).toEqual({
+      status: 429,
+      code: 'rate_limited',
+      limit: 'principal',
+    });
+    expect((await request(app).post('/x').set('authorization', 'Bearer frank')).status).toBe(429);
+  });
+
+  it('a request over its IP limit is refused as limit: ip when authentication fails', async () => {
+    const { app } = appWith(createAdmission(new MemoryStore(), systemClock), { ip: 1, principal: 100 });
     expect((await request(app).post('/x').set('authorization', 'Bearer bad')).status).toBe(401);
-    slow = true;
     const second = await request(app).post('/x').set('authorization', 'Bearer bad');
     expect({ status: second.status, code: second.body.code, limit: second.body.limit }).toEqual({
       status: 429,

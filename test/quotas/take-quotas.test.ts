@@ -1,11 +1,11 @@
 /**
- * The two quotas of a grant taken at once (src/quotas/take-quotas.ts), on the real Redis: both or neither stay
+ * The two quotas of a grant taken at once (src/quotas/take-quotas.ts), on the real Redis: both or neither are
  * taken, the request quota's refusal wins when both refuse, and a store failure is a refusal.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { principalKey, type Principal } from '../../src/auth/principal.js';
 import type { BrokerConfig } from '../../src/config/schema.js';
-import { createByteQuota, createQuotaCounter, takeQuotas, type ByteQuota } from '../../src/quotas/index.js';
+import { createAdmission, createByteQuota, takeQuotas, type ByteQuota } from '../../src/quotas/index.js';
 import { BrokerError } from '../../src/errors.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { RedisStore, StoreUnavailableError } from '../../src/store/index.js';
@@ -38,10 +38,10 @@ const declared = (bytes: number) => [{ bytes, settle: 'now' as const, expiresAt:
 
 async function parts(store?: RedisStore) {
   const s = store ?? (await scope.store());
-  const quota = createQuotaCounter(s);
+  const admission = createAdmission(s, systemClock);
   const bytes: ByteQuota = createByteQuota(config, new RedisByteLedger(s, systemClock));
   const used = async (p: Principal) => (await bytes.usage(principalKey(p), 'uploads'))[0];
-  return { quota, bytes, used };
+  return { admission, used };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<BrokerError> {
@@ -55,52 +55,52 @@ async function refusal(promise: Promise<unknown>): Promise<BrokerError> {
 
 describe('takeQuotas', () => {
   it('takes both, and release gives both back', async () => {
-    const { quota, bytes, used } = await parts();
+    const { admission, used } = await parts();
     const p = someone();
-    const taken = await takeQuotas(config, quota, bytes, p, 'uploads', declared(400));
+    const taken = await takeQuotas(config, admission, p, 'uploads', declared(400));
     expect(taken.byteIds).toHaveLength(1);
     expect((await used(p))?.usedBytes).toBe(400);
     await taken.release();
     expect((await used(p))?.usedBytes).toBe(0);
     // The request unit came back too: two more grants fit.
-    await takeQuotas(config, quota, bytes, p, 'uploads', declared(1));
-    await takeQuotas(config, quota, bytes, p, 'uploads', declared(1));
+    await takeQuotas(config, admission, p, 'uploads', declared(1));
+    await takeQuotas(config, admission, p, 'uploads', declared(1));
   });
 
-  it('gives the bytes back when the request quota refuses', async () => {
-    const { quota, bytes, used } = await parts();
+  it('takes no bytes when the request quota refuses', async () => {
+    const { admission, used } = await parts();
     const p = someone();
-    for (let i = 0; i < REQUESTS; i += 1) await takeQuotas(config, quota, bytes, p, 'uploads', declared(100));
-    const refused = await refusal(takeQuotas(config, quota, bytes, p, 'uploads', declared(300)));
+    for (let i = 0; i < REQUESTS; i += 1) await takeQuotas(config, admission, p, 'uploads', declared(100));
+    const refused = await refusal(takeQuotas(config, admission, p, 'uploads', declared(300)));
     expect(refused.code).toBe('quota_exceeded');
     expect(refused.extensions?.quota).toBeUndefined(); // the request quota's refusal, not the byte quota's
     expect((await used(p))?.usedBytes).toBe(200);
   });
 
-  it('gives the request unit back when the byte quota refuses', async () => {
-    const { quota, bytes, used } = await parts();
+  it('takes no request unit when the byte quota refuses', async () => {
+    const { admission, used } = await parts();
     const p = someone();
-    await takeQuotas(config, quota, bytes, p, 'uploads', declared(900));
-    const refused = await refusal(takeQuotas(config, quota, bytes, p, 'uploads', declared(200)));
+    await takeQuotas(config, admission, p, 'uploads', declared(900));
+    const refused = await refusal(takeQuotas(config, admission, p, 'uploads', declared(200)));
     expect([refused.code, refused.extensions?.quota]).toEqual(['quota_exceeded', 'bytes']);
     // One request unit is left: a grant that fits still goes through.
-    await takeQuotas(config, quota, bytes, p, 'uploads', declared(100));
+    await takeQuotas(config, admission, p, 'uploads', declared(100));
     expect((await used(p))?.usedBytes).toBe(1000);
   });
 
   it('answers with the request quota when both refuse', async () => {
-    const { quota, bytes } = await parts();
+    const { admission } = await parts();
     const p = someone();
-    await takeQuotas(config, quota, bytes, p, 'uploads', declared(600));
-    await takeQuotas(config, quota, bytes, p, 'uploads', declared(300));
-    const refused = await refusal(takeQuotas(config, quota, bytes, p, 'uploads', declared(500)));
+    await takeQuotas(config, admission, p, 'uploads', declared(600));
+    await takeQuotas(config, admission, p, 'uploads', declared(300));
+    const refused = await refusal(takeQuotas(config, admission, p, 'uploads', declared(500)));
     expect([refused.code, refused.extensions?.quota]).toEqual(['quota_exceeded', undefined]);
   });
 
   it('fails closed when the store is unreachable', async () => {
     const down = RedisStore.fromConfig(redisConfig(scope.prefix, { url: 'redis://127.0.0.1:1', connectTimeoutMs: 200 }));
-    const { quota, bytes } = await parts(down);
-    const error = await takeQuotas(config, quota, bytes, someone(), 'uploads', declared(1)).catch((e: unknown) => e);
+    const { admission } = await parts(down);
+    const error = await takeQuotas(config, admission, someone(), 'uploads', declared(1)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     await down.close();
   });
