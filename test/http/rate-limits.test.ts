@@ -91,11 +91,11 @@ describe('rate limits on a route', () => {
   });
 
   it('fails closed: a store that cannot count answers 503 store_unavailable, never the handler', async () => {
-    const store = new MemoryStore();
-    store.incrementWindow = async () => {
+    const admission = createAdmission(new MemoryStore(), systemClock);
+    admission.admit = async () => {
       throw new StoreUnavailableError('down');
     };
-    const { app } = appWith(createAdmission(store, systemClock), { ip: 100, principal: 100 });
+    const { app } = appWith(admission, { ip: 100, principal: 100 });
     const res = await request(app).post('/x').set('authorization', 'Bearer dave');
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 503, code: 'store_unavailable' });
     const unauthenticated = await request(app).post('/x').set('authorization', 'Bearer bad');
