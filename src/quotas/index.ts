@@ -1,7 +1,7 @@
 /**
  * quotas/: how much each principal may take from a profile, counted in the shared store. Every count fails closed:
  * a store that cannot be reached is a refusal (503), never "allow more than configured".
- * - createQuotaCounter   request quotas (`quota.perPrincipal`): N credentials or forms per window, request-quota.ts
+ * - quotaKey             request quotas (`quota.perPrincipal`): N credentials or forms per window, request-quota.ts
  * - createByteQuota      byte quotas (`quota.bytesPerPrincipal`): declared bytes reserved, settled by the upload
  *                        callback, byte-quota.ts
  * - createByteLedger     the byte counters behind it: Lua scripts on Redis, or in memory for local mode
@@ -11,7 +11,7 @@
  *                        reservation) in one round trip, admission.ts
  * - createUsageService   GET /v1/usage: the caller's own counters
  */
-export { createQuotaCounter, quotaKey, type QuotaCounter } from './request-quota.js';
+export { quotaKey } from './request-quota.js';
 export { createByteQuota, type ByteQuota, type DeclaredBytes } from './byte-quota.js';
 export { createByteLedger } from './create-byte-ledger.js';
 export { takeQuotas, type CountRequest, type TakenQuotas } from './take-quotas.js';

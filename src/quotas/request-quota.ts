@@ -1,35 +1,13 @@
 /**
- * Per-principal credential quotas ("N per hour, M per day") as fixed-window counters in the shared store.
- *
- * Counting is check-then-take in one atomic step (KeyValueStore.takeFromWindows, a Lua script on Redis): a unit is
- * taken from every window only if every window has room, so a refused request holds nothing even for a moment, two
- * racing requests can never both get the last unit, and a refusal names the window that is actually full. Its
- * Retry-After is that window's reset (the one that frees up last when several are full: all must have room).
- * `release()` gives the units back when issuance fails after counting.
- *
- * Store failures propagate as StoreUnavailableError (README security property 6: an unreachable quota store never turns
- * into "allow more than configured"; the HTTP layer answers 503 store_unavailable).
+ * Per-principal credential quotas ("N per hour, M per day") as fixed-window counters in the shared store: their keys
+ * and windows. The Admission (admission.ts) takes them, check-then-take in one atomic step with the byte reservation:
+ * a unit is taken from every window only if every window has room, so a refused request holds nothing even for a
+ * moment, two racing requests can never both get the last unit, and a refusal names the window that is actually
+ * full (the one that frees up last when several are full: all must have room).
  */
-import type { KeyValueStore } from '../store/types.js';
-
 interface QuotaWindow {
   limit: number;
   windowSeconds: number;
-}
-
-export interface QuotaRequest {
-  /** Who is counted: auth's principalKey(), the one unambiguous encoding of a principal. */
-  principalKey: string;
-  profile: string;
-  windows: QuotaWindow[];
-}
-
-type QuotaDecision =
-  | { allowed: true; release(): Promise<void> }
-  | { allowed: false; retryAfterSeconds: number; limit: number; windowSeconds: number };
-
-export interface QuotaCounter {
-  consume(request: QuotaRequest): Promise<QuotaDecision>;
 }
 
 /**
@@ -52,35 +30,4 @@ export function distinctWindows<W extends QuotaWindow>(windows: readonly W[]): W
     if (seen === undefined || w.limit < seen.limit) byLength.set(w.windowSeconds, w);
   }
   return [...byLength.values()];
-}
-
-export function createQuotaCounter(store: KeyValueStore): QuotaCounter {
-  return {
-    async consume({ principalKey, profile, windows }) {
-      const checks = distinctWindows(windows).map((w) => ({ ...w, key: quotaKey(profile, principalKey, w.windowSeconds) }));
-      const result = await store.takeFromWindows(checks.map((c) => ({ key: c.key, limit: c.limit, windowMs: c.windowSeconds * 1000 })));
-      if (!result.taken) {
-        const full = checks[result.index];
-        if (full === undefined) throw new RangeError(`store named window ${result.index} of ${checks.length}`);
-        return {
-          allowed: false,
-          retryAfterSeconds: Math.max(1, Math.ceil(result.resetInMs / 1000)),
-          limit: full.limit,
-          windowSeconds: full.windowSeconds,
-        };
-      }
-
-      let released = false;
-      return {
-        allowed: true,
-        async release() {
-          // Idempotent: a double release would hand out a unit nobody paid for. Best effort: if the store fails
-          // while giving back, the unit stays spent (errs toward "allow fewer").
-          if (released) return;
-          released = true;
-          await Promise.allSettled(checks.map((c) => store.decrement(c.key)));
-        },
-      };
-    },
-  };
 }

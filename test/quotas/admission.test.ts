@@ -4,7 +4,7 @@
  * module under test. Time for the byte windows is an injected clock; nothing waits.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Admission, AdmissionRequest, GrantTake } from '../../src/quotas/admission.js';
+import type { Admission, GrantTake } from '../../src/quotas/admission.js';
 import { ipLimitKey, principalLimitKey } from '../../src/quotas/admission.js';
 import type { ByteItem, ByteLedger } from '../../src/quotas/byte-ledger.js';
 import { createAdmission } from '../../src/quotas/create-admission.js';

@@ -1,9 +1,11 @@
 /**
- * Quotas on the real Redis: several windows, a refused request costs nothing, release gives back, and an
+ * Request quotas (taken through the Admission, as every grant takes them) on the real Redis: several windows, a refused request costs nothing, release gives back, and an
  * unreachable store fails closed with StoreUnavailableError.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createQuotaCounter, quotaKey } from '../../src/quotas/index.js';
+import { createAdmission, quotaKey, type CountWindow } from '../../src/quotas/index.js';
+import { systemClock } from '../../src/shared/clock.js';
+import type { KeyValueStore } from '../../src/store/types.js';
 import { MemoryStore, RedisStore, StoreUnavailableError } from '../../src/store/index.js';
 import { redisConfig, redisScope } from '../store/helpers.js';
 
@@ -18,7 +20,35 @@ const hourAndDay = [
   { limit: 5, windowSeconds: 86_400 },
 ];
 
-describe('createQuotaCounter', () => {
+/**
+ * The request quota as a grant takes it (the Admission, without a byte reservation or rate limits), in the
+ * shape these cases read: allowed, or refused naming the window and a Retry-After.
+ */
+function createQuotaCounter(store: KeyValueStore) {
+  const admission = createAdmission(store, systemClock);
+  return {
+    async consume(req: { principalKey: string; profile: string; windows: CountWindow[] }) {
+      const grant = { principalKey: req.principalKey, profile: req.profile, quota: req.windows };
+      const verdict = (await admission.admit({ grant })).grant;
+      if (verdict === undefined || (!verdict.taken && verdict.by !== 'quota')) throw new Error(`unexpected ${JSON.stringify(verdict)}`);
+      if (!verdict.taken) {
+        const { limit, windowSeconds } = verdict.window;
+        return { allowed: false as const, limit, windowSeconds, retryAfterSeconds: Math.max(1, Math.ceil(verdict.resetInMs / 1000)) };
+      }
+      let released = false;
+      return {
+        allowed: true as const,
+        async release() {
+          if (released) return;
+          released = true;
+          await admission.release(grant, verdict);
+        },
+      };
+    },
+  };
+}
+
+describe('the request quota', () => {
   it('allows up to the smallest limit, then refuses with the window and a Retry-After', async () => {
     const quota = createQuotaCounter(await redis());
     const req = { principalKey: 'acme/alice', profile: 'uploads', windows: hourAndDay };
