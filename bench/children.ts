@@ -4,9 +4,10 @@
  * Every child is killed when the parent exits, and exits by itself when the IPC channel closes.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { cpuMicros, pin, residentMemory } from './proc.js';
-import type { ChildMessage, ChildStats, ParentMessage, ServerSpec } from './protocol.js';
+import type { ChildMessage, ChildStats, GcPause, ParentMessage, ServerSpec } from './protocol.js';
 
 export interface ChildServer {
   name: string;
@@ -19,6 +20,8 @@ export interface ChildServer {
   liveHeap(): Promise<number | null>;
   /** Start counting the bytes the child's JS heap allocates. */
   allocStart(): Promise<void>;
+  /** The child's garbage-collection pauses that ended after a wall-clock time (epoch ms; the last minute at most). */
+  pauses(sinceEpochMs: number): Promise<GcPause[]>;
   /** Stop counting: bytes allocated since allocStart, the collections in between and their summed pause. */
   allocStop(): Promise<{ bytes: number; collections: number; gcPauseMs: number }>;
   /** CPU time used so far, µs, from /proc/<pid>/stat. */
@@ -35,6 +38,8 @@ export interface SpawnOptions {
   execArgv?: string[];
   /** Pin the child to the last CPU (BENCH_PIN=1). */
   pin?: boolean;
+  /** A file for the child's stdout and stderr (appended); without one they go to the parent's. */
+  outputFile?: string;
 }
 
 const children = new Set<ChildProcess>();
@@ -43,7 +48,9 @@ process.on('exit', () => {
 });
 
 export function spawnServer(name: string, spec: ServerSpec, options: SpawnOptions): Promise<ChildServer> {
-  const child = fork(options.entry, [], { execArgv: options.execArgv ?? [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const output = options.outputFile === undefined ? 'inherit' : openSync(options.outputFile, 'a');
+  const child = fork(options.entry, [], { execArgv: options.execArgv ?? [], stdio: ['ignore', output, output, 'ipc'] });
+  if (typeof output === 'number') closeSync(output);
   children.add(child);
   child.once('exit', () => children.delete(child));
   const post = (message: ParentMessage): void => {
@@ -96,6 +103,11 @@ export function spawnServer(name: string, spec: ServerSpec, options: SpawnOption
         const reply = next('gc', 30_000);
         post({ cmd: 'gc' });
         return (await reply).liveHeap;
+      },
+      async pauses(sinceEpochMs) {
+        const reply = next('pauses', 5000);
+        post({ cmd: 'pauses', sinceEpochMs });
+        return (await reply).pauses;
       },
       async allocStart() {
         const reply = next('alloc', 5000);

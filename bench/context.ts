@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { DevIssuer } from '../dev/issuer/dev-issuer.js';
 import { BENCH_CLIENT_ID, EXAMPLE_ROLES, REQUEST_BODY, brokerConfig } from './broker-config.js';
@@ -98,7 +99,12 @@ export function startBroker(ctx: BenchContext, name: string, options: BrokerOpti
       cacheKey: ctx.cacheKey,
       logLevel: SETTINGS.logLevel,
     },
-    { entry: ctx.built.serverEntry, pin: SETTINGS.pin, execArgv },
+    {
+      entry: ctx.built.serverEntry,
+      pin: SETTINGS.pin,
+      execArgv,
+      ...(SETTINGS.brokerOutputDir ? { outputFile: join(SETTINGS.brokerOutputDir, `${name}.log`) } : {}),
+    },
   );
 }
 

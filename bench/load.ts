@@ -119,6 +119,8 @@ export interface PacedOptions {
 export interface PacedResult {
   outcomes: PacedOutcome[];
   elapsedMs: number;
+  /** When the run started (due time 0), epoch ms, to line requests up with a server's GC pauses. */
+  startedEpochMs: number;
   /** Requests offered (rate × duration). */
   offered: number;
 }
@@ -191,7 +193,7 @@ export async function pacedRun(options: PacedOptions): Promise<PacedResult> {
   await done;
   clearInterval(deadline);
   agent.destroy();
-  return { outcomes, elapsedMs: now(), offered: total };
+  return { outcomes, elapsedMs: now(), startedEpochMs: performance.timeOrigin + started, offered: total };
 }
 
 type SendResult = Pick<PacedOutcome, 'status' | 'code' | 'accessKeyId' | 'stale' | 'newConnection'>;

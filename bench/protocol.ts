@@ -83,7 +83,18 @@ export type ParentMessage =
   | { cmd: 'gc' }
   /** Start (or stop and report) counting the bytes the JS heap allocates (v8.GCProfiler; see bench/server.ts). */
   | { cmd: 'alloc'; action: 'start' | 'stop' }
+  /** The garbage-collection pauses the child recorded since a wall-clock time (epoch ms). */
+  | { cmd: 'pauses'; sinceEpochMs: number }
   | { cmd: 'stop' };
+
+/** One garbage-collection pause of a child, from its PerformanceObserver ('gc' entries). */
+export interface GcPause {
+  /** When it began, epoch ms (performance.timeOrigin + startTime: comparable across processes on one machine). */
+  atEpochMs: number;
+  ms: number;
+  /** scavenge (young generation), mark-compact (full), incremental (a step of incremental marking), weak-callbacks. */
+  kind: 'scavenge' | 'mark-compact' | 'incremental' | 'weak-callbacks' | 'other';
+}
 
 export interface ChildStats {
   /** process.memoryUsage().rss now, bytes. */
@@ -108,4 +119,5 @@ export type ChildMessage =
   | { type: 'gc'; liveHeap: number | null; rss: number }
   /** Bytes allocated on the JS heap since `alloc start` (0 after a start), and the collections in between. */
   | { type: 'alloc'; bytes: number; collections: number; gcPauseMs: number }
+  | { type: 'pauses'; pauses: GcPause[] }
   | { type: 'error'; message: string };

@@ -212,6 +212,27 @@ function cacheHitSection(hit: CacheHitResult): string[] {
       `Slowest broker requests (due at ms → latency): ${hit.latency.realistic.slowest.map((s) => `${s.dueMs} → ${s.latencyMs} ms (${s.code})`).join(', ')}.`,
   );
   lines.push('');
+  lines.push(
+    "**Garbage-collection pauses** over the same runs (PerformanceObserver in the server process), and the answers at or above each server's own p99 that were in flight during one (charged to the longest pause they overlapped):",
+    '',
+    '| server | scavenges (count, total, longest) | mark-compacts | incremental marking steps | GC pause per second of run | answers ≥ own p99 | of them during a pause (by kind) |',
+    '|---|---|---|---|---:|---:|---|',
+  );
+  for (const target of ['realistic', 'express'] as const) {
+    const { pauses, runSeconds, slow } = hit.gc[target];
+    const kind = (k: keyof typeof pauses): string => {
+      const p = pauses[k];
+      return p === undefined ? '0' : `${fmtInt(p.count)}, ${fmtMs(p.totalMs)}, ${fmtMs(p.maxMs)}`;
+    };
+    const total = Object.values(pauses).reduce((n, p) => n + p.totalMs, 0);
+    const byKind = Object.entries(slow.byKind)
+      .map(([k, n]) => `${k} ${fmtInt(n)}`)
+      .join(', ');
+    lines.push(
+      `| ${target} | ${kind('scavenge')} | ${kind('mark-compact')} | ${kind('incremental')} | ${fmtMs(total / runSeconds)} | ${fmtInt(slow.slow)} | ${fmtInt(slow.duringPause)}${byKind ? ` (${byKind})` : ''} |`,
+    );
+  }
+  lines.push('');
 
   return lines;
 }

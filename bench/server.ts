@@ -14,7 +14,7 @@ import { openSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { GCProfiler, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import type { StsEmulator } from '../dev/emulator/sts/index.js';
@@ -23,6 +23,7 @@ import type {
   BrokerSpec,
   ChildMessage,
   FairBaselineSpec,
+  GcPause,
   LimitBaselineSpec,
   ParentMessage,
   ServerSpec,
@@ -59,6 +60,28 @@ loopDelay.enable();
 const lateMs = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
 
 /**
+ * Every garbage-collection pause of the last minute, with its wall-clock start, so the parent can line pauses up
+ * with the requests of a paced run (which were slow because of a pause, and which kind of collection it was).
+ * The observer reports each collection after it ends (https://nodejs.org/api/perf_hooks.html#garbage-collection-gc-details).
+ */
+const PAUSE_KINDS: Record<number, GcPause['kind']> = {
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak-callbacks',
+};
+const PAUSES_KEPT_MS = 60_000;
+const pauses: GcPause[] = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = PAUSE_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
+    pauses.push({ atEpochMs: performance.timeOrigin + entry.startTime, ms: entry.duration, kind });
+  }
+  const cutoff = Date.now() - PAUSES_KEPT_MS;
+  while (pauses.length > 0 && pauses[0]!.atEpochMs < cutoff) pauses.shift();
+}).observe({ entryTypes: ['gc'] });
+
+/**
  * Bytes allocated on the JS heap over a window. Node 20 exposes no allocation counter, but every byte allocated is
  * either still in use at the end or was freed by a collection in between: allocated = used(end) - used(start) + the
  * sum over collections of (used before - used after), read from v8.GCProfiler, which records the heap statistics
@@ -87,7 +110,9 @@ async function heapProfileStart(): Promise<void> {
   await post(heapSession, 'HeapProfiler.startSampling', {
     samplingInterval: 1024,
     includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    // BENCH_HEAP_PROFILE_PROMOTED=1: leave out what the young generation collected, so the profile holds what was
+    // promoted to the old generation (and died there, or is still live): the garbage that costs mark-compacts.
+    includeObjectsCollectedByMinorGC: process.env.BENCH_HEAP_PROFILE_PROMOTED !== '1',
   });
 }
 
@@ -360,8 +385,15 @@ process.on('message', (message: ParentMessage) => {
         });
       } else {
         const counted = allocationStop();
+        // Diagnosis (BENCH_HEAP_SNAPSHOT=<dir>): what a broker still holds right after a measured window's load.
+        if (isBroker && process.env.BENCH_HEAP_SNAPSHOT) {
+          writeHeapSnapshot(join(process.env.BENCH_HEAP_SNAPSHOT, `${process.pid}-${Date.now()}-after-load.heapsnapshot`));
+        }
         void heapProfileStop().then(() => send({ type: 'alloc', ...counted }));
       }
+      break;
+    case 'pauses':
+      send({ type: 'pauses', pauses: pauses.filter((p) => p.atEpochMs + p.ms >= message.sinceEpochMs) });
       break;
     case 'stop': {
       const deadline = setTimeout(() => process.exit(0), 2000);

@@ -30,6 +30,8 @@ export const SETTINGS = {
   cpuProfileDir: process.env.BENCH_CPU_PROF,
   /** Diagnosis: more node flags for every broker process, e.g. `--trace-gc`. */
   brokerNodeFlags: (process.env.BENCH_BROKER_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== ''),
+  /** Diagnosis: each broker process's stdout and stderr (e.g. --trace-gc lines) go to `<dir>/<name>.log`. */
+  brokerOutputDir: process.env.BENCH_BROKER_OUTPUT,
 
   throughput: {
     connections: envNumber('BENCH_CONNECTIONS', 10),

@@ -1,5 +1,6 @@
 /** Small statistics for the report: percentiles, medians with their spread, and paced-run summaries. */
 import type { PacedOutcome } from './load.js';
+import type { GcPause } from './protocol.js';
 
 /** Nearest-rank percentile of an ascending array (0 for an empty one). */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -85,4 +86,55 @@ export function summarizePaced(outcomes: readonly PacedOutcome[], offered: numbe
       .slice(0, 5)
       .map((o) => ({ dueMs: Math.round(o.dueMs), latencyMs: Math.round(o.latencyMs * 10) / 10, code: `${o.status} ${o.code}` })),
   };
+}
+
+/** A server's garbage-collection pauses over some runs, by kind: how many, their summed and longest pause. */
+export type PauseSummary = Record<GcPause['kind'], { count: number; totalMs: number; maxMs: number }>;
+
+export function summarizePauses(pauses: readonly GcPause[]): PauseSummary {
+  const summary = {} as PauseSummary;
+  for (const p of pauses) {
+    const s = summary[p.kind] ?? { count: 0, totalMs: 0, maxMs: 0 };
+    summary[p.kind] = s;
+    s.count += 1;
+    s.totalMs += p.ms;
+    s.maxMs = Math.max(s.maxMs, p.ms);
+  }
+  return summary;
+}
+
+/** A paced run's answers with their wall-clock window, and the server's pauses over that run. */
+export interface TimedRun {
+  outcomes: readonly PacedOutcome[];
+  startedEpochMs: number;
+  pauses: readonly GcPause[];
+}
+
+/**
+ * Of the 2xx answers at or above a latency, how many were in flight (from their due time to their answer) while
+ * the server was paused by a collection, and by which kind: whether the tail is made of GC pauses or of something
+ * else (queueing, the generator, the machine).
+ */
+export function slowDuringPauses(
+  runs: readonly TimedRun[],
+  atLeastMs: number,
+): { slow: number; duringPause: number; byKind: Record<string, number> } {
+  let slow = 0;
+  let duringPause = 0;
+  const byKind: Record<string, number> = {};
+  for (const run of runs) {
+    for (const o of run.outcomes) {
+      if (o.status < 200 || o.status >= 300 || !(o.latencyMs >= atLeastMs)) continue;
+      slow += 1;
+      const from = run.startedEpochMs + o.dueMs;
+      const to = from + o.latencyMs;
+      const hit = run.pauses.filter((p) => p.atEpochMs < to && p.atEpochMs + p.ms > from);
+      if (hit.length === 0) continue;
+      duringPause += 1;
+      // Charged to the longest pause it overlapped.
+      const longest = hit.reduce((a, b) => (b.ms > a.ms ? b : a));
+      byKind[longest.kind] = (byKind[longest.kind] ?? 0) + 1;
+    }
+  }
+  return { slow, duringPause, byKind };
 }

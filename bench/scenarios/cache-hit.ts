@@ -24,7 +24,16 @@ import { type BenchContext, mintTokens, postOnce, sameShape, startBroker, touchA
 import { cannon, pacedRun, type CannonResult, type PacedOutcome } from '../load.js';
 import { spawnServer } from '../children.js';
 import { SETTINGS } from '../settings.js';
-import { spread, summarizePaced, type PacedSummary, type Spread } from '../stats.js';
+import {
+  slowDuringPauses,
+  spread,
+  summarizePaced,
+  summarizePauses,
+  type PacedSummary,
+  type PauseSummary,
+  type Spread,
+  type TimedRun,
+} from '../stats.js';
 
 export type TargetKey = 'express' | 'limit' | 'fair' | 'best' | 'realistic';
 
@@ -73,6 +82,11 @@ export interface CacheHitResult {
   /** Event-loop delay of each server over its two paced runs (10 ms resolution subtracted), ms. */
   loopDelay: { p99: number; max: number };
   expressLoopDelay: { p99: number; max: number };
+  /**
+   * Each server's GC pauses over its two paced runs, and how many of its answers at or above its own p99 were in
+   * flight during one (charged to the longest pause they overlapped).
+   */
+  gc: Record<'realistic' | 'express', { pauses: PauseSummary; runSeconds: number; slow: ReturnType<typeof slowDuringPauses> }>;
   hotVmHwm: number | undefined;
 }
 
@@ -192,6 +206,7 @@ export async function runCacheHit(ctx: BenchContext, sts: ChildServer): Promise<
   const paced: PacedRunResult[] = [];
   const outcomes: Record<'realistic' | 'express', PacedOutcome[]> = { realistic: [], express: [] };
   const offered: Record<'realistic' | 'express', number> = { realistic: 0, express: 0 };
+  const timed: Record<'realistic' | 'express', TimedRun[]> = { realistic: [], express: [] };
   await Promise.all([broker.stats(true), express.stats(true)]);
   for (const target of ['realistic', 'express', 'express', 'realistic'] as const) {
     const server = servers[target];
@@ -214,6 +229,8 @@ export async function runCacheHit(ctx: BenchContext, sts: ChildServer): Promise<
     paced.push({ target, summary, cpuUs: (server.cpuMicros() - cpuBefore) / Math.max(1, answered) });
     outcomes[target].push(...run.outcomes);
     offered[target] += run.offered;
+    const pauses = (await server.pauses(run.startedEpochMs)).filter((p) => p.atEpochMs <= run.startedEpochMs + run.elapsedMs);
+    timed[target].push({ outcomes: run.outcomes, startedEpochMs: run.startedEpochMs, pauses });
     log(`half rate ${halfRate}/s ${target}: p50 ${summary.p50.toFixed(2)} ms, p99 ${summary.p99.toFixed(2)} ms, failed ${summary.failed}`);
   }
   const loop = (await broker.stats()).loopDelayMs;
@@ -222,6 +239,12 @@ export async function runCacheHit(ctx: BenchContext, sts: ChildServer): Promise<
     realistic: summarizePaced(outcomes.realistic, offered.realistic),
     express: summarizePaced(outcomes.express, offered.express),
   };
+  const gcOf = (target: 'realistic' | 'express') => ({
+    pauses: summarizePauses(timed[target].flatMap((run) => run.pauses)),
+    runSeconds: SETTINGS.latency.seconds * timed[target].length,
+    slow: slowDuringPauses(timed[target], latency[target].p99),
+  });
+  const gc = { realistic: gcOf('realistic'), express: gcOf('express') };
   const hotVmHwm = broker.memory()?.hwm;
   await express.stop();
   await broker.stop();
@@ -238,6 +261,7 @@ export async function runCacheHit(ctx: BenchContext, sts: ChildServer): Promise<
     latency,
     loopDelay: { p99: loop.p99, max: loop.max },
     expressLoopDelay: { p99: expressLoop.p99, max: expressLoop.max },
+    gc,
     hotVmHwm,
   };
 }
