@@ -15,7 +15,8 @@ RUN npm run build
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 # A bounded heap keeps RSS near 200 MB at 10,000 active principals (`npm run bench -- --soak`: ~5 KB of live heap
-# each); small semi-spaces keep the young generation from growing to V8's default. The old space holds the default
+# each); small semi-spaces keep the young generation from growing to V8's default: 32 MB ones promoted as much under
+# load and cost ~50 MB more heap (docs/deployment.md, "Heap flags"). The old space holds the default
 # cache.l1MaxEntries (20,000) with room to spare; raise it with that setting.
 ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=8"
 WORKDIR /app
