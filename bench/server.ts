@@ -10,7 +10,7 @@
  * The child exits on `stop`, and by itself as soon as the IPC channel closes (the parent exited or was killed).
  */
 import { Buffer } from 'node:buffer';
-import { openSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -121,6 +121,7 @@ async function heapProfileStop(): Promise<void> {
   const { profile } = (await post(heapSession, 'HeapProfiler.stopSampling')) as { profile: unknown };
   heapSession.disconnect();
   heapProfiles += 1;
+  mkdirSync(heapProfileDir, { recursive: true });
   writeFileSync(join(heapProfileDir, `${process.pid}-${heapProfiles}.heapprofile`), JSON.stringify(profile));
 }
 
