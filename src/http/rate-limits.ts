@@ -99,7 +99,7 @@ export function rateLimits(admission: Admission, config: Readonly<BrokerConfig>,
     return ip.refuse(res, counted.resetInMs);
   };
 
-  function countsOf(res: Response, address: string, caller: Principal): RequestCounts {
+  function pendingCounts(res: Response, address: string, caller: Principal): RequestCounts {
     let counted = false;
     return {
       get counted() {
@@ -147,7 +147,7 @@ export function rateLimits(admission: Admission, config: Readonly<BrokerConfig>,
         throw checkIp(res, address, required(counted, 'the address')) ?? authFailure;
       }
       req.principal = caller;
-      req.counts = countsOf(res, address, caller);
+      req.counts = pendingCounts(res, address, caller);
       next();
     };
 }
@@ -169,9 +169,18 @@ export const countBeforeRefusal: ErrorRequestHandler = (error, req, _res, next) 
   );
 };
 
-/** Before an answer that took no grant (a dry run, usage): the request is counted, and may be refused by it. */
-export async function countUnlessCounted(req: Request): Promise<void> {
+/**
+ * The request's pending counts; a caller route without the rate-limit step is a wiring bug, refused before anything
+ * is decided (never a grant taken without the request's own limits).
+ */
+export function countsOf(req: Request): RequestCounts {
   const counts = req.counts;
   if (counts === undefined) throw new BrokerError('internal', 'a caller route without the rate-limit step');
+  return counts;
+}
+
+/** Before an answer that took no grant (a dry run, usage): the request is counted, and may be refused by it. */
+export async function countUnlessCounted(req: Request): Promise<void> {
+  const counts = countsOf(req);
   if (!counts.counted) await counts.count();
 }

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Authenticator, Principal } from '../auth/index.js';
 import { byHeaders, byUrlOrHeaders, credentialsQuery, noStore, requireJson, wellFormedQuery } from './guards.js';
-import { countBeforeRefusal, countUnlessCounted, rateLimits, type Authenticate } from './rate-limits.js';
+import { countBeforeRefusal, countsOf, countUnlessCounted, rateLimits, type Authenticate } from './rate-limits.js';
 import { refuseRevoked } from './revoked.js';
 import type { Revocations } from '../revocation/index.js';
 import { credentialRequestSchema, type CredentialRequest } from '../credentials/credential-request.js';
@@ -74,8 +74,9 @@ function issue<Request, Answer>(
   send: Send<Answer> = sendOk,
 ): RequestHandler {
   return async function issueToCaller(req, res) {
-    const answer = await service.handle(req.principal!, read(req), { requestId: req.id, sourceIp: req.ip, count: req.counts?.count });
-    await countUnlessCounted(req);
+    const counts = countsOf(req);
+    const answer = await service.handle(req.principal!, read(req), { requestId: req.id, sourceIp: req.ip, count: counts.count });
+    if (!counts.counted) await counts.count();
     send(req, res, answer);
   };
 }

@@ -13,7 +13,7 @@ import type { Authenticator, Principal } from '../../src/auth/index.js';
 import type { BrokerConfig } from '../../src/config/schema.js';
 import { BrokerError } from '../../src/errors.js';
 import { byHeaders, noStore } from '../../src/http/guards.js';
-import { countBeforeRefusal, countUnlessCounted, rateLimits } from '../../src/http/rate-limits.js';
+import { countBeforeRefusal, countsOf, countUnlessCounted, rateLimits } from '../../src/http/rate-limits.js';
 import { createAdmission } from '../../src/quotas/index.js';
 import type { Admission, AdmissionRequest } from '../../src/quotas/admission.js';
 import { systemClock } from '../../src/shared/clock.js';
@@ -148,5 +148,18 @@ describe('rate limits on a route', () => {
       limit: 'ip',
     });
     expect(second.headers.ratelimit).toMatch(/^limit=1, remaining=0, reset=\d+$/);
+  });
+
+  it('a route wired without the rate-limit step is refused before its service can take a grant', () => {
+    const error = (() => {
+      try {
+        countsOf({} as express.Request);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(BrokerError);
+    expect((error as BrokerError).code).toBe('internal');
   });
 });
