@@ -27,7 +27,9 @@ export function luaScript(source: string): LuaScript {
  *
  * full_window(windows) → index, pttl (0, -1 when every window has room): the full window (count ≥ limit) that frees
  * up last, since all of them must have room before a unit can be taken. Writes nothing but the repair of a lost
- * expiry.
+ * expiry. Checking every window before taking from any means a refused request never holds a unit, not even for a
+ * moment: with take-then-give-back, a request refused by its hour window briefly filled the day window, and a
+ * concurrent request was refused naming the day although the day had room.
  *
  * take_windows(windows): one unit from each, starting or repairing each window as increment_window does.
  *
@@ -80,30 +82,6 @@ end
 export const INCREMENT_WINDOW = luaScript(`${WINDOW_FUNCTIONS}
 local count, ttl = increment_window(KEYS[1], ARGV[1])
 return { count, ttl }
-`);
-
-/**
- * All-or-nothing take from several fixed windows (a quota's "N per hour and M per day"). First every counter is
- * read: if any is at its limit nothing is written, and the reply names the full window that frees up last. Only
- * then is each counter incremented.
- *
- * Checking before taking means a refused request never holds a unit, not even for a moment: with take-then-give-back,
- * a request refused by its hour window briefly filled the day window, and a concurrent request was refused naming
- * the day although the day had room.
- *
- * KEYS: the counters. ARGV: limit and window (ms) for each key, in order. Returns { 1 } or { 0, index, pttl }.
- */
-export const TAKE_FROM_WINDOWS = luaScript(`${WINDOW_FUNCTIONS}
-local windows = {}
-for i, key in ipairs(KEYS) do
-  windows[i] = { key = key, limit = tonumber(ARGV[2 * i - 1]), ms = ARGV[2 * i] }
-end
-local full, fullTtl = full_window(windows)
-if full > 0 then
-  return { 0, full, fullTtl }
-end
-take_windows(windows)
-return { 1 }
 `);
 
 /** Gives back one unit while the window exists (decrement_existing). KEYS: the counter. */

@@ -12,7 +12,7 @@
  */
 import { systemClock, type Clock } from '../shared/clock.js';
 import { assertTtl } from './ttl.js';
-import type { KeyValueStore, WindowTake, WindowTakeResult } from './types.js';
+import type { KeyValueStore, WindowTake } from './types.js';
 
 interface Entry {
   value: string;
@@ -80,7 +80,7 @@ export class MemoryStore implements KeyValueStore {
   }
 
   /**
-   * The synchronous steps behind incrementWindow and takeFromWindows, for a caller that counts several things as one
+   * The synchronous step behind incrementWindow, for a caller that counts several things as one
    * step (quotas/memory-admission.ts): on Node's single thread, code that does not await in between is atomic.
    */
   incrementWindowNow(key: string, windowMs: number): { count: number; resetInMs: number } {
@@ -97,15 +97,10 @@ export class MemoryStore implements KeyValueStore {
     return { count, resetInMs: Math.max(0, entry.expiresAt - now) };
   }
 
-  async takeFromWindows(windows: readonly WindowTake[]): Promise<WindowTakeResult> {
-    // Check every window before taking from any, as the Redis script does (one synchronous step, so atomic here).
-    const refusal = this.fullWindow(windows);
-    if (refusal !== undefined) return { taken: false, ...refusal };
-    for (const w of windows) this.incrementWindowNow(w.key, w.windowMs);
-    return { taken: true };
-  }
-
-  /** The full window (count ≥ limit) that frees up last, or undefined when every window has room. Writes nothing. */
+  /**
+   * The full window (count ≥ limit) that frees up last, or undefined when every window has room. Writes nothing: a
+   * caller checks every window before it takes from any (full_window in lua-scripts.ts, the same rule on Redis).
+   */
   fullWindow(windows: readonly WindowTake[]): { index: number; resetInMs: number } | undefined {
     let refusal: { index: number; resetInMs: number } | undefined;
     for (const [index, w] of windows.entries()) {

@@ -8,10 +8,10 @@
 import { performance } from 'node:perf_hooks';
 import { Cluster } from 'ioredis';
 import { authFromUrl, createRedisClient, setRedisCredentials, type RedisClient, type RedisConfig } from './redis-client.js';
-import { DECREMENT_EXISTING, DELETE_IF_EQUALS, INCREMENT_WINDOW, TAKE_FROM_WINDOWS, type LuaScript } from './lua-scripts.js';
+import { DECREMENT_EXISTING, DELETE_IF_EQUALS, INCREMENT_WINDOW, type LuaScript } from './lua-scripts.js';
 import { errorMessage, silentLogger, type StoreLogger } from './logger.js';
 import { assertTtl } from './ttl.js';
-import { StoreUnavailableError, type KeyValueStore, type WindowTake, type WindowTakeResult } from './types.js';
+import { StoreUnavailableError, type KeyValueStore } from './types.js';
 import { inSpan, type SpanOptions } from '../tracing/index.js';
 
 /** The span options of each operation, made once: a store call is on every request. */
@@ -173,18 +173,6 @@ export class RedisStore implements KeyValueStore {
       throw new StoreUnavailableError('redis incrementWindow: unexpected reply', { operation: 'incrementWindow' });
     }
     return { count: reply[0], resetInMs: Math.max(0, reply[1]) };
-  }
-
-  async takeFromWindows(windows: readonly WindowTake[]): Promise<WindowTakeResult> {
-    if (windows.length === 0) return { taken: true };
-    const keys = windows.map((w) => this.keyPrefix + w.key);
-    const args = windows.flatMap((w) => [String(w.limit), String(assertTtl(w.windowMs))]);
-    const reply = await this.run('takeFromWindows', TAKE_FROM_WINDOWS, keys, args);
-    if (Array.isArray(reply) && reply[0] === 1) return { taken: true };
-    if (Array.isArray(reply) && reply[0] === 0 && typeof reply[1] === 'number' && typeof reply[2] === 'number') {
-      return { taken: false, index: reply[1] - 1, resetInMs: Math.max(0, reply[2]) };
-    }
-    throw new StoreUnavailableError('redis takeFromWindows: unexpected reply', { operation: 'takeFromWindows' });
   }
 
   async decrement(key: string): Promise<void> {

@@ -16,13 +16,6 @@ export interface KeyValueStore {
    * Returns the count after the increment and the milliseconds until the window resets.
    */
   incrementWindow(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
-  /**
-   * Takes one unit from every window at once, or from none: atomically, if each counter is below its limit, every
-   * counter is incremented (starting its window on the first hit); otherwise nothing changes and the answer names
-   * the full window that frees up last, with the milliseconds until it does. The keys must share a Redis Cluster
-   * hash slot (give them one `{hash tag}`).
-   */
-  takeFromWindows(windows: readonly WindowTake[]): Promise<WindowTakeResult>;
   /** Adds -1 (used to give back a quota unit when issuance fails after counting). */
   decrement(key: string): Promise<void>;
   /** Throws when the store is not usable. Used by /readyz. */
@@ -35,8 +28,6 @@ export interface WindowTake {
   limit: number;
   windowMs: number;
 }
-
-export type WindowTakeResult = { taken: true } | { taken: false; index: number; resetInMs: number };
 
 export interface StoreFailure {
   /** The store method that failed (`get`, `incrementWindow`, `connect`, ...). */

@@ -8,7 +8,7 @@ import { MemoryStore, type KeyValueStore } from '../../src/store/index.js';
 import { connectedStore, redisScope } from './helpers.js';
 
 const scope = redisScope('kv-contract');
-const { prefix, raw, opened } = scope;
+const { prefix, opened } = scope;
 afterAll(() => scope.cleanup());
 
 const implementations: Array<[string, () => Promise<KeyValueStore>]> = [
@@ -118,40 +118,6 @@ describe.each(implementations)('%s', (_name, make) => {
     await store.decrement(k('none'));
     expect(await store.get(k('none'))).toBeNull();
     expect((await store.incrementWindow(k('none'), 60_000)).count).toBe(1);
-  });
-
-  it('takeFromWindows takes from every window, or from none and names the full one that frees up last', async () => {
-    const { store, k } = await fresh();
-    const windows = [
-      { key: k('{p}:h'), limit: 2, windowMs: 60_000 },
-      { key: k('{p}:d'), limit: 3, windowMs: 600_000 },
-    ];
-    expect(await store.takeFromWindows(windows)).toEqual({ taken: true });
-    expect(await store.takeFromWindows(windows)).toEqual({ taken: true });
-    const refused = await store.takeFromWindows(windows);
-    expect(refused).toMatchObject({ taken: false, index: 0 });
-    if (refused.taken) throw new Error('unreachable');
-    expect(refused.resetInMs).toBeGreaterThan(0);
-    expect(refused.resetInMs).toBeLessThanOrEqual(60_000);
-    // Refused: nothing was taken from the day, which still has a unit.
-    expect(await store.get(k('{p}:d'))).toBe('2');
-    // Both full: the longer window is the one to wait for.
-    await store.incrementWindow(k('{p}:d'), 600_000);
-    const both = await store.takeFromWindows(windows);
-    expect(both).toMatchObject({ taken: false, index: 1 });
-    if (both.taken) throw new Error('unreachable');
-    expect(both.resetInMs).toBeGreaterThan(60_000);
-  });
-
-  it('takeFromWindows is all-or-nothing under concurrency', async () => {
-    const { store, k } = await fresh();
-    const windows = [
-      { key: k('{c}:h'), limit: 5, windowMs: 60_000 },
-      { key: k('{c}:d'), limit: 7, windowMs: 600_000 },
-    ];
-    const results = await Promise.all(Array.from({ length: 30 }, () => store.takeFromWindows(windows)));
-    expect(results.filter((r) => r.taken)).toHaveLength(5);
-    expect([await store.get(k('{c}:h')), await store.get(k('{c}:d'))]).toEqual(['5', '5']);
   });
 
   it('ping resolves while the store is usable', async () => {
