@@ -15,7 +15,7 @@ import { createLogger, type Logger } from './shared/logger.js';
 import { createLogAuditSink, type AuditSink } from './audit/audit.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { tokenCacheFromConfig, type TokenCache } from './cache/index.js';
-import { createAdmission, createByteLedger, createByteQuota } from './quotas/index.js';
+import { createByteQuota, createQuotaCounters } from './quotas/index.js';
 import { createCredentialService, type RecordHandOut } from './credentials/index.js';
 import { requestId } from './http/request-id.js';
 import { accessLog } from './http/access-log.js';
@@ -145,8 +145,8 @@ export function createApp(deps: AppDeps): BrokerApp {
   });
   const handedOut: RecordHandOut = (principal, handOut) => revocations.recordHandOut(principal, handOut);
   const sts = instrumentSts(deps.sts, metrics, clock);
-  const admission = createAdmission(store, clock);
-  const bytes = createByteQuota(config, createByteLedger(store, clock));
+  const { admission, ledger } = createQuotaCounters(store, clock);
+  const bytes = createByteQuota(config, ledger);
   const credentials = createCredentialService({ config, sts, tokenCache, admission, audit, metrics, clock, handedOut });
   const uploads = createUploads({
     config,

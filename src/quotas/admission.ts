@@ -4,7 +4,7 @@
  * per-principal limit, takes the request quota and reserves the bytes, whose keys all carry the principal's hash tag
  * (https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags), so the script is valid in
  * Redis Cluster. The implementations: redis-admission.ts (shared by every replica) and memory-admission.ts (local
- * mode, one process); createAdmission picks one.
+ * mode, one process); createQuotaCounters (create-quota-counters.ts) picks one.
  *
  * The rules both keep:
  * - `ip` and `principal` are fixed windows, counted on every call (INCR, the window starts on the first hit, a lost

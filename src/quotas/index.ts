@@ -2,20 +2,18 @@
  * quotas/: how much each principal may take from a profile, counted in the shared store. Every count fails closed:
  * a store that cannot be reached is a refusal (503), never "allow more than configured".
  * - quotaKey             request quotas (`quota.perPrincipal`): N credentials or forms per window, request-quota.ts
- * - createByteQuota      byte quotas (`quota.bytesPerPrincipal`): declared bytes reserved, settled by the upload
- *                        callback, byte-quota.ts
- * - createByteLedger     the byte counters behind it: Lua scripts on Redis, or in memory for local mode
- *                        (byte-ledger.ts is the contract both keep)
+ * - createByteQuota      byte quotas (`quota.bytesPerPrincipal`): a form's bytes settled by its upload callback, and
+ *                        usage, byte-quota.ts
+ * - createQuotaCounters  the admission (everything a request counts: per-IP and per-principal limits, request quota,
+ *                        byte reservation, in one round trip, admission.ts) and the byte ledger (byte-ledger.ts) over
+ *                        one set of counters: Lua scripts on Redis, or in memory for local mode
  * - takeQuotas           both quotas of one grant at once, given back together when issuing fails afterwards
- * - createAdmission      everything a request counts (per-IP and per-principal limits, request quota, byte
- *                        reservation) in one round trip, admission.ts
  * - createUsageService   GET /v1/usage: the caller's own counters
  */
 export { quotaKey } from './request-quota.js';
 export { createByteQuota, type ByteQuota, type DeclaredBytes } from './byte-quota.js';
-export { createByteLedger } from './create-byte-ledger.js';
+export { createQuotaCounters, type QuotaCounters } from './create-quota-counters.js';
 export { takeQuotas, type CountRequest, type TakenQuotas } from './take-quotas.js';
-export { createAdmission } from './create-admission.js';
 export {
   ipLimitKey,
   principalLimitKey,

@@ -10,7 +10,7 @@ import { applyProfile } from '../rules/apply-profile.js';
 import { buildSessionPolicy } from '../policy/index.js';
 import { formSigningProfile } from '../profiles/index.js';
 import { MemoryStore } from '../store/index.js';
-import { createAdmission } from '../quotas/index.js';
+import { createQuotaCounters } from '../quotas/index.js';
 import type { TokenCache } from '../cache/index.js';
 import type { StsClient } from '../sts/types.js';
 import type { AuditEvent } from '../audit/audit.js';
@@ -67,7 +67,7 @@ function service() {
     config,
     sts,
     tokenCache,
-    admission: createAdmission(store, clock),
+    admission: createQuotaCounters(store, clock).admission,
     grants: undefined,
     audit: { record: (event) => audit.push(event) },
     clock,

@@ -14,7 +14,7 @@ import type { BrokerConfig } from '../../src/config/schema.js';
 import { BrokerError } from '../../src/errors.js';
 import { byHeaders, noStore } from '../../src/http/guards.js';
 import { countBeforeRefusal, countsOf, countUnlessCounted, rateLimits } from '../../src/http/rate-limits.js';
-import { createAdmission } from '../../src/quotas/index.js';
+import { createQuotaCounters } from '../../src/quotas/index.js';
 import type { Admission, AdmissionRequest } from '../../src/quotas/admission.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { problemHandler } from '../../src/http/problem.js';
@@ -23,6 +23,9 @@ import { createLogger } from '../../src/shared/logger.js';
 function principal(subject: string): Principal {
   return { kind: 'user', clientId: 'web', subject, tenant: 't', claims: { sub: subject, tenant: 't' } } as unknown as Principal;
 }
+
+/** The admission of local mode, on a fresh in-memory store. */
+const memoryAdmission = (): Admission => createQuotaCounters(new MemoryStore(), systemClock).admission;
 
 function appWith(admission: Admission, limits: { ip: number; principal: number }) {
   const calls = { authenticate: 0 };
@@ -61,7 +64,7 @@ function appWith(admission: Admission, limits: { ip: number; principal: number }
 
 describe('rate limits on a route', () => {
   it('refuses an address over its limit as limit: ip, even with a bad token, then before verifying any token', async () => {
-    const { app, calls } = appWith(createAdmission(new MemoryStore(), systemClock), { ip: 2, principal: 100 });
+    const { app, calls } = appWith(memoryAdmission(), { ip: 2, principal: 100 });
     expect((await request(app).post('/x').set('authorization', 'Bearer bad')).status).toBe(401);
     expect((await request(app).post('/x').set('authorization', 'Bearer alice')).status).toBe(200);
     const third = await request(app).post('/x').set('authorization', 'Bearer bad');
@@ -79,7 +82,7 @@ describe('rate limits on a route', () => {
   });
 
   it('limits per principal, with the RateLimit headers of the principal window', async () => {
-    const { app } = appWith(createAdmission(new MemoryStore(), systemClock), { ip: 100, principal: 2 });
+    const { app } = appWith(memoryAdmission(), { ip: 100, principal: 2 });
     const first = await request(app).post('/x').set('authorization', 'Bearer bob');
     expect(first.status).toBe(200);
     expect(first.headers['ratelimit-policy']).toBe('2;w=60');
@@ -91,7 +94,7 @@ describe('rate limits on a route', () => {
   });
 
   it('fails closed: a store that cannot count answers 503 store_unavailable, never the handler', async () => {
-    const admission = createAdmission(new MemoryStore(), systemClock);
+    const admission = memoryAdmission();
     admission.admit = async () => {
       throw new StoreUnavailableError('down');
     };
@@ -103,7 +106,7 @@ describe('rate limits on a route', () => {
   });
 
   it('counts the address and the caller once, in one admission, before the answer leaves', async () => {
-    const admission = createAdmission(new MemoryStore(), systemClock);
+    const admission = memoryAdmission();
     const asked: AdmissionRequest[] = [];
     const admit = admission.admit.bind(admission);
     admission.admit = (counts) => {
@@ -121,7 +124,7 @@ describe('rate limits on a route', () => {
   });
 
   it('a request refused before it was counted is counted on its way out, and a limit it is over is what it hears', async () => {
-    const { app } = appWith(createAdmission(new MemoryStore(), systemClock), { ip: 100, principal: 2 });
+    const { app } = appWith(memoryAdmission(), { ip: 100, principal: 2 });
     // Refused by its input (after authentication), twice: both count against the caller's window.
     for (let i = 0; i < 2; i += 1) {
       const refused = await request(app).post('/x?refuse=1').set('authorization', 'Bearer frank');
@@ -139,7 +142,7 @@ describe('rate limits on a route', () => {
   });
 
   it('a request over its IP limit is refused as limit: ip when authentication fails', async () => {
-    const { app } = appWith(createAdmission(new MemoryStore(), systemClock), { ip: 1, principal: 100 });
+    const { app } = appWith(memoryAdmission(), { ip: 1, principal: 100 });
     expect((await request(app).post('/x').set('authorization', 'Bearer bad')).status).toBe(401);
     const second = await request(app).post('/x').set('authorization', 'Bearer bad');
     expect({ status: second.status, code: second.body.code, limit: second.body.limit }).toEqual({

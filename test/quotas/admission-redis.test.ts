@@ -8,8 +8,7 @@ import type { Command } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ipLimitKey, principalLimitKey, type AdmissionRequest, type GrantTake } from '../../src/quotas/admission.js';
 import { byteScopeTag, byteWindowKeys } from '../../src/quotas/byte-ledger.js';
-import { createAdmission } from '../../src/quotas/create-admission.js';
-import { createByteLedger } from '../../src/quotas/create-byte-ledger.js';
+import { createQuotaCounters } from '../../src/quotas/create-quota-counters.js';
 import { quotaKey } from '../../src/quotas/request-quota.js';
 import type { RedisStore } from '../../src/store/redis-store.js';
 import { StoreUnavailableError } from '../../src/store/types.js';
@@ -78,7 +77,7 @@ function recordTraffic(store: RedisStore): { events: string[]; stop(): void } {
 async function setUp() {
   const clock = new ManualClock(Date.now());
   const store = await scope.store();
-  return { store, clock, admission: createAdmission(store, clock), ledger: createByteLedger(store, clock) };
+  return { store, clock, ...createQuotaCounters(store, clock) };
 }
 
 describe('the Redis admission', () => {

@@ -7,8 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Admission, GrantTake } from '../../src/quotas/admission.js';
 import { ipLimitKey, principalLimitKey } from '../../src/quotas/admission.js';
 import type { ByteItem, ByteLedger } from '../../src/quotas/byte-ledger.js';
-import { createAdmission } from '../../src/quotas/create-admission.js';
-import { createByteLedger } from '../../src/quotas/create-byte-ledger.js';
+import { createQuotaCounters } from '../../src/quotas/create-quota-counters.js';
 import { quotaKey } from '../../src/quotas/request-quota.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { KeyValueStore } from '../../src/store/types.js';
@@ -33,7 +32,7 @@ const implementations: Array<[string, () => Promise<Setup>]> = [
     async () => {
       const clock = new ManualClock();
       const store = await scope.store();
-      return { store, clock, admission: createAdmission(store, clock), ledger: createByteLedger(store, clock) };
+      return { store, clock, ...createQuotaCounters(store, clock) };
     },
   ],
   [
@@ -41,7 +40,7 @@ const implementations: Array<[string, () => Promise<Setup>]> = [
     async () => {
       const clock = new ManualClock();
       const store = new MemoryStore({ clock });
-      return { store, clock, admission: createAdmission(store, clock), ledger: createByteLedger(store, clock) };
+      return { store, clock, ...createQuotaCounters(store, clock) };
     },
   ],
 ];

@@ -3,7 +3,7 @@
  * unreachable store fails closed with StoreUnavailableError.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAdmission, quotaKey, type CountWindow } from '../../src/quotas/index.js';
+import { createQuotaCounters, quotaKey, type CountWindow } from '../../src/quotas/index.js';
 import { systemClock } from '../../src/shared/clock.js';
 import type { KeyValueStore } from '../../src/store/types.js';
 import { MemoryStore, RedisStore, StoreUnavailableError } from '../../src/store/index.js';
@@ -25,7 +25,7 @@ const hourAndDay = [
  * shape these cases read: allowed, or refused naming the window and a Retry-After.
  */
 function createQuotaCounter(store: KeyValueStore) {
-  const admission = createAdmission(store, systemClock);
+  const admission = createQuotaCounters(store, systemClock).admission;
   return {
     async consume(req: { principalKey: string; profile: string; windows: CountWindow[] }) {
       const grant = { principalKey: req.principalKey, profile: req.profile, quota: req.windows };

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { principalKey, type Principal } from '../../src/auth/principal.js';
 import type { BrokerConfig } from '../../src/config/schema.js';
-import { createAdmission, createByteQuota, takeQuotas, type ByteQuota } from '../../src/quotas/index.js';
+import { createQuotaCounters, createByteQuota, takeQuotas, type ByteQuota } from '../../src/quotas/index.js';
 import { BrokerError } from '../../src/errors.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { RedisStore, StoreUnavailableError } from '../../src/store/index.js';
@@ -38,7 +38,7 @@ const declared = (bytes: number) => [{ bytes, settle: 'now' as const, expiresAt:
 
 async function parts(store?: RedisStore) {
   const s = store ?? (await scope.store());
-  const admission = createAdmission(s, systemClock);
+  const admission = createQuotaCounters(s, systemClock).admission;
   const bytes: ByteQuota = createByteQuota(config, new RedisByteLedger(s, systemClock));
   const used = async (p: Principal) => (await bytes.usage(principalKey(p), 'uploads'))[0];
   return { admission, used };
