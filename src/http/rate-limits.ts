@@ -124,8 +124,7 @@ export function rateLimits(admission: Admission, config: Readonly<BrokerConfig>,
         // The per-principal figures from here on, refused or not.
         principal.setHeaders(res, byCaller);
         if (!principal.allows(byCaller)) throw principal.refuse(res, byCaller.resetInMs);
-        if (grant !== undefined && result.grant === undefined)
-          throw new BrokerError('store_unavailable', 'the store did not take the grant');
+        // A grant asked for and not answered is refused by takeQuotas (store_unavailable).
         return result.grant;
       },
     };

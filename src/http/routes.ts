@@ -76,7 +76,7 @@ function issue<Request, Answer>(
   return async function issueToCaller(req, res) {
     const counts = countsOf(req);
     const answer = await service.handle(req.principal!, read(req), { requestId: req.id, sourceIp: req.ip, count: counts.count });
-    if (!counts.counted) await counts.count();
+    await countUnlessCounted(req);
     send(req, res, answer);
   };
 }
