@@ -15,6 +15,7 @@ import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from '../shared/logger.js';
 import { createAppServer } from './http-server.js';
+import { UnfinishedResponses } from './unfinished-responses.js';
 
 /** How often a draining server closes connections that became idle after their last response. */
 const IDLE_SWEEP_MS = 50;
@@ -31,7 +32,7 @@ export interface DrainResult {
 }
 
 /** Responses not yet finished, per server started by listen(), so a drain can tell their clients to close. */
-const inFlight = new WeakMap<Server, Set<ServerResponse>>();
+const inFlight = new WeakMap<Server, UnfinishedResponses>();
 
 function closeAfterResponse(res: ServerResponse): void {
   if (!res.headersSent) res.setHeader('Connection', 'close');
@@ -43,7 +44,7 @@ function closeAfterResponse(res: ServerResponse): void {
  */
 export function drainServer(server: Server, deadlineMs: number = DEFAULT_DRAIN_DEADLINE_MS): Promise<DrainResult> {
   // Requests in flight, and any that still arrive on an open connection, are served and told to close it after.
-  for (const res of inFlight.get(server) ?? []) closeAfterResponse(res);
+  for (const res of inFlight.get(server)?.list() ?? []) closeAfterResponse(res);
   server.prependListener('request', (_req, res) => closeAfterResponse(res));
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
@@ -72,12 +73,9 @@ export function listen(app: Express, port: number, host: string): Promise<Server
   return new Promise((resolve, reject) => {
     const server = createAppServer(app);
     server.listen(port, host);
-    const responses = new Set<ServerResponse>();
+    const responses = new UnfinishedResponses();
     inFlight.set(server, responses);
-    server.on('request', (_req, res: ServerResponse) => {
-      responses.add(res);
-      res.once('close', () => responses.delete(res));
-    });
+    server.on('request', (_req, res: ServerResponse) => responses.add(res));
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });
