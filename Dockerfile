@@ -35,4 +35,7 @@ ENV BROKER_CONFIG=/etc/oss-sts-broker/config.yaml
 # readiness (Redis and configuration, /readyz) is for the orchestrator's readiness probe, not for restarts.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/main.js"]
+# V8 moves an allocation site whose objects survived (requests waiting on STS at start-up) to the old generation for
+# good; each such object then keeps a request's young objects alive until a full collection, which under load made
+# mark-compacts the slowest answers' cause (docs/deployment.md, "Heap flags"). NODE_OPTIONS does not accept the flag.
+CMD ["node", "--no-allocation-site-pretenuring", "dist/main.js"]
