@@ -188,13 +188,14 @@ export class RedisStore implements KeyValueStore {
    * is sent by its SHA-1 and once in full when Redis has forgotten it, and a failure leaves as StoreUnavailableError
    * naming `op`, like every other method. The keys must share one hash slot in Redis Cluster (one `{hash tag}`).
    */
-  async runScript(op: string, lua: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    return this.run(
-      op,
-      lua,
-      keys.map((k) => this.keyPrefix + k),
-      [...args],
-    );
+  runScript(op: string, lua: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    // Keys and arguments in one array, sized once, passed as ioredis's `evalsha(sha1, numkeys, keys[])` form: ioredis
+    // copies an array argument once (its Command flattens its arguments), where spread arguments are copied again at
+    // each layer of its call chain (the command method, auto-pipelining, the pipeline's method).
+    const argv = new Array<string>(keys.length + args.length);
+    for (let i = 0; i < keys.length; i++) argv[i] = this.keyPrefix + keys[i];
+    for (let i = 0; i < args.length; i++) argv[keys.length + i] = args[i]!;
+    return this.run(op, lua, keys.length, argv);
   }
 
   /**
@@ -218,19 +219,22 @@ export class RedisStore implements KeyValueStore {
     }
   }
 
-  private async script(op: string, lua: LuaScript, key: string, args: string[]): Promise<unknown> {
-    return this.run(op, lua, [this.keyPrefix + key], args);
+  private script(op: string, lua: LuaScript, key: string, args: string[]): Promise<unknown> {
+    return this.run(op, lua, 1, [this.keyPrefix + key, ...args]);
   }
 
-  /** Runs a script on already-prefixed keys. */
-  private async run(op: string, lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+  /**
+   * Runs a script on already-prefixed keys (`argv`: the keys, then the arguments). Not async, like the methods above
+   * it: `wrap` maps every failure, and each async layer more would cost a promise and a suspended frame per call.
+   */
+  private run(op: string, lua: LuaScript, numKeys: number, argv: string[]): Promise<unknown> {
     return this.wrap(op, async () => {
       try {
-        return await this.client.evalsha(lua.sha1, keys.length, ...keys, ...args);
+        return await this.client.evalsha(lua.sha1, numKeys, argv);
       } catch (error) {
         // The script cache is empty after a restart, failover or SCRIPT FLUSH: send the source once.
         if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-          return this.client.eval(lua.source, keys.length, ...keys, ...args);
+          return this.client.eval(lua.source, numKeys, argv);
         }
         throw error;
       }

@@ -95,6 +95,12 @@ describe('RedisStore on the real Redis', () => {
     await raw.script('FLUSH');
     expect(await store.runScript('append', append, ['script-key'], ['c'])).toBe(3);
     expect(await raw.get(`${prefix}script-key`)).toBe('abc');
+    // Keys (prefixed) and arguments arrive apart and in order, by EVALSHA and by the EVAL after a flush alike.
+    const echo = luaScript('return { KEYS[1], KEYS[2], ARGV[1], ARGV[2], #KEYS, #ARGV }');
+    const echoed = [`${prefix}k1`, `${prefix}k2`, 'a1', 'a2', 2, 2];
+    expect(await store.runScript('echo', echo, ['k1', 'k2'], ['a1', 'a2'])).toEqual(echoed);
+    await raw.script('FLUSH');
+    expect(await store.runScript('echo', echo, ['k1', 'k2'], ['a1', 'a2'])).toEqual(echoed);
     // A script error that quotes its key: the key names a principal or a token, so it must not reach the log.
     const failing = luaScript("return redis.error_reply('refused ' .. KEYS[1] .. ' now')");
     const error = await store.runScript('push', failing, ['script-key'], []).catch((e: unknown) => e);
