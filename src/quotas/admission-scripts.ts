@@ -13,9 +13,11 @@ export const GRANT_REFUSED_BY_QUOTA = 2;
 export const GRANT_REFUSED_BY_BYTES = 3;
 
 /**
- * KEYS: the per-principal counter (when ARGV[2] is not '0'), quota counter × q, (byte hash, byte set) × n.
- * ARGV: now, principal window (ms, '0': no principal limit), principal limit, q, (limit, window ms) × q, then the byte
- * arguments of byte_args (n, (window ms, limit) × n, m, (id, bytes, expiresAt, mode) × m).
+ * KEYS: the per-principal counter (when the principal window is not '0'), quota counter × q, (byte hash, byte set) × n.
+ * ARGV: now; the limits, one argument of numbers separated by spaces (admit-limits.ts: what configuration alone
+ * decides, made once): principal window ms ('0': no principal limit), principal limit, q, (limit, window ms) × q, n,
+ * (window ms, limit bytes) × n; then m, (id, bytes, expiresAt, mode) × m, mode `r` (reserve until the callback) or
+ * `c` (charge now). Window lengths stay the decimal strings that were sent, for PEXPIRE (lua-scripts.ts).
  *
  * Returns { principal count, principal pttl (both -1 without one), outcome, … }:
  * - outcome 0: the principal is over its limit, the grant was not attempted;
@@ -26,21 +28,23 @@ export const GRANT_REFUSED_BY_BYTES = 3;
  */
 export const ADMIT = luaScript(`${WINDOW_FUNCTIONS}${RESERVE_FUNCTIONS}
 local now = tonumber(ARGV[1])
+local limits = {}
+for v in string.gmatch(ARGV[2], '%S+') do limits[#limits + 1] = v end
 local k = 1
 local out = { -1, -1 }
-if ARGV[2] ~= '0' then
-  local count, ttl = increment_window(KEYS[1], ARGV[2])
+if limits[1] ~= '0' then
+  local count, ttl = increment_window(KEYS[1], limits[1])
   out[1], out[2] = count, ttl
   k = 2
-  if count > tonumber(ARGV[3]) then
+  if count > tonumber(limits[2]) then
     out[3] = 0
     return out
   end
 end
-local q = tonumber(ARGV[4])
+local q = tonumber(limits[3])
 local quota = {}
 for i = 1, q do
-  quota[i] = { key = KEYS[k], limit = tonumber(ARGV[3 + 2 * i]), ms = ARGV[4 + 2 * i] }
+  quota[i] = { key = KEYS[k], limit = tonumber(limits[2 + 2 * i]), ms = limits[3 + 2 * i] }
   k = k + 1
 end
 local full, fullTtl = full_window(quota)
@@ -48,7 +52,17 @@ if full > 0 then
   out[3], out[4], out[5] = 2, full, fullTtl
   return out
 end
-local windows, items, total = byte_args(5 + 2 * q)
+local b = 4 + 2 * q
+local windows = {}
+for i = 1, tonumber(limits[b]) do
+  windows[i] = { ms = tonumber(limits[b + 2 * i - 1]), limit = tonumber(limits[b + 2 * i]) }
+end
+local items, total = {}, 0
+for j = 1, tonumber(ARGV[3]) do
+  local a = 4 * j
+  items[j] = { id = ARGV[a], bytes = ARGV[a + 1], exp = ARGV[a + 2], mode = ARGV[a + 3] }
+  total = total + tonumber(ARGV[a + 1])
+end
 local refused, wait = byte_refusal(k, now, windows, total)
 if refused > 0 then
   out[3], out[4], out[5] = 3, refused, math.floor(wait)

@@ -6,7 +6,6 @@
  */
 import type { Clock } from '../shared/clock.js';
 import type { RedisStore } from '../store/redis-store.js';
-import { assertTtl } from '../store/ttl.js';
 import { StoreUnavailableError } from '../store/types.js';
 import {
   assertOnePrincipal,
@@ -30,11 +29,12 @@ import {
   RELEASE_GRANT,
 } from './admission-scripts.js';
 import { byteScopeTag, byteWindowKeys, distinctByteWindows, type ByteItem, type ByteWindow, type ImmediateCharge } from './byte-ledger.js';
+import { AdmitLimitsMemo, NO_WINDOWS } from './admit-limits.js';
 import { distinctWindows, quotaKey } from './request-quota.js';
 
-const windowMs = (w: { windowSeconds: number }): string => String(assertTtl(w.windowSeconds * 1000));
-
 export class RedisAdmission implements Admission {
+  private readonly limits = new AdmitLimitsMemo();
+
   constructor(
     private readonly store: RedisStore,
     private readonly clock: Clock,
@@ -65,7 +65,8 @@ export class RedisAdmission implements Admission {
     const bytes = reservedBytes(grant);
     const byteWindows = bytes === undefined ? [] : distinctByteWindows(bytes.windows);
     if (quota.length === 0 && byteWindows.length === 0) return;
-    const keys = [...quota.map((w) => quotaKey(grant.profile, grant.principalKey, w.windowSeconds)), ...this.byteKeys(grant, byteWindows)];
+    const keys = quota.map((w) => quotaKey(grant.profile, grant.principalKey, w.windowSeconds));
+    this.pushByteKeys(keys, grant, byteWindows);
     const args = [
       String(quota.length),
       String(taken.charge?.bytes ?? 0),
@@ -77,26 +78,17 @@ export class RedisAdmission implements Admission {
 
   /** The ADMIT script for the principal's limit and the grant. */
   private async runAdmit({ principal, grant }: AdmissionRequest): Promise<Pick<AdmissionResult, 'principal' | 'grant'>> {
-    const keys: string[] = [];
-    const args: string[] = [String(this.clock.now())];
-    if (principal === undefined) args.push('0', '0');
-    else {
-      keys.push(principalLimitKey(principal.principalKey));
-      args.push(windowMs(principal.window), String(principal.window.limit));
-    }
-    const quota = grant === undefined ? [] : distinctWindows(grant.quota);
     const bytes = grant === undefined ? undefined : reservedBytes(grant);
-    const byteWindows = bytes === undefined ? [] : distinctByteWindows(bytes.windows);
+    const limits = this.limits.of(principal?.window, grant?.quota ?? NO_WINDOWS, bytes?.windows);
+    const { quota, byteWindows } = limits;
     const items = bytes?.items ?? [];
+    const keys: string[] = [];
+    if (principal !== undefined) keys.push(principalLimitKey(principal.principalKey));
     if (grant !== undefined) {
       for (const w of quota) keys.push(quotaKey(grant.profile, grant.principalKey, w.windowSeconds));
-      keys.push(...this.byteKeys(grant, byteWindows));
+      this.pushByteKeys(keys, grant, byteWindows);
     }
-    args.push(String(quota.length));
-    for (const w of quota) args.push(String(w.limit), windowMs(w));
-    args.push(String(byteWindows.length));
-    for (const w of byteWindows) args.push(String(w.windowSeconds * 1000), String(w.limitBytes));
-    args.push(String(items.length));
+    const args: string[] = [String(this.clock.now()), limits.arg, String(items.length)];
     for (const item of items) {
       args.push(item.id, String(item.bytes), String(item.expiresAt), item.settle === 'callback' ? 'r' : 'c');
     }
@@ -110,13 +102,14 @@ export class RedisAdmission implements Admission {
     return out;
   }
 
-  /** hash₁, set₁, hash₂, set₂, … of the grant's byte scope. */
-  private byteKeys(grant: GrantTake, windows: readonly ByteWindow[]): string[] {
+  /** Appends hash₁, set₁, hash₂, set₂, … of the grant's byte scope. */
+  private pushByteKeys(keys: string[], grant: GrantTake, windows: readonly ByteWindow[]): void {
+    if (windows.length === 0) return;
     const tag = byteScopeTag(grant.profile, grant.principalKey);
-    return windows.flatMap((w) => {
+    for (const w of windows) {
       const { hash, expiries } = byteWindowKeys(tag, w.windowSeconds);
-      return [hash, expiries];
-    });
+      keys.push(hash, expiries);
+    }
   }
 }
 

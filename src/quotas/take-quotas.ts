@@ -9,6 +9,7 @@ import { principalKey } from '../auth/principal.js';
 import type { BrokerConfig } from '../config/schema.js';
 import { BrokerError } from '../errors.js';
 import type { Admission, GrantTake, GrantVerdict } from './admission.js';
+import { NO_WINDOWS } from './admit-limits.js';
 import { newReservationId, type DeclaredBytes } from './byte-quota.js';
 import type { ByteWindow } from './byte-ledger.js';
 
@@ -58,7 +59,7 @@ function refusal(profile: string, verdict: GrantVerdict & { taken: false }): Bro
 function grantOf(config: Readonly<BrokerConfig>, principal: Principal, profile: string, declared: readonly DeclaredBytes[]) {
   const quota = Object.hasOwn(config.profiles, profile) ? config.profiles[profile]?.quota : undefined;
   const byteIds = declared.map(() => newReservationId());
-  const grant: GrantTake = { principalKey: principalKey(principal), profile, quota: quota?.perPrincipal ?? [] };
+  const grant: GrantTake = { principalKey: principalKey(principal), profile, quota: quota?.perPrincipal ?? NO_WINDOWS };
   if (quota?.bytesPerPrincipal !== undefined && declared.length > 0) {
     grant.bytes = {
       windows: quota.bytesPerPrincipal,

@@ -118,6 +118,45 @@ describe('the Redis admission', () => {
     }
   });
 
+  it('counts windows of the deep-frozen configuration (made into arguments once) as it counts fresh ones', async () => {
+    const { admission } = await setUp();
+    const frozen = <T>(value: T): T => {
+      if (typeof value === 'object' && value !== null) for (const child of Object.values(value)) frozen(child);
+      return Object.freeze(value);
+    };
+    const config = frozen({
+      loose: { limit: 100, windowSeconds: 60 },
+      strict: { limit: 1, windowSeconds: 60 },
+      quota: [{ limit: 2, windowSeconds: 3600 }],
+      bytes: [{ limitBytes: 15, windowSeconds: 3600 }],
+    });
+    const { principalKey } = who();
+    const grant = (bytes?: number): GrantTake => ({
+      principalKey,
+      profile: 'up:loads',
+      quota: config.quota,
+      ...(bytes === undefined
+        ? {}
+        : { bytes: { windows: config.bytes, items: [{ id: `item-${bytes}`, bytes, expiresAt: Date.now() + HOUR, settle: 'now' }] } }),
+    });
+    const loose = { principalKey, window: config.loose };
+    expect((await admission.admit({ principal: loose, grant: grant(10) })).grant).toMatchObject({ taken: true, charge: { bytes: 10 } });
+    // The same quota windows with the other principal window: its own limit (1), already passed, so no grant.
+    const strict = await admission.admit({ principal: { principalKey, window: config.strict }, grant: grant(10) });
+    expect(strict).toEqual({ principal: { count: 2, resetInMs: expect.any(Number) } });
+    expect((await admission.admit({ principal: loose, grant: grant(10) })).grant).toMatchObject({
+      taken: false,
+      by: 'bytes',
+      window: { limitBytes: 15 },
+    });
+    expect((await admission.admit({ principal: loose, grant: grant() })).grant).toEqual({ taken: true });
+    expect((await admission.admit({ principal: loose, grant: grant() })).grant).toMatchObject({
+      taken: false,
+      by: 'quota',
+      window: { limit: 2 },
+    });
+  });
+
   it('the keys of the principal limit and the grant share one Redis Cluster slot', () => {
     const principalKey = 'web:acme:{odd}:user';
     const tag = byteScopeTag('up:loads', principalKey);
