@@ -32,6 +32,15 @@ import { byteScopeTag, byteWindowKeys, distinctByteWindows, type ByteItem, type 
 import { AdmitLimitsMemo, NO_WINDOWS } from './admit-limits.js';
 import { distinctWindows, quotaKey } from './request-quota.js';
 
+/**
+ * The two commands' outcomes as Promise.allSettled gives them, with the handlers attached when each command leaves
+ * (so neither rejection is ever unhandled while the other is awaited). allSettled itself allocates a pair of element
+ * closures per input, a result array and a promise for each absent command; a cache hit runs this once.
+ */
+const fulfilled = <T>(value: T): PromiseFulfilledResult<T> => ({ status: 'fulfilled', value });
+const rejected = (reason: unknown): PromiseRejectedResult => ({ status: 'rejected', reason });
+const NOT_SENT: Promise<PromiseFulfilledResult<undefined>> = Promise.resolve(fulfilled(undefined));
+
 export class RedisAdmission implements Admission {
   private readonly limits = new AdmitLimitsMemo();
 
@@ -44,9 +53,13 @@ export class RedisAdmission implements Admission {
     assertOnePrincipal(request);
     const { ip, principal, grant } = request;
     // Both commands leave before either reply is awaited: one round trip.
-    const byIp = ip === undefined ? undefined : this.store.incrementWindow(ipLimitKey(ip.address), ip.window.windowSeconds * 1000);
-    const script = principal === undefined && grant === undefined ? undefined : this.runAdmit(request);
-    const [ipCounted, admitted] = await Promise.allSettled([byIp, script]);
+    const byIp =
+      ip === undefined
+        ? NOT_SENT
+        : this.store.incrementWindow(ipLimitKey(ip.address), ip.window.windowSeconds * 1000).then(fulfilled, rejected);
+    const script = principal === undefined && grant === undefined ? NOT_SENT : this.runAdmit(request).then(fulfilled, rejected);
+    const ipCounted = await byIp;
+    const admitted = await script;
     if (ipCounted.status === 'rejected' || admitted.status === 'rejected') {
       // Fail closed without keeping what the other command took: a grant nobody will use is given back.
       const taken = admitted.status === 'fulfilled' ? admitted.value?.grant : undefined;
