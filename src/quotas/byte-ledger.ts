@@ -32,7 +32,10 @@ export interface ByteScope {
 }
 
 export interface ByteItem {
-  /** Unique per grant (random); the callback names it through `x:grant`. */
+  /**
+   * Unique per grant (random); the callback names it through `x:grant`. An item charged at once (`settle: 'now'`)
+   * reserves nothing and is never named again: its id may be empty (take-quotas.ts NOT_RESERVED).
+   */
   id: string;
   bytes: number;
   /** Epoch ms when an unsettled reservation lapses (form or token expiry plus the callback grace). */

@@ -84,7 +84,8 @@ export class RedisAdmission implements Admission {
       String(quota.length),
       String(taken.charge?.bytes ?? 0),
       ...byteWindows.map((_, i) => String(taken.charge?.windowResetAts[i] ?? -1)),
-      ...(bytes?.items.map((item) => item.id) ?? []),
+      // The reservations; an immediate charge is given back by its amount above.
+      ...(bytes?.items.filter((item) => item.settle === 'callback').map((item) => item.id) ?? []),
     ];
     await this.store.runScript('admission.release', RELEASE_GRANT, keys, args);
   }

@@ -21,7 +21,7 @@ import type { ByteWindow } from './byte-ledger.js';
 export type CountRequest = (grant?: GrantTake) => Promise<GrantVerdict | undefined>;
 
 export interface TakenQuotas {
-  /** The byte reservation's id per declared item, in order. */
+  /** The byte reservation's id per declared item, in order; NOT_RESERVED for an item charged at once. */
   byteIds: string[];
   /** Gives back both (issuing failed afterwards). Best effort: a unit that cannot be given back stays spent. */
   release(): Promise<void>;
@@ -53,12 +53,18 @@ function refusal(profile: string, verdict: GrantVerdict & { taken: false }): Bro
 }
 
 /**
+ * The id of a declared item charged at once (`settle: 'now'`): it reserves nothing and no callback will ever name
+ * it, so it needs no random id (a cache hit that declares files would draw one per file for nothing).
+ */
+export const NOT_RESERVED = '';
+
+/**
  * What a grant of `profile` takes: one unit of every request-quota window and the declared bytes of every byte
  * window. The ids name each declared item's reservation (a form's `x:grant` carries it to the callback).
  */
 function grantOf(config: Readonly<BrokerConfig>, principal: Principal, profile: string, declared: readonly DeclaredBytes[]) {
   const quota = Object.hasOwn(config.profiles, profile) ? config.profiles[profile]?.quota : undefined;
-  const byteIds = declared.map(() => newReservationId());
+  const byteIds = declared.map((item) => (item.settle === 'callback' ? newReservationId() : NOT_RESERVED));
   const grant: GrantTake = { principalKey: principalKey(principal), profile, quota: quota?.perPrincipal ?? NO_WINDOWS };
   if (quota?.bytesPerPrincipal !== undefined && declared.length > 0) {
     grant.bytes = {

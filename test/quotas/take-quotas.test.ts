@@ -10,6 +10,7 @@ import { BrokerError } from '../../src/errors.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { RedisStore, StoreUnavailableError } from '../../src/store/index.js';
 import { RedisByteLedger } from '../../src/quotas/redis-byte-ledger.js';
+import { NOT_RESERVED } from '../../src/quotas/take-quotas.js';
 import { redisConfig, redisScope } from '../store/helpers.js';
 
 const scope = redisScope('take-quotas');
@@ -65,6 +66,21 @@ describe('takeQuotas', () => {
     // The request unit came back too: two more grants fit.
     await takeQuotas(config, admission, p, 'uploads', declared(1));
     await takeQuotas(config, admission, p, 'uploads', declared(1));
+  });
+
+  it('draws a random reservation id only for an item that waits for its callback', async () => {
+    const { admission, used } = await parts();
+    const p = someone();
+    const expiresAt = Date.now() + 60_000;
+    const taken = await takeQuotas(config, admission, p, 'uploads', [
+      { bytes: 100, settle: 'now', expiresAt },
+      { bytes: 200, settle: 'callback', expiresAt },
+    ]);
+    expect(taken.byteIds[0]).toBe(NOT_RESERVED);
+    expect(taken.byteIds[1]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(await used(p)).toMatchObject({ usedBytes: 100, reservedBytes: 200 });
+    await taken.release();
+    expect(await used(p)).toMatchObject({ usedBytes: 0, reservedBytes: 0 });
   });
 
   it('takes no bytes when the request quota refuses', async () => {
