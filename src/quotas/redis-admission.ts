@@ -102,9 +102,17 @@ export class RedisAdmission implements Admission {
       for (const w of quota) keys.push(quotaKey(grant.profile, grant.principalKey, w.windowSeconds));
       this.pushByteKeys(keys, grant, byteWindows);
     }
-    const args: string[] = [String(this.clock.now()), limits.arg, String(items.length)];
-    for (const item of items) {
-      args.push(item.id, String(item.bytes), String(item.expiresAt), item.settle === 'callback' ? 'r' : 'c');
+    // Sized once: pushing onto a three-element literal regrows it (and copies it) for the items.
+    const args = new Array<string>(3 + 4 * items.length);
+    args[0] = String(this.clock.now());
+    args[1] = limits.arg;
+    args[2] = String(items.length);
+    for (let j = 0; j < items.length; j++) {
+      const item = items[j]!;
+      args[3 + 4 * j] = item.id;
+      args[4 + 4 * j] = String(item.bytes);
+      args[5 + 4 * j] = String(item.expiresAt);
+      args[6 + 4 * j] = item.settle === 'callback' ? 'r' : 'c';
     }
 
     const reply = await this.store.runScript('admission.admit', ADMIT, keys, args);

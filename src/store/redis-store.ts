@@ -163,12 +163,12 @@ export class RedisStore implements KeyValueStore {
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    const reply = await this.script('deleteIfEquals', DELETE_IF_EQUALS, key, [value]);
+    const reply = await this.script('deleteIfEquals', DELETE_IF_EQUALS, key, value);
     return reply === 1;
   }
 
   async incrementWindow(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
-    const reply = await this.script('incrementWindow', INCREMENT_WINDOW, key, [String(assertTtl(windowMs))]);
+    const reply = await this.script('incrementWindow', INCREMENT_WINDOW, key, String(assertTtl(windowMs)));
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
       throw new StoreUnavailableError('redis incrementWindow: unexpected reply', { operation: 'incrementWindow' });
     }
@@ -176,7 +176,7 @@ export class RedisStore implements KeyValueStore {
   }
 
   async decrement(key: string): Promise<void> {
-    await this.script('decrement', DECREMENT_EXISTING, key, []);
+    await this.script('decrement', DECREMENT_EXISTING, key);
   }
 
   async ping(): Promise<void> {
@@ -219,8 +219,9 @@ export class RedisStore implements KeyValueStore {
     }
   }
 
-  private script(op: string, lua: LuaScript, key: string, args: string[]): Promise<unknown> {
-    return this.run(op, lua, 1, [this.keyPrefix + key, ...args]);
+  /** A script of one key and at most one argument (the store's own scripts). */
+  private script(op: string, lua: LuaScript, key: string, arg?: string): Promise<unknown> {
+    return this.run(op, lua, 1, arg === undefined ? [this.keyPrefix + key] : [this.keyPrefix + key, arg]);
   }
 
   /**
