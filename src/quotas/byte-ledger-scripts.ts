@@ -67,8 +67,9 @@ end
 `;
 
 /**
- * The reservation as Lua functions, shared by RESERVE_BYTES and the admission script (admission-scripts.ts), which
- * checks a request quota between reading the byte arguments and writing them. The window keys are pairs from KEYS[k]
+ * The reservation as Lua functions, shared by RESERVE_BYTES (which reads its arguments with byte_args) and the
+ * admission script (admission-scripts.ts: it reads its own, then uses byte_refusal and write_bytes, checking a request
+ * quota between the two). The window keys are pairs from KEYS[k]
  * on: hash₁ = KEYS[k], set₁ = KEYS[k + 1], hash₂ = KEYS[k + 2], ….
  *
  * byte_args(a) → windows, items, total: reads ARGV from index a: n, (windowMs, limit) × n, m,

@@ -21,7 +21,8 @@ export interface ByteQuota {
 
 /**
  * 122 random bits. randomUUID draws from an entropy cache Node refills in batches, where randomBytes asks OpenSSL
- * once per call (https://nodejs.org/api/crypto.html#cryptorandomuuidoptions); every declared file gets an id.
+ * once per call (https://nodejs.org/api/crypto.html#cryptorandomuuidoptions); every file that waits for a callback gets
+ * one (a file charged at once reserves nothing, so nothing will name it).
  */
 export const newReservationId = (): string => randomUUID();
 
