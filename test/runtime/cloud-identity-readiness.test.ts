@@ -160,8 +160,13 @@ describe('cloud_identity readiness', { timeout: 90_000 }, () => {
       stsUp = false;
       expect(await eventually(`http://127.0.0.1:${port}/readyz`, 503)).toBe(true);
       expect((await readyz(port)).body).toMatchObject({ reasons: { cloud_identity: 'sts_unreachable' } });
-      // Not on the first failure: a ready replica warned once before it turned not ready.
-      const events = broker.events.map((e) => e.event);
+      // Not on the first failure: a ready replica warned once before it turned not ready. The log is written in
+      // batches (up to 100 ms later), so /readyz can turn before the line saying why has arrived: wait for it.
+      const names = () => broker.events.map((e) => e.event);
+      for (let i = 0; i < 50 && names().lastIndexOf('cloud_identity.unavailable') < names().indexOf('cloud_identity.check_failed'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const events = names();
       expect(events.indexOf('cloud_identity.check_failed')).toBeGreaterThan(events.indexOf('cloud_identity.ok'));
       expect(events.lastIndexOf('cloud_identity.unavailable')).toBeGreaterThan(events.indexOf('cloud_identity.check_failed'));
     } finally {
