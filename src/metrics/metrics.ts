@@ -3,6 +3,7 @@
  * several brokers in one process. Labels carry only bounded values: outcome codes, profile names, STS codes.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PendingCounts } from './pending-counts.js';
 
 /** `osb_sts_breaker_state` values; alerts compare against OPEN. */
 export const BREAKER_STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
@@ -11,6 +12,12 @@ export interface Metrics {
   registry: Registry;
   credentialRequests: Counter<'profile' | 'outcome'>;
   tokenCache: Counter<'result'>;
+  /**
+   * The same two counters for the answers of the credential service, counted without allocating (every cache hit
+   * counts in both; pending-counts.ts): added to `credentialRequests` and `tokenCache` when they are collected.
+   */
+  credentialAnswers: PendingCounts<'profile', 'outcome'>;
+  tokenCacheResults: PendingCounts<'result'>;
   tokenRefreshAhead: Counter<'result'>;
   staleServed: Counter<'profile' | 'reason'>;
   stsCalls: Counter<'code'>;
@@ -35,6 +42,8 @@ export interface Metrics {
 export function createMetrics(options: { collectDefaults?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.collectDefaults) collectDefaultMetrics({ register: registry });
+  const credentialAnswers = new PendingCounts('profile', 'outcome');
+  const tokenCacheResults = new PendingCounts('result');
   let storeProbe: { store: string; ping: () => Promise<unknown> } | undefined;
   const storeUp = new Gauge({
     name: 'osb_store_up',
@@ -57,13 +66,21 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
       help: 'Credential requests by profile and outcome (issued, cached, dry_run, or the error code)',
       labelNames: ['profile', 'outcome'],
       registers: [registry],
+      collect() {
+        credentialAnswers.flushInto(this);
+      },
     }),
+    credentialAnswers,
     tokenCache: new Counter({
       name: 'osb_token_cache_total',
       help: 'Token cache lookups: hit (served from cache), miss (AssumeRole needed) or stale (served under the floor, STS failing)',
       labelNames: ['result'],
       registers: [registry],
+      collect() {
+        tokenCacheResults.flushInto(this);
+      },
     }),
+    tokenCacheResults,
     tokenRefreshAhead: new Counter({
       name: 'osb_token_refresh_ahead_total',
       help: 'Background re-issues of hot tokens: refreshed, adopted (another replica did it), busy (skipped), failed',
