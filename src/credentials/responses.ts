@@ -7,6 +7,7 @@ import type { PolicyDocument } from '../policy/index.js';
 import type { StsCredentials } from '../sts/types.js';
 import type { Operation } from '../config/schema.js';
 import { isoSeconds } from '../shared/clock.js';
+import { expirationText, refreshAfterText } from './token-times.js';
 
 export interface CredentialResponse {
   credentials: { accessKeyId: string; accessKeySecret: string; securityToken: string; expiration: string };
@@ -57,9 +58,17 @@ function copyAreas(areas: readonly GrantArea[]): GrantArea[] {
   return areas.map((area) => ({ prefix: area.prefix, operations: [...area.operations] }));
 }
 
-export function toCredentialResponse(grant: Grant, served: ServedToken, nowMs: number): CredentialResponse {
-  const { credentials } = served;
-  const upload: CredentialResponse['upload'] = {
+/**
+ * The `upload` part of a grant's answers, made once per grant: the prepared-grant memo (prepare-grant.ts) hands a
+ * cache hit the same Grant object, and this part depends on nothing else. Frozen, arrays included, because every
+ * answer of the grant shares it; sendJson serializes an answer as soon as it is made.
+ */
+const uploads = new WeakMap<Grant, CredentialResponse['upload']>();
+
+function uploadOf(grant: Grant): CredentialResponse['upload'] {
+  let upload = uploads.get(grant);
+  if (upload !== undefined) return upload;
+  upload = {
     bucket: grant.bucket,
     region: grant.region,
     endpoint: grant.endpoint,
@@ -71,16 +80,24 @@ export function toCredentialResponse(grant: Grant, served: ServedToken, nowMs: n
   if (grant.allowedContentTypes) upload.allowedContentTypes = [...grant.allowedContentTypes];
   if (grant.allowedExtensions) upload.allowedExtensions = [...grant.allowedExtensions];
   if (grant.areas) upload.areas = copyAreas(grant.areas);
+  for (const value of Object.values(upload)) if (Array.isArray(value)) Object.freeze(value);
+  for (const area of upload.areas ?? []) Object.freeze(Object.freeze(area).operations);
+  uploads.set(grant, Object.freeze(upload));
+  return upload;
+}
+
+export function toCredentialResponse(grant: Grant, served: ServedToken, nowMs: number): CredentialResponse {
+  const { credentials } = served;
   return {
     credentials: {
       accessKeyId: credentials.accessKeyId,
       accessKeySecret: credentials.accessKeySecret,
       securityToken: credentials.securityToken,
-      expiration: isoSeconds(credentials.expiresAt),
+      expiration: expirationText(credentials),
     },
-    upload,
+    upload: uploadOf(grant),
     serverTime: isoSeconds(nowMs),
-    refreshAfter: isoSeconds(served.refreshAfterMs),
+    refreshAfter: refreshAfterText(credentials, served.refreshAfterMs),
     cached: served.cached,
     stale: served.stale,
   };

@@ -21,3 +21,16 @@ export function isoSeconds(ms: number): string {
   }
   return lastText;
 }
+
+/** The last millisecond isoMillis wrote: a decision's audit line and its access line usually share it. */
+let lastMillisecond = Number.NaN;
+let lastMillisText = '';
+
+/** An instant as the logs write it: `Date#toISOString`, milliseconds included. */
+export function isoMillis(ms: number): string {
+  if (ms !== lastMillisecond) {
+    lastMillisText = new Date(ms).toISOString();
+    lastMillisecond = ms;
+  }
+  return lastMillisText;
+}
