@@ -14,6 +14,9 @@ import type { StsClient } from '../sts/types.js';
 import type { Admission } from '../quotas/admission.js';
 import { formSigningProfile } from '../profiles/index.js';
 import { createCredentialService } from './credential-service.js';
+import type { AuditEvent } from '../audit/audit.js';
+import { BrokerError } from '../errors.js';
+import { policyHash } from '../policy/index.js';
 
 vi.mock('../rules/apply-profile.js', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../rules/apply-profile.js')>();
@@ -35,6 +38,15 @@ const config = parseConfig(
         fileTypes: { extensions: ['png'], contentTypes: ['image/png'] },
         paths: ['form'],
         postPolicy: { formLifetimeSeconds: 300 },
+        clients: ['web'],
+      },
+      uploads: {
+        bucket: 'bkt',
+        region: 'cn-hangzhou',
+        roleArn: 'acs:ram::1:role/r',
+        prefix: 'u/${tenant}/${sub}/',
+        operations: ['put'],
+        fileTypes: { extensions: ['png'], contentTypes: ['image/png'] },
         clients: ['web'],
       },
     },
@@ -80,5 +92,76 @@ describe('credential service, forms-only dry run', () => {
       credentials.handle(alice, { profile: 'forms', files: [{ name: 'a.gif', size: 1 }], dryRun: true }, { requestId: 'r' }),
     ).rejects.toMatchObject({ code: 'file_type_not_allowed' });
     expect(rules).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('credential service, the audit event of an answer', () => {
+  const NOW = Date.UTC(2030, 0, 1, 10, 0, 0, 7);
+  const token = { accessKeyId: 'STS.a', accessKeySecret: 's', securityToken: 't', expiresAt: Date.UTC(2030, 0, 1, 10, 15) };
+  let fail: BrokerError | undefined;
+  const events: AuditEvent[] = [];
+  const taken = { taken: true } as const;
+  const credentials = createCredentialService({
+    config,
+    sts: {} as StsClient,
+    tokenCache: {
+      getOrIssue: async () => {
+        if (fail) throw fail;
+        return { credentials: token, cached: true };
+      },
+      peekStale: async () => token,
+    } as unknown as TokenCache,
+    admission: { admit: async () => ({ grant: taken }), release: async () => undefined },
+    audit: { record: (event) => events.push(event) },
+    metrics: createMetrics(),
+    clock: { now: () => NOW },
+  });
+  const request = { profile: 'uploads', files: [{ name: 'a.png', size: 10, contentType: 'image/png' }] };
+  // Every field, in the order the audit line writes them (pino writes an event's fields in their order). The rules
+  // run here, when a test does, so the first describe's count of them is its own.
+  const common = () => {
+    const grant = applyProfile({ profileName: 'uploads', profile: config.profiles.uploads!, principal: alice, files: request.files });
+    return {
+      requestId: 'r1',
+      at: '2030-01-01T10:00:00.007Z',
+      principal: { kind: 'user', clientId: 'web', subject: 'alice', tenant: 'acme' },
+      profile: 'uploads',
+      prefix: 'u/acme/alice/',
+      policySha256: policyHash(buildSessionPolicy(grant).json),
+      roleSessionName: grant.roleSessionName,
+      sourceIdentity: grant.sourceIdentity,
+      sourceIp: '10.0.0.1',
+    };
+  };
+
+  it('a cached token: who, what, which token until when, and nothing else', async () => {
+    fail = undefined;
+    await credentials.handle(alice, request, { requestId: 'r1', sourceIp: '10.0.0.1' });
+    await credentials.handle(alice, request, { requestId: 'r1', sourceIp: '10.0.0.1' });
+    const expected = {
+      ...common(),
+      event: 'credentials.cached',
+      outcome: 'cached',
+      accessKeyId: 'STS.a',
+      expiration: '2030-01-01T10:15:00.000Z',
+    };
+    expect(events.map((e) => JSON.stringify(e))).toEqual([JSON.stringify(expected), JSON.stringify(expected)]);
+  });
+
+  it('a stale token: also the failure it stood in for', async () => {
+    fail = new BrokerError('upstream_unavailable', 'down');
+    events.length = 0;
+    await credentials.handle(alice, request, { requestId: 'r1', sourceIp: '10.0.0.1' });
+    expect(JSON.stringify(events[0])).toBe(
+      JSON.stringify({
+        ...common(),
+        event: 'credentials.served_stale',
+        outcome: 'stale',
+        accessKeyId: 'STS.a',
+        expiration: '2030-01-01T10:15:00.000Z',
+        stale: true,
+        code: 'upstream_unavailable',
+      }),
+    );
   });
 });

@@ -12,10 +12,11 @@ import { profilePaths, type BrokerConfig, type ProfileConfig } from '../config/s
 import type { Principal } from '../auth/principal.js';
 import type { CredentialRequest } from './credential-request.js';
 import { BrokerError, assertThat } from '../errors.js';
-import { takeQuotas, type CountRequest } from '../quotas/index.js';
+import { takeQuotas, type CountRequest, type DeclaredBytes } from '../quotas/index.js';
 import { auditPrincipal, type AuditSink } from '../audit/audit.js';
+import { auditExpirationText } from './token-times.js';
+import { isoMillis, type Clock } from '../shared/clock.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Clock } from '../shared/clock.js';
 import type { StsClient } from '../sts/types.js';
 import type { Grant } from '../rules/index.js';
 import type { IssueToken, TokenCache } from '../cache/index.js';
@@ -61,6 +62,16 @@ export interface RequestContext {
 
 export interface CredentialService {
   handle(principal: Principal, request: CredentialRequest, context: RequestContext): Promise<CredentialResponse | DryRunResponse>;
+}
+
+const NOTHING_DECLARED: readonly DeclaredBytes[] = Object.freeze([]);
+
+/** The declared sizes of a token's files, settled at once. */
+function declaredNow(files: CredentialRequest['files'], nowMs: number): readonly DeclaredBytes[] {
+  if (files === undefined || files.length === 0) return NOTHING_DECLARED;
+  const declared: DeclaredBytes[] = [];
+  for (const file of files) declared.push({ bytes: file.size ?? 0, settle: 'now', expiresAt: nowMs });
+  return declared;
 }
 
 /** Failures of the issuing path that a still-valid cached token may stand in for. */
@@ -141,30 +152,31 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
         ? prepare(request.profile, profile, principal, request.files ?? [], 'credentials')
         : formsOnlyDryRun(request.profile, profile, principal, request.files);
       const { grant, policy, cacheKey } = prepared;
-      const base = {
-        requestId: context.requestId,
-        at: new Date(clock.now()).toISOString(),
-        principal: auditPrincipal(principal),
-        profile: grant.profile,
-        prefix: grant.prefix,
-        keys: grant.keys,
-        policySha256: prepared.policySha256,
-        roleSessionName: grant.roleSessionName,
-        sourceIdentity: grant.sourceIdentity,
-        sourceIp: context.sourceIp,
-      };
+      const decidedAt = isoMillis(clock.now());
 
       if (request.dryRun) {
         await context.count?.();
-        audit.record({ ...base, event: 'credentials.dry_run', outcome: 'dry_run' });
-        metrics.credentialRequests.inc({ profile: grant.profile, outcome: 'dry_run' });
+        audit.record({
+          requestId: context.requestId,
+          at: decidedAt,
+          principal: auditPrincipal(principal),
+          profile: grant.profile,
+          prefix: grant.prefix,
+          keys: grant.keys,
+          policySha256: prepared.policySha256,
+          roleSessionName: grant.roleSessionName,
+          sourceIdentity: grant.sourceIdentity,
+          sourceIp: context.sourceIp,
+          event: 'credentials.dry_run',
+          outcome: 'dry_run',
+        });
+        metrics.credentialAnswers.inc(grant.profile, 'dry_run');
         return toDryRunResponse(grant, policy.document());
       }
 
       // An STS token is never followed by a callback, so its declared sizes are counted at once (docs/api.md,
       // "What each upload path guarantees": on the STS path it counts declared sizes only).
-      const declared = (request.files ?? []).map((f) => ({ bytes: f.size ?? 0, settle: 'now' as const, expiresAt: clock.now() }));
-      const quotas = await takeQuotas(config, admission, principal, grant.profile, declared, context.count);
+      const quotas = await takeQuotas(config, admission, principal, grant.profile, declaredNow(request.files, clock.now()), context.count);
       let served: Awaited<ReturnType<typeof obtain>>;
       try {
         served = await obtain(cacheKey, issuerOf(prepared));
@@ -181,16 +193,28 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
         throw error;
       }
       const outcome = served.stale ? 'stale' : served.cached ? 'cached' : 'issued';
-      metrics.tokenCache.inc({ result: served.stale ? 'stale' : served.cached ? 'hit' : 'miss' });
-      metrics.credentialRequests.inc({ profile: grant.profile, outcome });
+      metrics.tokenCacheResults.inc(served.stale ? 'stale' : served.cached ? 'hit' : 'miss');
+      metrics.credentialAnswers.inc(grant.profile, outcome);
       if (served.standIn) metrics.staleServed.inc({ profile: grant.profile, reason: served.standIn.code });
+      // One object per event, written out (a shared part spread into it was a second object per answer). A field
+      // left undefined is not written: pino skips it, as JSON.stringify does.
       audit.record({
-        ...base,
+        requestId: context.requestId,
+        at: decidedAt,
+        principal: auditPrincipal(principal),
+        profile: grant.profile,
+        prefix: grant.prefix,
+        keys: grant.keys,
+        policySha256: prepared.policySha256,
+        roleSessionName: grant.roleSessionName,
+        sourceIdentity: grant.sourceIdentity,
+        sourceIp: context.sourceIp,
         event: served.stale ? 'credentials.served_stale' : served.cached ? 'credentials.cached' : 'credentials.issued',
         outcome,
         accessKeyId: served.credentials.accessKeyId,
-        expiration: new Date(served.credentials.expiresAt).toISOString(),
-        ...(served.standIn ? { stale: true, code: served.standIn.code } : {}),
+        expiration: auditExpirationText(served.credentials),
+        stale: served.standIn ? true : undefined,
+        code: served.standIn?.code,
       });
       return toCredentialResponse(grant, served, clock.now());
     },
