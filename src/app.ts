@@ -83,19 +83,22 @@ type TimedResponse = ServerResponse & { [STARTED_AT]?: number };
 
 /**
  * `osb_http_request_duration_seconds` per route and status. Per request: one number on the response and one shared
- * `finish` listener (no closure, no timer object); the label objects are made once per route and status.
+ * `finish` listener (no closure, no timer object). The histogram's child per route and status (prom-client's
+ * `labels()`) is made once: `observe(labels, value)` makes that child's observe closure again on every call
+ * (prom-client 15, lib/histogram.js), about a third of what an observation allocated.
  */
 function recordHttpLatency(metrics: Metrics): RequestHandler {
-  const labels = new Map<string, Map<number, { route: string; status: string }>>();
-  const labelsFor = (route: string, status: number): { route: string; status: string } => {
-    let byStatus = labels.get(route);
+  type Observe = (seconds: number) => void;
+  const children = new Map<string, Map<number, Observe>>();
+  const observerFor = (route: string, status: number): Observe => {
+    let byStatus = children.get(route);
     if (byStatus === undefined) {
       byStatus = new Map();
-      labels.set(route, byStatus);
+      children.set(route, byStatus);
     }
     let known = byStatus.get(status);
     if (known === undefined) {
-      known = { route, status: String(status) };
+      known = metrics.httpLatency.labels({ route, status: String(status) }).observe;
       byStatus.set(status, known);
     }
     return known;
@@ -104,10 +107,7 @@ function recordHttpLatency(metrics: Metrics): RequestHandler {
     const startedAt = this[STARTED_AT];
     if (startedAt === undefined) return;
     const route = (this.req as Request).route?.path;
-    metrics.httpLatency.observe(
-      labelsFor(typeof route === 'string' ? route : 'other', this.statusCode),
-      (performance.now() - startedAt) / 1000,
-    );
+    observerFor(typeof route === 'string' ? route : 'other', this.statusCode)((performance.now() - startedAt) / 1000);
   }
   return function observeLatency(_req, res, next) {
     (res as TimedResponse)[STARTED_AT] = performance.now();
