@@ -69,9 +69,7 @@ const NOTHING_DECLARED: readonly DeclaredBytes[] = Object.freeze([]);
 /** The declared sizes of a token's files, settled at once. */
 function declaredNow(files: CredentialRequest['files'], nowMs: number): readonly DeclaredBytes[] {
   if (files === undefined || files.length === 0) return NOTHING_DECLARED;
-  const declared: DeclaredBytes[] = [];
-  for (const file of files) declared.push({ bytes: file.size ?? 0, settle: 'now', expiresAt: nowMs });
-  return declared;
+  return files.map((file) => ({ bytes: file.size ?? 0, settle: 'now', expiresAt: nowMs }));
 }
 
 /** Failures of the issuing path that a still-valid cached token may stand in for. */
