@@ -49,6 +49,13 @@ describe('prepared grants', () => {
     expect(withFile).not.toBe(a1);
   });
 
+  it('hands out a frozen grant, lists included: every request that hits the entry shares it', () => {
+    const prepare = createGrantPreparer(config, clock);
+    const { grant } = prepare('p', config.profiles.p!, user('alice'), [], 'credentials');
+    expect(Object.isFrozen(grant) && Object.isFrozen(grant.operations)).toBe(true);
+    expect(() => (grant.operations as string[]).push('get')).toThrow(TypeError);
+  });
+
   it('gives fresh random keys on every request, and recomputes (so re-throws) refusals', () => {
     const prepare = createGrantPreparer(config, clock);
     const first = prepare('r', config.profiles.r!, user('alice'), [{ name: 'x.txt' }], 'credentials');

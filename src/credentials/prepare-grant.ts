@@ -54,6 +54,16 @@ function prepareSession(config: Readonly<BrokerConfig>, grant: Grant, purpose: T
   return Object.freeze({ grant, policy: kept, policySha256: policyHash(policy.json), cacheKey });
 }
 
+/**
+ * A grant the memo hands to every request that hits its entry, frozen with its lists: nothing a request does can
+ * change it for the next one, and the answers can share its lists instead of copying them (responses.ts).
+ */
+function frozenGrant(grant: Grant): Grant {
+  for (const value of Object.values(grant)) if (Array.isArray(value)) Object.freeze(value);
+  for (const area of grant.areas ?? []) Object.freeze(Object.freeze(area).operations);
+  return Object.freeze(grant);
+}
+
 export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock, maxEntries = 10_000) {
   const memo = new ExpiringLru<PreparedGrant>(maxEntries, clock);
 
@@ -64,7 +74,7 @@ export function createGrantPreparer(config: Readonly<BrokerConfig>, clock: Clock
     files: FileSpec[],
     purpose: TokenPurpose,
   ): PreparedGrant {
-    return prepareSession(config, applyProfile({ profileName, profile, principal, files }), purpose);
+    return prepareSession(config, frozenGrant(applyProfile({ profileName, profile, principal, files })), purpose);
   }
 
   return function prepare(

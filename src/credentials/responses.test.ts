@@ -68,4 +68,12 @@ describe('the credential answer', () => {
     expect([first.refreshAfter, stale.refreshAfter]).toEqual(['2030-01-01T10:10:00Z', '2030-01-01T10:05:10Z']);
     expect(stale.credentials.expiration).toBe('2030-01-01T10:15:00Z');
   });
+
+  it("holds a frozen grant's lists as they are, and copies the others", () => {
+    const frozen = { ...grant, operations: Object.freeze(['put']) as Grant['operations'], keys: ['k'] };
+    const answer = toCredentialResponse(frozen, { credentials, cached: true, stale: false, refreshAfterMs: EXPIRES }, EXPIRES);
+    expect(answer.upload.operations).toBe(frozen.operations);
+    expect(answer.upload.keys).not.toBe(frozen.keys);
+    expect(Object.isFrozen(answer.upload.keys)).toBe(true);
+  });
 });

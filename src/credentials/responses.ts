@@ -58,9 +58,14 @@ function copyAreas(areas: readonly GrantArea[]): GrantArea[] {
   return areas.map((area) => ({ prefix: area.prefix, operations: [...area.operations] }));
 }
 
+/** A list an answer can hold as it is: one already frozen (a prepared grant's, prepare-grant.ts), else a frozen copy. */
+function shareable<T>(list: readonly T[]): T[] {
+  return (Object.isFrozen(list) ? list : Object.freeze([...list])) as T[];
+}
+
 /**
  * The `upload` part of a grant's answers, made once per grant: the prepared-grant memo (prepare-grant.ts) hands a
- * cache hit the same Grant object, and this part depends on nothing else. Frozen, arrays included, because every
+ * cache hit the same Grant object, and this part depends on nothing else. Frozen, lists included, because every
  * answer of the grant shares it; sendJson serializes an answer as soon as it is made.
  */
 const uploads = new WeakMap<Grant, CredentialResponse['upload']>();
@@ -73,15 +78,16 @@ function uploadOf(grant: Grant): CredentialResponse['upload'] {
     region: grant.region,
     endpoint: grant.endpoint,
     prefix: grant.prefix,
-    operations: [...grant.operations],
+    operations: shareable(grant.operations),
   };
-  if (grant.keys) upload.keys = [...grant.keys];
+  if (grant.keys) upload.keys = shareable(grant.keys);
   if (grant.maxSizeBytes !== undefined) upload.maxSizeBytes = grant.maxSizeBytes;
-  if (grant.allowedContentTypes) upload.allowedContentTypes = [...grant.allowedContentTypes];
-  if (grant.allowedExtensions) upload.allowedExtensions = [...grant.allowedExtensions];
-  if (grant.areas) upload.areas = copyAreas(grant.areas);
-  for (const value of Object.values(upload)) if (Array.isArray(value)) Object.freeze(value);
-  for (const area of upload.areas ?? []) Object.freeze(Object.freeze(area).operations);
+  if (grant.allowedContentTypes) upload.allowedContentTypes = shareable(grant.allowedContentTypes);
+  if (grant.allowedExtensions) upload.allowedExtensions = shareable(grant.allowedExtensions);
+  if (grant.areas) {
+    const areas = grant.areas.map((area) => Object.freeze({ prefix: area.prefix, operations: shareable(area.operations) }));
+    upload.areas = shareable(areas);
+  }
   uploads.set(grant, Object.freeze(upload));
   return upload;
 }
