@@ -3,22 +3,36 @@
  * without a network round trip or a signature check.
  * Each entry carries its own expiry (read from the injected clock); `maxEntries: 0` turns it off (every read goes
  * to Redis, e.g. to keep secrets out of process memory longer than a request needs them).
- * A Map keeps insertion order, so "move to the young end on read" plus "evict the first key" is an LRU.
+ *
+ * A Map keeps insertion order, so "move to the young end on read" plus "evict the first key" is an LRU. The move
+ * (delete + set) is approximate: a read moves an entry only when at least half of `maxEntries` insertions and moves
+ * happened since its own, i.e. only an entry that may have drifted into the older half. A read still leaves its entry
+ * behind fewer than `maxEntries / 2` younger ones, so an entry is never evicted before at least `maxEntries / 2`
+ * insertions or moves of other keys followed its last read. Moving on every hit cost four Map operations per hit, and
+ * the deleted slots it leaves make the Map's table rehash (V8's OrderedHashMap compacts them away only when it
+ * grows or rehashes: https://v8.dev/blog/hash-code).
  */
 import type { Clock } from './clock.js';
 
 interface Entry<V> {
   value: V;
   expiresAt: number;
+  /** The value of `moves` when this entry was inserted or last moved to the young end. */
+  movedAt: number;
 }
 
 export class ExpiringLru<V> {
   private readonly entries = new Map<string, Entry<V>>();
+  /** Insertions and moves so far: how far an entry has drifted from the young end is `moves - entry.movedAt` at most. */
+  private moves = 0;
+  private readonly moveAfter: number;
 
   constructor(
     private readonly maxEntries: number,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.moveAfter = Math.max(1, Math.floor(maxEntries / 2));
+  }
 
   get size(): number {
     return this.entries.size;
@@ -31,9 +45,18 @@ export class ExpiringLru<V> {
       this.entries.delete(key);
       return undefined;
     }
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    if (this.moves - entry.movedAt >= this.moveAfter) {
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+      entry.movedAt = ++this.moves;
+    }
     return entry.value;
+  }
+
+  /** Whether `key` holds a live entry, without counting as a read (its place in the eviction order stays). */
+  has(key: string): boolean {
+    const entry = this.entries.get(key);
+    return entry !== undefined && entry.expiresAt > this.clock.now();
   }
 
   /** `expiresAt` in epoch ms; an entry already expired is not stored. */
@@ -45,7 +68,7 @@ export class ExpiringLru<V> {
       if (oldest.done === true) break;
       this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { value, expiresAt });
+    this.entries.set(key, { value, expiresAt, movedAt: ++this.moves });
   }
 
   delete(key: string): void {
