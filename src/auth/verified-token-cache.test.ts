@@ -20,11 +20,28 @@ describe('verified-token cache', () => {
     const { issuer, auth } = await setup();
     const token = await issuer.issue({ sub: 'alice', tenant: 'acme' });
     const first = await auth.authenticate({ authorization: `Bearer ${token}` });
-    expect(await auth.authenticate({ authorization: `Bearer ${token}` })).toBe(first);
+    // The memo keeps its own frozen copy (verified-token-cache.ts `kept`): every later request gets that one object.
+    const second = await auth.authenticate({ authorization: `Bearer ${token}` });
+    expect(second).toEqual(first);
+    expect(Object.isFrozen(second)).toBe(true);
+    expect(await auth.authenticate({ authorization: `Bearer ${token}` })).toBe(second);
     // Change a character in the middle of the signature (the last one may only carry padding bits).
     const i = token.length - 20;
     const forged = `${token.slice(0, i)}${token[i] === 'A' ? 'B' : 'A'}${token.slice(i + 1)}`;
     await expect(auth.authenticate({ authorization: `Bearer ${forged}` })).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('keeps a principal without list claims without a listClaims property', async () => {
+    const clock = manualClock();
+    const issuer = await createDevIssuer({ issuer: 'https://issuer.test/', audience: 'aud', clock });
+    const { listClaims: _lists, ...client } = issuer.clientConfig('web');
+    const auth = createAuthenticator({ clients: [client], clock, localJwks: { web: issuer.jwks } });
+    const token = await issuer.issue({ sub: 'alice', tenant: 'acme' });
+    const first = await auth.authenticate({ authorization: `Bearer ${token}` });
+    const second = await auth.authenticate({ authorization: `Bearer ${token}` });
+    expect(second).toEqual(first);
+    expect(Object.keys(second)).toEqual(Object.keys(first));
+    expect('listClaims' in second).toBe(false);
   });
 
   it('stops answering at the token expiry, where full verification then refuses it', async () => {
