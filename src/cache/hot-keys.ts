@@ -4,7 +4,7 @@
  * A key is hot while it was requested within `hotMs`; a key nobody asked for in that time is dropped, so cold keys
  * are never refreshed and an idle user costs at most one refresh after their last request. A hot key is due
  * `leadMs` before its token drops under the reuse floor (`expiresAt - minRemainingMs`), so the new token is in the
- * cache before any request would have had to wait for STS. The registry is bounded (`maxKeys`, least recently
+ * cache before any request would have had to wait for STS. The registry is bounded (`maxKeys`, about the least recently
  * requested out first) and holds no secret: only the key hash, the token's expiry and how to issue a new one.
  */
 import type { StsCredentials } from '../sts/types.js';
@@ -28,12 +28,19 @@ export interface HotEntry {
   expiresAt: number;
   /** Not before this time (after a failed refresh). */
   retryAt: number;
+  /** The registry's `moves` when this entry was added or last moved to the young end. */
+  movedAt: number;
 }
 
 export class HotKeys {
   private readonly entries = new Map<string, HotEntry>();
+  /** Entries added or moved so far (as in shared/expiring-lru.ts: a request moves only an entry that drifted). */
+  private moves = 0;
+  private readonly moveAfter: number;
 
-  constructor(private readonly options: HotKeysOptions) {}
+  constructor(private readonly options: HotKeysOptions) {
+    this.moveAfter = Math.max(1, Math.floor(options.maxKeys / 2));
+  }
 
   get size(): number {
     return this.entries.size;
@@ -49,11 +56,17 @@ export class HotKeys {
       known.issue = issue;
       known.lastRequestedAt = now;
       known.expiresAt = Math.max(expiresAt, known.expiresAt);
-      this.entries.delete(key); // re-insert: Map order is least recently requested first
-      this.entries.set(key, known);
+      // Map order is least recently moved first. Moved (re-inserted) only once half of `maxKeys` other entries came
+      // or moved after it, so a key requested is still never the next to go before `maxKeys / 2` others come in,
+      // while a request to a hot key usually costs no Map delete + set (and no deleted slot that makes it rehash).
+      if (this.moves - known.movedAt >= this.moveAfter) {
+        this.entries.delete(key);
+        this.entries.set(key, known);
+        known.movedAt = ++this.moves;
+      }
       return;
     }
-    this.entries.set(key, { issue, lastRequestedAt: now, expiresAt, retryAt: 0 });
+    this.entries.set(key, { issue, lastRequestedAt: now, expiresAt, retryAt: 0, movedAt: ++this.moves });
     for (const oldest of this.entries.keys()) {
       if (this.entries.size <= this.options.maxKeys) break;
       this.entries.delete(oldest);

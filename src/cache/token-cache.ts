@@ -45,7 +45,7 @@ export interface RefreshAheadOptions {
   leadMs: number;
   /** A key requested within this long is hot. */
   hotMs: number;
-  /** At most this many hot keys are tracked (least recently requested out first). */
+  /** At most this many hot keys are tracked (about the least recently requested out first: hot-keys.ts). */
   maxKeys: number;
   /** Refreshes run at once per round. */
   concurrency: number;
