@@ -7,12 +7,23 @@ interface Expiring<T> {
   expiresAt: number;
 }
 
+/**
+ * What one identity was handed, in arrays rather than a Map per identity and kind: an identity usually holds one token
+ * and one cache key, and two small Maps (about 180 bytes each, most of it their hash tables) were most of what every
+ * principal cost here (a heap snapshot of the 10,000-principal soak). A lookup is a scan of a few entries.
+ */
+interface HandOuts {
+  /** One per AccessKeyId: the last recorded. */
+  tokens: Array<Expiring<HandedOutToken>>;
+  /** One per cache key, until the latest expiry recorded for it. */
+  cacheKeys: Array<Expiring<string>>;
+}
+
 export function createMemoryRevocationBackend(): RevocationBackend {
   let version = 0;
   const revocations = new Map<string, Revocation>();
   const listeners: Array<() => void> = [];
-  const handedOut = new Map<string, Map<string, Expiring<HandedOutToken>>>();
-  const cacheKeys = new Map<string, Map<string, number>>();
+  const handedOut = new Map<string, HandOuts>();
   const changed = (): void => {
     version += 1;
     for (const listener of listeners) queueMicrotask(listener);
@@ -43,23 +54,28 @@ export function createMemoryRevocationBackend(): RevocationBackend {
       listeners.push(listener);
     },
     async recordHandOut(identity, token, cacheKey, expiresAt, now) {
-      const tokens = handedOut.get(identity) ?? new Map<string, Expiring<HandedOutToken>>();
-      const keys = cacheKeys.get(identity) ?? new Map<string, number>();
-      for (const [id, t] of tokens) if (t.expiresAt <= now) tokens.delete(id);
-      for (const [k, at] of keys) if (at <= now) keys.delete(k);
-      tokens.set(token.accessKeyId, { value: token, expiresAt });
-      keys.set(cacheKey, Math.max(expiresAt, keys.get(cacheKey) ?? 0));
-      handedOut.set(identity, tokens);
-      cacheKeys.set(identity, keys);
+      let record = handedOut.get(identity);
+      if (record === undefined) {
+        record = { tokens: [], cacheKeys: [] };
+        handedOut.set(identity, record);
+      }
+      // Built from a one-element literal: the common single entry then needs no spare capacity (a push would add 16).
+      const tokens = [{ value: token, expiresAt }];
+      for (const t of record.tokens) if (t.expiresAt > now && t.value.accessKeyId !== token.accessKeyId) tokens.push(t);
+      const previous = record.cacheKeys.find((k) => k.value === cacheKey)?.expiresAt ?? 0;
+      const keys = [{ value: cacheKey, expiresAt: Math.max(expiresAt, previous) }];
+      for (const k of record.cacheKeys) if (k.expiresAt > now && k.value !== cacheKey) keys.push(k);
+      record.tokens = tokens;
+      record.cacheKeys = keys;
     },
     async tokens(identity, now) {
-      return [...(handedOut.get(identity)?.values() ?? [])]
+      return (handedOut.get(identity)?.tokens ?? [])
         .filter((t) => t.expiresAt > now)
         .sort((a, b) => a.expiresAt - b.expiresAt)
         .map((t) => t.value);
     },
     async cacheKeys(identity, now) {
-      return [...(cacheKeys.get(identity)?.entries() ?? [])].filter(([, at]) => at > now).map(([key]) => key);
+      return (handedOut.get(identity)?.cacheKeys ?? []).filter((k) => k.expiresAt > now).map((k) => k.value);
     },
     async close() {},
   };
