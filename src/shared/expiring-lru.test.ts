@@ -27,6 +27,20 @@ describe('ExpiringLru', () => {
     expect(l1.size).toBe(2);
   });
 
+  it('set on a key it holds replaces value and expiry in place, evicting nothing', () => {
+    const clock = new ManualClock();
+    const lru = new ExpiringLru<string>(2, clock);
+    lru.set('a', 'A', clock.now() + 60_000);
+    lru.set('b', 'B', clock.now() + 60_000);
+    lru.set('a', 'A2', clock.now() + 1000); // full, but a is already held: b stays
+    expect(lru.size).toBe(2);
+    expect(lru.get('b')).toBe('B');
+    expect(lru.get('a')).toBe('A2');
+    clock.advance(1000); // the new, shorter expiry applies
+    expect(lru.get('a')).toBeUndefined();
+    expect(lru.get('b')).toBe('B');
+  });
+
   it('has() tells a live entry without moving it', () => {
     const clock = new ManualClock();
     const lru = new ExpiringLru<string>(2, clock);

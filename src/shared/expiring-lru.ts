@@ -16,6 +16,12 @@ import type { Clock } from './clock.js';
 
 interface Entry<V> {
   value: V;
+  /**
+   * Expiry in ms after `epoch`, not since 1970: for its first 24 days a process keeps this a small integer that V8
+   * stores in the entry itself, where an epoch-ms timestamp (above 2^31) is boxed in a 16-byte HeapNumber of its own
+   * for every entry (https://v8.dev/blog/pointer-compression, "Smis"; node is built without pointer compression, so
+   * a Smi holds 32 bits).
+   */
   expiresAt: number;
   /** The value of `moves` when this entry was inserted or last moved to the young end. */
   movedAt: number;
@@ -26,12 +32,14 @@ export class ExpiringLru<V> {
   /** Insertions and moves so far: how far an entry has drifted from the young end is `moves - entry.movedAt` at most. */
   private moves = 0;
   private readonly moveAfter: number;
+  private readonly epoch: number;
 
   constructor(
     private readonly maxEntries: number,
     private readonly clock: Clock,
   ) {
     this.moveAfter = Math.max(1, Math.floor(maxEntries / 2));
+    this.epoch = clock.now();
   }
 
   get size(): number {
@@ -41,34 +49,49 @@ export class ExpiringLru<V> {
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.expiresAt <= this.clock.now()) {
+    if (entry.expiresAt <= this.clock.now() - this.epoch) {
       this.entries.delete(key);
       return undefined;
     }
-    if (this.moves - entry.movedAt >= this.moveAfter) {
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-      entry.movedAt = ++this.moves;
-    }
+    this.refresh(key, entry);
     return entry.value;
   }
 
   /** Whether `key` holds a live entry, without counting as a read (its place in the eviction order stays). */
   has(key: string): boolean {
     const entry = this.entries.get(key);
-    return entry !== undefined && entry.expiresAt > this.clock.now();
+    return entry !== undefined && entry.expiresAt > this.clock.now() - this.epoch;
   }
 
-  /** `expiresAt` in epoch ms; an entry already expired is not stored. */
+  /**
+   * `expiresAt` in epoch ms; an entry already expired is not stored. A key already held is updated in place (and
+   * moved like a read): a delete + set left a deleted slot in the Map's table, and a table that keeps collecting
+   * them is rehashed at twice the capacity its live entries need (V8's OrderedHashTable grows, rather than compacts,
+   * while fewer than half of its slots are deleted ones).
+   */
   set(key: string, value: V, expiresAt: number): void {
     if (this.maxEntries <= 0 || expiresAt <= this.clock.now()) return;
-    this.entries.delete(key);
+    const known = this.entries.get(key);
+    if (known !== undefined) {
+      known.value = value;
+      known.expiresAt = expiresAt - this.epoch;
+      this.refresh(key, known);
+      return;
+    }
     while (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (oldest.done === true) break;
       this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { value, expiresAt, movedAt: ++this.moves });
+    this.entries.set(key, { value, expiresAt: expiresAt - this.epoch, movedAt: ++this.moves });
+  }
+
+  /** Moves `entry` to the young end if it may have drifted into the older half. */
+  private refresh(key: string, entry: Entry<V>): void {
+    if (this.moves - entry.movedAt < this.moveAfter) return;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    entry.movedAt = ++this.moves;
   }
 
   delete(key: string): void {
