@@ -16,6 +16,12 @@ import type { KeyValueStore, WindowTake } from './types.js';
 
 interface Entry {
   value: string;
+  /**
+   * In the store's own time (`now()`: ms since it was made), not epoch ms: for its first 24 days a process keeps
+   * this a small integer that V8 stores in the entry itself, where an epoch-ms timestamp (above 2^31) is boxed in a
+   * 16-byte HeapNumber of its own for every key (https://v8.dev/blog/pointer-compression, "Smis"; node is built
+   * without pointer compression, so a Smi holds 32 bits).
+   */
   expiresAt: number;
 }
 
@@ -39,14 +45,16 @@ export class MemoryStore implements KeyValueStore {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, Entry>();
   private readonly clock: Clock;
+  private readonly epoch: number;
   private readonly maxEntries: number;
   private lastSweep = Number.NEGATIVE_INFINITY;
   private lastExpiredSweep: number;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.epoch = this.clock.now();
     this.maxEntries = Math.max(1, options.maxEntries ?? 100_000);
-    this.lastExpiredSweep = this.clock.now();
+    this.lastExpiredSweep = this.now();
   }
 
   /** Number of entries held, live or not yet swept (for tests and metrics). */
@@ -61,7 +69,7 @@ export class MemoryStore implements KeyValueStore {
   async set(key: string, value: string, ttlMs: number, options?: { onlyIfAbsent?: boolean }): Promise<boolean> {
     const ttl = assertTtl(ttlMs);
     if (options?.onlyIfAbsent === true && this.live(key) !== undefined) return false;
-    this.put(key, { value, expiresAt: this.clock.now() + ttl });
+    this.put(key, { value, expiresAt: this.now() + ttl });
     return true;
   }
 
@@ -85,7 +93,7 @@ export class MemoryStore implements KeyValueStore {
    */
   incrementWindowNow(key: string, windowMs: number): { count: number; resetInMs: number } {
     const window = assertTtl(windowMs);
-    const now = this.clock.now();
+    const now = this.now();
     const entry = this.live(key);
     if (entry === undefined) {
       this.put(key, { value: '1', expiresAt: now + window });
@@ -107,7 +115,7 @@ export class MemoryStore implements KeyValueStore {
       assertTtl(w.windowMs);
       const entry = this.live(w.key);
       if (entry === undefined || parseCounter(entry.value) < w.limit) continue;
-      const resetInMs = Math.max(0, entry.expiresAt - this.clock.now());
+      const resetInMs = Math.max(0, entry.expiresAt - this.now());
       if (refusal === undefined || resetInMs > refusal.resetInMs) refusal = { index, resetInMs };
     }
     return refusal;
@@ -125,10 +133,15 @@ export class MemoryStore implements KeyValueStore {
     this.entries.clear();
   }
 
+  /** The store's own time: ms since it was made (see Entry.expiresAt). */
+  private now(): number {
+    return this.clock.now() - this.epoch;
+  }
+
   private live(key: string): Entry | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.expiresAt <= this.clock.now()) {
+    if (entry.expiresAt <= this.now()) {
       this.entries.delete(key);
       return undefined;
     }
@@ -138,7 +151,7 @@ export class MemoryStore implements KeyValueStore {
   private put(key: string, entry: Entry): void {
     // Delete first so a rewritten key moves to the young end of the insertion order.
     this.entries.delete(key);
-    const now = this.clock.now();
+    const now = this.now();
     if (now - this.lastExpiredSweep >= EXPIRED_SWEEP_INTERVAL_MS) {
       this.lastExpiredSweep = now;
       this.sweepExpired(now);
@@ -148,7 +161,7 @@ export class MemoryStore implements KeyValueStore {
   }
 
   private makeRoom(): void {
-    const now = this.clock.now();
+    const now = this.now();
     if (now - this.lastSweep >= SWEEP_INTERVAL_MS) {
       this.lastSweep = now;
       this.sweepExpired(now);
