@@ -4,6 +4,7 @@
  * Node's single thread each one is as atomic as a Lua script is in Redis.
  */
 import type { Clock } from '../shared/clock.js';
+import { flatKey } from '../store/memory-store.js';
 import {
   byteScopeTag,
   byteSeenKey,
@@ -156,14 +157,15 @@ export class MemoryByteLedger implements ByteLedger {
     let state = this.windows.get(key);
     if (state === undefined || state.resetAt <= now) {
       const live = [...(state?.reserved ?? [])].filter(([, r]) => r.expiresAt > now);
-      if (state === undefined && this.windows.size >= SWEEP_ABOVE) this.sweepWindows(now);
+      const added = state === undefined;
+      if (added && this.windows.size >= SWEEP_ABOVE) this.sweepWindows(now);
       state = {
         resetAt: now + w.windowSeconds * 1000,
         used: 0,
         reserved: live.length === 0 ? undefined : new Map(live),
         settled: undefined,
       };
-      this.windows.set(key, state);
+      this.windows.set(added ? flatKey(key) : key, state);
       return state;
     }
     if (state.reserved !== undefined) {

@@ -1,6 +1,7 @@
 /** What only MemoryStore does: time from the injected clock, and a bounded size. */
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from './index.js';
+import { flatKey } from './memory-store.js';
 import { ManualClock } from '../../dev/testing/clock.js';
 
 describe('MemoryStore', () => {
@@ -78,5 +79,19 @@ describe('MemoryStore sweeps expired entries while not full', () => {
     clock.advance(30_000);
     await store.set('other', 'v', 1000);
     expect(await store.get('long')).toBe('v');
+  });
+});
+
+describe('flatKey', () => {
+  it('keeps the text of any key exactly, whatever it looks like', async () => {
+    const built = (n: number) => `quota:{${encodeURIComponent(JSON.stringify(['web', 'acme', `u${n}`]))}}:documents:${n}s`;
+    const keys = ['', '__proto__', 'constructor', '123', '4294967295', '-0', '1e3', '\ud800 lone', 'ünïcödé 🔑', built(7)];
+    for (const key of keys) expect(flatKey(key)).toBe(key);
+    const store = new MemoryStore();
+    await store.set(built(3600), 'v', 60_000);
+    expect(await store.get(built(3600))).toBe('v');
+    expect(await store.get('__proto__')).toBeNull();
+    await store.set('__proto__', 'p', 60_000);
+    expect(await store.get('__proto__')).toBe('p');
   });
 });

@@ -150,14 +150,14 @@ export class MemoryStore implements KeyValueStore {
 
   private put(key: string, entry: Entry): void {
     // Delete first so a rewritten key moves to the young end of the insertion order.
-    this.entries.delete(key);
+    const known = this.entries.delete(key);
     const now = this.now();
     if (now - this.lastExpiredSweep >= EXPIRED_SWEEP_INTERVAL_MS) {
       this.lastExpiredSweep = now;
       this.sweepExpired(now);
     }
     if (this.entries.size >= this.maxEntries) this.makeRoom();
-    this.entries.set(key, entry);
+    this.entries.set(known ? key : flatKey(key), entry);
   }
 
   private makeRoom(): void {
@@ -176,6 +176,17 @@ export class MemoryStore implements KeyValueStore {
   private sweepExpired(now: number): void {
     for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
   }
+}
+
+/**
+ * The same text as one flat string. Keys are built with template literals (quotaKey, principalLimitKey, ...), which V8
+ * keeps as a tree of the concatenated pieces (a 32-byte ConsString per join, plus each piece), and a Map holds the
+ * key string it was given: a quota key took about 290 bytes where its text needs about 100 (measured over 100,000
+ * keys). A computed property name internalizes its string, which flattens it
+ * (https://v8.dev/blog/fast-properties, "named properties"); done once for a key a store adds, never per lookup.
+ */
+export function flatKey(key: string): string {
+  return Object.keys({ [key]: 0 })[0] ?? key;
 }
 
 function parseCounter(value: string): number {
