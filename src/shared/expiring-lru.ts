@@ -17,10 +17,11 @@ import type { Clock } from './clock.js';
 interface Entry<V> {
   value: V;
   /**
-   * Expiry in ms after `epoch`, not since 1970: for its first 24 days a process keeps this a small integer that V8
-   * stores in the entry itself, where an epoch-ms timestamp (above 2^31) is boxed in a 16-byte HeapNumber of its own
-   * for every entry (https://v8.dev/blog/pointer-compression, "Smis"; node is built without pointer compression, so
-   * a Smi holds 32 bits).
+   * Expiry in ms after `epoch`, not since 1970, made an int32 (`smallInt`): for its first 24 days a process keeps
+   * this a small integer that V8 stores in the entry itself, where an epoch-ms timestamp (above 2^31) is boxed in a
+   * 16-byte HeapNumber of its own for every entry (https://v8.dev/blog/pointer-compression, "Smis"; node is built
+   * without pointer compression, so a Smi holds 32 bits). The difference of two such timestamps is still a
+   * HeapNumber until `| 0` makes it an int32; one HeapNumber stored makes the field boxed for every entry.
    */
   expiresAt: number;
   /** The value of `moves` when this entry was inserted or last moved to the young end. */
@@ -74,7 +75,7 @@ export class ExpiringLru<V> {
     const known = this.entries.get(key);
     if (known !== undefined) {
       known.value = value;
-      known.expiresAt = expiresAt - this.epoch;
+      known.expiresAt = smallInt(expiresAt - this.epoch);
       this.refresh(key, known);
       return;
     }
@@ -83,7 +84,7 @@ export class ExpiringLru<V> {
       if (oldest.done === true) break;
       this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { value, expiresAt: expiresAt - this.epoch, movedAt: ++this.moves });
+    this.entries.set(key, { value, expiresAt: smallInt(expiresAt - this.epoch), movedAt: ++this.moves });
   }
 
   /** Moves `entry` to the young end if it may have drifted into the older half. */
@@ -101,4 +102,9 @@ export class ExpiringLru<V> {
   clear(): void {
     this.entries.clear();
   }
+}
+
+/** `ms` as an int32 (a Smi to V8) when it is an integer in that range; unchanged otherwise. */
+export function smallInt(ms: number): number {
+  return Number.isInteger(ms) && ms >= -0x80000000 && ms <= 0x7fffffff ? ms | 0 : ms;
 }

@@ -11,16 +11,16 @@
  * well above the working set; that trade-off is one more reason this store is not for production.
  */
 import { systemClock, type Clock } from '../shared/clock.js';
+import { smallInt } from '../shared/expiring-lru.js';
 import { assertTtl } from './ttl.js';
 import type { KeyValueStore, WindowTake } from './types.js';
 
 interface Entry {
   value: string;
   /**
-   * In the store's own time (`now()`: ms since it was made), not epoch ms: for its first 24 days a process keeps
-   * this a small integer that V8 stores in the entry itself, where an epoch-ms timestamp (above 2^31) is boxed in a
-   * 16-byte HeapNumber of its own for every key (https://v8.dev/blog/pointer-compression, "Smis"; node is built
-   * without pointer compression, so a Smi holds 32 bits).
+   * In the store's own time (`now()`: ms since it was made, an int32 while it fits), not epoch ms: for its first 24
+   * days a process keeps this a small integer that V8 stores in the entry itself, where an epoch-ms timestamp (above
+   * 2^31) is boxed in a 16-byte HeapNumber of its own for every key (shared/expiring-lru.ts `smallInt`).
    */
   expiresAt: number;
 }
@@ -135,7 +135,7 @@ export class MemoryStore implements KeyValueStore {
 
   /** The store's own time: ms since it was made (see Entry.expiresAt). */
   private now(): number {
-    return this.clock.now() - this.epoch;
+    return smallInt(this.clock.now() - this.epoch);
   }
 
   private live(key: string): Entry | undefined {
