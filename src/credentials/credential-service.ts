@@ -13,7 +13,7 @@ import type { Principal } from '../auth/principal.js';
 import type { CredentialRequest } from './credential-request.js';
 import { BrokerError, assertThat } from '../errors.js';
 import { takeQuotas, type CountRequest, type DeclaredBytes } from '../quotas/index.js';
-import { auditPrincipal, type AuditSink } from '../audit/audit.js';
+import { auditPrincipal, type AuditEvent, type AuditSink } from '../audit/audit.js';
 import { auditExpirationText } from './token-times.js';
 import { isoMillis, type Clock } from '../shared/clock.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -74,6 +74,40 @@ function declaredNow(files: CredentialRequest['files'], nowMs: number): readonly
 
 /** Failures of the issuing path that a still-valid cached token may stand in for. */
 const STALE_STANDS_IN_FOR: ReadonlySet<string> = new Set(['upstream_unavailable', 'upstream_throttled', 'store_unavailable']);
+
+/**
+ * The audit event of one decision, as one object (a shared part spread into it was a second object per answer). The
+ * token fields are left undefined for a dry run: pino does not write them, as JSON.stringify does not.
+ */
+function decisionEvent(
+  principal: Principal,
+  prepared: PreparedGrant,
+  context: RequestContext,
+  at: string,
+  event: 'credentials.dry_run' | 'credentials.served_stale' | 'credentials.cached' | 'credentials.issued',
+  outcome: 'dry_run' | 'stale' | 'cached' | 'issued',
+  served?: ServedToken & { standIn?: BrokerError },
+): AuditEvent {
+  const { grant } = prepared;
+  return {
+    requestId: context.requestId,
+    at,
+    principal: auditPrincipal(principal),
+    profile: grant.profile,
+    prefix: grant.prefix,
+    keys: grant.keys,
+    policySha256: prepared.policySha256,
+    roleSessionName: grant.roleSessionName,
+    sourceIdentity: grant.sourceIdentity,
+    sourceIp: context.sourceIp,
+    event,
+    outcome,
+    accessKeyId: served?.credentials.accessKeyId,
+    expiration: served === undefined ? undefined : auditExpirationText(served.credentials),
+    stale: served?.standIn ? true : undefined,
+    code: served?.standIn?.code,
+  };
+}
 
 export function createCredentialService(deps: CredentialServiceDeps): CredentialService {
   const { config, sts, tokenCache, admission, audit, metrics, clock } = deps;
@@ -154,20 +188,7 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
 
       if (request.dryRun) {
         await context.count?.();
-        audit.record({
-          requestId: context.requestId,
-          at: decidedAt,
-          principal: auditPrincipal(principal),
-          profile: grant.profile,
-          prefix: grant.prefix,
-          keys: grant.keys,
-          policySha256: prepared.policySha256,
-          roleSessionName: grant.roleSessionName,
-          sourceIdentity: grant.sourceIdentity,
-          sourceIp: context.sourceIp,
-          event: 'credentials.dry_run',
-          outcome: 'dry_run',
-        });
+        audit.record(decisionEvent(principal, prepared, context, decidedAt, 'credentials.dry_run', 'dry_run'));
         metrics.credentialAnswers.inc(grant.profile, 'dry_run');
         return toDryRunResponse(grant, policy.document());
       }
@@ -194,26 +215,8 @@ export function createCredentialService(deps: CredentialServiceDeps): Credential
       metrics.tokenCacheResults.inc(served.stale ? 'stale' : served.cached ? 'hit' : 'miss');
       metrics.credentialAnswers.inc(grant.profile, outcome);
       if (served.standIn) metrics.staleServed.inc({ profile: grant.profile, reason: served.standIn.code });
-      // One object per event, written out (a shared part spread into it was a second object per answer). A field
-      // left undefined is not written: pino skips it, as JSON.stringify does.
-      audit.record({
-        requestId: context.requestId,
-        at: decidedAt,
-        principal: auditPrincipal(principal),
-        profile: grant.profile,
-        prefix: grant.prefix,
-        keys: grant.keys,
-        policySha256: prepared.policySha256,
-        roleSessionName: grant.roleSessionName,
-        sourceIdentity: grant.sourceIdentity,
-        sourceIp: context.sourceIp,
-        event: served.stale ? 'credentials.served_stale' : served.cached ? 'credentials.cached' : 'credentials.issued',
-        outcome,
-        accessKeyId: served.credentials.accessKeyId,
-        expiration: auditExpirationText(served.credentials),
-        stale: served.standIn ? true : undefined,
-        code: served.standIn?.code,
-      });
+      const event = served.stale ? 'credentials.served_stale' : served.cached ? 'credentials.cached' : 'credentials.issued';
+      audit.record(decisionEvent(principal, prepared, context, decidedAt, event, outcome, served));
       return toCredentialResponse(grant, served, clock.now());
     },
   };
