@@ -54,8 +54,8 @@ export function startSts(ctx: BenchContext, name: string, latencyMs: number): Pr
 
 /**
  * The node flags production runs the broker with: those of package.json's `start:prod` (the image sets the same in
- * NODE_OPTIONS; test/architecture/dockerfile.test.ts checks that they agree). Every broker in the run gets them, so
- * its heap is bounded as in production.
+ * NODE_OPTIONS and its CMD; test/architecture/dockerfile.test.ts checks that they agree). Every broker in the run gets
+ * them, so its heap is bounded and garbage-collected as in production.
  */
 function productionNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
