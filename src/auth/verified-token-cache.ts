@@ -43,7 +43,10 @@ export function createVerifiedTokenCache(options: { clock: Clock; maxEntries?: n
  * 10,000-principal soak shows 10,000 of each). A literal's map is shared, and so is its frozen successor.
  */
 function kept(principal: Principal): Principal {
-  const { kind, clientId, subject, tenant, claims, listClaims } = principal;
+  const { kind, clientId, subject, tenant, claims, listClaims, ...unlisted } = principal;
+  // A field added to Principal must be added here too, or a memo hit would hand out a principal without it.
+  const nothingElse: Record<string, never> = unlisted;
+  void nothingElse;
   return Object.freeze(
     listClaims === undefined ? { kind, clientId, subject, tenant, claims } : { kind, clientId, subject, tenant, claims, listClaims },
   );

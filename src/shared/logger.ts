@@ -7,6 +7,7 @@
  */
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import { createLogDestination } from './log-destination.js';
+import { isoMillis } from './clock.js';
 
 const REDACT_PATHS = [
   'req.headers.authorization',
@@ -21,20 +22,20 @@ const REDACT_PATHS = [
   'cause.securityToken',
 ];
 
-/** The last millisecond a line's time was written for, and that field. */
-let lastTimeMs = Number.NaN;
+/** The last ISO text a line's time was written with, and that field. */
+let lastTimeText = '';
 let lastTimeField = '';
 
 /**
  * pino's `stdTimeFunctions.isoTime` (the same `,"time":"<ISO>"` fragment, https://getpino.io/#/docs/api?id=timestamp-boolean-function),
- * made once per millisecond: under load several lines share one (a decision's audit line, the lines around it), and
- * each was a Date, its ISO text and the fragment.
+ * made once per millisecond (clock.ts `isoMillis`): under load several lines share one (a decision's audit line, the
+ * lines around it), and each was a Date, its ISO text and the fragment.
  */
 export function isoTimeField(): string {
-  const now = Date.now();
-  if (now !== lastTimeMs) {
-    lastTimeField = `,"time":"${new Date(now).toISOString()}"`;
-    lastTimeMs = now;
+  const text = isoMillis(Date.now());
+  if (text !== lastTimeText) {
+    lastTimeField = `,"time":"${text}"`;
+    lastTimeText = text;
   }
   return lastTimeField;
 }
