@@ -93,7 +93,7 @@ async function soakRun(ctx: BenchContext, meta: Omit<RunMeta, 'totalSeconds' | '
     const tokens = await mintTokens(ctx.issuer, 'soak', SETTINGS.soakRun.principals);
     log(`minted ${tokens.length} JWTs; each store runs ${SETTINGS.soakRun.seconds} s`);
     const results: SoakResult[] = [];
-    for (const store of ['redis', 'memory'] as const) {
+    for (const store of SETTINGS.soakRun.stores) {
       const result = await runSoak(ctx, sts, store, tokens);
       log(`soak ${store}: RSS half-way ${(result.rssHalfway / 2 ** 20).toFixed(1)} MB → end ${(result.rssEnd / 2 ** 20).toFixed(1)} MB`);
       results.push(result);

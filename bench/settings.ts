@@ -11,6 +11,16 @@ function envNumber(name: string, fallback: number): number {
   return value;
 }
 
+const SOAK_STORES = ['redis', 'memory'] as const;
+
+function soakStores(raw: string | undefined): ReadonlyArray<(typeof SOAK_STORES)[number]> {
+  if (raw === undefined || raw === '') return SOAK_STORES;
+  const names = raw.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(SOAK_STORES as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) throw new Error(`BENCH_SOAK_STORES must list redis and/or memory, got ${raw}`);
+  return names as Array<(typeof SOAK_STORES)[number]>;
+}
+
 const args = new Set(process.argv.slice(2));
 const KNOWN_ARGS = new Set(['--soak', '--cache-hit-only']);
 for (const arg of args) {
@@ -82,6 +92,8 @@ export const SETTINGS = {
     fillRate: envNumber('BENCH_SOAK_FILL_RATE', 100),
     seconds: envNumber('BENCH_SOAK_SECONDS', 300),
     sampleSeconds: envNumber('BENCH_SOAK_SAMPLE_SECONDS', 10),
+    /** Which stores to soak, in order: BENCH_SOAK_STORES=memory soaks one (for diagnosis; the issue's target names both). */
+    stores: soakStores(process.env.BENCH_SOAK_STORES),
     maxInFlight: 512,
   },
 
