@@ -39,6 +39,8 @@ export function tokenCacheFromConfig(config: Readonly<BrokerConfig>, deps: Token
     minRemainingMs: cache.minRemainingSeconds * 1000,
     staleFloorMs: cache.staleFloorSeconds * 1000,
     l1MaxEntries: cache.l1MaxEntries,
+    // The memory store lives in this process: beside L1 it would only hold a second, sealed copy of each token.
+    shareTokens: deps.store.kind !== 'memory' || cache.l1MaxEntries === 0,
     lockTtlMs: issuanceLockTtlMs(config),
     ...(ahead.enabled
       ? {

@@ -35,7 +35,7 @@ import { ExpiringLru } from '../shared/expiring-lru.js';
 import type { StsCredentials } from '../sts/types.js';
 import { errorMessage, silentLogger, type KeyValueStore, type StoreLogger } from '../store/index.js';
 import { HotKeys, type HotEntry, type IssueToken } from './hot-keys.js';
-import { createSharedTokens, tokenValueKey } from './shared-tokens.js';
+import { createSharedTokens, tokenValueKey, type SharedTokens } from './shared-tokens.js';
 import { createThrottledWarn } from './throttled-warn.js';
 
 export type { IssueToken } from './hot-keys.js';
@@ -67,6 +67,12 @@ export interface TokenCacheOptions {
   staleFloorMs?: number;
   /** 0 disables the in-process layer. */
   l1MaxEntries: number;
+  /**
+   * false: tokens are kept in L1 only, never written to or read from the store (the lock still is). For a store
+   * in this process (the memory store), where the shared copy would be a second, sealed copy of L1's entry in the
+   * same heap, shared with nobody. Default true.
+   */
+  shareTokens?: boolean;
   /**
    * Lifetime of the cross-replica lock: must outlive the worst-case issuance (see cache-config.ts). A request waits
    * this long for another replica's issuance of the same token.
@@ -101,6 +107,12 @@ export interface TokenCache {
   close(): void;
 }
 
+/** The shared layer when tokens are not shared: nothing is there, and nothing is written. */
+const UNSHARED: SharedTokens = {
+  read: async () => null,
+  write: async () => undefined,
+};
+
 interface Flight {
   credentials: StsCredentials;
   issued: boolean;
@@ -132,15 +144,18 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     warn('cache.store.unavailable', { op, keyHash: keyHash(key), err: errorMessage(error) }, 'token cache store failed');
   }
 
-  const shared = createSharedTokens({
-    store,
-    encryptionKey: options.encryptionKey,
-    clock,
-    onProblem: (op, key, error) =>
-      op === 'open'
-        ? warn('cache.value.unreadable', { keyHash: keyHash(key) }, 'cached token could not be opened')
-        : storeFailed(op, key, error),
-  });
+  const shared =
+    (options.shareTokens ?? true)
+      ? createSharedTokens({
+          store,
+          encryptionKey: options.encryptionKey,
+          clock,
+          onProblem: (op, key, error) =>
+            op === 'open'
+              ? warn('cache.value.unreadable', { keyHash: keyHash(key) }, 'cached token could not be opened')
+              : storeFailed(op, key, error),
+        })
+      : UNSHARED;
 
   /** Keeps the newest token per key in L1, until it drops under the stale floor. */
   function remember(key: string, credentials: StsCredentials): void {

@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tokenCacheFromConfig, tokenCacheKey } from '../../src/cache/index.js';
+import { tokenValueKey } from '../../src/cache/shared-tokens.js';
+import { MemoryStore, type KeyValueStore } from '../../src/store/index.js';
 import { parseConfig } from '../../src/runtime/load-config.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { assumeRoleDeadlineMs } from '../../src/sts/index.js';
@@ -83,6 +85,29 @@ describe('tokenCacheFromConfig', () => {
     expect(new Set(served.map((r) => r.credentials.accessKeyId))).toEqual(new Set(['STS.slow-1']));
     expect(served.filter((r) => !r.cached)).toHaveLength(1);
   }, 60_000);
+
+  it('on the memory store the token lives in L1 only; with L1 off, or on Redis, the store keeps it', async () => {
+    const config = parseConfig(rawConfig());
+    const encryptionKey = Buffer.from(config.cache.encryptionKey ?? '', 'base64');
+    const input: AssumeRoleInput = { roleArn: 'acs:ram::1:role/r', roleSessionName: 'acme.alice', policy: '{}', durationSeconds: 900 };
+    const sts = slowSts(0);
+    const tokenKeys = async (store: KeyValueStore, l1MaxEntries: number): Promise<boolean> => {
+      const cache = tokenCacheFromConfig(
+        { ...config, cache: { ...config.cache, l1MaxEntries } },
+        { store, encryptionKey, clock: systemClock },
+      );
+      const key = tokenCacheKey({ purpose: 'credentials', ...input, policyJson: `{"r":"${randomBytes(4).toString('hex')}"}` });
+      const calls = sts.calls;
+      await cache.getOrIssue(key, () => sts.assumeRole(input));
+      expect((await cache.getOrIssue(key, () => sts.assumeRole(input))).cached).toBe(true);
+      expect(sts.calls).toBe(calls + 1);
+      cache.close();
+      return (await store.get(tokenValueKey(key))) !== null;
+    };
+    expect(await tokenKeys(new MemoryStore(), config.cache.l1MaxEntries)).toBe(false);
+    expect(await tokenKeys(new MemoryStore(), 0)).toBe(true);
+    expect(await tokenKeys(await scope.store(), config.cache.l1MaxEntries)).toBe(true);
+  });
 
   it('cache.lockTimeoutMs is no setting: a file that sets it is refused by name, with what to do', () => {
     const problems = problemsOf(() => parseConfig(rawConfig({ lockTimeoutMs: 6000 })));

@@ -278,4 +278,25 @@ describe('createTokenCache', () => {
     const i = issuer(systemClock);
     expect((await c.getOrIssue(key, i.issue)).cached).toBe(false); // nothing stuck after a failure
   });
+
+  it('shareTokens false: the token stays in L1, the store never holds it, and the lock is still taken and released', async () => {
+    const store = await redis();
+    const set = vi.spyOn(store, 'set');
+    const c = cache(store, { shareTokens: false });
+    const key = freshKey();
+    const i = issuer(systemClock);
+    const first = await c.getOrIssue(key, i.issue);
+    expect(await c.getOrIssue(key, i.issue)).toEqual({ credentials: first.credentials, cached: true });
+    expect(i.calls).toBe(1);
+    expect(await raw.exists(`${prefix}token:${key}`)).toBe(0);
+    expect(set.mock.calls.map(([k]) => k)).toEqual([`lock:${key}`]);
+    expect(await raw.exists(`${prefix}lock:${key}`)).toBe(0);
+    // Nothing is read from the store either: a value written there by anyone else is not served.
+    const written = freshKey();
+    await cache(store).getOrIssue(written, issuer(systemClock).issue);
+    expect(await raw.exists(`${prefix}token:${written}`)).toBe(1);
+    const unshared = issuer(systemClock);
+    expect((await cache(store, { shareTokens: false }).getOrIssue(written, unshared.issue)).cached).toBe(false);
+    expect(unshared.calls).toBe(1);
+  });
 });
