@@ -192,7 +192,7 @@ export function createRevocations(options: RevocationsOptions): Revocations {
   function isRevoked(principal: Principal): boolean {
     const revocations = byIdentity.get(principalIdentity(principal));
     const now = clock.now();
-    return revocations !== undefined && revocations.some((r) => isActive(r, now));
+    return revocations?.some((r) => isActive(r, now)) === true;
   }
 
   async function checkAfterRefresh(principal: Principal): Promise<void> {
