@@ -79,10 +79,13 @@ describe('applyProfile', () => {
     expect(grant.keys).toEqual(['uploads/acme/alice/rnd1abcdefgh.png']);
   });
 
-  it('does not share arrays with the (frozen) configuration', () => {
-    const grant = apply();
-    grant.operations.push('delete');
+  it('shares the profile lists read-only: no grant can change the configuration or another grant', () => {
+    const [first, second] = [apply(), apply()];
+    expect(() => (first.operations as string[]).push('delete')).toThrow(TypeError);
     expect(uploads.operations).toEqual(['put', 'multipart']);
+    expect(second.operations).toEqual(['put', 'multipart']);
+    const frozen = { ...uploads, operations: Object.freeze([...uploads.operations]) } as typeof uploads;
+    expect(apply({ profile: frozen }).operations).toBe(frozen.operations); // the loaded configuration's own list
   });
 
   it('uses extra template claims', () => {

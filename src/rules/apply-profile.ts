@@ -40,9 +40,30 @@ function templateFor(template: string): CompiledPrefixTemplate {
   return entry;
 }
 
+/** One string per region, not one per grant: a memoized grant lives as long as its principal is active. */
+const regionalEndpoints = new Map<string, string>();
+
 /** The endpoint clients upload to; the public regional endpoint unless the profile names one. */
 export function profileEndpoint(profile: Pick<ProfileConfig, 'endpoint' | 'region'>): string {
-  return profile.endpoint ?? `https://oss-${profile.region}.aliyuncs.com`;
+  if (profile.endpoint !== undefined) return profile.endpoint;
+  let endpoint = regionalEndpoints.get(profile.region);
+  if (endpoint === undefined) {
+    endpoint = `https://oss-${profile.region}.aliyuncs.com`;
+    regionalEndpoints.set(profile.region, endpoint);
+  }
+  return endpoint;
+}
+
+/**
+ * A profile's list, read-only, for its grants to share. The loaded configuration is deep-frozen (config/load.ts), so
+ * its lists are shared as they are, not copied for every principal; a list that is not frozen (a profile built by
+ * hand) is copied and frozen. Either way no grant can change the configuration, or another grant.
+ */
+function sharedList<T>(list: readonly T[]): readonly T[];
+function sharedList<T>(list: readonly T[] | undefined): readonly T[] | undefined;
+function sharedList<T>(list: readonly T[] | undefined): readonly T[] | undefined {
+  if (list === undefined || Object.isFrozen(list)) return list;
+  return Object.freeze([...list]);
 }
 
 export function applyProfile({ profileName, profile, principal, files, random }: ApplyProfileInput): Grant {
@@ -79,15 +100,15 @@ export function applyProfile({ profileName, profile, principal, files, random }:
     endpoint: profileEndpoint(profile),
     prefix,
     keys,
-    operations: [...profile.operations],
+    operations: sharedList(profile.operations),
     ...(areas === undefined ? {} : { areas }),
     durationSeconds: profile.durationSeconds,
     roleSessionName: roleSessionName(principal),
     sourceIdentity: sourceIdentity(principal),
     maxSizeBytes: profile.maxSizeBytes,
-    allowedExtensions: profile.fileTypes ? [...profile.fileTypes.extensions] : undefined,
-    allowedContentTypes: profile.fileTypes ? [...profile.fileTypes.contentTypes] : undefined,
-    sourceIp: profile.conditions.sourceIp ? [...profile.conditions.sourceIp] : undefined,
+    allowedExtensions: sharedList(profile.fileTypes?.extensions),
+    allowedContentTypes: sharedList(profile.fileTypes?.contentTypes),
+    sourceIp: sharedList(profile.conditions.sourceIp),
     secureTransport: profile.conditions.secureTransport,
   };
 }

@@ -29,7 +29,8 @@ export interface Grant {
   prefix: string;
   /** Exact object keys when the profile's scope is `keys`; otherwise undefined. */
   keys?: string[] | undefined;
-  operations: Operation[];
+  /** This and the three lists below are the profile's own, shared by its grants: read-only (shared-lists.ts). */
+  operations: readonly Operation[];
   /**
    * The profile's `areas` rendered for this caller (rules/areas.ts); undefined when the profile declares none, so a
    * single-prefix grant, its policy and its cache key are what they were before areas existed.
@@ -40,8 +41,8 @@ export interface Grant {
   /** AssumeRole `SourceIdentity`: the whole principal, kept through role chains (rules/source-identity.ts). */
   sourceIdentity: string;
   maxSizeBytes?: number | undefined;
-  allowedExtensions?: string[] | undefined;
-  allowedContentTypes?: string[] | undefined;
-  sourceIp?: string[] | undefined;
+  allowedExtensions?: readonly string[] | undefined;
+  allowedContentTypes?: readonly string[] | undefined;
+  sourceIp?: readonly string[] | undefined;
   secureTransport?: boolean | undefined;
 }
