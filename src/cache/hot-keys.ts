@@ -7,6 +7,7 @@
  * cache before any request would have had to wait for STS. The registry is bounded (`maxKeys`, about the least recently
  * requested out first) and holds no secret: only the key hash, the token's expiry and how to issue a new one.
  */
+import { RecencyOrder, type Ordered } from '../shared/recency-order.js';
 import type { StsCredentials } from '../sts/types.js';
 
 /** Issues a token for one key. `background` calls never wait for budget and are made once (sts/assume-role.ts). */
@@ -21,25 +22,22 @@ export interface HotKeysOptions {
   retryMs: number;
 }
 
-export interface HotEntry {
+export interface HotEntry extends Ordered {
   issue: IssueToken;
   lastRequestedAt: number;
   /** Expiry of the newest token this replica knows for the key. */
   expiresAt: number;
   /** Not before this time (after a failed refresh). */
   retryAt: number;
-  /** The registry's `moves` when this entry was added or last moved to the young end. */
-  movedAt: number;
 }
 
 export class HotKeys {
   private readonly entries = new Map<string, HotEntry>();
-  /** Entries added or moved so far (as in shared/expiring-lru.ts: a request moves only an entry that drifted). */
-  private moves = 0;
-  private readonly moveAfter: number;
+  /** Least recently requested first, approximately: a request moves only a key that drifted (recency-order.ts). */
+  private readonly order: RecencyOrder;
 
   constructor(private readonly options: HotKeysOptions) {
-    this.moveAfter = Math.max(1, Math.floor(options.maxKeys / 2));
+    this.order = new RecencyOrder(options.maxKeys);
   }
 
   get size(): number {
@@ -56,17 +54,10 @@ export class HotKeys {
       known.issue = issue;
       known.lastRequestedAt = now;
       known.expiresAt = Math.max(expiresAt, known.expiresAt);
-      // Map order is least recently moved first. Moved (re-inserted) only once half of `maxKeys` other entries came
-      // or moved after it, so a key requested is still never the next to go before `maxKeys / 2` others come in,
-      // while a request to a hot key usually costs no Map delete + set (and no deleted slot that makes it rehash).
-      if (this.moves - known.movedAt >= this.moveAfter) {
-        this.entries.delete(key);
-        this.entries.set(key, known);
-        known.movedAt = ++this.moves;
-      }
+      this.order.used(this.entries, key, known);
       return;
     }
-    this.entries.set(key, { issue, lastRequestedAt: now, expiresAt, retryAt: 0, movedAt: ++this.moves });
+    this.entries.set(key, { issue, lastRequestedAt: now, expiresAt, retryAt: 0, movedAt: this.order.inserted() });
     for (const oldest of this.entries.keys()) {
       if (this.entries.size <= this.options.maxKeys) break;
       this.entries.delete(oldest);

@@ -3,18 +3,12 @@
  * without a network round trip or a signature check.
  * Each entry carries its own expiry (read from the injected clock); `maxEntries: 0` turns it off (every read goes
  * to Redis, e.g. to keep secrets out of process memory longer than a request needs them).
- *
- * A Map keeps insertion order, so "move to the young end on read" plus "evict the first key" is an LRU. The move
- * (delete + set) is approximate: a read moves an entry only when at least half of `maxEntries` insertions and moves
- * happened since its own, i.e. only an entry that may have drifted into the older half. A read still leaves its entry
- * behind fewer than `maxEntries / 2` younger ones, so an entry is never evicted before at least `maxEntries / 2`
- * insertions or moves of other keys followed its last read. Moving on every hit cost four Map operations per hit, and
- * the deleted slots it leaves make the Map's table rehash (V8's OrderedHashMap compacts them away only when it
- * grows or rehashes: https://v8.dev/blog/hash-code).
+ * Least recently read out first, approximately (recency-order.ts).
  */
 import type { Clock } from './clock.js';
+import { RecencyOrder, type Ordered } from './recency-order.js';
 
-interface Entry<V> {
+interface Entry<V> extends Ordered {
   value: V;
   /**
    * Expiry in ms after `epoch`, not since 1970, made an int32 (`smallInt`): for its first 24 days a process keeps
@@ -24,22 +18,18 @@ interface Entry<V> {
    * HeapNumber until `| 0` makes it an int32; one HeapNumber stored makes the field boxed for every entry.
    */
   expiresAt: number;
-  /** The value of `moves` when this entry was inserted or last moved to the young end. */
-  movedAt: number;
 }
 
 export class ExpiringLru<V> {
   private readonly entries = new Map<string, Entry<V>>();
-  /** Insertions and moves so far: how far an entry has drifted from the young end is `moves - entry.movedAt` at most. */
-  private moves = 0;
-  private readonly moveAfter: number;
+  private readonly order: RecencyOrder;
   private readonly epoch: number;
 
   constructor(
     private readonly maxEntries: number,
     private readonly clock: Clock,
   ) {
-    this.moveAfter = Math.max(1, Math.floor(maxEntries / 2));
+    this.order = new RecencyOrder(maxEntries);
     this.epoch = clock.now();
   }
 
@@ -54,7 +44,7 @@ export class ExpiringLru<V> {
       this.entries.delete(key);
       return undefined;
     }
-    this.refresh(key, entry);
+    this.order.used(this.entries, key, entry);
     return entry.value;
   }
 
@@ -76,7 +66,7 @@ export class ExpiringLru<V> {
     if (known !== undefined) {
       known.value = value;
       known.expiresAt = smallInt(expiresAt - this.epoch);
-      this.refresh(key, known);
+      this.order.used(this.entries, key, known);
       return;
     }
     while (this.entries.size >= this.maxEntries) {
@@ -84,15 +74,7 @@ export class ExpiringLru<V> {
       if (oldest.done === true) break;
       this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { value, expiresAt: smallInt(expiresAt - this.epoch), movedAt: ++this.moves });
-  }
-
-  /** Moves `entry` to the young end if it may have drifted into the older half. */
-  private refresh(key: string, entry: Entry<V>): void {
-    if (this.moves - entry.movedAt < this.moveAfter) return;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    entry.movedAt = ++this.moves;
+    this.entries.set(key, { value, expiresAt: smallInt(expiresAt - this.epoch), movedAt: this.order.inserted() });
   }
 
   delete(key: string): void {
