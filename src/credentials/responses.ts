@@ -7,6 +7,7 @@ import type { PolicyDocument } from '../policy/index.js';
 import type { StsCredentials } from '../sts/types.js';
 import type { Operation } from '../config/schema.js';
 import { isoSeconds } from '../shared/clock.js';
+import { frozenList } from '../config/frozen-list.js';
 import { expirationText, refreshAfterText } from './token-times.js';
 
 export interface CredentialResponse {
@@ -16,13 +17,14 @@ export interface CredentialResponse {
     region: string;
     endpoint: string;
     prefix: string;
-    keys?: string[];
+    /** This list and the others are shared by every answer of one grant (uploadOf): read-only. */
+    keys?: readonly string[];
     maxSizeBytes?: number;
-    allowedContentTypes?: string[];
-    allowedExtensions?: string[];
-    operations: Operation[];
+    allowedContentTypes?: readonly string[];
+    allowedExtensions?: readonly string[];
+    operations: readonly Operation[];
     /** Only for a profile with areas: the other prefixes the token reaches and what it may do there. */
-    areas?: GrantArea[];
+    areas?: ReadonlyArray<{ readonly prefix: string; readonly operations: readonly Operation[] }>;
   };
   serverTime: string;
   /** Come back for a new token at (or after) this time; well before `credentials.expiration` (lifetime.ts). */
@@ -58,11 +60,6 @@ function copyAreas(areas: readonly GrantArea[]): GrantArea[] {
   return areas.map((area) => ({ prefix: area.prefix, operations: [...area.operations] }));
 }
 
-/** A list an answer can hold as it is: one already frozen (a prepared grant's, prepare-grant.ts), else a frozen copy. */
-function shareable<T>(list: readonly T[]): T[] {
-  return (Object.isFrozen(list) ? list : Object.freeze([...list])) as T[];
-}
-
 /**
  * The `upload` part of a grant's answers, made once per grant: the prepared-grant memo (prepare-grant.ts) hands a
  * cache hit the same Grant object, and this part depends on nothing else. Frozen, lists included, because every
@@ -78,15 +75,16 @@ function uploadOf(grant: Grant): CredentialResponse['upload'] {
     region: grant.region,
     endpoint: grant.endpoint,
     prefix: grant.prefix,
-    operations: shareable(grant.operations),
+    operations: frozenList(grant.operations),
   };
-  if (grant.keys) upload.keys = shareable(grant.keys);
+  if (grant.keys) upload.keys = frozenList(grant.keys);
   if (grant.maxSizeBytes !== undefined) upload.maxSizeBytes = grant.maxSizeBytes;
-  if (grant.allowedContentTypes) upload.allowedContentTypes = shareable(grant.allowedContentTypes);
-  if (grant.allowedExtensions) upload.allowedExtensions = shareable(grant.allowedExtensions);
+  if (grant.allowedContentTypes) upload.allowedContentTypes = frozenList(grant.allowedContentTypes);
+  if (grant.allowedExtensions) upload.allowedExtensions = frozenList(grant.allowedExtensions);
   if (grant.areas) {
-    const areas = grant.areas.map((area) => Object.freeze({ prefix: area.prefix, operations: shareable(area.operations) }));
-    upload.areas = shareable(areas);
+    upload.areas = Object.freeze(
+      grant.areas.map((area) => Object.freeze({ prefix: area.prefix, operations: frozenList(area.operations) })),
+    );
   }
   uploads.set(grant, Object.freeze(upload));
   return upload;

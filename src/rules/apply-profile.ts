@@ -16,6 +16,7 @@ import { assertKeyLength, nameKeys, type RandomId } from './key-naming.js';
 import { compilePrefixTemplate, type CompiledPrefixTemplate } from './prefix-template.js';
 import { roleSessionName } from './role-session-name.js';
 import { sourceIdentity } from './source-identity.js';
+import { frozenList } from '../config/frozen-list.js';
 
 export interface ApplyProfileInput {
   profileName: string;
@@ -54,18 +55,6 @@ export function profileEndpoint(profile: Pick<ProfileConfig, 'endpoint' | 'regio
   return endpoint;
 }
 
-/**
- * A profile's list, read-only, for its grants to share. The loaded configuration is deep-frozen (config/load.ts), so
- * its lists are shared as they are, not copied for every principal; a list that is not frozen (a profile built by
- * hand) is copied and frozen. Either way no grant can change the configuration, or another grant.
- */
-function sharedList<T>(list: readonly T[]): readonly T[];
-function sharedList<T>(list: readonly T[] | undefined): readonly T[] | undefined;
-function sharedList<T>(list: readonly T[] | undefined): readonly T[] | undefined {
-  if (list === undefined || Object.isFrozen(list)) return list;
-  return Object.freeze([...list]);
-}
-
 export function applyProfile({ profileName, profile, principal, files, random }: ApplyProfileInput): Grant {
   assertThat(
     profile.clients.includes(principal.clientId),
@@ -100,15 +89,15 @@ export function applyProfile({ profileName, profile, principal, files, random }:
     endpoint: profileEndpoint(profile),
     prefix,
     keys,
-    operations: sharedList(profile.operations),
+    operations: frozenList(profile.operations),
     ...(areas === undefined ? {} : { areas }),
     durationSeconds: profile.durationSeconds,
     roleSessionName: roleSessionName(principal),
     sourceIdentity: sourceIdentity(principal),
     maxSizeBytes: profile.maxSizeBytes,
-    allowedExtensions: sharedList(profile.fileTypes?.extensions),
-    allowedContentTypes: sharedList(profile.fileTypes?.contentTypes),
-    sourceIp: sharedList(profile.conditions.sourceIp),
+    allowedExtensions: frozenList(profile.fileTypes?.extensions),
+    allowedContentTypes: frozenList(profile.fileTypes?.contentTypes),
+    sourceIp: frozenList(profile.conditions.sourceIp),
     secureTransport: profile.conditions.secureTransport,
   };
 }
