@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator } from './index.js';
 import { createDevIssuer } from '../../dev/issuer/dev-issuer.js';
+import { changeCharAt } from '../../dev/testing/tamper.js';
 
 /** A clock the test moves; the issuer and the authenticator share it. */
 function manualClock() {
@@ -27,7 +28,7 @@ describe('verified-token cache', () => {
     expect(await auth.authenticate({ authorization: `Bearer ${token}` })).toBe(second);
     // Change a character in the middle of the signature (the last one may only carry padding bits).
     const i = token.length - 20;
-    const forged = `${token.slice(0, i)}${token[i] === 'A' ? 'B' : 'A'}${token.slice(i + 1)}`;
+    const forged = changeCharAt(token, i);
     await expect(auth.authenticate({ authorization: `Bearer ${forged}` })).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 

@@ -15,6 +15,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET, ossClient, randomBuffer, startStack, storedObject, type Stack } from './stack.js';
 import type { PostPolicyResponse } from '../../src/uploads/index.js';
+import { changeCharAt } from '../../dev/testing/tamper.js';
 
 const BYTES_PER_HOUR = 100_000;
 
@@ -231,7 +232,7 @@ describe('the policy pins the callback and the grant: the storage refuses an edi
       '0006-00000227',
     ],
     ['the callback body changed', (f: Record<string, string>) => (f.callback = `${f.callback!.slice(0, -4)}AAAA`), '0006-00000227'],
-    ['x:grant edited', (f: Record<string, string>) => (f['x:grant'] = `${f['x:grant']!.slice(0, -2)}xx`), '0006-00000227'],
+    ['x:grant edited', (f: Record<string, string>) => (f['x:grant'] = changeCharAt(f['x:grant']!, 10)), '0006-00000227'],
     ['x:grant removed', (f: Record<string, string>) => delete f['x:grant'], '0006-00000226'],
   ])('%s: AccessDenied, nothing stored, nothing recorded', async (_what, edit, ec) => {
     const auth = await stack.user('dave', 'acme');

@@ -16,6 +16,7 @@ import {
   type Stack,
   type Vended,
 } from './stack.js';
+import { changeCharAt } from '../../dev/testing/tamper.js';
 
 let stack: Stack;
 let alice: Vended;
@@ -156,7 +157,7 @@ describe('the same token is refused by the storage outside its grant', () => {
     const secret = alice.credentials.accessKeySecret;
     const tampered: Vended = {
       ...alice,
-      credentials: { ...alice.credentials, accessKeySecret: (secret[0] === 'A' ? 'B' : 'A') + secret.slice(1) },
+      credentials: { ...alice.credentials, accessKeySecret: changeCharAt(secret, 0) },
     };
     const error = await ossFailure(ossClient(tampered).put(`${alice.upload.prefix}sig.png`, randomBuffer(64)));
     expect(error.code).toBe('SignatureDoesNotMatch');
