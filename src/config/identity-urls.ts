@@ -21,6 +21,9 @@ export interface IdentityUrlContext {
   production: boolean;
 }
 
+/** What is wrong with a plain-http URL that a deployment (NODE_ENV=production) would use. */
+export const HTTPS_IN_PRODUCTION = 'must be https with NODE_ENV=production (plain http is for local development only)';
+
 const LOOPBACK_NAMES = new Set(['localhost', '[::1]']);
 
 /** A host that only this machine can answer for. */
@@ -35,7 +38,7 @@ function plainHttpProblem(field: string, url: URL, context: IdentityUrlContext):
   if (!isLoopbackHost(url.hostname)) {
     return `${field}: must be https (plain http is accepted only for a loopback host, outside NODE_ENV=production)`;
   }
-  if (context.production) return `${field}: must be https with NODE_ENV=production (plain http is for local development only)`;
+  if (context.production) return `${field}: ${HTTPS_IN_PRODUCTION}`;
   return undefined;
 }
 

@@ -13,6 +13,7 @@ import { readSecretEnv } from './secret-env.js';
 import { applyApiKeysSecret, parseAdminKeys } from './json-secrets.js';
 import { crossCheck, type DevelopmentRelaxations } from './cross-checks.js';
 import { identityUrlProblems } from './identity-urls.js';
+import { uploadUrlProblems } from './upload-urls.js';
 
 export type { DevelopmentRelaxations } from './cross-checks.js';
 
@@ -67,7 +68,8 @@ export type ConfigChecks = (config: Readonly<BrokerConfig>) => string[];
 /**
  * Validates an already-parsed configuration object: the schema, then this folder's cross-checks and `moreChecks`
  * (the caller's layer: the profile checks), every problem at once so an operator fixes the file in one pass.
- * `env` is read for NODE_ENV only: with `production`, no identity URL may be plain http (identity-urls.ts).
+ * `env` is read for NODE_ENV only: with `production`, no identity or upload URL may be plain http (identity-urls.ts,
+ * upload-urls.ts).
  */
 export function validateConfig(
   input: BrokerConfigInput | Record<string, unknown>,
@@ -77,9 +79,10 @@ export function validateConfig(
 ): Readonly<BrokerConfig> {
   const result = configSchema.safeParse(input);
   if (!result.success) throw new ConfigError(zodProblems(result.error));
-  const identity = identityUrlProblems(result.data, { production: env.NODE_ENV === 'production' });
+  const deployment = { production: env.NODE_ENV === 'production' };
+  const plainHttp = [...identityUrlProblems(result.data, deployment), ...uploadUrlProblems(result.data, deployment)];
   // Each problem once, whichever check found it.
-  const problems = [...new Set([...crossCheck(result.data, relax), ...identity, ...moreChecks(result.data)])];
+  const problems = [...new Set([...crossCheck(result.data, relax), ...plainHttp, ...moreChecks(result.data)])];
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(result.data);
 }

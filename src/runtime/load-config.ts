@@ -15,7 +15,7 @@ import { defaultChainCredential, type ChainCredential } from './credential-sourc
 
 /**
  * Validates an already-parsed configuration object (local mode and tests, which may pass relaxations in code).
- * NODE_ENV comes from `env` (config/identity-urls.ts).
+ * NODE_ENV comes from `env` (config/identity-urls.ts, config/upload-urls.ts).
  */
 export function parseConfig(
   input: BrokerConfigInput | Record<string, unknown>,
