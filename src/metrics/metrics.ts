@@ -37,6 +37,12 @@ export interface Metrics {
    * request-driven signal would go quiet exactly when it matters. Without a probe the series is absent, never 0.
    */
   probeStoreOnScrape(store: string, ping: () => Promise<unknown>): void;
+  /**
+   * Makes every scrape report `osb_cloud_identity_ready` (1 or 0) from the `cloud_identity` readiness check's last
+   * verdict, which never calls STS itself. Scrape-driven for the same reason as the store: a replica without an
+   * identity fails /readyz and gets no requests, so nothing request-driven would say why. Absent until called.
+   */
+  reportCloudIdentityOnScrape(status: () => { ready: boolean }): void;
 }
 
 export function createMetrics(options: { collectDefaults?: boolean } = {}): Metrics {
@@ -45,6 +51,7 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
   const credentialAnswers = new PendingCounts('profile', 'outcome');
   const tokenCacheResults = new PendingCounts('result');
   let storeProbe: { store: string; ping: () => Promise<unknown> } | undefined;
+
   const storeUp = new Gauge({
     name: 'osb_store_up',
     help: 'Whether the shared store answered a ping at scrape time (1) or not (0)',
@@ -138,6 +145,18 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
     storeUp,
     probeStoreOnScrape(store, ping) {
       storeProbe = { store, ping };
+    },
+    reportCloudIdentityOnScrape(status) {
+      // Registered here, not up front: a gauge without labels reads 0 until set, which would say "no identity".
+      registry.removeSingleMetric('osb_cloud_identity_ready');
+      new Gauge({
+        name: 'osb_cloud_identity_ready',
+        help: "Whether the broker's own identity last reached STS (1) or not (0): the cloud_identity readiness check",
+        registers: [registry],
+        collect() {
+          this.set(status().ready ? 1 : 0);
+        },
+      });
     },
   };
 }

@@ -96,6 +96,7 @@ export async function buildRuntimeDeps(
   // After the source is logged: its first check says at once whether this replica can use STS (GetCallerIdentity).
   const cloudIdentity = createCloudIdentityReadiness(config.sts, { credential, trustedCa: options.stsTrustedCa, logger });
   await cloudIdentity.start();
+  metrics.reportCloudIdentityOnScrape(() => cloudIdentity.status());
   const { secrets } = options;
   secrets?.start(logger, (event) => {
     if (event.ok) metrics.secretLastRefresh.set({ secret: event.name }, event.at / 1000);

@@ -212,7 +212,7 @@ describe('Prometheus alert rules', () => {
     expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
   });
 
-  it('cover STS errors, the breaker, the cache hit ratio, quota refusals and the store', () => {
+  it('cover STS errors, the breaker, the cache hit ratio, quota refusals, the store and the cloud identity', () => {
     const uses = (pattern: RegExp) => rules.filter((r) => pattern.test(r.expr)).map((r) => r.alert);
     expect(uses(/osb_sts_calls_total\{code!="ok"\}/)).not.toEqual([]);
     expect(uses(/osb_sts_breaker_state/)).not.toEqual([]);
@@ -220,6 +220,7 @@ describe('Prometheus alert rules', () => {
     expect(uses(/outcome="quota_exceeded"/)).not.toEqual([]);
     expect(uses(/osb_store_up/)).not.toEqual([]);
     expect(uses(/outcome="store_unavailable"/)).not.toEqual([]);
+    expect(uses(/osb_cloud_identity_ready/)).not.toEqual([]);
   });
 });
 
@@ -243,6 +244,7 @@ describe('Grafana dashboard', () => {
       'result="hit"',
       'quota_exceeded',
       'osb_store_up',
+      'osb_cloud_identity_ready',
     ]) {
       expect(all).toContain(needle);
     }

@@ -3,7 +3,8 @@
  * emulator through the official SDK):
  * - no cloud identity (nothing in the environment, no credentials file): not ready, and the log says "no cloud
  *   identity", never a DNS error; ready by itself once an identity appears;
- * - STS out of reach: not ready with `sts_unreachable`; ready once it comes; not ready again when it goes away;
+ * - STS out of reach: not ready with `sts_unreachable`; ready once it comes; not ready again when it goes away; and
+ *   `osb_cloud_identity_ready` on /metrics says the same at each step;
  * - the check never spends an AssumeRole.
  * And the plain-http refusal of production (config/identity-urls.ts) at the same entry point.
  */
@@ -83,6 +84,12 @@ const readyz = async (port: number) => {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 
+/** The `osb_cloud_identity_ready` sample on /metrics, as its text line (undefined without one). */
+const identityGauge = async (port: number) => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return text.split('\n').find((line) => line.startsWith('osb_cloud_identity_ready '));
+};
+
 const credentials = (port: number) =>
   fetch(`http://127.0.0.1:${port}/v1/credentials`, {
     method: 'POST',
@@ -150,16 +157,19 @@ describe('cloud_identity readiness', { timeout: 90_000 }, () => {
     expect(unavailable).toMatchObject({ reason: 'sts_unreachable', upstream: { code: 'ECONNREFUSED' } });
     expect(unavailable.msg).toMatch(/^STS cannot be reached with the broker's identity: STS could not be reached \(network\)/);
     expect((await readyz(port)).body).toMatchObject({ status: 'not_ready', reasons: { cloud_identity: 'sts_unreachable' } });
+    expect(await identityGauge(port)).toBe('osb_cloud_identity_ready 0');
 
     const sts = await tcpProxy(stsPort, { host: '127.0.0.1', port: identity.emulator.port });
     let stsUp = true;
     try {
       expect(await eventually(`http://127.0.0.1:${port}/readyz`, 200)).toBe(true);
       expect((await readyz(port)).body).toEqual({ status: 'ready', checks: { config: 'ok', store: 'ok', cloud_identity: 'ok' } });
+      expect(await identityGauge(port)).toBe('osb_cloud_identity_ready 1');
       await sts.close();
       stsUp = false;
       expect(await eventually(`http://127.0.0.1:${port}/readyz`, 503)).toBe(true);
       expect((await readyz(port)).body).toMatchObject({ reasons: { cloud_identity: 'sts_unreachable' } });
+      expect(await identityGauge(port)).toBe('osb_cloud_identity_ready 0');
       // Not on the first failure: a ready replica warned once before it turned not ready. The log is written in
       // batches (up to 100 ms later), so /readyz can turn before the line saying why has arrived: wait for it.
       const names = () => broker.events.map((e) => e.event);

@@ -132,6 +132,18 @@ describe('osb_store_up is measured at scrape time', () => {
   });
 });
 
+describe('osb_cloud_identity_ready is read at scrape time', () => {
+  it("reports the readiness check's last verdict, and is absent until a check reports", async () => {
+    const metrics = createMetrics();
+    expect(await metrics.registry.metrics()).not.toMatch(/^osb_cloud_identity_ready/m);
+    let ready = false;
+    metrics.reportCloudIdentityOnScrape(() => ({ ready }));
+    expect(await metrics.registry.metrics()).toMatch(/^osb_cloud_identity_ready 0$/m);
+    ready = true;
+    expect(await metrics.registry.metrics()).toMatch(/^osb_cloud_identity_ready 1$/m);
+  });
+});
+
 describe('osb_sts_breaker_state follows the breaker built by buildRuntimeDeps', () => {
   let sts: FakeSts;
   beforeEach(async () => {
