@@ -8,7 +8,7 @@ import express, { type Express, type Request, type RequestHandler, type Router }
 import type { BrokerConfig } from './config/schema.js';
 import type { KeyValueStore } from './store/types.js';
 import type { StsClient } from './sts/types.js';
-import { configuredAdminKeys, createAdminKeys, type AdminKeys, type Authenticator } from './auth/index.js';
+import { configuredAdminKeys, createAdminKeys, createAdminOidc, type AdminKeys, type Authenticator } from './auth/index.js';
 import type { IdentityReadiness } from './sts/identity-readiness.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -206,12 +206,14 @@ export function createApp(deps: AppDeps): BrokerApp {
   app.use(problemHandler(logger));
   const { adminPort } = config.server;
   const configuredKeys = configuredAdminKeys(config.server);
+  const adminOidc = config.server.adminOidc === undefined ? undefined : createAdminOidc(config.server.adminOidc, { clock });
   const admin =
-    adminPort === undefined || (configuredKeys.length === 0 && deps.adminKeys === undefined)
+    adminPort === undefined || (configuredKeys.length === 0 && deps.adminKeys === undefined && adminOidc === undefined)
       ? undefined
       : createAdminApp({
           revocations,
           adminKeys: deps.adminKeys ?? createAdminKeys(() => configuredKeys),
+          adminOidc,
           audit,
           clock,
           logger,

@@ -6,6 +6,7 @@
 export { authenticatorFromConfig, createAuthenticator } from './authenticate.js';
 export type { Authenticator, AuthenticatorOptions, AuthHeaders, ReloadableAuthenticator } from './authenticate.js';
 export { configuredAdminKeys, createAdminKeys, UNNAMED_ADMIN, type AdminKey, type AdminKeys } from './admin-keys.js';
+export { createAdminOidc, OIDC_ACTOR_PREFIX, type AdminOidc } from './admin-oidc.js';
 export { createApiKeyAuthenticator, generateApiKey, hashApiKeySecret } from './api-key.js';
 export type { ApiKeyAuthenticator, GeneratedApiKey } from './api-key.js';
 export { constantTimeEqual } from './constant-time.js';

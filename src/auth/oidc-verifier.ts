@@ -43,42 +43,49 @@ export interface OidcVerifier {
   verify(token: string): Promise<Principal>;
 }
 
-export function createOidcVerifier(client: OidcClientConfig, options: OidcVerifierOptions): OidcVerifier {
-  const getKey = keySourceFor(client, options);
+/** One issuer's JWT settings: a user client's (`clients[]`) or the admin API's (`server.adminOidc`). */
+export type JwtIssuer = Pick<OidcClientConfig, 'issuer' | 'audience' | 'jwksUri' | 'jwksFile' | 'algorithms' | 'clockToleranceSeconds'> & {
+  /** Names the issuer in errors and spans: the client id, or `admin`. */
+  id: string;
+};
+
+/** Verifies a compact JWS against `issuer`'s settings and returns its payload; throws BrokerError on every failure. */
+export function createJwtPayloadVerifier(issuer: JwtIssuer, options: OidcVerifierOptions): (token: string) => Promise<JWTPayload> {
+  const getKey = keySourceFor(issuer, options);
   const { clock } = options;
   // Copied once so a later change to the (frozen anyway) config array cannot widen what we accept.
-  const algorithms = [...client.algorithms];
-  const audience = typeof client.audience === 'string' ? client.audience : [...client.audience];
-
-  const verifier: OidcVerifier = {
-    client,
-    async verify(token) {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, getKey, {
-          // Pinned: a token whose header says `none`, `HS256` (signed with our public key as the HMAC secret, the
-          // classic key-type confusion) or any alg outside this list is refused before a key is even looked up.
-          algorithms,
-          issuer: client.issuer,
-          audience,
-          // jose checks `exp` only when present; a token that never expires is not one we accept.
-          requiredClaims: ['exp'],
-          clockTolerance: client.clockToleranceSeconds,
-          currentDate: new Date(clock.now()),
-        }));
-      } catch (err) {
-        throw fromJoseError(err);
-      }
-      return principalFromPayload(client, payload);
-    },
-  };
-  return {
-    client,
-    verify: (token) => inSpan('jwt.verify', { attributes: { 'broker.client_id': client.id } }, () => verifier.verify(token)),
+  const algorithms = [...issuer.algorithms];
+  const audience = typeof issuer.audience === 'string' ? issuer.audience : [...issuer.audience];
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, getKey, {
+        // Pinned: a token whose header says `none`, `HS256` (signed with our public key as the HMAC secret, the
+        // classic key-type confusion) or any alg outside this list is refused before a key is even looked up.
+        algorithms,
+        issuer: issuer.issuer,
+        audience,
+        // jose checks `exp` only when present; a token that never expires is not one we accept.
+        requiredClaims: ['exp'],
+        clockTolerance: issuer.clockToleranceSeconds,
+        currentDate: new Date(clock.now()),
+      });
+      return payload;
+    } catch (err) {
+      throw fromJoseError(err);
+    }
   };
 }
 
-function keySourceFor(client: OidcClientConfig, options: OidcVerifierOptions): JWTVerifyGetKey {
+export function createOidcVerifier(client: OidcClientConfig, options: OidcVerifierOptions): OidcVerifier {
+  const verifyPayload = createJwtPayloadVerifier(client, options);
+  const verify = async (token: string) => principalFromPayload(client, await verifyPayload(token));
+  return {
+    client,
+    verify: (token) => inSpan('jwt.verify', { attributes: { 'broker.client_id': client.id } }, () => verify(token)),
+  };
+}
+
+function keySourceFor(client: JwtIssuer, options: OidcVerifierOptions): JWTVerifyGetKey {
   if (options.localJwks !== undefined) return createLocalJWKSet(requirePublicKeySet(options.localJwks, client.id));
   if (client.jwksFile !== undefined) {
     // Read once, at start-up: a missing or malformed file is a configuration error and stops the broker there.

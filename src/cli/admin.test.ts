@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { requestFor } from './admin.js';
+import { bearerFrom, requestFor } from './admin.js';
 
 describe('the admin CLI', () => {
   it('turns each command into its admin API request', () => {
@@ -34,5 +34,12 @@ describe('the admin CLI', () => {
     expect(() => requestFor(['lift'])).toThrow(/revocation id/);
     expect(() => requestFor(['nuke'])).toThrow(/unknown command/);
     expect(() => requestFor(['list', '--bogus'])).toThrow();
+  });
+
+  it('sends the admin key or an admin ID token, exactly one of them', () => {
+    expect(bearerFrom({ BROKER_ADMIN_KEY: 'k' })).toBe('k');
+    expect(bearerFrom({ BROKER_ADMIN_TOKEN: 't', BROKER_ADMIN_KEY: '' })).toBe('t');
+    expect(() => bearerFrom({})).toThrow(/set BROKER_ADMIN_KEY .* or BROKER_ADMIN_TOKEN/);
+    expect(() => bearerFrom({ BROKER_ADMIN_KEY: 'k', BROKER_ADMIN_TOKEN: 't' })).toThrow(/not both/);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Operator tool: the broker's admin API (docs/operations.md) from a shell. Talks to the admin listener at
  * BROKER_ADMIN_URL (default http://127.0.0.1:8081, e.g. through `kubectl port-forward`) with the admin key from
- * BROKER_ADMIN_KEY; prints the JSON answers.
+ * BROKER_ADMIN_KEY, or an ID token from BROKER_ADMIN_TOKEN (`server.adminOidc`); prints the JSON answers.
  *   npx tsx src/cli/admin.ts revoke --tenant acme --sub alice --reason "laptop stolen" [--until 2025-06-02T00:00:00Z]
  *   npx tsx src/cli/admin.ts revoke --api-key-id pk_acme_1 --reason "key leaked"
  *   npx tsx src/cli/admin.ts list
@@ -11,7 +11,8 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const USAGE = `usage: admin.ts <command> [options]   (BROKER_ADMIN_KEY: the admin key; BROKER_ADMIN_URL: the admin listener)
+const USAGE = `usage: admin.ts <command> [options]
+  (BROKER_ADMIN_KEY: the admin key, or BROKER_ADMIN_TOKEN: an admin ID token; BROKER_ADMIN_URL: the admin listener)
   revoke (--tenant T --sub S | --api-key-id ID | --credential-url-id ID) --reason R [--until RFC3339]
   list
   lift <revocation id>
@@ -69,24 +70,34 @@ export function requestFor(argv: readonly string[]): AdminRequest {
   }
 }
 
+/** The bearer credential: the admin key (BROKER_ADMIN_KEY) or an admin ID token (BROKER_ADMIN_TOKEN), exactly one. */
+export function bearerFrom(env: NodeJS.ProcessEnv): string {
+  const given = [env.BROKER_ADMIN_KEY, env.BROKER_ADMIN_TOKEN].filter((v): v is string => v !== undefined && v !== '');
+  if (given.length !== 1) {
+    throw new UsageError(
+      given.length === 0
+        ? 'set BROKER_ADMIN_KEY (the admin key the broker holds the SHA-256 of) or BROKER_ADMIN_TOKEN (an admin ID token)'
+        : 'set one of BROKER_ADMIN_KEY and BROKER_ADMIN_TOKEN, not both',
+    );
+  }
+  return given[0]!;
+}
+
 async function main(): Promise<number> {
   let request: AdminRequest;
+  let bearer: string;
   try {
     request = requestFor(process.argv.slice(2));
+    bearer = bearerFrom(process.env);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const key = process.env.BROKER_ADMIN_KEY;
-  if (key === undefined || key === '') {
-    process.stderr.write('BROKER_ADMIN_KEY is not set: the admin key the broker holds the SHA-256 of\n');
     return 2;
   }
   const base = process.env.BROKER_ADMIN_URL ?? 'http://127.0.0.1:8081';
   const res = await fetch(new URL(request.path, base), {
     method: request.method,
     headers: {
-      authorization: `Bearer ${key}`,
+      authorization: `Bearer ${bearer}`,
       ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),

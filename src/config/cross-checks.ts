@@ -113,18 +113,49 @@ function uploadProblems(config: BrokerConfig): string[] {
 }
 
 export const ADMIN_KEY_REQUIRED =
-  'server.adminKeySha256: required with server.adminPort, or server.adminKeys (BROKER_ADMIN_KEY_SHA256, BROKER_ADMIN_KEYS)';
+  'server.adminKeySha256: required with server.adminPort, or server.adminKeys (BROKER_ADMIN_KEY_SHA256, BROKER_ADMIN_KEYS) ' +
+  'or server.adminOidc';
+
+const audiences = (audience: string | readonly string[]): readonly string[] => (typeof audience === 'string' ? [audience] : audience);
+
+/**
+ * The admin API's tokens need an audience of their own: were a user client to accept the same issuer and audience,
+ * the only thing between an app user's token and the admin API would be the required claim.
+ */
+function adminOidcProblems(config: BrokerConfig): string[] {
+  const admin = config.server.adminOidc;
+  if (admin === undefined) return [];
+  const adminAudiences = audiences(admin.audience);
+  const problems: string[] = [];
+  config.clients.forEach((client, i) => {
+    if (client.type !== 'oidc' || client.issuer !== admin.issuer) return;
+    const shared = audiences(client.audience).filter((a) => adminAudiences.includes(a));
+    if (shared.length > 0) {
+      problems.push(
+        `server.adminOidc.audience: clients[${i}] (${client.id}) accepts the same issuer and audience ${shared.join(', ')}; ` +
+          "give the admin API an audience of its own, so no user's token is one it accepts",
+      );
+    }
+  });
+  return problems;
+}
 
 export function crossCheck(config: BrokerConfig, relax: DevelopmentRelaxations): string[] {
-  const problems = [...clientProblems(config), ...redisProblems(config, relax), ...cacheProblems(config, relax), ...uploadProblems(config)];
-  const { port, metricsPort, adminPort, adminKeySha256, adminKeys } = config.server;
+  const problems = [
+    ...clientProblems(config),
+    ...redisProblems(config, relax),
+    ...cacheProblems(config, relax),
+    ...uploadProblems(config),
+    ...adminOidcProblems(config),
+  ];
+  const { port, metricsPort, adminPort, adminKeySha256, adminKeys, adminOidc } = config.server;
   if (metricsPort === port) problems.push('server.metricsPort: must differ from server.port');
   if (adminPort !== undefined) {
     // Port 0 (any free port, for tests) cannot collide.
     if (adminPort !== 0 && adminPort === port)
       problems.push('server.adminPort: must differ from server.port; the admin API is never public');
     if (adminPort !== 0 && adminPort === metricsPort) problems.push('server.adminPort: must differ from server.metricsPort');
-    if (adminKeySha256 === undefined && adminKeys === undefined) {
+    if (adminKeySha256 === undefined && adminKeys === undefined && adminOidc === undefined) {
       problems.push(ADMIN_KEY_REQUIRED);
     }
   }

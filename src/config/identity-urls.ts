@@ -4,7 +4,8 @@
  * tokens for any user of any tenant; STS itself is HTTPS-only for the same reason (sts/sdk-client.ts).
  *
  * The rule, for every identity URL the configuration holds:
- * - `clients[].jwksUri` and an `http:` `clients[].issuer`: `https:`. Plain `http:` only for a loopback host
+ * - `clients[].jwksUri` and an `http:` `clients[].issuer`, and the same two of `server.adminOidc`: `https:`.
+ *   Plain `http:` only for a loopback host
  *   (`localhost`, `127.0.0.0/8`, `[::1]`: the request never leaves the machine, so there is no path to stand on),
  *   and only when NODE_ENV is not `production`. That is what local mode's development issuer is
  *   (`http://127.0.0.1:<port>/dev`) and what `npm run start:prod` against local mode uses; the image, the compose
@@ -50,16 +51,23 @@ function parsed(text: string): URL | undefined {
   }
 }
 
+/** The problems of one token issuer's `issuer` (when it is an http URL) and `jwksUri`, fields under `path`. */
+function issuerProblems(path: string, issuer: { issuer: string; jwksUri?: string | undefined }, context: IdentityUrlContext): string[] {
+  const problems: Array<string | undefined> = [];
+  const issuerUrl = /^http:/i.test(issuer.issuer) ? parsed(issuer.issuer) : undefined;
+  if (issuerUrl !== undefined) problems.push(plainHttpProblem(`${path}.issuer`, issuerUrl, context));
+  const jwks = issuer.jwksUri === undefined ? undefined : parsed(issuer.jwksUri);
+  if (jwks !== undefined) problems.push(plainHttpProblem(`${path}.jwksUri`, jwks, context));
+  return problems.filter((p) => p !== undefined);
+}
+
 /** `<field path>: <what is wrong>` for every identity URL that would be reached without TLS. */
 export function identityUrlProblems(config: BrokerConfig, context: IdentityUrlContext): string[] {
   const problems: string[] = [];
   config.clients.forEach((client, i) => {
-    if (client.type !== 'oidc') return;
-    const issuer = /^http:/i.test(client.issuer) ? parsed(client.issuer) : undefined;
-    if (issuer !== undefined) problems.push(plainHttpProblem(`clients[${i}].issuer`, issuer, context) ?? '');
-    const jwks = client.jwksUri === undefined ? undefined : parsed(client.jwksUri);
-    if (jwks !== undefined) problems.push(plainHttpProblem(`clients[${i}].jwksUri`, jwks, context) ?? '');
+    if (client.type === 'oidc') problems.push(...issuerProblems(`clients[${i}]`, client, context));
   });
+  if (config.server.adminOidc !== undefined) problems.push(...issuerProblems('server.adminOidc', config.server.adminOidc, context));
   config.uploads.callbackPublicKeyUrls.forEach((text, i) => {
     const url = parsed(text);
     if (url?.protocol === 'http:' && isLoopbackHost(url.hostname) && context.production) {
@@ -68,5 +76,5 @@ export function identityUrlProblems(config: BrokerConfig, context: IdentityUrlCo
       );
     }
   });
-  return problems.filter((p) => p !== '');
+  return problems;
 }

@@ -153,21 +153,30 @@ const postPolicySchema = z
     path: ['forbidOverwrite'],
   });
 
+/** What verifies a JWT from one issuer: the user clients' and the admin API's (`server.adminOidc`). */
+const jwtIssuerFields = {
+  issuer: z.string().min(1),
+  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  /** Remote JWKS (fetched and cached by jose, refetched on an unknown `kid`) ... */
+  jwksUri: z.url({ protocol: /^https?$/ }).optional(),
+  /** ... or a local JWKS file (`{"keys": [...]}`). Exactly one of the two. */
+  jwksFile: z.string().min(1).optional(),
+  algorithms: z
+    .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
+    .min(1)
+    .default(['RS256']),
+  clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+};
+
+const hasOneKeySource = (c: { jwksUri?: string | undefined; jwksFile?: string | undefined }) =>
+  (c.jwksUri === undefined) !== (c.jwksFile === undefined);
+const ONE_KEY_SOURCE = { message: 'set exactly one of jwksUri or jwksFile', path: ['jwksUri'] };
+
 const oidcClient = z
   .object({
     id: ident,
     type: z.literal('oidc'),
-    issuer: z.string().min(1),
-    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-    /** Remote JWKS (fetched and cached by jose, refetched on an unknown `kid`) ... */
-    jwksUri: z.url({ protocol: /^https?$/ }).optional(),
-    /** ... or a local JWKS file (`{"keys": [...]}`). Exactly one of the two. */
-    jwksFile: z.string().min(1).optional(),
-    algorithms: z
-      .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
-      .min(1)
-      .default(['RS256']),
-    clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+    ...jwtIssuerFields,
     /** Claim that names the end user; becomes `${sub}` in prefix templates. */
     subjectClaim: z.string().min(1).default('sub'),
     /** Claim that names the tenant; becomes `${tenant}`. Omit and set `tenant` for single-tenant issuers. */
@@ -190,10 +199,7 @@ const oidcClient = z
     message: 'a claim is either a single value (templateClaims) or a list (listClaims), not both',
     path: ['listClaims'],
   })
-  .refine((c) => (c.jwksUri === undefined) !== (c.jwksFile === undefined), {
-    message: 'set exactly one of jwksUri or jwksFile',
-    path: ['jwksUri'],
-  })
+  .refine(hasOneKeySource, ONE_KEY_SOURCE)
   .refine((c) => (c.tenantClaim === undefined) !== (c.tenant === undefined), {
     message: 'set exactly one of tenantClaim or tenant',
     path: ['tenantClaim'],
@@ -253,6 +259,22 @@ export const adminKeyEntrySchema = z
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the lowercase hex SHA-256 of the admin key'),
   })
   .strict();
+
+/**
+ * Operators who sign in to the admin API with their identity provider instead of a key: a JWT from `issuer` for
+ * `audience` (an audience of the admin API's own) whose `requireClaim.name` claim is `requireClaim.value` or a list
+ * holding it. The audit trail names them `oidc:<nameClaim value>`.
+ */
+export const adminOidcSchema = z
+  .object({
+    ...jwtIssuerFields,
+    /** The claim an admin must carry, e.g. `{ name: groups, value: oss-broker-admins }`. */
+    requireClaim: z.object({ name: z.string().min(1), value: z.string().min(1) }).strict(),
+    /** The claim that names the operator in the audit trail (1-64 of A-Z a-z 0-9 . _ @ -). */
+    nameClaim: z.string().min(1).default('sub'),
+  })
+  .strict()
+  .refine(hasOneKeySource, ONE_KEY_SOURCE);
 
 /** The BROKER_ADMIN_KEYS secret and `server.adminKeys`: each name and each key once. */
 export const adminKeyListSchema = z
@@ -472,7 +494,7 @@ export const configSchema = z
         metricsPort: z.number().int().min(1).max(65535).optional(),
         /**
          * When set, the admin API (revocations) is served on this port, on its own listener, and never on `port`.
-         * Off by default. Requires `adminKeySha256` or `adminKeys`.
+         * Off by default. Requires `adminKeySha256`, `adminKeys` or `adminOidc`.
          */
         adminPort: z.number().int().min(0).max(65535).optional(),
         /**
@@ -488,6 +510,8 @@ export const configSchema = z
          * BROKER_ADMIN_KEYS (JSON, `_FILE` or `_KMS_SECRET`); may be set beside `adminKeySha256` (actor "admin").
          */
         adminKeys: adminKeyListSchema.optional(),
+        /** Operators signing in with their identity provider (adminOidcSchema); beside or instead of admin keys. */
+        adminOidc: adminOidcSchema.optional(),
         /** Express `trust proxy`: hops or CIDRs of the load balancers whose X-Forwarded-For is believed. */
         trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string(), z.array(z.string())]).default(false),
         bodyLimitBytes: z
@@ -741,4 +765,5 @@ export type AreaConfig = NonNullable<ProfileConfig['areas']>[number];
 export type ByteWindowConfig = NonNullable<NonNullable<ProfileConfig['quota']>['bytesPerPrincipal']>[number];
 export type ClientConfig = BrokerConfig['clients'][number];
 export type OidcClientConfig = Extract<ClientConfig, { type: 'oidc' }>;
+export type AdminOidcConfig = z.output<typeof adminOidcSchema>;
 export type ApiKeyClientConfig = Extract<ClientConfig, { type: 'apiKey' }>;

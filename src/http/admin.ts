@@ -1,11 +1,12 @@
 /**
  * The admin API, on its own listener (`server.adminPort`; runtime/ starts it), never on the public port: revoke a
  * principal, list and lift revocations, list the AccessKeyIds handed to a principal. Every request carries
- * `Authorization: Bearer <admin key>`, matched against the admin key hashes (auth/admin-keys.ts), and every action
- * (and every refusal) is audited with who did it: the name of the key's operator.
+ * `Authorization: Bearer <admin key>`, matched against the admin key hashes (auth/admin-keys.ts), or, with
+ * `server.adminOidc`, `Bearer <ID token>` from the operators' identity provider (auth/admin-oidc.ts). Every action
+ * (and every refusal) is audited with who did it: the key's operator, or `oidc:<name>`.
  */
 import express, { Router, type Express, type Request, type RequestHandler, type Response } from 'express';
-import type { AdminKeys } from '../auth/index.js';
+import type { AdminKeys, AdminOidc } from '../auth/index.js';
 import { BrokerError } from '../errors.js';
 import type { AuditEvent, AuditSink } from '../audit/audit.js';
 import type { Clock } from '../shared/clock.js';
@@ -23,6 +24,8 @@ export interface AdminDeps {
   revocations: Revocations;
   /** The admin keys (server.adminKeySha256, server.adminKeys, or their KMS secrets, refreshed). */
   adminKeys: AdminKeys;
+  /** Operators signing in with their identity provider (server.adminOidc), when configured. */
+  adminOidc?: AdminOidc | undefined;
   audit: AuditSink;
   clock: Clock;
   logger: Logger;
@@ -31,23 +34,40 @@ export interface AdminDeps {
   bucketPolicy: BucketPolicyAdmin;
 }
 
-/** Bearer scheme, RFC 6750 section 2.1; anything longer than a key could be is refused unhashed. */
-const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/i;
+/** Bearer scheme, RFC 6750 section 2.1; anything longer than an ID token could be is refused unread. */
+const BEARER = /^Bearer ([\x21-\x7e]{1,8192})$/i;
 
-/** The operator a request was authenticated as (requireAdminKey sets it). */
+/** A compact JWS: three base64url parts. Only such a bearer is worth verifying as an ID token. */
+const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+
+/** The operator a request was authenticated as (requireAdmin sets it). */
 const actorOf = (res: Response): string | undefined => res.locals.adminActor as string | undefined;
 
-function requireAdminKey(adminKeys: AdminKeys): RequestHandler {
-  return function requireAdmin(req, res, next) {
+function requireAdmin(adminKeys: AdminKeys, adminOidc: AdminOidc | undefined): RequestHandler {
+  const required =
+    adminOidc === undefined
+      ? 'a valid admin key is required (Authorization: Bearer <admin key>)'
+      : 'a valid admin key or admin ID token is required (Authorization: Bearer <admin key or ID token>)';
+  return async function requireAdmin(req, res, next) {
     const match = BEARER.exec(req.get('authorization') ?? '');
+    const bearer = match?.[1] ?? '';
     // Look up whatever came (or nothing), so a missing and a wrong key take the same path.
-    const actor = adminKeys.identify(match?.[1] ?? '');
-    if (actor === undefined || match === null) {
-      next(new BrokerError('unauthenticated', 'a valid admin key is required (Authorization: Bearer <admin key>)'));
+    const keyActor = adminKeys.identify(bearer);
+    if (keyActor !== undefined && match !== null) {
+      res.locals.adminActor = keyActor;
+      next();
       return;
     }
-    res.locals.adminActor = actor;
-    next();
+    if (adminOidc === undefined || match === null || !COMPACT_JWS.test(bearer)) {
+      next(new BrokerError('unauthenticated', required));
+      return;
+    }
+    try {
+      res.locals.adminActor = await adminOidc.identify(bearer);
+      next();
+    } catch (error) {
+      next(error);
+    }
   };
 }
 
@@ -162,7 +182,7 @@ export function createAdminApp(deps: AdminDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestId(), accessLog(logger, new Set()), noStore);
-  app.use(requireAdminKey(deps.adminKeys));
+  app.use(requireAdmin(deps.adminKeys, deps.adminOidc));
   app.use(router);
   app.use(problemFor('not_found', 'no such admin resource'));
   // Refusals are admin actions too: who tried what, and why it was refused.

@@ -81,3 +81,54 @@ describe('server.adminPort', () => {
     ]);
   });
 });
+
+describe('server.adminOidc', () => {
+  const adminOidc = (overrides: Record<string, unknown> = {}) => ({
+    issuer: 'https://idp.test/',
+    audience: 'broker-admin',
+    jwksUri: 'https://idp.test/jwks',
+    requireClaim: { name: 'groups', value: 'broker-admins' },
+    ...overrides,
+  });
+
+  it('is enough for the admin port on its own, naming operators by sub unless told otherwise', () => {
+    const server = parseConfig(withServer({ adminPort: 8081, adminOidc: adminOidc() })).server;
+    expect(server.adminOidc).toMatchObject({ nameClaim: 'sub', algorithms: ['RS256'], clockToleranceSeconds: 30 });
+  });
+
+  it('refuses the audience of a user client of the same issuer: no user token may be an admin token', () => {
+    // minimalConfig's client `web` accepts issuer https://idp.test/ with audience `b`.
+    expect(
+      problemsOf(() => parseConfig(withServer({ adminPort: 8081, adminOidc: adminOidc({ audience: ['broker-admin', 'b'] }) }))),
+    ).toEqual([
+      "server.adminOidc.audience: clients[0] (web) accepts the same issuer and audience b; give the admin API an audience of its own, so no user's token is one it accepts",
+    ]);
+    const otherIssuer = adminOidc({ issuer: 'https://staff-idp.test/', audience: 'b' });
+    expect(() => parseConfig(withServer({ adminPort: 8081, adminOidc: otherIssuer }))).not.toThrow();
+  });
+
+  it('needs exactly one key source and the claim to require, and takes nothing unknown', () => {
+    expect(problemsOf(() => parseConfig(withServer({ adminPort: 8081, adminOidc: adminOidc({ jwksFile: '/etc/jwks.json' }) })))).toEqual([
+      'server.adminOidc.jwksUri: set exactly one of jwksUri or jwksFile',
+    ]);
+    expect(problemsOf(() => parseConfig(withServer({ adminPort: 8081, adminOidc: adminOidc({ requireClaim: undefined }) })))[0]).toMatch(
+      /^server\.adminOidc\.requireClaim/,
+    );
+    expect(problemsOf(() => parseConfig(withServer({ adminPort: 8081, adminOidc: adminOidc({ tenant: 'acme' }) })))[0]).toMatch(
+      /^server\.adminOidc: .*tenant/,
+    );
+  });
+
+  it('is an identity URL: https, except a loopback host outside production', () => {
+    const local = adminOidc({ issuer: 'http://127.0.0.1:8080/staff', jwksUri: 'http://127.0.0.1:8080/staff/jwks' });
+    expect(() => parseConfig(withServer({ adminPort: 8081, adminOidc: local }), {}, { NODE_ENV: 'development' })).not.toThrow();
+    expect(problemsOf(() => parseConfig(withServer({ adminPort: 8081, adminOidc: local }), {}, { NODE_ENV: 'production' }))).toEqual([
+      'server.adminOidc.issuer: must be https with NODE_ENV=production (plain http is for local development only)',
+      'server.adminOidc.jwksUri: must be https with NODE_ENV=production (plain http is for local development only)',
+    ]);
+    const remote = adminOidc({ jwksUri: 'http://idp.test/jwks' });
+    expect(problemsOf(() => parseConfig(withServer({ adminPort: 8081, adminOidc: remote }), {}, { NODE_ENV: 'development' }))).toEqual([
+      'server.adminOidc.jwksUri: must be https (plain http is accepted only for a loopback host, outside NODE_ENV=production)',
+    ]);
+  });
+});
