@@ -56,6 +56,8 @@ export const SETTINGS = {
   latency: {
     /** Per paced run; the runs go broker, baseline, baseline, broker. */
     seconds: envNumber('BENCH_LATENCY_SECONDS', 4),
+    /** An unmeasured paced run against each server first, so the generator's own warm-up falls on no measured run. */
+    warmupSeconds: envNumber('BENCH_LATENCY_WARMUP_SECONDS', 1),
     maxInFlight: 64,
   },
 
