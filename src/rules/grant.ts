@@ -29,7 +29,7 @@ export interface Grant {
   prefix: string;
   /** Exact object keys when the profile's scope is `keys`; otherwise undefined. */
   keys?: string[] | undefined;
-  /** This and the three lists below are the profile's own, shared by its grants: read-only (shared-lists.ts). */
+  /** This and the three lists below are the profile's own, shared by its grants: read-only (config/frozen-list.ts). */
   operations: readonly Operation[];
   /**
    * The profile's `areas` rendered for this caller (rules/areas.ts); undefined when the profile declares none, so a

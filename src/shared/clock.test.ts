@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoMillis, isoSeconds } from './clock.js';
+import { isoMillis, isoSeconds, smallInt } from './clock.js';
 
 describe('instants as text', () => {
   it('isoMillis is Date#toISOString, for the same instant again and for the next one', () => {
@@ -11,5 +11,13 @@ describe('instants as text', () => {
   it('isoSeconds drops the milliseconds', () => {
     expect(isoSeconds(1_800_000_000_999)).toBe('2027-01-15T08:00:00Z');
     expect(isoSeconds(1_800_000_001_000)).toBe('2027-01-15T08:00:01Z');
+  });
+});
+
+describe('smallInt', () => {
+  it('keeps every value: only an int32 changes representation, never its value', () => {
+    for (const ms of [0, 1, -1, 300_000, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 1_796_555_798_735, 1.5, -0.25, Number.NaN]) {
+      expect(Object.is(smallInt(ms), ms) || (ms === 0 && smallInt(ms) === 0)).toBe(true);
+    }
   });
 });

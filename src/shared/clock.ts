@@ -34,3 +34,11 @@ export function isoMillis(ms: number): string {
   }
   return lastMillisText;
 }
+
+/**
+ * `ms` as an int32 (a Smi to V8) when it is an integer in that range; unchanged otherwise. For times kept as ms since
+ * a process-local epoch (shared/expiring-lru.ts, store/memory-store.ts): stored as a Smi, not a boxed HeapNumber.
+ */
+export function smallInt(ms: number): number {
+  return Number.isInteger(ms) && ms >= -0x80000000 && ms <= 0x7fffffff ? ms | 0 : ms;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExpiringLru, smallInt } from './expiring-lru.js';
+import { ExpiringLru } from './expiring-lru.js';
 import { ManualClock } from '../../dev/testing/clock.js';
 
 describe('ExpiringLru', () => {
@@ -102,14 +102,6 @@ describe('ExpiringLru', () => {
         // A true LRU would need maxEntries - 1 other keys; a FIFO can evict a key read one use ago.
         expect(uses - readAt).toBeGreaterThanOrEqual(maxEntries / 2);
       }
-    }
-  });
-});
-
-describe('smallInt', () => {
-  it('keeps every value: only an int32 changes representation, never its value', () => {
-    for (const ms of [0, 1, -1, 300_000, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 1_796_555_798_735, 1.5, -0.25, Number.NaN]) {
-      expect(Object.is(smallInt(ms), ms) || (ms === 0 && smallInt(ms) === 0)).toBe(true);
     }
   });
 });

@@ -5,7 +5,7 @@
  * to Redis, e.g. to keep secrets out of process memory longer than a request needs them).
  * Least recently read out first, approximately (recency-order.ts).
  */
-import type { Clock } from './clock.js';
+import { smallInt, type Clock } from './clock.js';
 import { RecencyOrder, type Ordered } from './recency-order.js';
 
 interface Entry<V> extends Ordered {
@@ -84,9 +84,4 @@ export class ExpiringLru<V> {
   clear(): void {
     this.entries.clear();
   }
-}
-
-/** `ms` as an int32 (a Smi to V8) when it is an integer in that range; unchanged otherwise. */
-export function smallInt(ms: number): number {
-  return Number.isInteger(ms) && ms >= -0x80000000 && ms <= 0x7fffffff ? ms | 0 : ms;
 }

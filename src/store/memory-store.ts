@@ -10,8 +10,7 @@
  * first, then the oldest entries are evicted. Evicting a live counter would under-count it, so keep `maxEntries`
  * well above the working set; that trade-off is one more reason this store is not for production.
  */
-import { systemClock, type Clock } from '../shared/clock.js';
-import { smallInt } from '../shared/expiring-lru.js';
+import { smallInt, systemClock, type Clock } from '../shared/clock.js';
 import { assertTtl } from './ttl.js';
 import type { KeyValueStore, WindowTake } from './types.js';
 
@@ -20,7 +19,7 @@ interface Entry {
   /**
    * In the store's own time (`now()`: ms since it was made, an int32 while it fits), not epoch ms: for its first 24
    * days a process keeps this a small integer that V8 stores in the entry itself, where an epoch-ms timestamp (above
-   * 2^31) is boxed in a 16-byte HeapNumber of its own for every key (shared/expiring-lru.ts `smallInt`).
+   * 2^31) is boxed in a 16-byte HeapNumber of its own for every key (shared/clock.ts `smallInt`).
    */
   expiresAt: number;
 }

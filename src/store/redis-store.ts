@@ -191,7 +191,7 @@ export class RedisStore implements KeyValueStore {
   runScript(op: string, lua: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     // Keys and arguments in one array, sized once, passed as ioredis's `evalsha(sha1, numkeys, keys[])` form: ioredis
     // copies an array argument once (its Command flattens its arguments), where spread arguments are copied again at
-    // each layer of its call chain (the command method, auto-pipelining, the pipeline's method).
+    // each layer of its call chain (the command method, and the pipeline's when auto-pipelining is on).
     const argv = new Array<string>(keys.length + args.length);
     for (let i = 0; i < keys.length; i++) argv[i] = this.keyPrefix + keys[i];
     for (let i = 0; i < args.length; i++) argv[keys.length + i] = args[i]!;
