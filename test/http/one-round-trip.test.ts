@@ -7,12 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import type { Redis } from 'ioredis';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { rawClient } from '../store/helpers.js';
+import { monitorRedis, type RedisMonitor } from '../helpers/redis-monitor.js';
 
 let broker: TestBroker;
-let monitor: Redis;
+let monitor: RedisMonitor;
 const seen: string[][] = [];
 
 beforeAll(async () => {
@@ -28,8 +28,7 @@ beforeAll(async () => {
       };
     },
   });
-  monitor = await rawClient().monitor();
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+  monitor = await monitorRedis(({ args, source }) => {
     // Commands a script runs are reported too, from source `lua`: only what the broker sent counts. The revocations
     // are polled on a timer of their own (revocation/revocations.ts), not per request.
     if (source === 'lua' || args.some((arg) => arg.includes('{revocations}'))) return;
@@ -37,7 +36,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  monitor?.disconnect();
+  monitor?.close();
   await broker?.close();
 });
 
