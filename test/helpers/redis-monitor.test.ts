@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { monitorRedis, parseMonitorArgs, type MonitoredCommand } from './redis-monitor.js';
+import { monitorRedis, parseMonitorArgs, parseMonitorLine, type MonitoredCommand } from './redis-monitor.js';
 import { rawClient, uniquePrefix } from '../store/helpers.js';
 
 describe('parseMonitorArgs', () => {
@@ -11,6 +11,19 @@ describe('parseMonitorArgs', () => {
       '1\n2\r\t',
       '\x00\xff',
     ]);
+  });
+});
+
+describe('parseMonitorLine', () => {
+  it('names the source: an IPv4 or IPv6 client, or a script', () => {
+    expect(parseMonitorLine('+1796573803.277995 [0 127.0.0.1:33370] "get" "k"')).toEqual({ source: '127.0.0.1:33370', args: ['get', 'k'] });
+    expect(parseMonitorLine('+1796573803.277995 [3 [::1]:6379] "get" "k"')).toEqual({ source: '[::1]:6379', args: ['get', 'k'] });
+    expect(parseMonitorLine('+1796573803.277995 [0 lua] "incr" "a] [b"')).toEqual({ source: 'lua', args: ['incr', 'a] [b'] });
+  });
+
+  it('is undefined for a line that is not a monitored command', () => {
+    expect(parseMonitorLine('+OK')).toBeUndefined();
+    expect(parseMonitorLine('-ERR unknown command')).toBeUndefined();
   });
 });
 

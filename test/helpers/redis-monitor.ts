@@ -56,9 +56,17 @@ export function parseMonitorArgs(quoted: string): string[] {
 }
 
 /** A command as a RESP array, so that no argument needs quoting. */
-const command = (args: string[]): string => `*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
+const respCommand = (args: string[]): string =>
+  `*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
 
-const LINE = /^\+\d+\.\d+ \[(?:\d+ )?([^\]]+)\] (.*)$/;
+// The source has no space but may hold brackets (`[::1]:6379`): it ends at the last `]` before the first space.
+const LINE = /^\+\d+\.\d+ \[(?:\d+ )?(\S+)\] (.*)$/;
+
+/** One line of MONITOR's output as a command, or undefined for a line that is not one. */
+export function parseMonitorLine(line: string): MonitoredCommand | undefined {
+  const match = LINE.exec(line);
+  return match === null ? undefined : { source: match[1]!, args: parseMonitorArgs(match[2]!) };
+}
 
 /** Starts MONITOR on REDIS_URL; resolves once Redis has confirmed it, so nothing sent after that is missed. */
 export function monitorRedis(onCommand: (command: MonitoredCommand) => void): Promise<RedisMonitor> {
@@ -72,8 +80,8 @@ export function monitorRedis(onCommand: (command: MonitoredCommand) => void): Pr
     socket.once('error', reject);
     socket.on('connect', () => {
       const user = decodeURIComponent(url.username || 'default');
-      if (url.password) socket.write(command(['AUTH', user, decodeURIComponent(url.password)]));
-      socket.write(command(['MONITOR']));
+      if (url.password) socket.write(respCommand(['AUTH', user, decodeURIComponent(url.password)]));
+      socket.write(respCommand(['MONITOR']));
     });
     socket.on('data', (chunk: string) => {
       buffered += chunk;
@@ -92,8 +100,8 @@ export function monitorRedis(onCommand: (command: MonitoredCommand) => void): Pr
           if (okExpected === 0) resolve({ close: () => socket.destroy() });
           continue;
         }
-        const match = LINE.exec(line);
-        if (match) onCommand({ source: match[1]!, args: parseMonitorArgs(match[2]!) });
+        const command = parseMonitorLine(line);
+        if (command !== undefined) onCommand(command);
       }
     });
   });
